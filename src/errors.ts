@@ -1,0 +1,93 @@
+/** The phase of a resource's life in which an error happened. */
+export type PoolPhase = 'wait' | 'create' | 'validate' | 'reset' | 'destroy' | 'close' | 'use' | 'options';
+
+/** A snapshot of a pool's counts, carried by every {@link PoolError}. */
+export interface PoolCounts {
+  /** Live resources: creating + idle + borrowed + validating/resetting. */
+  size: number;
+  idle: number;
+  borrowed: number;
+  pending: number;
+  creating: number;
+  max: number;
+}
+
+/** Options for constructing a {@link PoolError}. */
+export interface PoolErrorOptions {
+  /** Phase that failed. */
+  phase?: PoolPhase;
+  /** The pool's name. */
+  pool?: string;
+  /** The pool's counts at the time of the error. */
+  counts?: PoolCounts;
+  /** The underlying error. */
+  cause?: unknown;
+}
+
+/** Base class of every error lido raises; `code` is stable and meant for programs. */
+export class PoolError extends Error {
+  /** Stable machine-readable code, e.g. `ERR_POOL_ACQUIRE_TIMEOUT`. */
+  readonly code: string;
+  /** Phase that failed: wait, create, validate, reset, destroy, close, use or options. */
+  readonly phase: PoolPhase | undefined;
+  /** Name of the pool that raised it. */
+  readonly pool: string | undefined;
+  /** The pool's counts when it was raised. */
+  readonly counts: PoolCounts | undefined;
+
+  constructor(message: string, code = 'ERR_POOL', options: PoolErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.phase = options.phase;
+    this.pool = options.pool;
+    this.counts = options.counts;
+  }
+}
+
+/** An acquire waited longer than its timeout. `cause` is the last create error, if any. */
+export class AcquireTimeoutError extends PoolError {
+  constructor(message: string, options: PoolErrorOptions = {}) {
+    super(message, 'ERR_POOL_ACQUIRE_TIMEOUT', { phase: 'wait', ...options });
+  }
+}
+
+/** The pool is closed (or closing) and takes no more acquires. */
+export class PoolClosedError extends PoolError {
+  constructor(message: string, options: PoolErrorOptions = {}) {
+    super(message, 'ERR_POOL_CLOSED', { phase: 'wait', ...options });
+  }
+}
+
+/** More than `maxWaiting` acquires are already queued. */
+export class QueueFullError extends PoolError {
+  constructor(message: string, options: PoolErrorOptions = {}) {
+    super(message, 'ERR_POOL_QUEUE_FULL', { phase: 'wait', ...options });
+  }
+}
+
+/** The factory failed to create a resource; `cause` is what it threw. */
+export class CreateError extends PoolError {
+  constructor(message: string, options: PoolErrorOptions = {}) {
+    super(message, 'ERR_POOL_CREATE', { phase: 'create', ...options });
+  }
+}
+
+/** A resource failed validation (or validation timed out). */
+export class ValidationError extends PoolError {
+  constructor(message: string, options: PoolErrorOptions = {}) {
+    super(message, 'ERR_POOL_VALIDATION', { phase: 'validate', ...options });
+  }
+}
+
+/** An option or argument had the wrong type or value. */
+export class PoolOptionsError extends PoolError {
+  constructor(message: string) {
+    super(message, 'ERR_POOL_OPTIONS', { phase: 'options' });
+  }
+}
+
+/** Formats the counts the way every wait-phase message shows them. */
+export function describeCounts(name: string, c: PoolCounts): string {
+  return `pool "${name}": ${c.borrowed}/${c.max} borrowed, ${c.idle} idle, ${c.creating} creating, ${c.pending} waiting`;
+}

@@ -1,0 +1,15 @@
+export { Pool, type CloseOptions, type CloseReport, type PoolEvents } from './pool.js';
+export type { PoolOptions, CreateRetryOptions } from './options.js';
+export { defaults } from './options.js';
+export type { AcquireOptions } from './acquire-options.js';
+export type { Factory } from './factory.js';
+export { Lease } from './lease.js';
+export { systemClock, type Clock } from './clock.js';
+export {
+  PoolError, AcquireTimeoutError, PoolClosedError, QueueFullError, CreateError, ValidationError, PoolOptionsError,
+  type PoolPhase, type PoolCounts, type PoolErrorOptions,
+} from './errors.js';
+export type { PoolStats, HistogramSummary } from './stats.js';
+export type { Health } from './health.js';
+export type { Advice } from './advice.js';
+export type { LeakReport } from './leak-detector.js';

@@ -1,0 +1,11 @@
+import type { Slot } from './slot.js';
+
+/** Module-private method keys: reachable from lido's own files, not part of the API. */
+export const kRelease = Symbol('lido.release');
+
+/** What a lease needs from its pool. */
+export interface LeaseOwner<T> {
+  readonly name: string;
+  /** Returns (or, with `destroy`, discards) a slot; false when this lease no longer holds it. */
+  [kRelease](slot: Slot<T>, gen: number, destroy: boolean, reason: unknown): boolean;
+}

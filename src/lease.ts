@@ -1,0 +1,64 @@
+import { PoolError } from './errors.js';
+import { kRelease, type LeaseOwner } from './internal.js';
+import type { Slot } from './slot.js';
+
+/**
+ * A borrowed resource. Release it exactly once: `release()`, `destroy(reason)`, or
+ * `using` / `await using` (both dispose by releasing). Further calls are no-ops.
+ */
+export class Lease<T> implements Disposable, AsyncDisposable {
+  #owner: LeaseOwner<T>;
+  #slot: Slot<T>;
+  #gen: number;
+  #done = false;
+
+  /** @internal Leases are made by the pool. */
+  constructor(owner: LeaseOwner<T>, slot: Slot<T>, gen: number) {
+    this.#owner = owner;
+    this.#slot = slot;
+    this.#gen = gen;
+  }
+
+  /** The borrowed resource. Throws `ERR_POOL_LEASE_RELEASED` once the lease is released. */
+  get resource(): T {
+    if (this.#done) {
+      throw new PoolError(`lease of pool "${this.#owner.name}" was already released; acquire again`, 'ERR_POOL_LEASE_RELEASED', { phase: 'use', pool: this.#owner.name });
+    }
+    return this.#slot.resource;
+  }
+
+  /** True once released or destroyed (or force-destroyed by `close()`). */
+  get released(): boolean {
+    return this.#done || this.#slot.gen !== this.#gen;
+  }
+
+  /** True when this lease was handed out by `pool`. */
+  isFrom(pool: object): boolean {
+    return this.#owner === pool;
+  }
+
+  /** Returns the resource to the pool. Idempotent. */
+  release(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#owner[kRelease](this.#slot, this.#gen, false, undefined);
+  }
+
+  /** Discards the resource: it is broken and must not be handed out again. Idempotent. */
+  destroy(reason?: unknown): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#owner[kRelease](this.#slot, this.#gen, true, reason);
+  }
+
+  /** `using lease = await pool.acquire()` releases at the end of the block. */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
+  /** `await using lease = await pool.acquire()` releases at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.release();
+    return Promise.resolve();
+  }
+}

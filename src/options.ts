@@ -1,0 +1,236 @@
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+import { PoolOptionsError } from './errors.js';
+import type { Factory } from './factory.js';
+
+/** Backoff for failed creates: the n-th consecutive failure waits about `baseMs * 2^(n-1)`, capped. */
+export interface CreateRetryOptions {
+  /** First delay after a failed create, in ms. Default 100. */
+  baseMs?: number;
+  /** Largest delay, in ms. Default 10 000. */
+  capMs?: number;
+}
+
+/** Options of {@link Pool}. Every duration is in milliseconds. */
+export interface PoolOptions<T> {
+  /** How to create, validate, reset and destroy one resource. Required. */
+  factory: Factory<T>;
+  /** Name shown in errors, stats and metrics. Default `pool-<n>`. */
+  name?: string;
+  /** Resources kept alive even when idle. Default 0. */
+  min?: number;
+  /** Most resources alive at once (creating + idle + borrowed + validating). Default 10. */
+  max?: number;
+  /** Longest an acquire waits before `AcquireTimeoutError`; `Infinity` waits forever. Default 30 000. */
+  acquireTimeoutMs?: number;
+  /** Longest a create may take before its signal aborts. Default = `acquireTimeoutMs`. */
+  createTimeoutMs?: number;
+  /** Idle resources above `min` are destroyed after this long; 0 = never. Default 600 000. */
+  idleTimeoutMs?: number;
+  /** Resources are retired after this age (up to 10 % earlier, at random); 0 = never. Default 1 800 000. */
+  maxLifetimeMs?: number;
+  /** Idle resources are validated on this period and replaced if dead; 0 = off. Default 0. */
+  keepaliveMs?: number;
+  /** An acquire validates a resource only if it was idle longer than this; 0 = always. Default 500. */
+  validateAfterIdleMs?: number;
+  /** Longest a validation may take; a slower one counts as failed. Default 5 000. */
+  validateTimeoutMs?: number;
+  /** Longest a reset may take; a slower one destroys the resource. Default = `validateTimeoutMs`. */
+  resetTimeoutMs?: number;
+  /** Most queued acquires; beyond it acquire rejects at once with `QueueFullError`. Default Infinity. */
+  maxWaiting?: number;
+  /** A resource is destroyed after this many leases. Default Infinity. */
+  maxUses?: number;
+  /** Which idle resource is handed out first: most recently (`lifo`) or least recently used (`fifo`). Default `lifo`. */
+  order?: 'lifo' | 'fifo';
+  /** A lease held longer than this is reported with its acquire stack; 0 = off. Default 0. */
+  leakDetectionMs?: number;
+  /** Backoff between failed creates (exponential with jitter). */
+  createRetry?: CreateRetryOptions;
+  /** `true`: while creates fail, waiters reject with the create error at once. Default false. */
+  failFast?: boolean;
+  /** Most creates in flight at once. Default 2. */
+  maxConcurrentCreates?: number;
+  /** `true`: the pool's timers never keep the process alive while it is idle. Default true. */
+  allowExitOnIdle?: boolean;
+  /** Time source (tests inject a manual clock). Default: `performance.now()` and Node timers. */
+  clock?: Clock;
+  /** Random source in [0, 1) for jitter (tests inject a fixed one). Default `Math.random`. */
+  random?: () => number;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedOptions<T> {
+  factory: Factory<T>;
+  name: string;
+  min: number;
+  max: number;
+  acquireTimeoutMs: number;
+  createTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxLifetimeMs: number;
+  keepaliveMs: number;
+  validateAfterIdleMs: number;
+  validateTimeoutMs: number;
+  resetTimeoutMs: number;
+  maxWaiting: number;
+  maxUses: number;
+  order: 'lifo' | 'fifo';
+  leakDetectionMs: number;
+  createRetry: Required<CreateRetryOptions>;
+  failFast: boolean;
+  maxConcurrentCreates: number;
+  allowExitOnIdle: boolean;
+  clock: Clock;
+  random: () => number;
+}
+
+const KNOWN = new Set([
+  'factory', 'name', 'min', 'max', 'acquireTimeoutMs', 'createTimeoutMs', 'idleTimeoutMs',
+  'maxLifetimeMs', 'keepaliveMs', 'validateAfterIdleMs', 'validateTimeoutMs', 'resetTimeoutMs',
+  'maxWaiting', 'maxUses', 'order', 'leakDetectionMs', 'createRetry', 'failFast',
+  'maxConcurrentCreates', 'allowExitOnIdle', 'clock', 'random',
+]);
+
+/** Default values of every option that has one. */
+export const defaults = {
+  min: 0,
+  max: 10,
+  acquireTimeoutMs: 30_000,
+  idleTimeoutMs: 600_000,
+  maxLifetimeMs: 1_800_000,
+  keepaliveMs: 0,
+  validateAfterIdleMs: 500,
+  validateTimeoutMs: 5_000,
+  maxWaiting: Infinity,
+  maxUses: Infinity,
+  order: 'lifo',
+  leakDetectionMs: 0,
+  createRetry: { baseMs: 100, capMs: 10_000 },
+  failFast: false,
+  maxConcurrentCreates: 2,
+  allowExitOnIdle: true,
+} as const;
+
+let poolCounter = 0;
+
+/** Describes a value for an error message: `-1`, `NaN`, `"ten"`, `null`, `an object`. */
+export function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'function') return 'a function';
+  return Array.isArray(v) ? 'an array' : 'an object';
+}
+
+function fail(name: string, expected: string, got: unknown): never {
+  throw new PoolOptionsError(`${name}: expected ${expected}, got ${describe(got)}`);
+}
+
+/** An integer >= `least`, or Infinity when `infinite` is true. */
+export function checkInt(name: string, v: unknown, least: number, infinite = false): number {
+  if (typeof v === 'number' && infinite && v === Infinity) return v;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < least) {
+    const what = least === 1 ? 'a positive integer' : least === 0 ? 'a non-negative integer' : `an integer >= ${least}`;
+    fail(name, infinite ? `${what} or Infinity` : what, v);
+  }
+  return v;
+}
+
+/** A duration in ms: finite and >= 0 (or > 0 when `positive`); Infinity when `infinite`. */
+export function checkDuration(name: string, v: unknown, positive = false, infinite = false): number {
+  if (typeof v === 'number' && infinite && v === Infinity) return v;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (positive && v === 0)) {
+    const what = positive ? 'a positive duration in ms' : 'a non-negative duration in ms';
+    fail(name, infinite ? `${what} or Infinity` : what, v);
+  }
+  return v;
+}
+
+function pick<K extends keyof typeof defaults>(o: Record<string, unknown>, k: K): unknown {
+  return o[k] === undefined ? defaults[k] : o[k];
+}
+
+/** Rejects unknown keys of `options` against `known`, naming the first offender. */
+export function rejectUnknown(what: string, options: object, known: ReadonlySet<string>): void {
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) {
+      throw new PoolOptionsError(`${what}: unknown option "${key}" (known: ${[...known].join(', ')})`);
+    }
+  }
+}
+
+/** Validates options eagerly and fills in defaults. Throws {@link PoolOptionsError}. */
+export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
+  if (input === null || typeof input !== 'object') fail('options', 'an object', input);
+  const o = input as unknown as Record<string, unknown>;
+  rejectUnknown('Pool options', o, KNOWN);
+
+  const factory = o.factory as Factory<T> | undefined;
+  if (factory === null || typeof factory !== 'object') fail('factory', 'an object with create() and destroy()', factory);
+  if (typeof factory.create !== 'function') fail('factory.create', 'a function', factory.create);
+  if (typeof factory.destroy !== 'function') fail('factory.destroy', 'a function', factory.destroy);
+  for (const hook of ['validate', 'reset', 'watch', 'isBroken'] as const) {
+    if (factory[hook] !== undefined && typeof factory[hook] !== 'function') fail(`factory.${hook}`, 'a function or undefined', factory[hook]);
+  }
+
+  const name = o.name === undefined ? `pool-${++poolCounter}` : o.name;
+  if (typeof name !== 'string' || name.length === 0) fail('name', 'a non-empty string', name);
+
+  const max = checkInt('max', pick(o, 'max'), 1);
+  const min = checkInt('min', pick(o, 'min'), 0);
+  if (min > max) throw new PoolOptionsError(`min: expected at most max (${max}), got ${min}`);
+
+  const acquireTimeoutMs = checkDuration('acquireTimeoutMs', pick(o, 'acquireTimeoutMs'), true, true);
+  const createTimeoutMs = checkDuration('createTimeoutMs', o.createTimeoutMs ?? acquireTimeoutMs, true, true);
+  const validateTimeoutMs = checkDuration('validateTimeoutMs', pick(o, 'validateTimeoutMs'), true, true);
+  const resetTimeoutMs = checkDuration('resetTimeoutMs', o.resetTimeoutMs ?? validateTimeoutMs, true, true);
+
+  const order = pick(o, 'order');
+  if (order !== 'lifo' && order !== 'fifo') fail('order', '"lifo" or "fifo"', order);
+
+  const retry = (o.createRetry ?? {}) as Record<string, unknown>;
+  if (retry === null || typeof retry !== 'object') fail('createRetry', 'an object { baseMs, capMs }', retry);
+  rejectUnknown('createRetry', retry, new Set(['baseMs', 'capMs']));
+  const baseMs = checkDuration('createRetry.baseMs', retry.baseMs ?? defaults.createRetry.baseMs, true);
+  const capMs = checkDuration('createRetry.capMs', retry.capMs ?? defaults.createRetry.capMs, true);
+  if (capMs < baseMs) throw new PoolOptionsError(`createRetry.capMs: expected at least baseMs (${baseMs}), got ${capMs}`);
+
+  const bool = (k: 'failFast' | 'allowExitOnIdle'): boolean => {
+    const v = pick(o, k);
+    if (typeof v !== 'boolean') fail(k, 'a boolean', v);
+    return v;
+  };
+
+  const clock = (o.clock ?? systemClock) as Clock;
+  if (typeof clock?.now !== 'function' || typeof clock.setTimer !== 'function' || typeof clock.clearTimer !== 'function') {
+    fail('clock', 'a Clock { now, setTimer, clearTimer }', clock);
+  }
+  const random = (o.random ?? Math.random) as () => number;
+  if (typeof random !== 'function') fail('random', 'a function returning [0, 1)', random);
+
+  return {
+    factory,
+    name,
+    min,
+    max,
+    acquireTimeoutMs,
+    createTimeoutMs,
+    idleTimeoutMs: checkDuration('idleTimeoutMs', pick(o, 'idleTimeoutMs')),
+    maxLifetimeMs: checkDuration('maxLifetimeMs', pick(o, 'maxLifetimeMs')),
+    keepaliveMs: checkDuration('keepaliveMs', pick(o, 'keepaliveMs')),
+    validateAfterIdleMs: checkDuration('validateAfterIdleMs', pick(o, 'validateAfterIdleMs')),
+    validateTimeoutMs,
+    resetTimeoutMs,
+    maxWaiting: checkInt('maxWaiting', pick(o, 'maxWaiting'), 0, true),
+    maxUses: checkInt('maxUses', pick(o, 'maxUses'), 1, true),
+    order,
+    leakDetectionMs: checkDuration('leakDetectionMs', pick(o, 'leakDetectionMs')),
+    createRetry: { baseMs, capMs },
+    failFast: bool('failFast'),
+    maxConcurrentCreates: checkInt('maxConcurrentCreates', pick(o, 'maxConcurrentCreates'), 1),
+    allowExitOnIdle: bool('allowExitOnIdle'),
+    clock,
+    random,
+  };
+}

@@ -1,0 +1,783 @@
+import { EventEmitter } from 'node:events';
+import { advise, type Advice } from './advice.js';
+import { Backoff } from './backoff.js';
+import type { Clock } from './clock.js';
+import {
+  AcquireTimeoutError, CreateError, PoolClosedError, PoolError, QueueFullError, ValidationError,
+  describeCounts, type PoolCounts, type PoolPhase,
+} from './errors.js';
+import type { Factory } from './factory.js';
+import { health, type Health } from './health.js';
+import { Housekeeper, noSweeper, type Housekept, type Sweeper } from './housekeeper.js';
+import { IdleList } from './idle-list.js';
+import { kRelease, type LeaseOwner } from './internal.js';
+import { ActiveLeakDetector, NoLeakDetector, type LeakDetector, type LeakReport } from './leak-detector.js';
+import { Lease } from './lease.js';
+import { checkAcquire, type AcquireOptions } from './acquire-options.js';
+import { checkDuration, checkInt, resolveOptions, type PoolOptions, type ResolvedOptions } from './options.js';
+import { settle } from './settle.js';
+import { Slot, SlotList, SlotState } from './slot.js';
+import { Counters, type PoolStats } from './stats.js';
+import { Waiter, WaiterQueue } from './waiters.js';
+
+/** What `close()` resolves to. */
+export interface CloseReport {
+  /** Leases still out when the close timeout ran out; their resources were destroyed. */
+  forced: number;
+  /** Destroys that had not settled when the close timeout ran out. */
+  unsettledDestroys: number;
+}
+
+/** Options of `close()`. */
+export interface CloseOptions {
+  /** How long to wait for borrowed leases to come back before destroying them. Default 30 000. */
+  timeoutMs?: number;
+}
+
+/** Events a pool emits, with their arguments. */
+export interface PoolEvents<T> {
+  create: [resource: T];
+  destroy: [resource: T, reason: unknown];
+  acquire: [resource: T];
+  release: [resource: T];
+  timeout: [error: AcquireTimeoutError];
+  leak: [report: LeakReport];
+  error: [error: PoolError, resource?: T];
+}
+
+const noop = (): void => {};
+
+/**
+ * A generic resource pool. It owns every policy (sizing, timeouts, validation, lifetime,
+ * backoff, leak detection, drain); a {@link Factory} says how to make one resource.
+ */
+export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposable, LeaseOwner<T> {
+  readonly #o: ResolvedOptions<T>;
+  readonly #f: Factory<T>;
+  readonly #clock: Clock;
+  readonly #idle: IdleList<T>;
+  readonly #borrowed = new SlotList<T>();
+  readonly #waiters = new WaiterQueue<T>();
+  readonly #counters: Counters;
+  readonly #backoff: Backoff;
+  readonly #leaks: LeakDetector<T>;
+  readonly #sweeper: Sweeper;
+  readonly #creates = new Set<AbortController>();
+  #live = 0;
+  #creating = 0;
+  #checking = 0;
+  #destroying = 0;
+  #closed = false;
+  #closing: Promise<CloseReport> | null = null;
+  #onSettle: (() => void) | null = null;
+  #lastCreateError: CreateError | null = null;
+  #deadlineTimer: unknown = null;
+  #deadlineAt = Infinity;
+  #retryTimer: unknown = null;
+  #readyWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  #emitAcquire = false;
+  #emitRelease = false;
+  #lastTimeoutAt = -Infinity;
+  #lastLeakAt = -Infinity;
+  // Hot-path copies of options: one field read instead of two.
+  #validateAfterIdleMs: number;
+  #hasValidate: boolean;
+  #hasReset: boolean;
+
+  /** Creates a pool; `min` resources start being created on the next tick. Options are validated at once. */
+  constructor(options: PoolOptions<T>) {
+    super({ captureRejections: false });
+    const o = (this.#o = resolveOptions(options));
+    this.#f = o.factory;
+    this.#clock = o.clock;
+    this.#idle = new IdleList<T>(o.order);
+    this.#counters = new Counters(o.clock.now());
+    this.#backoff = new Backoff(o.createRetry.baseMs, o.createRetry.capMs, o.random);
+    this.#validateAfterIdleMs = o.validateAfterIdleMs;
+    this.#hasValidate = typeof o.factory.validate === 'function';
+    this.#hasReset = typeof o.factory.reset === 'function';
+    this.#leaks = o.leakDetectionMs > 0
+      ? new ActiveLeakDetector<T>(o.name, o.leakDetectionMs, o.clock, (r) => this.#onLeak(r), (s, gen) => this[kRelease](s, gen, true, new PoolError('lease was garbage-collected without release', 'ERR_POOL_LEAK')))
+      : new NoLeakDetector<T>();
+    const period = Housekeeper.period(o.idleTimeoutMs, o.maxLifetimeMs, o.keepaliveMs);
+    this.#sweeper = period === Infinity ? noSweeper : new Housekeeper<T>(this.#housekept(), o.clock, period, o.idleTimeoutMs, o.keepaliveMs, !o.allowExitOnIdle);
+    this.#sweeper.start();
+    const self = this as EventEmitter;
+    self.on('newListener', (event: string | symbol) => this.#listenersChanged(event, 1));
+    self.on('removeListener', (event: string | symbol) => this.#listenersChanged(event, 0));
+    // Start filling `min` after the constructor returns, so listeners can be attached first.
+    if (o.min > 0) queueMicrotask(() => this.#dispatch());
+  }
+
+  /** The pool's name (option `name`). */
+  get name(): string {
+    return this.#o.name;
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Resolves once `min` resources exist; rejects with a `CreateError` if creating them fails. */
+  ready(): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#closedError());
+    if (this.#live >= this.#o.min) return Promise.resolve();
+    if (this.#backoff.failures > 0 && this.#lastCreateError !== null) return Promise.reject(this.#lastCreateError);
+    return new Promise((resolve, reject) => {
+      this.#readyWaiters.push({ resolve, reject });
+      this.#dispatch();
+    });
+  }
+
+  /**
+   * Borrows a resource. Resolves with a {@link Lease} to release (or `await using`);
+   * rejects with `AcquireTimeoutError`, `QueueFullError`, `PoolClosedError`, a `CreateError`
+   * (with `failFast`), or the signal's reason when aborted.
+   */
+  acquire(options?: AcquireOptions): Promise<Lease<T>> {
+    if (options !== undefined) {
+      checkAcquire(options);
+      if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+    }
+    if (this.#waiters.length === 0 && !this.#closed) {
+      const s = this.#idle.take();
+      if (s !== null) {
+        const now = this.#clock.now();
+        if (this.#usable(s, now)) return Promise.resolve(this.#lease(s, now, now));
+      }
+    }
+    return this.#enqueue(options);
+  }
+
+  /**
+   * Runs `fn` with a borrowed resource and always releases it, even when `fn` throws.
+   * After a throw, `factory.isBroken(error, resource)` decides whether to destroy it.
+   */
+  use<R>(fn: (resource: T) => R | PromiseLike<R>, options?: AcquireOptions): Promise<Awaited<R>> {
+    if (typeof fn !== 'function') return Promise.reject(new TypeError(`use: expected a function, got ${typeof fn}`));
+    if (options === undefined && this.#waiters.length === 0 && !this.#closed) {
+      const s = this.#idle.take();
+      if (s !== null) {
+        const now = this.#clock.now();
+        if (this.#usable(s, now)) {
+          const gen = ++s.gen;
+          this.#lend(s, now, now, null);
+          return this.#run(fn, s.resource, (broken, error) => this[kRelease](s, gen, broken, error));
+        }
+      }
+    }
+    return this.acquire(options).then((lease) =>
+      this.#run(fn, lease.resource, (broken, error) => (broken ? lease.destroy(error) : lease.release())));
+  }
+
+  /** Returns a lease's resource: the same as `lease.release()`, refusing a lease of another pool. */
+  release(lease: Lease<T>): void {
+    this.#own(lease, 'release').release();
+  }
+
+  /** Discards a lease's resource: the same as `lease.destroy(reason)`, refusing a lease of another pool. */
+  destroy(lease: Lease<T>, reason?: unknown): void {
+    this.#own(lease, 'destroy').destroy(reason);
+  }
+
+  /** Changes `min` and/or `max` at run time; excess idle resources go at once, borrowed ones on release. */
+  resize(sizes: { min?: number; max?: number }): void {
+    if (sizes === null || typeof sizes !== 'object') throw new PoolError(`resize: expected { min?, max }, got ${sizes}`, 'ERR_POOL_OPTIONS', { phase: 'options' });
+    const max = sizes.max === undefined ? this.#o.max : checkInt('max', sizes.max, 1);
+    const min = sizes.min === undefined ? Math.min(this.#o.min, max) : checkInt('min', sizes.min, 0);
+    if (min > max) throw new PoolError(`min: expected at most max (${max}), got ${min}`, 'ERR_POOL_OPTIONS', { phase: 'options' });
+    this.#o.min = min;
+    this.#o.max = max;
+    for (const s of this.#idle.toArray()) {
+      if (this.#live <= max) break;
+      this.#destroy(s, 'pool resized');
+    }
+    this.#dispatch();
+  }
+
+  /** A snapshot of counts, counters and latency histograms. */
+  stats(): PoolStats {
+    const c = this.#counters;
+    return {
+      name: this.#o.name,
+      size: this.#live + this.#creating,
+      idle: this.#idle.length,
+      borrowed: this.#borrowed.length,
+      pending: this.#waiters.length,
+      creating: this.#creating,
+      checking: this.#checking,
+      min: this.#o.min,
+      max: this.#o.max,
+      peakBorrowed: c.peakBorrowed,
+      created: c.created,
+      destroyed: c.destroyed,
+      acquired: c.acquired,
+      released: c.released,
+      timeouts: c.timeouts,
+      createErrors: c.createErrors,
+      validationFailures: c.validationFailures,
+      resetFailures: c.resetFailures,
+      leaks: c.leaks,
+      rejected: c.rejected,
+      aborted: c.aborted,
+      waitTime: c.waitTime.summary(),
+      useTime: c.useTime.summary(),
+      createTime: c.createTime.summary(),
+      sinceMs: this.#clock.now() - c.since,
+    };
+  }
+
+  /** Zeroes the counters and histograms (counts of live resources are kept). */
+  resetStats(): void {
+    this.#counters.reset(this.#clock.now(), this.#borrowed.length);
+  }
+
+  /** `ok`, `degraded` (waits, timeouts, leaks) or `down` (creates failing, nothing idle), with reasons. */
+  health(): Health {
+    const now = this.#clock.now();
+    const oldest = this.#waiters.peek();
+    return health({
+      stats: this.stats(),
+      closed: this.#closed,
+      createFailures: this.#backoff.failures,
+      lastCreateError: this.#lastCreateError,
+      oldestWaitMs: oldest === null ? 0 : now - oldest.enqueuedAt,
+      sinceTimeoutMs: now - this.#lastTimeoutAt,
+      sinceLeakMs: now - this.#lastLeakAt,
+      acquireTimeoutMs: this.#o.acquireTimeoutMs,
+    });
+  }
+
+  /** Recommendations from what was observed since the last `resetStats()`. */
+  advise(): Advice[] {
+    return advise(this.stats(), this.#o);
+  }
+
+  /** The effective options (the factory is shown by its hook names only). */
+  config(): Record<string, unknown> {
+    const { factory, clock, random, ...rest } = this.#o;
+    return { ...rest, factory: Object.keys(factory).filter((k) => typeof (factory as unknown as Record<string, unknown>)[k] === 'function') };
+  }
+
+  /**
+   * Closes the pool: acquires reject with `PoolClosedError`, waiters reject at once,
+   * idle resources are destroyed, borrowed ones are awaited up to `timeoutMs` and then
+   * destroyed. Every resource is destroyed exactly once. Idempotent.
+   */
+  close(options: CloseOptions = {}): Promise<CloseReport> {
+    if (this.#closing !== null) return this.#closing;
+    const timeoutMs = checkDuration('close timeoutMs', options?.timeoutMs ?? 30_000, false, true);
+    this.#closed = true;
+    this.#sweeper.stop();
+    this.#clearDeadline();
+    if (this.#retryTimer !== null) this.#clock.clearTimer(this.#retryTimer);
+    const closedError = this.#closedError();
+    for (const w of this.#waiters.drain()) this.#fail(w, closedError);
+    for (const r of this.#readyWaiters.splice(0)) r.reject(closedError);
+    for (const ac of this.#creates) ac.abort(closedError);
+    for (const s of this.#idle.toArray()) this.#destroy(s, 'pool closed');
+    this.#closing = new Promise<CloseReport>((resolve) => {
+      let timer: unknown = null;
+      const finish = (forced: number): void => {
+        this.#onSettle = null;
+        if (timer !== null) this.#clock.clearTimer(timer);
+        resolve({ forced, unsettledDestroys: this.#destroying });
+      };
+      const check = (): void => {
+        if (this.#borrowed.length + this.#checking + this.#creating + this.#destroying === 0) finish(0);
+      };
+      this.#onSettle = check;
+      if (timeoutMs !== Infinity) {
+        timer = this.#clock.setTimer(() => {
+          const outstanding = this.#borrowed.toArray();
+          for (const s of outstanding) this.#destroy(s, new PoolClosedError(`lease still held ${timeoutMs} ms after close(); resource destroyed`, { pool: this.#o.name }));
+          if (outstanding.length > 0) {
+            process.emitWarning(`lido: pool "${this.#o.name}" closed with ${outstanding.length} lease(s) still held after ${timeoutMs} ms; their resources were destroyed`, { code: 'LIDO_CLOSE_FORCED' });
+          }
+          finish(outstanding.length);
+        }, timeoutMs, true);
+      }
+      check();
+    });
+    return this.#closing;
+  }
+
+  /** `await using pool = new Pool(…)` closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** @internal Called by leases. */
+  [kRelease](s: Slot<T>, gen: number, destroy: boolean, reason: unknown): boolean {
+    if (s.gen !== gen || s.state !== SlotState.Borrowed) return false;
+    this.#borrowed.remove(s);
+    s.state = SlotState.Checking;
+    const now = this.#clock.now();
+    this.#leaks.returned(s, now);
+    this.#counters.released++;
+    this.#counters.useTime.record(now - s.borrowedAt);
+    if (this.#emitRelease) this.emit('release', s.resource);
+    if (destroy || s.broken !== undefined) {
+      this.#destroy(s, destroy ? reason : s.broken);
+    } else if (this.#closed || s.uses >= this.#o.maxUses || now >= s.expiresAt || this.#live > this.#o.max) {
+      this.#destroy(s, this.#closed ? 'pool closed' : s.uses >= this.#o.maxUses ? 'max uses reached' : now >= s.expiresAt ? 'max lifetime reached' : 'pool resized');
+    } else if (this.#hasReset) {
+      this.#reset(s);
+      return true;
+    } else {
+      s.lastGood = now;
+      this.#handOff(s, now);
+      return true;
+    }
+    this.#dispatch();
+    return true;
+  }
+
+  // ---- hand-out ------------------------------------------------------------------
+
+  /** Is an idle slot fit to lend right now? If not, starts its check or destroys it. */
+  #usable(s: Slot<T>, now: number): boolean {
+    if (now >= s.expiresAt) {
+      this.#destroy(s, 'max lifetime reached');
+      return false;
+    }
+    if (this.#hasValidate && now - s.lastGood > this.#validateAfterIdleMs) {
+      this.#validate(s, false);
+      return false;
+    }
+    return true;
+  }
+
+  #lend(s: Slot<T>, now: number, since: number, lease: Lease<T> | null): void {
+    s.state = SlotState.Borrowed;
+    s.uses++;
+    s.borrowedAt = now;
+    this.#borrowed.push(s);
+    const c = this.#counters;
+    c.acquired++;
+    c.waitTime.record(now - since);
+    if (this.#borrowed.length > c.peakBorrowed) c.peakBorrowed = this.#borrowed.length;
+    this.#leaks.borrowed(s, lease, now);
+    if (this.#emitAcquire) this.emit('acquire', s.resource);
+  }
+
+  #lease(s: Slot<T>, now: number, since: number): Lease<T> {
+    const lease = new Lease<T>(this, s, ++s.gen);
+    this.#lend(s, now, since, lease);
+    return lease;
+  }
+
+  /** Calls `fn` and gives the resource back when it settles, however it settles. */
+  #run<R>(fn: (resource: T) => R | PromiseLike<R>, resource: T, giveBack: (broken: boolean, error: unknown) => unknown): Promise<Awaited<R>> {
+    const done = (error: unknown, failed: boolean): void => {
+      giveBack(failed && this.#f.isBroken !== undefined && this.#isBroken(error, resource), error);
+    };
+    let r: R | PromiseLike<R>;
+    try {
+      r = fn(resource);
+    } catch (e) {
+      done(e, true);
+      return Promise.reject(e);
+    }
+    if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<R>).then === 'function') {
+      return Promise.resolve(r).then(
+        (v) => (done(undefined, false), v),
+        (e) => {
+          done(e, true);
+          throw e;
+        },
+      ) as Promise<Awaited<R>>;
+    }
+    done(undefined, false);
+    return Promise.resolve(r as Awaited<R>);
+  }
+
+  #isBroken(error: unknown, resource: T): boolean {
+    try {
+      return this.#f.isBroken!(error, resource) === true;
+    } catch (e) {
+      this.#report(e, 'use', resource);
+      return true;
+    }
+  }
+
+  /** A slot became available: the oldest waiter gets it, else it goes idle. */
+  #handOff(s: Slot<T>, now: number): void {
+    if (this.#closed || this.#live > this.#o.max) {
+      this.#destroy(s, this.#closed ? 'pool closed' : 'pool resized');
+      this.#dispatch();
+      return;
+    }
+    const w = this.#waiters.shift();
+    if (w !== null) {
+      this.#settleWaiter(w);
+      w.resolve(this.#lease(s, now, w.enqueuedAt));
+      return;
+    }
+    s.state = SlotState.Idle;
+    s.idleSince = now;
+    this.#idle.push(s);
+    this.#settleReady();
+  }
+
+  #enqueue(options: AcquireOptions | undefined): Promise<Lease<T>> {
+    if (this.#closed) return Promise.reject(this.#closedError());
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#waiters.length >= this.#o.maxWaiting) {
+      this.#counters.rejected++;
+      return Promise.reject(new QueueFullError(`acquire rejected: ${this.#waiters.length} already waiting, maxWaiting is ${this.#o.maxWaiting} (${describeCounts(this.#o.name, this.#counts())})`, this.#errorOptions()));
+    }
+    if (this.#o.failFast && this.#backoff.failures > 0 && this.#lastCreateError !== null && this.#idle.length === 0) {
+      return Promise.reject(this.#lastCreateError);
+    }
+    const now = this.#clock.now();
+    const timeoutMs = options?.timeoutMs ?? this.#o.acquireTimeoutMs;
+    return new Promise<Lease<T>>((resolve, reject) => {
+      const w = new Waiter<T>(resolve, reject, now, now + timeoutMs, timeoutMs);
+      if (signal !== undefined) {
+        w.signal = signal;
+        w.onAbort = () => {
+          if (!w.queued) return;
+          this.#waiters.remove(w);
+          this.#counters.aborted++;
+          this.#settleWaiter(w);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', w.onAbort, { once: true });
+      }
+      this.#waiters.push(w);
+      if (w.deadline < this.#deadlineAt) this.#armDeadline(w.deadline, now);
+      this.#dispatch();
+    });
+  }
+
+  /** Detaches a waiter that leaves the queue; disarms the deadline timer once nobody waits. */
+  #settleWaiter(w: Waiter<T>): void {
+    if (w.signal !== null) w.signal.removeEventListener('abort', w.onAbort!);
+    if (this.#waiters.length === 0) this.#clearDeadline();
+  }
+
+  #fail(w: Waiter<T>, error: unknown): void {
+    this.#settleWaiter(w);
+    w.reject(error);
+  }
+
+  #armDeadline(at: number, now: number): void {
+    if (this.#deadlineTimer !== null) this.#clock.clearTimer(this.#deadlineTimer);
+    this.#deadlineAt = at;
+    this.#deadlineTimer = this.#clock.setTimer(() => this.#onDeadline(), Math.max(0, Math.ceil(at - now)), true);
+  }
+
+  #clearDeadline(): void {
+    if (this.#deadlineTimer === null) return;
+    this.#clock.clearTimer(this.#deadlineTimer);
+    this.#deadlineTimer = null;
+    this.#deadlineAt = Infinity;
+  }
+
+  #onDeadline(): void {
+    this.#deadlineTimer = null;
+    this.#deadlineAt = Infinity;
+    const now = this.#clock.now();
+    const counts = this.#counts();
+    const expired = this.#waiters.takeExpired(now);
+    if (expired.length > 0) {
+      this.#lastTimeoutAt = now;
+      this.#counters.timeouts += expired.length;
+      const cause = this.#lastCreateError?.cause;
+      for (const w of expired) {
+        const why = cause === undefined ? '' : `; last create error: ${cause instanceof Error ? cause.message : String(cause)}`;
+        const error = new AcquireTimeoutError(`acquire timed out after ${w.timeoutMs} ms (${describeCounts(this.#o.name, counts)})${why}`, { ...this.#errorOptions(counts), cause });
+        this.#fail(w, error);
+        if (this.listenerCount('timeout') > 0) this.emit('timeout', error);
+      }
+    }
+    const next = this.#waiters.nextDeadline();
+    if (next !== Infinity) this.#armDeadline(next, now);
+  }
+
+  // ---- supply ----------------------------------------------------------------------
+
+  /** Matches idle resources to waiters, then starts the creates that waiters and `min` need. */
+  #dispatch(): void {
+    if (this.#closed) return;
+    const now = this.#clock.now();
+    while (this.#waiters.length > this.#checking && this.#idle.length > 0) {
+      const s = this.#idle.take()!;
+      if (this.#usable(s, now)) this.#handOff(s, now);
+    }
+    if (now < this.#backoff.until) return;
+    const o = this.#o;
+    while (
+      this.#creating < o.maxConcurrentCreates &&
+      this.#live + this.#creating < o.max &&
+      (this.#waiters.length > this.#checking + this.#creating || this.#live + this.#creating < o.min)
+    ) {
+      this.#create();
+    }
+  }
+
+  #create(): void {
+    this.#creating++;
+    const ac = new AbortController();
+    this.#creates.add(ac);
+    const started = this.#clock.now();
+    const ms = this.#o.createTimeoutMs;
+    const timer = ms === Infinity ? null : this.#clock.setTimer(
+      () => ac.abort(new CreateError(`create timed out after ${ms} ms`, { pool: this.#o.name })), ms, true);
+    settle(() => this.#f.create(ac.signal), ac.signal, (resource) => this.#destroyStray(resource)).then(
+      (resource) => {
+        if (resource === undefined || resource === null) throw new TypeError(`factory.create() resolved to ${resource}; expected a resource`);
+        this.#created(resource, started, ac, timer);
+      },
+    ).catch((e) => this.#createFailed(e, ac, timer));
+  }
+
+  #created(resource: T, started: number, ac: AbortController, timer: unknown): void {
+    if (timer !== null) this.#clock.clearTimer(timer);
+    this.#creates.delete(ac);
+    this.#creating--;
+    const now = this.#clock.now();
+    this.#backoff.succeed();
+    this.#lastCreateError = null;
+    const c = this.#counters;
+    c.created++;
+    c.createTime.record(now - started);
+    const life = this.#o.maxLifetimeMs;
+    const s = new Slot<T>(resource, now, life === 0 ? Infinity : now + life * (1 - 0.1 * this.#o.random()));
+    this.#live++;
+    if (this.listenerCount('create') > 0) this.emit('create', resource);
+    if (this.#f.watch !== undefined) this.#watch(s);
+    this.#handOff(s, now);
+    this.#settleReady();
+    this.#dispatch();
+    this.#onSettle?.();
+  }
+
+  #createFailed(e: unknown, ac: AbortController, timer: unknown): void {
+    if (timer !== null) this.#clock.clearTimer(timer);
+    this.#creates.delete(ac);
+    this.#creating--;
+    if (this.#closed) {
+      this.#onSettle?.();
+      return;
+    }
+    const cause = e instanceof CreateError && e.cause !== undefined ? e.cause : e;
+    const now = this.#clock.now();
+    const error = e instanceof CreateError && e.cause === undefined
+      ? new CreateError(e.message, { ...this.#errorOptions(), cause: e })
+      : new CreateError(`create failed: ${cause instanceof Error ? cause.message : String(cause)}`, { ...this.#errorOptions(), cause });
+    this.#lastCreateError = error;
+    this.#counters.createErrors++;
+    const delay = this.#backoff.fail(now);
+    this.#report(error, 'create');
+    if (this.#live < this.#o.min) for (const r of this.#readyWaiters.splice(0)) r.reject(error);
+    if (this.#o.failFast) for (const w of this.#waiters.drain()) this.#fail(w, error);
+    if (this.#retryTimer !== null) this.#clock.clearTimer(this.#retryTimer);
+    this.#retryTimer = this.#clock.setTimer(() => {
+      this.#retryTimer = null;
+      this.#dispatch();
+    }, Math.ceil(delay), this.#waiters.length > 0 || !this.#o.allowExitOnIdle);
+  }
+
+  /** A resource that arrived after its create was abandoned (timeout, close). */
+  #destroyStray(resource: T): void {
+    if (resource === undefined || resource === null) return;
+    this.#counters.created++;
+    this.#counters.destroyed++;
+    this.#callDestroy(resource);
+  }
+
+  #validate(s: Slot<T>, keepalive: boolean): void {
+    s.state = SlotState.Checking;
+    this.#checking++;
+    const ms = this.#o.validateTimeoutMs;
+    const ac = new AbortController();
+    const timer = ms === Infinity ? null : this.#clock.setTimer(() => ac.abort(new ValidationError(`validate timed out after ${ms} ms`, { pool: this.#o.name })), ms, true);
+    settle(() => this.#f.validate!(s.resource, ac.signal), ac.signal, noop).then(
+      (ok) => ok === true,
+      (e) => {
+        this.#report(e instanceof ValidationError ? e : new ValidationError(`validate failed: ${e instanceof Error ? e.message : String(e)}`, { ...this.#errorOptions(), cause: e }), 'validate', s.resource);
+        return false;
+      },
+    ).then((ok) => {
+      if (timer !== null) this.#clock.clearTimer(timer);
+      this.#checking--;
+      const now = this.#clock.now();
+      if (!ok || s.broken !== undefined) {
+        this.#counters.validationFailures++;
+        this.#destroy(s, s.broken ?? 'validation failed');
+        this.#dispatch();
+      } else if (keepalive && this.#waiters.length === 0 && !this.#closed) {
+        // A keepalive ping is not a use: the idle clock keeps running.
+        s.lastGood = now;
+        s.state = SlotState.Idle;
+        this.#idle.push(s);
+      } else {
+        s.lastGood = now;
+        this.#handOff(s, now);
+      }
+      this.#onSettle?.();
+    });
+  }
+
+  #reset(s: Slot<T>): void {
+    this.#checking++;
+    const ms = this.#o.resetTimeoutMs;
+    const ac = new AbortController();
+    const timer = ms === Infinity ? null : this.#clock.setTimer(() => ac.abort(new PoolError(`reset timed out after ${ms} ms`, 'ERR_POOL_RESET', { phase: 'reset', pool: this.#o.name })), ms, true);
+    settle(() => this.#f.reset!(s.resource), ac.signal, noop).then(
+      () => true,
+      (e) => {
+        this.#counters.resetFailures++;
+        this.#report(e instanceof PoolError ? e : new PoolError(`reset failed: ${e instanceof Error ? e.message : String(e)}`, 'ERR_POOL_RESET', { ...this.#errorOptions(), phase: 'reset', cause: e }), 'reset', s.resource);
+        return false;
+      },
+    ).then((ok) => {
+      if (timer !== null) this.#clock.clearTimer(timer);
+      this.#checking--;
+      const now = this.#clock.now();
+      if (ok && s.broken === undefined) {
+        s.lastGood = now;
+        this.#handOff(s, now);
+      } else {
+        this.#destroy(s, s.broken ?? 'reset failed');
+        this.#dispatch();
+      }
+      this.#onSettle?.();
+    });
+  }
+
+  #watch(s: Slot<T>): void {
+    try {
+      s.unwatch = this.#f.watch!(s.resource, (reason) => this.#evict(s, reason));
+    } catch (e) {
+      this.#report(e, 'create', s.resource);
+    }
+  }
+
+  /** The adapter says the resource died: idle ones go now, others when they come back. */
+  #evict(s: Slot<T>, reason: unknown): void {
+    if (s.state === SlotState.Dead) return;
+    if (s.broken === undefined) s.broken = reason ?? new Error('evicted by the adapter');
+    if (s.state === SlotState.Idle) {
+      this.#destroy(s, s.broken);
+      this.#dispatch();
+    }
+  }
+
+  #destroy(s: Slot<T>, reason: unknown): void {
+    if (s.state === SlotState.Dead) return;
+    if (s.state === SlotState.Idle) this.#idle.remove(s);
+    else if (s.state === SlotState.Borrowed) {
+      this.#borrowed.remove(s);
+      this.#leaks.returned(s, this.#clock.now());
+    }
+    s.state = SlotState.Dead;
+    s.gen++;
+    this.#live--;
+    this.#counters.destroyed++;
+    if (s.unwatch !== null) {
+      try {
+        s.unwatch();
+      } catch (e) {
+        this.#report(e, 'destroy', s.resource);
+      }
+      s.unwatch = null;
+    }
+    if (this.listenerCount('destroy') > 0) this.emit('destroy', s.resource, reason);
+    this.#callDestroy(s.resource);
+    this.#onSettle?.();
+  }
+
+  #callDestroy(resource: T): void {
+    let r: unknown;
+    try {
+      r = this.#f.destroy(resource);
+    } catch (e) {
+      this.#report(e, 'destroy', resource);
+      return;
+    }
+    if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<void>).then === 'function') {
+      this.#destroying++;
+      Promise.resolve(r).then(noop, (e) => this.#report(e, 'destroy', resource)).finally(() => {
+        this.#destroying--;
+        this.#onSettle?.();
+      });
+    }
+  }
+
+  #settleReady(): void {
+    if (this.#readyWaiters.length > 0 && this.#live >= this.#o.min) {
+      for (const r of this.#readyWaiters.splice(0)) r.resolve();
+    }
+  }
+
+  // ---- reporting ---------------------------------------------------------------------
+
+  #report(e: unknown, phase: PoolPhase, resource?: T): void {
+    if (this.listenerCount('error') === 0) return;
+    const error = e instanceof PoolError ? e : new PoolError(`${phase} failed: ${e instanceof Error ? e.message : String(e)}`, 'ERR_POOL_' + phase.toUpperCase(), { ...this.#errorOptions(), phase, cause: e });
+    this.emit('error', error, resource);
+  }
+
+  #onLeak(r: LeakReport): void {
+    if (r.kind !== 'returned') {
+      this.#counters.leaks++;
+      this.#lastLeakAt = this.#clock.now();
+    }
+    if (this.listenerCount('leak') > 0) this.emit('leak', r);
+    const what = r.kind === 'held' ? `held for ${Math.round(r.heldMs)} ms` : r.kind === 'lost' ? 'garbage-collected without release' : `returned after ${Math.round(r.heldMs)} ms`;
+    process.emitWarning(`lido: pool "${r.pool}" lease ${what}; acquired at:\n${r.stack}`, { code: 'LIDO_LEAK' });
+  }
+
+  #counts(): PoolCounts {
+    return {
+      size: this.#live + this.#creating,
+      idle: this.#idle.length,
+      borrowed: this.#borrowed.length,
+      pending: this.#waiters.length,
+      creating: this.#creating,
+      max: this.#o.max,
+    };
+  }
+
+  #errorOptions(counts = this.#counts()): { pool: string; counts: PoolCounts } {
+    return { pool: this.#o.name, counts };
+  }
+
+  #closedError(): PoolClosedError {
+    return new PoolClosedError(`pool "${this.#o.name}" is closed`, this.#errorOptions());
+  }
+
+  #own(lease: Lease<T>, verb: string): Lease<T> {
+    if (!(lease instanceof Lease) || !lease.isFrom(this)) {
+      throw new PoolError(`${verb}: expected a lease of pool "${this.#o.name}", got ${lease instanceof Lease ? 'a lease of another pool' : typeof lease}`, 'ERR_POOL_FOREIGN_LEASE', { phase: 'use', pool: this.#o.name });
+    }
+    return lease;
+  }
+
+  #listenersChanged(event: string | symbol, added: number): void {
+    if (event === 'acquire') this.#emitAcquire = added === 1 || this.listenerCount('acquire') > 0;
+    else if (event === 'release') this.#emitRelease = added === 1 || this.listenerCount('release') > 0;
+  }
+
+  #housekept(): Housekept<T> {
+    const o = this.#o;
+    return {
+      get min() {
+        return o.min;
+      },
+      live: () => this.#live,
+      idleSlots: () => this.#idle.toArray(),
+      retire: (s, reason) => this.#destroy(s, reason),
+      keepalive: (s) => {
+        this.#idle.remove(s);
+        this.#validate(s, true);
+      },
+      refill: () => this.#dispatch(),
+    };
+  }
+}

@@ -1,0 +1,125 @@
+import type { Lease } from './lease.js';
+
+/**
+ * One pending acquire. It sits in two intrusive lists at once: the FIFO queue and the
+ * deadline list of its timeout, so timing out or aborting removes it in O(1).
+ */
+export class Waiter<T> {
+  prev: Waiter<T> | null = null;
+  next: Waiter<T> | null = null;
+  dprev: Waiter<T> | null = null;
+  dnext: Waiter<T> | null = null;
+  group: DeadlineList<T> | null = null;
+  queued = false;
+  signal: AbortSignal | null = null;
+  onAbort: (() => void) | null = null;
+
+  constructor(
+    readonly resolve: (lease: Lease<T>) => void,
+    readonly reject: (error: unknown) => void,
+    readonly enqueuedAt: number,
+    readonly deadline: number,
+    readonly timeoutMs: number,
+  ) {}
+}
+
+/**
+ * Waiters sharing one timeout value. Enqueue times only grow, so their deadlines are
+ * already sorted: the head always expires first, and no heap is needed.
+ */
+class DeadlineList<T> {
+  head: Waiter<T> | null = null;
+  tail: Waiter<T> | null = null;
+  length = 0;
+}
+
+/** The queue of pending acquires: first come, first served. */
+export class WaiterQueue<T> {
+  #head: Waiter<T> | null = null;
+  #tail: Waiter<T> | null = null;
+  length = 0;
+  readonly #groups = new Map<number, DeadlineList<T>>();
+
+  /** Appends a waiter; its deadline (if finite) joins its timeout's deadline list. */
+  push(w: Waiter<T>): void {
+    w.prev = this.#tail;
+    if (this.#tail === null) this.#head = w;
+    else this.#tail.next = w;
+    this.#tail = w;
+    this.length++;
+    w.queued = true;
+    if (w.deadline !== Infinity) {
+      let g = this.#groups.get(w.timeoutMs);
+      if (g === undefined) this.#groups.set(w.timeoutMs, (g = new DeadlineList<T>()));
+      w.group = g;
+      w.dprev = g.tail;
+      if (g.tail === null) g.head = w;
+      else g.tail.dnext = w;
+      g.tail = w;
+      g.length++;
+    }
+  }
+
+  /** The oldest waiter, still queued, or null. */
+  peek(): Waiter<T> | null {
+    return this.#head;
+  }
+
+  /** Removes and returns the oldest waiter. */
+  shift(): Waiter<T> | null {
+    const w = this.#head;
+    if (w !== null) this.remove(w);
+    return w;
+  }
+
+  /** Removes a queued waiter in O(1); a no-op if it already left. */
+  remove(w: Waiter<T>): void {
+    if (!w.queued) return;
+    w.queued = false;
+    if (w.prev === null) this.#head = w.next;
+    else w.prev.next = w.next;
+    if (w.next === null) this.#tail = w.prev;
+    else w.next.prev = w.prev;
+    w.prev = w.next = null;
+    this.length--;
+    const g = w.group;
+    if (g !== null) {
+      if (w.dprev === null) g.head = w.dnext;
+      else w.dprev.dnext = w.dnext;
+      if (w.dnext === null) g.tail = w.dprev;
+      else w.dnext.dprev = w.dprev;
+      w.dprev = w.dnext = null;
+      w.group = null;
+      if (--g.length === 0) this.#groups.delete(w.timeoutMs);
+    }
+  }
+
+  /** The earliest deadline of any queued waiter, or Infinity. */
+  nextDeadline(): number {
+    let next = Infinity;
+    for (const g of this.#groups.values()) {
+      if (g.head !== null && g.head.deadline < next) next = g.head.deadline;
+    }
+    return next;
+  }
+
+  /** Removes and returns every waiter whose deadline is at or before `now`, oldest first. */
+  takeExpired(now: number): Waiter<T>[] {
+    const out: Waiter<T>[] = [];
+    for (const g of [...this.#groups.values()]) {
+      while (g.head !== null && g.head.deadline <= now) {
+        const w = g.head;
+        this.remove(w);
+        out.push(w);
+      }
+    }
+    return out;
+  }
+
+  /** Removes and returns every queued waiter, oldest first. */
+  drain(): Waiter<T>[] {
+    const out: Waiter<T>[] = [];
+    for (let w = this.shift(); w !== null; w = this.shift()) out.push(w);
+    return out;
+  }
+}

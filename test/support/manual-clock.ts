@@ -1,0 +1,66 @@
+import type { Clock } from '../../src/clock.js';
+
+interface Timer {
+  at: number;
+  seq: number;
+  fn: () => void;
+  keepAlive: boolean;
+}
+
+/** Lets every pending promise callback run (no time passes). */
+export async function flush(rounds = 3): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
+/**
+ * A clock that moves only when told: `advance(ms)` fires due timers in order, letting
+ * promise callbacks run after each, so tests never sleep.
+ */
+export class ManualClock implements Clock {
+  #now = 0;
+  #seq = 0;
+  #timers = new Set<Timer>();
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimer(fn: () => void, ms: number, keepAlive: boolean): unknown {
+    const t: Timer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn, keepAlive };
+    this.#timers.add(t);
+    return t;
+  }
+
+  clearTimer(handle: unknown): void {
+    this.#timers.delete(handle as Timer);
+  }
+
+  /** Timers still armed (for asserting that nothing is left behind). */
+  get pending(): number {
+    return this.#timers.size;
+  }
+
+  /** Armed timers that would keep a real process alive. */
+  get keepingAlive(): number {
+    let n = 0;
+    for (const t of this.#timers) if (t.keepAlive) n++;
+    return n;
+  }
+
+  /** Moves time forward by `ms`, firing every timer that falls due, in order. */
+  async advance(ms: number): Promise<void> {
+    const end = this.#now + ms;
+    await flush();
+    for (;;) {
+      let next: Timer | null = null;
+      for (const t of this.#timers) if (t.at <= end && (next === null || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
+      if (next === null) break;
+      this.#timers.delete(next);
+      this.#now = Math.max(this.#now, next.at);
+      next.fn();
+      await flush();
+    }
+    this.#now = end;
+    await flush();
+  }
+}
