@@ -6,6 +6,8 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    pg: 'src/adapters/pg/index.ts',
+    redis: 'src/adapters/redis/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
