@@ -71,7 +71,8 @@ await service.stop();
 
 // Postgres part: added by the pg adapter when it is available.
 try {
-  const pgDemo = await import('../pg-demo/demo.js').catch(() => null);
+  const specifier = '../pg-demo/demo.js'; // a variable: the Postgres part may be absent
+  const pgDemo = (await import(specifier).catch(() => null)) as { run(): Promise<void> } | null;
   if (pgDemo) await pgDemo.run();
 } catch (e) {
   console.error('Postgres demo failed:', e);
