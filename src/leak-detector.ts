@@ -15,24 +15,41 @@ export interface LeakReport {
 
 /** Watches borrowed slots. The disabled one is a null object: every call is a no-op. */
 export interface LeakDetector<T> {
-  borrowed(slot: Slot<T>, lease: object | null, now: number): void;
+  /**
+   * Captures where an acquire that has to wait was called, so a later report shows the
+   * caller and not whoever freed the resource. Null when detection is off.
+   */
+  origin(): Error | null;
+  /** A slot was lent; `origin` is the waiting acquire's capture, or null to capture now. */
+  borrowed(slot: Slot<T>, lease: object | null, now: number, origin: Error | null): void;
+  /** A slot came back (or was destroyed while borrowed). */
   returned(slot: Slot<T>, now: number): void;
 }
 
 /** Leak detection off. */
 export class NoLeakDetector<T> implements LeakDetector<T> {
+  origin(): null {
+    return null;
+  }
   borrowed(): void {}
   returned(): void {}
 }
+
+/** Called with each report; `first` is true for the first report of a lease's leak. */
+export type LeakSink = (report: LeakReport, first: boolean) => void;
 
 class Token {
   reported = false;
   timer: unknown = null;
   constructor(
-    readonly stack: string,
+    /** Captured at acquire; formatted only when reported. */
+    readonly origin: Error,
     readonly since: number,
-    readonly gen: number,
   ) {}
+
+  get stack(): string {
+    return (this.origin.stack ?? '').split('\n').slice(1).join('\n');
+  }
 }
 
 /** Leak detection on: one timer per borrowed lease, and a finalizer for lost leases. */
@@ -43,27 +60,33 @@ export class ActiveLeakDetector<T> implements LeakDetector<T> {
     readonly name: string,
     readonly thresholdMs: number,
     readonly clock: Clock,
-    readonly report: (r: LeakReport) => void,
+    readonly report: LeakSink,
     /** Destroys a slot whose lease was collected while still borrowed. */
     readonly reclaim: (slot: Slot<T>, gen: number) => void,
   ) {
     this.#registry = new FinalizationRegistry(({ slot, gen }) => {
       const t = slot.leak as Token | null;
       if (slot.gen !== gen || t === null) return;
-      this.report({ pool: this.name, kind: 'lost', heldMs: this.clock.now() - t.since, stack: t.stack });
+      // Detach first: reclaiming must not report the lease again as "returned".
+      slot.leak = null;
+      if (t.timer !== null) this.clock.clearTimer(t.timer);
+      this.report({ pool: this.name, kind: 'lost', heldMs: this.clock.now() - t.since, stack: t.stack }, !t.reported);
       this.reclaim(slot, gen);
     });
   }
 
-  borrowed(slot: Slot<T>, lease: object | null, now: number): void {
-    const stack = (new Error('lease acquired here').stack ?? '').split('\n').slice(1).join('\n');
-    const t = new Token(stack, now, slot.gen);
+  origin(): Error {
+    return new Error('lease acquired here');
+  }
+
+  borrowed(slot: Slot<T>, lease: object | null, now: number, origin: Error | null): void {
+    const t = new Token(origin ?? new Error('lease acquired here'), now);
     slot.leak = t;
     t.timer = this.clock.setTimer(() => {
       t.timer = null;
       if (slot.leak !== t) return;
       t.reported = true;
-      this.report({ pool: this.name, kind: 'held', heldMs: this.clock.now() - t.since, stack: t.stack });
+      this.report({ pool: this.name, kind: 'held', heldMs: this.clock.now() - t.since, stack: t.stack }, true);
     }, this.thresholdMs, false);
     // The held value must not reference the lease, or the lease could never be collected.
     if (lease !== null) this.#registry.register(lease, { slot, gen: slot.gen }, t);
@@ -75,6 +98,6 @@ export class ActiveLeakDetector<T> implements LeakDetector<T> {
     slot.leak = null;
     if (t.timer !== null) this.clock.clearTimer(t.timer);
     this.#registry.unregister(t);
-    if (t.reported) this.report({ pool: this.name, kind: 'returned', heldMs: now - t.since, stack: t.stack });
+    if (t.reported) this.report({ pool: this.name, kind: 'returned', heldMs: now - t.since, stack: t.stack }, false);
   }
 }

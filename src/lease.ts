@@ -19,10 +19,14 @@ export class Lease<T> implements Disposable, AsyncDisposable {
     this.#gen = gen;
   }
 
-  /** The borrowed resource. Throws `ERR_POOL_LEASE_RELEASED` once the lease is released. */
+  /**
+   * The borrowed resource. Throws `ERR_POOL_LEASE_RELEASED` once the lease is released,
+   * or once the pool took the resource back (a forced close, a lost-lease reclaim).
+   */
   get resource(): T {
-    if (this.#done) {
-      throw new PoolError(`lease of pool "${this.#owner.name}" was already released; acquire again`, 'ERR_POOL_LEASE_RELEASED', { phase: 'use', pool: this.#owner.name });
+    if (this.#done || this.#slot.gen !== this.#gen) {
+      const why = this.#done ? 'was already released' : 'was revoked by the pool (closed or reclaimed)';
+      throw new PoolError(`lease of pool "${this.#owner.name}" ${why}; acquire again`, 'ERR_POOL_LEASE_RELEASED', { phase: 'use', pool: this.#owner.name });
     }
     return this.#slot.resource;
   }

@@ -62,7 +62,8 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
   readonly #backoff: Backoff;
   readonly #leaks: LeakDetector<T>;
   readonly #sweeper: Sweeper;
-  readonly #creates = new Set<AbortController>();
+  /** Creates in flight, with their start times (oldest first). */
+  readonly #creates = new Map<AbortController, number>();
   #live = 0;
   #creating = 0;
   #checking = 0;
@@ -93,18 +94,17 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     this.#idle = new IdleList<T>(o.order);
     this.#counters = new Counters(o.clock.now());
     this.#backoff = new Backoff(o.createRetry.baseMs, o.createRetry.capMs, o.random);
-    this.#validateAfterIdleMs = o.validateAfterIdleMs;
+    // 0 means "always": idle time is never negative, so `> -1` always holds.
+    this.#validateAfterIdleMs = o.validateAfterIdleMs === 0 ? -1 : o.validateAfterIdleMs;
     this.#hasValidate = typeof o.factory.validate === 'function';
     this.#hasReset = typeof o.factory.reset === 'function';
     this.#leaks = o.leakDetectionMs > 0
-      ? new ActiveLeakDetector<T>(o.name, o.leakDetectionMs, o.clock, (r) => this.#onLeak(r), (s, gen) => this[kRelease](s, gen, true, new PoolError('lease was garbage-collected without release', 'ERR_POOL_LEAK')))
+      ? new ActiveLeakDetector<T>(o.name, o.leakDetectionMs, o.clock, (r, first) => this.#onLeak(r, first), (s, gen) => this[kRelease](s, gen, true, new PoolError('lease was garbage-collected without release', 'ERR_POOL_LEAK')))
       : new NoLeakDetector<T>();
     const period = Housekeeper.period(o.idleTimeoutMs, o.maxLifetimeMs, o.keepaliveMs);
     this.#sweeper = period === Infinity ? noSweeper : new Housekeeper<T>(this.#housekept(), o.clock, period, o.idleTimeoutMs, o.keepaliveMs, !o.allowExitOnIdle);
     this.#sweeper.start();
-    const self = this as EventEmitter;
-    self.on('newListener', (event: string | symbol) => this.#listenersChanged(event, 1));
-    self.on('removeListener', (event: string | symbol) => this.#listenersChanged(event, 0));
+    this.#trackListeners();
     // Start filling `min` after the constructor returns, so listeners can be attached first.
     if (o.min > 0) queueMicrotask(() => this.#dispatch());
   }
@@ -144,7 +144,7 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
       const s = this.#idle.take();
       if (s !== null) {
         const now = this.#clock.now();
-        if (this.#usable(s, now)) return Promise.resolve(this.#lease(s, now, now));
+        if (this.#usable(s, now)) return Promise.resolve(this.#lease(s, now, now, null));
       }
     }
     return this.#enqueue(options);
@@ -162,7 +162,7 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
         const now = this.#clock.now();
         if (this.#usable(s, now)) {
           const gen = ++s.gen;
-          this.#lend(s, now, now, null);
+          this.#lend(s, now, now, null, null);
           return this.#run(fn, s.resource, (broken, error) => this[kRelease](s, gen, broken, error));
         }
       }
@@ -275,7 +275,7 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     const closedError = this.#closedError();
     for (const w of this.#waiters.drain()) this.#fail(w, closedError);
     for (const r of this.#readyWaiters.splice(0)) r.reject(closedError);
-    for (const ac of this.#creates) ac.abort(closedError);
+    for (const ac of this.#creates.keys()) ac.abort(closedError);
     for (const s of this.#idle.toArray()) this.#destroy(s, 'pool closed');
     this.#closing = new Promise<CloseReport>((resolve) => {
       let timer: unknown = null;
@@ -317,7 +317,7 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     this.#leaks.returned(s, now);
     this.#counters.released++;
     this.#counters.useTime.record(now - s.borrowedAt);
-    if (this.#emitRelease) this.emit('release', s.resource);
+    if (this.#emitRelease) this.#emitSafe('release', s.resource);
     if (destroy || s.broken !== undefined) {
       this.#destroy(s, destroy ? reason : s.broken);
     } else if (this.#closed || s.uses >= this.#o.maxUses || now >= s.expiresAt || this.#live > this.#o.max) {
@@ -349,7 +349,7 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     return true;
   }
 
-  #lend(s: Slot<T>, now: number, since: number, lease: Lease<T> | null): void {
+  #lend(s: Slot<T>, now: number, since: number, lease: Lease<T> | null, origin: Error | null): void {
     s.state = SlotState.Borrowed;
     s.uses++;
     s.borrowedAt = now;
@@ -358,13 +358,13 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     c.acquired++;
     c.waitTime.record(now - since);
     if (this.#borrowed.length > c.peakBorrowed) c.peakBorrowed = this.#borrowed.length;
-    this.#leaks.borrowed(s, lease, now);
-    if (this.#emitAcquire) this.emit('acquire', s.resource);
+    this.#leaks.borrowed(s, lease, now, origin);
+    if (this.#emitAcquire) this.#emitSafe('acquire', s.resource);
   }
 
-  #lease(s: Slot<T>, now: number, since: number): Lease<T> {
+  #lease(s: Slot<T>, now: number, since: number, origin: Error | null): Lease<T> {
     const lease = new Lease<T>(this, s, ++s.gen);
-    this.#lend(s, now, since, lease);
+    this.#lend(s, now, since, lease, origin);
     return lease;
   }
 
@@ -412,7 +412,7 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     const w = this.#waiters.shift();
     if (w !== null) {
       this.#settleWaiter(w);
-      w.resolve(this.#lease(s, now, w.enqueuedAt));
+      w.resolve(this.#lease(s, now, w.enqueuedAt, w.origin));
       return;
     }
     s.state = SlotState.Idle;
@@ -429,13 +429,16 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
       this.#counters.rejected++;
       return Promise.reject(new QueueFullError(`acquire rejected: ${this.#waiters.length} already waiting, maxWaiting is ${this.#o.maxWaiting} (${describeCounts(this.#o.name, this.#counts())})`, this.#errorOptions()));
     }
-    if (this.#o.failFast && this.#backoff.failures > 0 && this.#lastCreateError !== null && this.#idle.length === 0) {
+    const now = this.#clock.now();
+    // failFast: while the backend is known down (inside the backoff window) reject at once;
+    // once the window ends, this acquire waits for (and thereby triggers) a probing create.
+    if (this.#o.failFast && this.#lastCreateError !== null && now < this.#backoff.until && this.#idle.length === 0) {
       return Promise.reject(this.#lastCreateError);
     }
-    const now = this.#clock.now();
     const timeoutMs = options?.timeoutMs ?? this.#o.acquireTimeoutMs;
     return new Promise<Lease<T>>((resolve, reject) => {
       const w = new Waiter<T>(resolve, reject, now, now + timeoutMs, timeoutMs);
+      w.origin = this.#leaks.origin();
       if (signal !== undefined) {
         w.signal = signal;
         w.onAbort = () => {
@@ -487,11 +490,13 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
       this.#lastTimeoutAt = now;
       this.#counters.timeouts += expired.length;
       const cause = this.#lastCreateError?.cause;
+      let why = cause === undefined ? '' : `; last create error: ${cause instanceof Error ? cause.message : String(cause)}`;
+      const oldestCreate = this.#creates.size === 0 ? now : this.#creates.values().next().value!;
+      if (now - oldestCreate > 0) why += `; a create has been pending for ${Math.round(now - oldestCreate)} ms`;
       for (const w of expired) {
-        const why = cause === undefined ? '' : `; last create error: ${cause instanceof Error ? cause.message : String(cause)}`;
         const error = new AcquireTimeoutError(`acquire timed out after ${w.timeoutMs} ms (${describeCounts(this.#o.name, counts)})${why}`, { ...this.#errorOptions(counts), cause });
         this.#fail(w, error);
-        if (this.listenerCount('timeout') > 0) this.emit('timeout', error);
+        if (this.listenerCount('timeout') > 0) this.#emitSafe('timeout', error);
       }
     }
     const next = this.#waiters.nextDeadline();
@@ -522,17 +527,24 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
   #create(): void {
     this.#creating++;
     const ac = new AbortController();
-    this.#creates.add(ac);
     const started = this.#clock.now();
+    this.#creates.set(ac, started);
     const ms = this.#o.createTimeoutMs;
+    // A create for `min` alone (nobody waiting) must not keep an idle process alive.
+    const keepAlive = this.#waiters.length > 0 || !this.#o.allowExitOnIdle;
     const timer = ms === Infinity ? null : this.#clock.setTimer(
-      () => ac.abort(new CreateError(`create timed out after ${ms} ms`, { pool: this.#o.name })), ms, true);
+      () => ac.abort(new CreateError(`create timed out after ${ms} ms (factory.create() did not settle)`, { pool: this.#o.name })), ms, keepAlive);
+    // Two-argument then: a failure inside #created must never be mistaken for a failed create.
     settle(() => this.#f.create(ac.signal), ac.signal, (resource) => this.#destroyStray(resource)).then(
       (resource) => {
-        if (resource === undefined || resource === null) throw new TypeError(`factory.create() resolved to ${resource}; expected a resource`);
-        this.#created(resource, started, ac, timer);
+        if (resource === undefined || resource === null) {
+          this.#createFailed(new TypeError(`factory.create() resolved to ${resource}; expected a resource`), ac, timer);
+        } else {
+          this.#created(resource, started, ac, timer);
+        }
       },
-    ).catch((e) => this.#createFailed(e, ac, timer));
+      (e) => this.#createFailed(e, ac, timer),
+    );
   }
 
   #created(resource: T, started: number, ac: AbortController, timer: unknown): void {
@@ -548,9 +560,15 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     const life = this.#o.maxLifetimeMs;
     const s = new Slot<T>(resource, now, life === 0 ? Infinity : now + life * (1 - 0.1 * this.#o.random()));
     this.#live++;
-    if (this.listenerCount('create') > 0) this.emit('create', resource);
+    if (this.listenerCount('create') > 0) this.#emitSafe('create', resource);
     if (this.#f.watch !== undefined) this.#watch(s);
-    this.#handOff(s, now);
+    if (s.broken !== undefined) {
+      // The adapter reported it dead while we started watching it.
+      this.#destroy(s, s.broken);
+      this.#dispatch();
+    } else {
+      this.#handOff(s, now);
+    }
     this.#settleReady();
     this.#dispatch();
     this.#onSettle?.();
@@ -595,7 +613,9 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     this.#checking++;
     const ms = this.#o.validateTimeoutMs;
     const ac = new AbortController();
-    const timer = ms === Infinity ? null : this.#clock.setTimer(() => ac.abort(new ValidationError(`validate timed out after ${ms} ms`, { pool: this.#o.name })), ms, true);
+    // A keepalive ping of an idle pool must not keep the process alive.
+    const keepAlive = !keepalive || !this.#o.allowExitOnIdle;
+    const timer = ms === Infinity ? null : this.#clock.setTimer(() => ac.abort(new ValidationError(`validate timed out after ${ms} ms`, { pool: this.#o.name })), ms, keepAlive);
     settle(() => this.#f.validate!(s.resource, ac.signal), ac.signal, noop).then(
       (ok) => ok === true,
       (e) => {
@@ -687,7 +707,7 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
       }
       s.unwatch = null;
     }
-    if (this.listenerCount('destroy') > 0) this.emit('destroy', s.resource, reason);
+    if (this.listenerCount('destroy') > 0) this.#emitSafe('destroy', s.resource, reason);
     this.#callDestroy(s.resource);
     this.#onSettle?.();
   }
@@ -720,15 +740,29 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
   #report(e: unknown, phase: PoolPhase, resource?: T): void {
     if (this.listenerCount('error') === 0) return;
     const error = e instanceof PoolError ? e : new PoolError(`${phase} failed: ${e instanceof Error ? e.message : String(e)}`, 'ERR_POOL_' + phase.toUpperCase(), { ...this.#errorOptions(), phase, cause: e });
-    this.emit('error', error, resource);
+    this.#emitSafe('error', error, resource);
   }
 
-  #onLeak(r: LeakReport): void {
-    if (r.kind !== 'returned') {
+  /**
+   * Emits without letting a throwing listener leave the pool half-way through a state
+   * change: the listener's error is rethrown on the next tick, as from a timer.
+   */
+  #emitSafe<K extends keyof PoolEvents<T>>(event: K, ...args: PoolEvents<T>[K]): void {
+    try {
+      (this as EventEmitter).emit(event as string, ...args);
+    } catch (e) {
+      process.nextTick(() => {
+        throw e;
+      });
+    }
+  }
+
+  #onLeak(r: LeakReport, first: boolean): void {
+    if (first) {
       this.#counters.leaks++;
       this.#lastLeakAt = this.#clock.now();
     }
-    if (this.listenerCount('leak') > 0) this.emit('leak', r);
+    if (this.listenerCount('leak') > 0) this.#emitSafe('leak', r);
     const what = r.kind === 'held' ? `held for ${Math.round(r.heldMs)} ms` : r.kind === 'lost' ? 'garbage-collected without release' : `returned after ${Math.round(r.heldMs)} ms`;
     process.emitWarning(`lido: pool "${r.pool}" lease ${what}; acquired at:\n${r.stack}`, { code: 'LIDO_LEAK' });
   }
@@ -757,6 +791,28 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
       throw new PoolError(`${verb}: expected a lease of pool "${this.#o.name}", got ${lease instanceof Lease ? 'a lease of another pool' : typeof lease}`, 'ERR_POOL_FOREIGN_LEASE', { phase: 'use', pool: this.#o.name });
     }
     return lease;
+  }
+
+  /** Keeps `#emitAcquire` / `#emitRelease` in step with the listeners, so the hot path reads a field. */
+  #trackListeners(): void {
+    const self = this as EventEmitter;
+    self.on('newListener', (event: string | symbol) => this.#listenersChanged(event, 1));
+    self.on('removeListener', (event: string | symbol) => this.#listenersChanged(event, 0));
+  }
+
+  /** Removes listeners like EventEmitter's, keeping the pool's own listener tracking in place. */
+  override removeAllListeners(...args: Parameters<EventEmitter<PoolEvents<T>>['removeAllListeners']>): this {
+    super.removeAllListeners(...args);
+    const self = this as EventEmitter;
+    if (self.listenerCount('newListener') === 0 || self.listenerCount('removeListener') === 0) {
+      const base = EventEmitter.prototype.removeAllListeners;
+      base.call(this, 'newListener');
+      base.call(this, 'removeListener');
+      this.#trackListeners();
+    }
+    this.#emitAcquire = this.listenerCount('acquire') > 0;
+    this.#emitRelease = this.listenerCount('release') > 0;
+    return this;
   }
 
   #listenersChanged(event: string | symbol, added: number): void {

@@ -13,6 +13,8 @@ export class Waiter<T> {
   queued = false;
   signal: AbortSignal | null = null;
   onAbort: (() => void) | null = null;
+  /** Where the acquire was called, when leak detection is on. */
+  origin: Error | null = null;
 
   constructor(
     readonly resolve: (lease: Lease<T>) => void,
