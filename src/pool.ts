@@ -257,7 +257,9 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
   /** The effective options (the factory is shown by its hook names only). */
   config(): Record<string, unknown> {
     const { factory, clock, random, ...rest } = this.#o;
-    return { ...rest, factory: Object.keys(factory).filter((k) => typeof (factory as unknown as Record<string, unknown>)[k] === 'function') };
+    // Hook names, looked up (not listed with Object.keys) so class-based factories show theirs too.
+    const hooks = ['create', 'destroy', 'validate', 'reset', 'watch', 'isBroken'] as const;
+    return { ...rest, factory: hooks.filter((k) => typeof factory[k] === 'function') };
   }
 
   /**
