@@ -1,0 +1,116 @@
+import { PoolOptionsError } from '../errors.js';
+import { describe } from '../options.js';
+import type { PoolStats } from '../stats.js';
+
+/**
+ * Anything the exporters can read: a `Pool` (whose `stats()` is one snapshot), or a
+ * keyed or HTTP pool whose `stats()` reports one snapshot per key.
+ *
+ * `stats()` may return one {@link PoolStats}, an array or Map of them, or an object
+ * whose values are {@link PoolStats} (one per key). An entry named `total` in such an
+ * object is skipped: it would count the same connections twice. A snapshot without a
+ * name is named `<source name>/<key>`.
+ */
+export interface ObservablePool {
+  /** The source's name; names per-key snapshots that lack one. */
+  readonly name?: string;
+  /** A snapshot (or one per key) of counts, counters and latency summaries. */
+  stats(): PoolStats | Iterable<PoolStats> | ReadonlyMap<unknown, PoolStats> | { readonly [key: string]: PoolStats };
+}
+
+/** A pool to export, optionally saying what it pools: `http` pools also report `http.client.open_connections`. */
+export type PoolSource = ObservablePool | { pool: ObservablePool; kind?: 'db' | 'http' };
+
+/** @internal A source after validation. */
+export interface Source {
+  pool: ObservablePool;
+  kind: 'db' | 'http';
+}
+
+const isStats = (v: unknown): v is PoolStats =>
+  v !== null && typeof v === 'object' && typeof (v as PoolStats).size === 'number' && typeof (v as PoolStats).idle === 'number';
+
+/** @internal Validates one entry of a `pools` option, naming it (`pools[2]`) when it is wrong. */
+export function toSource(entry: unknown, where: string): Source {
+  const e = entry as { pool?: unknown; kind?: unknown; stats?: unknown } | null;
+  if (e !== null && typeof e === 'object' && 'pool' in e && typeof e.stats !== 'function') {
+    if (e.kind !== undefined && e.kind !== 'db' && e.kind !== 'http') throw new PoolOptionsError(`${where}.kind: expected "db" or "http", got ${describe(e.kind)}`);
+    return { pool: toSource(e.pool, `${where}.pool`).pool, kind: (e.kind as 'db' | 'http' | undefined) ?? 'db' };
+  }
+  if (e === null || typeof e !== 'object' || typeof e.stats !== 'function') {
+    throw new PoolOptionsError(`${where}: expected a pool (an object with stats()) or { pool, kind }, got ${describe(entry)}`);
+  }
+  return { pool: e as ObservablePool, kind: 'db' };
+}
+
+/** @internal Validates a `pools` option. */
+export function toSources(pools: unknown, where = 'pools'): Source[] {
+  if (!Array.isArray(pools)) throw new PoolOptionsError(`${where}: expected an array of pools, got ${describe(pools)}`);
+  return pools.map((p, i) => toSource(p, `${where}[${i}]`));
+}
+
+/** @internal Every snapshot a source reports, each with a name. */
+export function snapshots(pool: ObservablePool): PoolStats[] {
+  const out: PoolStats[] = [];
+  const base = typeof pool.name === 'string' && pool.name !== '' ? pool.name : 'pool';
+  const add = (s: PoolStats, key: unknown): void => {
+    out.push(typeof s.name === 'string' && s.name !== '' ? s : { ...s, name: key === undefined ? base : `${base}/${String(key)}` });
+  };
+  const raw = pool.stats() as unknown;
+  if (isStats(raw)) add(raw, undefined);
+  else if (raw instanceof Map) for (const [k, s] of raw) isStats(s) && add(s, k);
+  else if (raw !== null && typeof raw === 'object' && Symbol.iterator in raw) {
+    let i = 0;
+    for (const s of raw as Iterable<unknown>) if (isStats(s)) add(s, i++);
+  } else if (raw !== null && typeof raw === 'object') {
+    for (const [k, s] of Object.entries(raw)) if (k !== 'total' && isStats(s)) add(s, k);
+  }
+  return out;
+}
+
+/** @internal Open connections by state: `used` counts borrowed ones and those being validated or reset. */
+export function openCounts(s: PoolStats): { idle: number; used: number } {
+  return { idle: s.idle, used: Math.max(0, s.size - s.creating - s.idle) };
+}
+
+/** @internal `server.address`, `server.port` and `url.scheme` of an HTTP pool named by its origin. */
+export function originOf(name: string): { address: string; port: number; scheme: string } | null {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(name)) return null;
+  try {
+    const u = new URL(name);
+    const scheme = u.protocol.slice(0, -1);
+    const port = u.port !== '' ? Number(u.port) : scheme === 'https' ? 443 : 80;
+    return { address: u.hostname, port, scheme };
+  } catch {
+    return null;
+  }
+}
+
+/** Counter fields a pool's stats carry; reset by `resetStats()`. */
+export type CounterField = 'timeouts' | 'created' | 'destroyed' | 'acquired' | 'createErrors' | 'validationFailures' | 'leaks' | 'rejected';
+
+/**
+ * @internal Turns counters that `resetStats()` zeroes into monotonic totals: after a
+ * reset (seen as `sinceMs` or the counter going down) the new value is added whole.
+ */
+export class Monotonic {
+  readonly #seen = new Map<string, { last: number; since: number; total: number }>();
+
+  /** The monotonic total of `field` for the pool named `s.name`. */
+  total(s: PoolStats, field: CounterField): number {
+    const key = `${s.name}\0${field}`;
+    const cur = s[field];
+    const e = this.#seen.get(key);
+    if (e === undefined) {
+      this.#seen.set(key, { last: cur, since: s.sinceMs, total: cur });
+      return cur;
+    }
+    e.total += s.sinceMs < e.since || cur < e.last ? cur : cur - e.last;
+    e.last = cur;
+    e.since = s.sinceMs;
+    return e.total;
+  }
+}
+
+/** Default histogram bucket bounds, in seconds: 0.5 ms to 30 s. */
+export const DEFAULT_BUCKETS_S: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
