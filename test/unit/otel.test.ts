@@ -7,7 +7,7 @@ import { publishCreate, publishRelease, traceAcquire, tracingAcquire } from '../
 import { Pool } from '../../src/index.js';
 import { registerPoolMetrics, type PoolMetrics } from '../../src/observability/otel.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { TestFactory } from '../support/test-factory.js';
+import { TestFactory, type Res } from '../support/test-factory.js';
 
 /** A pull reader: the test decides when to collect. */
 class TestReader extends MetricReader {
@@ -32,7 +32,7 @@ function track(m: PoolMetrics): PoolMetrics {
   return m;
 }
 
-function newPool(clock: ManualClock, name = 'main'): Pool<{ id: number }> {
+function newPool(clock: ManualClock, name = 'main'): Pool<Res> {
   const pool = new Pool({ factory: new TestFactory(), clock, name, min: 1, max: 3, acquireTimeoutMs: 100 });
   cleanups.push(async () => {
     const closed = pool.close({ timeoutMs: 0 });
