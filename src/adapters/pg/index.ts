@@ -1,1 +1,17 @@
-export {};
+/**
+ * `lido/pg`: Postgres through lido. `PgPool` is a drop-in `pg.Pool`; `pgFactory()` is the
+ * adapter for the core `Pool` (and `KeyedPool`, `PoolCluster`). `pg` is an optional peer
+ * dependency: lido uses the application's own copy, never bundles it.
+ */
+export { PgPool, type PgPoolClient, type PgPoolEvents } from './pool.js';
+export { pgFactory, type PgFactory } from './factory.js';
+export type { PgPoolOptions } from './options.js';
+export { redactConnectionString } from './redact.js';
+export type {
+  ClientLike, ClientConstructor, PgConnectionOptions, PasswordOption, QueryCallback, QueryConfigLike, QueryResultLike,
+  ResetOnRelease,
+} from './types.js';
+// The error classes, so `instanceof` works against the same copy lido/pg throws.
+export {
+  PoolError, AcquireTimeoutError, PoolClosedError, QueueFullError, CreateError, ValidationError, PoolOptionsError,
+} from '../../errors.js';

@@ -1,0 +1,272 @@
+import type { Factory } from '../../factory.js';
+import { loadPgClient } from './load-pg.js';
+import { Secrets } from './redact.js';
+import {
+  TxTracker, dropBorrowerListeners, forgetPreparedStatements, isBusy, isConnectionError, isQueryable, listenerBaseline,
+} from './session.js';
+import type { ClientConstructor, ClientLike, PgConnectionOptions, ResetOnRelease } from './types.js';
+
+/** How long a graceful `client.end()` may take before the socket is destroyed. */
+const END_TIMEOUT_MS = 5_000;
+
+/** What lido keeps per client (never enumerable on the client itself). */
+interface ClientState {
+  tx: TxTracker;
+  baseline: Map<string, Function[]> | null;
+}
+
+/** Hooks `PgPool` uses to turn factory events into `pg.Pool` events. */
+export interface PgFactoryHooks<C> {
+  /** A client's `error` event (the pool evicts it; PgPool emits `error` if it was idle). */
+  clientError?(error: Error, client: C): void;
+  /** A client was ended after removal (PgPool emits `remove`). */
+  removed?(client: C): void;
+  log?(...messages: unknown[]): void;
+}
+
+/** A {@link Factory} of pg clients, with what PgPool needs to see. */
+export interface PgFactory<C extends ClientLike> extends Factory<C> {
+  readonly Client: ClientConstructor<C>;
+  readonly secrets: Secrets;
+}
+
+const noop = (): void => {};
+
+/**
+ * The adapter contract for Postgres: create (connect, `onConnect`, `verify`), pre-ping,
+ * clean hand-over on release, eviction of clients that die while idle, destroy.
+ * Use it with the core `Pool` (or `KeyedPool`, `PoolCluster`); `PgPool` wraps it in the
+ * `pg.Pool` API.
+ *
+ * ```ts
+ * const pool = new Pool({ factory: pgFactory({ connectionString, Client: pg.Client }), max: 10 });
+ * const rows = await pool.use(async (client) => (await client.query('SELECT 1')).rows);
+ * ```
+ */
+export function pgFactory<C extends ClientLike = ClientLike>(options: PgConnectionOptions<C> = {}): PgFactory<C> {
+  return createPgFactory(options, undefined, {});
+}
+
+/** @internal `pgFactory` with PgPool's hooks and an explicit Client. */
+export function createPgFactory<C extends ClientLike>(
+  options: PgConnectionOptions<C>,
+  ClientArg: ClientConstructor<C> | undefined,
+  hooks: PgFactoryHooks<C>,
+  secrets = new Secrets(),
+): PgFactory<C> {
+  if (options === null || typeof options !== 'object') throw new TypeError(`pg options: expected an object, got ${options === null ? 'null' : typeof options}`);
+  const Client = (options.Client ?? ClientArg ?? loadPgClient()) as ClientConstructor<C>;
+  if (typeof Client !== 'function') throw new TypeError(`Client: expected a class (pg.Client), got ${typeof Client}`);
+  const password = options.password;
+  if (password !== undefined && password !== null && typeof password !== 'string' && typeof password !== 'function') {
+    throw new TypeError(`password: expected a string or a function returning one, got ${typeof password}`);
+  }
+  const reset: ResetOnRelease = options.resetOnRelease ?? 'rollback';
+  if (reset !== 'rollback' && reset !== 'discard') throw new TypeError(`resetOnRelease: expected "rollback" or "discard", got ${JSON.stringify(reset)}`);
+  for (const hook of ['onConnect', 'verify', 'log'] as const) {
+    if (options[hook] !== undefined && typeof options[hook] !== 'function') throw new TypeError(`${hook}: expected a function, got ${typeof options[hook]}`);
+  }
+  const ping = options.pingQuery ?? '';
+  if (typeof ping !== 'string') throw new TypeError(`pingQuery: expected a string, got ${typeof ping}`);
+  secrets.add(password);
+  secrets.addConnectionString(options.connectionString);
+
+  const log = hooks.log ?? options.log ?? noop;
+  const states = new WeakMap<C, ClientState>();
+  const { onConnect, verify } = options;
+
+  /** The options object handed to `new Client()`: everything, with the password resolved. */
+  const clientConfig = async (): Promise<Record<string, unknown>> => {
+    const config: Record<string, unknown> = Object.assign({}, options);
+    if (typeof password === 'function') {
+      const value = await password();
+      if (typeof value !== 'string') throw new TypeError(`password function: expected a string, got ${typeof value}`);
+      secrets.add(value);
+      hide(config, value);
+    } else if (password !== undefined) {
+      hide(config, password);
+    }
+    return config;
+  };
+
+  const factory: PgFactory<C> = {
+    Client,
+    secrets,
+
+    async create(signal) {
+      let client: C;
+      try {
+        const config = await clientConfig();
+        signal.throwIfAborted();
+        client = new Client(config);
+      } catch (e) {
+        throw secrets.error(e);
+      }
+      try {
+        log('connecting new client');
+        await connect(client, signal);
+      } catch (e) {
+        log('client failed to connect', secrets.error(e));
+        throw e;
+      }
+      log('new client connected');
+      // Until the pool watches it: an error now fails this create instead of crashing.
+      let early: Error | undefined;
+      const onEarly = (err: Error): void => {
+        early ??= err;
+      };
+      client.on('error', onEarly);
+      try {
+        states.set(client, { tx: new TxTracker(client), baseline: listenerBaseline(client) });
+        if (onConnect !== undefined) await onConnect(client);
+        if (verify !== undefined) {
+          await new Promise<void>((resolve, reject) => {
+            verify(client as C & { release(err?: Error | boolean): void }, (err) => (err ? reject(err) : resolve()));
+          });
+        }
+        if (early !== undefined) throw early;
+      } catch (e) {
+        client.removeListener('error', onEarly);
+        await end(client, log);
+        throw secrets.error(e);
+      }
+      client.removeListener('error', onEarly);
+      return client;
+    },
+
+    destroy(client) {
+      return end(client, log).then(() => hooks.removed?.(client));
+    },
+
+    validate(client) {
+      if (!isQueryable(client)) return false;
+      return new Promise<boolean>((resolve, reject) => {
+        client.query(ping, (err: Error | undefined) => (err ? reject(secrets.error(err)) : resolve(true)));
+      });
+    },
+
+    reset(client) {
+      if (!isQueryable(client)) throw new Error('connection is no longer usable');
+      const state = states.get(client);
+      const busy = isBusy(client);
+      if (!busy && reset === 'rollback' && state?.tx.status(client) === 'I') return; // the common case: nothing to do
+      return cleanUp(client, state, busy, reset === 'discard').catch((e) => {
+        throw secrets.error(e);
+      });
+    },
+
+    watch(client, evict) {
+      const onError = (err: Error): void => {
+        secrets.error(err);
+        evict(err);
+        hooks.clientError?.(err, client);
+      };
+      const onEnd = (): void => evict(new Error('Connection terminated'));
+      client.on('error', onError);
+      client.on('end', onEnd);
+      return () => {
+        client.removeListener('error', onError);
+        client.removeListener('end', onEnd);
+      };
+    },
+
+    isBroken(error, client) {
+      return !isQueryable(client) || isConnectionError(error);
+    },
+  };
+  return factory;
+}
+
+/** Sets the password on a config copy without making it enumerable (as pg does). */
+function hide(config: Record<string, unknown>, value: unknown): void {
+  Object.defineProperty(config, 'password', { value, enumerable: false, writable: true, configurable: true });
+}
+
+/** `client.connect(cb)`, destroying the socket when `signal` aborts (connect timeout, close). */
+function connect(client: ClientLike, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let aborted = false;
+    const onAbort = (): void => {
+      aborted = true;
+      kill(client);
+    };
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      client.connect((err) => {
+        signal.removeEventListener('abort', onAbort);
+        if (!err) return resolve();
+        client.on('error', noop); // a dead client may still report its end
+        reject(aborted ? new Error('Connection terminated due to connection timeout', { cause: err }) : err);
+      });
+    } catch (e) {
+      signal.removeEventListener('abort', onAbort);
+      reject(e);
+    }
+  });
+}
+
+/** Drops the socket at once. */
+function kill(client: ClientLike): void {
+  const stream = (client as { connection?: { stream?: { destroy?(): void } } }).connection?.stream;
+  if (typeof stream?.destroy === 'function') stream.destroy();
+  else {
+    try {
+      Promise.resolve(client.end()).catch(noop);
+    } catch {
+      // already ended
+    }
+  }
+}
+
+/** Ends a client gracefully, destroying its socket if that takes too long. Never rejects. */
+function end(client: ClientLike, log: (...m: unknown[]) => void): Promise<void> {
+  client.on('error', (err: Error) => log('additional client error after disconnection', err));
+  return new Promise<void>((resolve) => {
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      kill(client);
+      finish();
+    }, END_TIMEOUT_MS);
+    timer.unref();
+    try {
+      client.end(() => finish());
+    } catch {
+      kill(client);
+      finish();
+    }
+  });
+}
+
+/** Runs `sql` with the callback form (no dependence on the client's promise support). */
+function run(client: ClientLike, sql: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    client.query(sql, (err: Error | undefined) => (err ? reject(err) : resolve()));
+  });
+}
+
+/** Rolls back an open transaction and, with `discard`, wipes the session. Throws => destroy. */
+async function cleanUp(client: ClientLike, state: ClientState | undefined, busy: boolean, discard: boolean): Promise<void> {
+  // Queries the borrower left running finish first (pg runs them in order); the empty
+  // query then brings a fresh transaction status back.
+  if (busy) await run(client, '');
+  const status = state?.tx.status(client);
+  if (status !== 'I') {
+    await run(client, 'ROLLBACK');
+    state?.tx.markIdle();
+  }
+  if (discard) {
+    await run(client, 'DISCARD ALL');
+    forgetPreparedStatements(client);
+    dropBorrowerListeners(client, state?.baseline ?? null);
+  }
+}

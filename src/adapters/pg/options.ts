@@ -1,0 +1,70 @@
+import { PoolOptionsError } from '../../errors.js';
+import type { PoolOptions } from '../../options.js';
+import type { ClientLike, PgConnectionOptions } from './types.js';
+
+/** The core options `PgPool` accepts under their own names (they win over the pg ones). */
+export const CORE_OPTION_KEYS = [
+  'name', 'acquireTimeoutMs', 'createTimeoutMs', 'idleTimeoutMs', 'maxLifetimeMs', 'keepaliveMs',
+  'validateAfterIdleMs', 'validateTimeoutMs', 'resetTimeoutMs', 'maxWaiting', 'order', 'leakDetectionMs',
+  'createRetry', 'failFast', 'maxConcurrentCreates', 'clock', 'random',
+] as const;
+
+type CoreKey = (typeof CORE_OPTION_KEYS)[number];
+
+/** Options of `PgPool`: `pg.Pool`'s, every lido core option, and every `pg.Client` option. */
+export interface PgPoolOptions<C extends ClientLike = ClientLike>
+  extends PgConnectionOptions<C>, Partial<Pick<PoolOptions<C>, CoreKey>> {
+  /** Most clients (pg default 10). */
+  max?: number;
+  /** Alias of `max` (old pg name). */
+  poolSize?: number;
+  /** Clients kept open even when idle; lido also opens them up front. Default 0. */
+  min?: number;
+  /** Idle clients above `min` are closed after this long; 0 = never. pg default 10 000. */
+  idleTimeoutMillis?: number | null;
+  /** Longest `connect()`/`query()` waits for a client, and longest a connection attempt takes; 0 = no limit (pg default). */
+  connectionTimeoutMillis?: number;
+  /** A client is closed after this many checkouts. Default unlimited. */
+  maxUses?: number;
+  /** A client is closed after this age (seconds; lido retires it up to 10 % earlier so clients do not all expire at once). */
+  maxLifetimeSeconds?: number;
+  /** `true`: idle clients and timers do not keep the process alive. pg default false. */
+  allowExitOnIdle?: boolean;
+}
+
+/** A pg option given as a number of ms (or seconds), falsy meaning "off" as in pg-pool. */
+function pgDuration(name: string, v: unknown): number {
+  if (v === undefined || v === null || v === 0 || v === false) return 0;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new PoolOptionsError(`${name}: expected a non-negative number, got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+  }
+  return v;
+}
+
+/** Maps `pg.Pool` options onto the core's (core names, when given, win). */
+export function toCoreOptions<C extends ClientLike>(o: PgPoolOptions<C>): Omit<PoolOptions<C>, 'factory'> & { allowExitOnIdle: true } {
+  const core: Record<string, unknown> = {};
+  // pg-pool: `max || poolSize || 10`, `min || 0`, `maxUses || Infinity`.
+  core.max = o.max || o.poolSize || 10;
+  core.min = o.min || 0;
+  core.maxUses = o.maxUses || Infinity;
+  // pg-pool: idleTimeoutMillis undefined => 10 000; any falsy value => never.
+  core.idleTimeoutMs = o.idleTimeoutMillis === undefined ? 10_000 : pgDuration('idleTimeoutMillis', o.idleTimeoutMillis);
+  const connectMs = pgDuration('connectionTimeoutMillis', o.connectionTimeoutMillis);
+  core.acquireTimeoutMs = connectMs === 0 ? Infinity : connectMs;
+  core.createTimeoutMs = connectMs === 0 ? Infinity : connectMs;
+  const lifeS = pgDuration('maxLifetimeSeconds', o.maxLifetimeSeconds);
+  if (lifeS > 0) core.maxLifetimeMs = lifeS * 1000;
+  if (o.allowExitOnIdle !== undefined && typeof o.allowExitOnIdle !== 'boolean') {
+    throw new PoolOptionsError(`allowExitOnIdle: expected a boolean, got ${JSON.stringify(o.allowExitOnIdle)}`);
+  }
+  // Backoff between failed connects: pg.Pool has none; keep lido's but cap it low enough
+  // that a restarted server is found again quickly.
+  core.createRetry = { baseMs: 100, capMs: 2_000 };
+  for (const key of CORE_OPTION_KEYS) {
+    if (o[key] !== undefined) core[key] = o[key];
+  }
+  // PgPool's timers never hold the process; idle *sockets* do unless allowExitOnIdle (pg semantics).
+  core.allowExitOnIdle = true;
+  return core as Omit<PoolOptions<C>, 'factory'> & { allowExitOnIdle: true };
+}
