@@ -13,3 +13,6 @@ export type { PoolStats, HistogramSummary } from './stats.js';
 export type { Health } from './health.js';
 export type { Advice } from './advice.js';
 export type { LeakReport } from './leak-detector.js';
+export { KeyedPool, type KeyedPoolEvents } from './keyed-pool.js';
+export type { KeyedPoolOptions, PerKeyOptions } from './keyed-options.js';
+export type { KeyedPoolStats, KeyedPoolTotals, KeyStats } from './keyed-stats.js';

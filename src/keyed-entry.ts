@@ -1,0 +1,145 @@
+import type { Budget, BudgetEntry } from './budget.js';
+import type { Clock } from './clock.js';
+import { CreateError, PoolError, PoolOptionsError } from './errors.js';
+import type { Factory } from './factory.js';
+import type { ResolvedKeyedOptions } from './keyed-options.js';
+import { describe } from './options.js';
+import { Pool } from './pool.js';
+import { settle } from './settle.js';
+
+/** @internal What an entry tells its keyed pool. */
+export interface EntryHooks<K, T> {
+  /** A lease of this key came back (the resource may be idle soon). */
+  released(e: KeyEntry<K, T>): void;
+  /** A reset finished: the resource is about to be handed on or go idle. */
+  poke(): void;
+  /** The key's pool reported an error. */
+  error(error: PoolError, key: K): void;
+}
+
+/**
+ * @internal One key of a keyed pool: its `Pool`, built on the key's factory wrapped so
+ * that every create first reserves a slot of the global budget and every destroy gives
+ * it back, plus the counts the budget and the sweeper read without calling `stats()`.
+ */
+export class KeyEntry<K, T> implements BudgetEntry {
+  live = 0;
+  cap: number;
+  owed = 0;
+  pending = 0;
+  queued = 0;
+  /** Leases out (from the pool's `acquire`/`release` events). */
+  borrowed = 0;
+  /** Creates past the budget, in the factory. */
+  creating = 0;
+  /** Last acquire or release, on the clock. */
+  lastUsed: number;
+  readonly key: K;
+  readonly factory: Factory<T>;
+  readonly pool: Pool<T>;
+  readonly #min: number;
+  readonly #max: number;
+
+  constructor(key: K, o: ResolvedKeyedOptions<K, T>, budget: Budget<KeyEntry<K, T>>, hooks: EntryHooks<K, T>) {
+    this.key = key;
+    this.lastUsed = o.clock.now();
+    this.#min = o.min;
+    this.cap = this.#max = o.max;
+    const label = o.keyName(key);
+    const f = o.factory(key);
+    if (f === null || typeof f !== 'object' || typeof f.create !== 'function' || typeof f.destroy !== 'function') {
+      throw new PoolOptionsError(`factory(${label}): expected a Factory { create, destroy }, got ${describe(f)}`);
+    }
+    this.factory = f;
+    // The key's own createTimeoutMs starts once the budget is reserved (see budgeted()):
+    // waiting for room under maxTotal is not a failing create.
+    this.pool = new Pool<T>({ ...o.perKey, createTimeoutMs: Infinity, name: `${o.name}[${label}]`, clock: o.clock, factory: budgeted(f, this, budget, o.clock, o.createTimeoutMs, hooks) });
+    this.pool.on('acquire', () => {
+      this.borrowed++;
+    });
+    this.pool.on('release', () => {
+      this.borrowed--;
+      hooks.released(this);
+    });
+    this.pool.on('error', (error) => hooks.error(error, key));
+  }
+
+  /** Applies the budget's cap: `live - owed` while this key owes slots, else its own `max`. */
+  capChanged(): void {
+    const cap = this.owed > 0 ? Math.max(1, Math.min(this.#max, this.live - this.owed)) : this.#max;
+    if (cap === this.cap) return;
+    this.cap = cap;
+    this.pool.resize({ min: Math.min(this.#min, cap), max: cap });
+  }
+
+  /**
+   * Destroys one idle resource now, keeping at least `min` (and one); true if one went.
+   * Pool has no public "evict one idle": shrinking `max` by one and restoring it does
+   * exactly that, synchronously (WORKAROUND until `pool.evictIdle(n)` exists).
+   */
+  evictIdle(): boolean {
+    const s = this.pool.stats();
+    const live = s.size - s.creating;
+    if (s.idle === 0 || live - 1 < Math.max(1, this.#min)) return false;
+    const before = this.live;
+    this.pool.resize({ min: Math.min(this.#min, this.cap), max: live - 1 });
+    this.pool.resize({ min: Math.min(this.#min, this.cap), max: this.cap });
+    return this.live < before;
+  }
+
+  /** True when nothing of this key is wanted or in use: closing its pool loses no work. */
+  quiet(): boolean {
+    if (this.pending > 0 || this.borrowed > 0) return false;
+    const s = this.pool.stats();
+    return s.borrowed === 0 && s.pending === 0 && s.creating === 0 && s.checking === 0;
+  }
+}
+
+/** The key's factory, with every create inside the global budget and its own create timeout. */
+function budgeted<K, T>(f: Factory<T>, e: KeyEntry<K, T>, budget: Budget<KeyEntry<K, T>>, clock: Clock, timeoutMs: number, hooks: EntryHooks<K, T>): Factory<T> {
+  const w: Factory<T> = {
+    async create(signal) {
+      await budget.reserve(e, signal);
+      e.creating++;
+      const ac = new AbortController();
+      const onAbort = (): void => ac.abort(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      const timer = timeoutMs === Infinity ? null : clock.setTimer(() => ac.abort(new CreateError(`create timed out after ${timeoutMs} ms`)), timeoutMs, true);
+      try {
+        // A resource that arrives after the timeout is destroyed; its slot was given back already.
+        return await settle(() => f.create(ac.signal), ac.signal, (late) => destroyQuietly(f, late));
+      } catch (error) {
+        budget.release(e);
+        throw error;
+      } finally {
+        e.creating--;
+        signal.removeEventListener('abort', onAbort);
+        if (timer !== null) clock.clearTimer(timer);
+      }
+    },
+    destroy(resource) {
+      budget.release(e);
+      return f.destroy(resource);
+    },
+  };
+  if (f.validate) w.validate = (r, signal) => f.validate!(r, signal);
+  if (f.watch) w.watch = (r, evict) => f.watch!(r, evict);
+  if (f.isBroken) w.isBroken = (error, r) => f.isBroken!(error, r);
+  if (f.reset) {
+    w.reset = (r) => {
+      const out = f.reset!(r);
+      if (out !== null && typeof out === 'object' && typeof out.then === 'function') out.then(hooks.poke, hooks.poke);
+      return out;
+    };
+  }
+  return w;
+}
+
+function destroyQuietly<T>(f: Factory<T>, resource: T): void {
+  if (resource === undefined || resource === null) return;
+  try {
+    Promise.resolve(f.destroy(resource)).catch(() => {});
+  } catch {
+    // reported nowhere: the pool never saw this resource
+  }
+}

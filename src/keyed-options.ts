@@ -1,0 +1,85 @@
+import { systemClock, type Clock } from './clock.js';
+import { PoolOptionsError } from './errors.js';
+import type { Factory } from './factory.js';
+import { checkDuration, checkInt, describe, rejectUnknown, resolveOptions, type PoolOptions } from './options.js';
+
+/** Options of each key's pool: every {@link PoolOptions} except `factory`, `name` and `clock`. */
+export type PerKeyOptions<T> = Omit<PoolOptions<T>, 'factory' | 'name' | 'clock'>;
+
+/** Options of {@link KeyedPool}. Every duration is in milliseconds. */
+export interface KeyedPoolOptions<K, T> {
+  /** Called once per key, when the key is first used: how to make that key's resources. Required. */
+  factory: (key: K) => Factory<T>;
+  /** Options of every key's pool (`max` is per key). Default: the {@link Pool} defaults. */
+  perKey?: PerKeyOptions<T>;
+  /** Most live resources across all keys (creating + idle + borrowed + checking). Default Infinity. */
+  maxTotal?: number;
+  /** A key's pool unused for this long is closed and forgotten; 0 = never. Default 300 000. */
+  idlePoolTimeoutMs?: number;
+  /** Name shown in errors and stats; each key's pool is named `<name>[<key>]`. Default `keyed-<n>`. */
+  name?: string;
+  /** How a key is shown in pool names. Default `String(key)`. */
+  keyName?: (key: K) => string;
+  /** Time source shared by every key's pool (tests inject a manual clock). Default: the system clock. */
+  clock?: Clock;
+}
+
+/** @internal Options after defaults and validation. */
+export interface ResolvedKeyedOptions<K, T> {
+  factory: (key: K) => Factory<T>;
+  perKey: PerKeyOptions<T>;
+  /** `perKey.max` and `perKey.min` after defaults. */
+  max: number;
+  min: number;
+  /** `perKey.createTimeoutMs` after defaults: applied after the global budget is reserved. */
+  createTimeoutMs: number;
+  maxTotal: number;
+  idlePoolTimeoutMs: number;
+  name: string;
+  keyName: (key: K) => string;
+  clock: Clock;
+}
+
+const KNOWN = new Set(['factory', 'perKey', 'maxTotal', 'idlePoolTimeoutMs', 'name', 'keyName', 'clock']);
+let keyedCounter = 0;
+
+const probe: Factory<unknown> = { create: () => Promise.resolve({}), destroy: () => {} };
+
+/** @internal Validates `KeyedPool` options eagerly, naming the bad option. */
+export function resolveKeyedOptions<K, T>(input: KeyedPoolOptions<K, T>): ResolvedKeyedOptions<K, T> {
+  if (input === null || typeof input !== 'object') throw new PoolOptionsError(`KeyedPool options: expected an object, got ${describe(input)}`);
+  rejectUnknown('KeyedPool options', input, KNOWN);
+  if (typeof input.factory !== 'function') throw new PoolOptionsError(`factory: expected a function (key) => Factory, got ${describe(input.factory)}`);
+  const perKey = (input.perKey ?? {}) as PerKeyOptions<T>;
+  if (perKey === null || typeof perKey !== 'object') throw new PoolOptionsError(`perKey: expected an object of pool options, got ${describe(perKey)}`);
+  for (const k of ['factory', 'name', 'clock'] as const) {
+    if (k in perKey) throw new PoolOptionsError(`perKey.${k}: not allowed per key; set ${k === 'factory' ? 'factory: (key) => Factory' : k} at the top level`);
+  }
+  const clock = input.clock ?? systemClock;
+  let resolved;
+  try {
+    // Validate perKey now, with the same rules a key's pool applies later.
+    resolved = resolveOptions({ ...(perKey as PoolOptions<unknown>), factory: probe, name: 'perKey', clock });
+  } catch (e) {
+    if (!(e instanceof PoolOptionsError)) throw e;
+    throw new PoolOptionsError(e.message.startsWith('Pool options: ') ? `perKey: ${e.message.slice(14)}` : `perKey.${e.message}`);
+  }
+  const name = input.name ?? `keyed-${++keyedCounter}`;
+  if (typeof name !== 'string' || name.length === 0) throw new PoolOptionsError(`name: expected a non-empty string, got ${describe(name)}`);
+  const keyName = input.keyName ?? String;
+  if (typeof keyName !== 'function') throw new PoolOptionsError(`keyName: expected a function (key) => string, got ${describe(keyName)}`);
+  const maxTotal = checkInt('maxTotal', input.maxTotal ?? Infinity, 1, true);
+  if (resolved.min > maxTotal) throw new PoolOptionsError(`perKey.min: expected at most maxTotal (${maxTotal}), got ${resolved.min}`);
+  return {
+    factory: input.factory,
+    perKey,
+    max: resolved.max,
+    min: resolved.min,
+    createTimeoutMs: resolved.createTimeoutMs,
+    maxTotal,
+    idlePoolTimeoutMs: checkDuration('idlePoolTimeoutMs', input.idlePoolTimeoutMs ?? 300_000),
+    name,
+    keyName,
+    clock,
+  };
+}

@@ -1,0 +1,72 @@
+import type { PoolStats } from './stats.js';
+
+/** Sums over a keyed pool's key pools, as returned in `keyedPool.stats().total`. */
+export interface KeyedPoolTotals {
+  /** Live resources of open key pools: creating + idle + borrowed + being checked. */
+  size: number;
+  idle: number;
+  borrowed: number;
+  /** Acquires waiting, over all keys. */
+  pending: number;
+  creating: number;
+  checking: number;
+  /** Counters below include key pools already closed. */
+  created: number;
+  destroyed: number;
+  acquired: number;
+  released: number;
+  timeouts: number;
+  createErrors: number;
+  validationFailures: number;
+  resetFailures: number;
+  leaks: number;
+  rejected: number;
+  aborted: number;
+}
+
+/** One key's pool stats, with its key. */
+export type KeyStats<K> = PoolStats & { key: K };
+
+/** What `keyedPool.stats()` returns: the global budget, totals, and every key's pool. */
+export interface KeyedPoolStats<K> {
+  name: string;
+  /** Key pools open now. */
+  keys: number;
+  /** The global cap (option `maxTotal`). */
+  maxTotal: number;
+  /** Resources alive across keys, counted against `maxTotal` (creating ones included). */
+  live: number;
+  /** Creates waiting for room under `maxTotal`. */
+  budgetWaiting: number;
+  /** Resources busy keys will give back at their next release, for keys waiting for room. */
+  owed: number;
+  /** Idle resources destroyed to make room for another key. */
+  evictions: number;
+  /** Times a busy key was made to give a resource back to a waiting key. */
+  reclaims: number;
+  /** Key pools created, and closed (idle too long, evicted, or at close). */
+  poolsCreated: number;
+  poolsClosed: number;
+  total: KeyedPoolTotals;
+  perKey: KeyStats<K>[];
+}
+
+const COUNTERS = [
+  'created', 'destroyed', 'acquired', 'released', 'timeouts', 'createErrors',
+  'validationFailures', 'resetFailures', 'leaks', 'rejected', 'aborted',
+] as const;
+const GAUGES = ['size', 'idle', 'borrowed', 'pending', 'creating', 'checking'] as const;
+
+/** @internal Empty totals. */
+export function zeroTotals(): KeyedPoolTotals {
+  const t = {} as KeyedPoolTotals;
+  for (const k of GAUGES) t[k] = 0;
+  for (const k of COUNTERS) t[k] = 0;
+  return t;
+}
+
+/** @internal Adds a pool's counters (and, when `gauges`, its current counts) into `t`. */
+export function addStats(t: KeyedPoolTotals, s: PoolStats, gauges: boolean): void {
+  for (const k of COUNTERS) t[k] += s[k];
+  if (gauges) for (const k of GAUGES) t[k] += s[k];
+}
