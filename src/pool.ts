@@ -554,8 +554,6 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     this.#creates.delete(ac);
     this.#creating--;
     const now = this.#clock.now();
-    this.#backoff.succeed();
-    this.#lastCreateError = null;
     const c = this.#counters;
     c.created++;
     c.createTime.record(now - started);
@@ -565,12 +563,16 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     if (this.listenerCount('create') > 0) this.#emitSafe('create', resource);
     if (this.#f.watch !== undefined) this.#watch(s);
     if (s.broken !== undefined) {
-      // The adapter reported it dead while we started watching it.
-      this.#destroy(s, s.broken);
-      this.#dispatch();
-    } else {
-      this.#handOff(s, now);
+      // Dead on arrival (the adapter evicted it while we started watching it): a failed
+      // create, with backoff, or a backend that kills every connection would make us spin.
+      const cause = s.broken;
+      this.#destroy(s, cause);
+      this.#createFailure(new CreateError(`create failed: the resource was reported dead as soon as it was created (${cause instanceof Error ? cause.message : String(cause)})`, { ...this.#errorOptions(), cause }), now);
+      return;
     }
+    this.#backoff.succeed();
+    this.#lastCreateError = null;
+    this.#handOff(s, now);
     this.#settleReady();
     this.#dispatch();
     this.#onSettle?.();
@@ -585,10 +587,18 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
       return;
     }
     const cause = e instanceof CreateError && e.cause !== undefined ? e.cause : e;
-    const now = this.#clock.now();
     const error = e instanceof CreateError && e.cause === undefined
       ? new CreateError(e.message, { ...this.#errorOptions(), cause: e })
       : new CreateError(`create failed: ${cause instanceof Error ? cause.message : String(cause)}`, { ...this.#errorOptions(), cause });
+    this.#createFailure(error, this.#clock.now());
+  }
+
+  /** A create failed: remember why, back off, tell `ready()` (and, with failFast, the waiters). */
+  #createFailure(error: CreateError, now: number): void {
+    if (this.#closed) {
+      this.#onSettle?.();
+      return;
+    }
     this.#lastCreateError = error;
     this.#counters.createErrors++;
     const delay = this.#backoff.fail(now);
