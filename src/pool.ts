@@ -292,6 +292,9 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
       this.#onSettle = check;
       if (timeoutMs !== Infinity) {
         timer = this.#clock.setTimer(() => {
+          timer = null;
+          // Detach first: destroying calls #onSettle, which would otherwise finish with 0 forced.
+          this.#onSettle = null;
           const outstanding = this.#borrowed.toArray();
           for (const s of outstanding) this.#destroy(s, new PoolClosedError(`lease still held ${timeoutMs} ms after close(); resource destroyed`, { pool: this.#o.name }));
           if (outstanding.length > 0) {
@@ -601,7 +604,8 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     }
     this.#lastCreateError = error;
     this.#counters.createErrors++;
-    const delay = this.#backoff.fail(now);
+    // Concurrent creates failing together are one failed attempt: escalate once per wave.
+    const delay = now < this.#backoff.until ? this.#backoff.until - now : this.#backoff.fail(now);
     this.#report(error, 'create');
     if (this.#live < this.#o.min) for (const r of this.#readyWaiters.splice(0)) r.reject(error);
     if (this.#o.failFast) for (const w of this.#waiters.drain()) this.#fail(w, error);
