@@ -1,0 +1,81 @@
+import type { IncomingMessage } from 'node:http';
+import type { Advice } from '../../advice.js';
+import { PoolOptionsError } from '../../errors.js';
+import type { Health } from '../../health.js';
+import { describe, rejectUnknown } from '../../options.js';
+
+/**
+ * What the admin handler needs of a pool: a name and `stats()`. `health()`, `advise()`,
+ * `config()` and `resetStats()` are used when present (a `Pool` has them all).
+ */
+export interface AdminPool {
+  /** Unique among the handler's pools; selects it with `?pool=<name>`. */
+  readonly name: string;
+  /** A snapshot; a keyed pool may return one per key (the dashboard charts its `total`). */
+  stats(): unknown;
+  /** `ok`, `degraded` or `down`, with reasons. Missing: counted as `ok`. */
+  health?(): Health;
+  /** Recommendations. Missing: none. */
+  advise?(): Advice[];
+  /** Effective options; served with secrets redacted. Missing: `{}`. */
+  config?(): Record<string, unknown>;
+  /** Zeroes counters and histograms (`POST /reset-stats`). */
+  resetStats?(): void;
+}
+
+/** Options of {@link createAdminHandler}. */
+export interface AdminOptions {
+  /** The pools to serve. Required, at least one, unique names. */
+  pools: readonly AdminPool[];
+  /** Allow `POST /reset-stats`. Default false: the handler is read-only. */
+  allowReset?: boolean;
+  /**
+   * Called for every request before anything is served; resolve to `true` to allow.
+   * `false` (or a throw) answers 403. Default: every request is allowed, so mount the
+   * handler where only operators can reach it, or pass this hook.
+   */
+  authorize?(req: IncomingMessage): boolean | Promise<boolean>;
+  /** Path prefix the handler serves under, e.g. `/admin/pools`. Default `''` (none). */
+  basePath?: string;
+  /** Serve the live dashboard page at `GET /`. Default true. */
+  dashboard?: boolean;
+}
+
+/** @internal Options after validation. */
+export interface ResolvedAdminOptions {
+  pools: readonly AdminPool[];
+  allowReset: boolean;
+  authorize: ((req: IncomingMessage) => boolean | Promise<boolean>) | null;
+  basePath: string;
+  dashboard: boolean;
+}
+
+const KNOWN = new Set(['pools', 'allowReset', 'authorize', 'basePath', 'dashboard']);
+
+/** @internal Validates admin options eagerly, naming the bad one. */
+export function resolveAdminOptions(o: AdminOptions): ResolvedAdminOptions {
+  if (o === null || typeof o !== 'object') throw new PoolOptionsError(`createAdminHandler options: expected an object, got ${describe(o)}`);
+  rejectUnknown('createAdminHandler options', o, KNOWN);
+  if (!Array.isArray(o.pools) || o.pools.length === 0) throw new PoolOptionsError(`pools: expected a non-empty array of pools, got ${describe(o.pools)}`);
+  const names = new Set<string>();
+  o.pools.forEach((p: unknown, i) => {
+    const pool = p as AdminPool | null;
+    if (pool === null || typeof pool !== 'object' || typeof pool.stats !== 'function') throw new PoolOptionsError(`pools[${i}]: expected a pool (an object with name and stats()), got ${describe(p)}`);
+    if (typeof pool.name !== 'string' || pool.name === '') throw new PoolOptionsError(`pools[${i}].name: expected a non-empty string, got ${describe(pool.name)}`);
+    if (names.has(pool.name)) throw new PoolOptionsError(`pools[${i}].name: expected unique pool names, got "${pool.name}" twice`);
+    names.add(pool.name);
+  });
+  for (const k of ['allowReset', 'dashboard'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new PoolOptionsError(`${k}: expected a boolean, got ${describe(o[k])}`);
+  }
+  if (o.authorize !== undefined && typeof o.authorize !== 'function') throw new PoolOptionsError(`authorize: expected a function (req) => boolean, got ${describe(o.authorize)}`);
+  const base = o.basePath ?? '';
+  if (typeof base !== 'string' || (base !== '' && !/^\/[^?#\s]*$/.test(base))) throw new PoolOptionsError(`basePath: expected a path starting with "/", got ${describe(base)}`);
+  return {
+    pools: [...o.pools],
+    allowReset: o.allowReset ?? false,
+    authorize: o.authorize ?? null,
+    basePath: base.replace(/\/+$/, ''),
+    dashboard: o.dashboard ?? true,
+  };
+}
