@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Pool } from '../../src/index.js';
-import { createAdminHandler, type AdminHandler, type AdminPool } from '../../src/observability/admin/index.js';
+import { createAdminHandler, type AdminPool } from '../../src/observability/admin/index.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { TestFactory } from '../support/test-factory.js';
 
@@ -11,8 +11,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function serve(handler: AdminHandler | ((req: http.IncomingMessage, res: http.ServerResponse) => void)): Promise<string> {
-  const server = http.createServer(handler as http.RequestListener);
+async function serve(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<string> {
+  const server = http.createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   cleanups.push(() => new Promise((r) => {
     server.closeAllConnections();
