@@ -3,7 +3,7 @@ import { advise, type Advice } from './advice.js';
 import { Backoff } from './backoff.js';
 import type { Clock } from './clock.js';
 import {
-  AcquireTimeoutError, CreateError, PoolClosedError, PoolError, QueueFullError, ValidationError,
+  AcquireTimeoutError, CreateError, PoolClosedError, PoolError, PoolOptionsError, QueueFullError, ValidationError,
   describeCounts, type PoolCounts, type PoolPhase,
 } from './errors.js';
 import type { Factory } from './factory.js';
@@ -14,7 +14,7 @@ import { kRelease, type LeaseOwner } from './internal.js';
 import { ActiveLeakDetector, NoLeakDetector, type LeakDetector, type LeakReport } from './leak-detector.js';
 import { Lease } from './lease.js';
 import { checkAcquire, type AcquireOptions } from './acquire-options.js';
-import { checkDuration, checkInt, resolveOptions, type PoolOptions, type ResolvedOptions } from './options.js';
+import { checkDuration, checkInt, describe, resolveOptions, type PoolOptions, type ResolvedOptions } from './options.js';
 import { settle } from './settle.js';
 import { Slot, SlotList, SlotState } from './slot.js';
 import { Counters, type PoolStats } from './stats.js';
@@ -183,10 +183,10 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
 
   /** Changes `min` and/or `max` at run time; excess idle resources go at once, borrowed ones on release. */
   resize(sizes: { min?: number; max?: number }): void {
-    if (sizes === null || typeof sizes !== 'object') throw new PoolError(`resize: expected { min?, max }, got ${sizes}`, 'ERR_POOL_OPTIONS', { phase: 'options' });
+    if (sizes === null || typeof sizes !== 'object') throw new PoolOptionsError(`resize: expected { min?, max? }, got ${describe(sizes)}`);
     const max = sizes.max === undefined ? this.#o.max : checkInt('max', sizes.max, 1);
     const min = sizes.min === undefined ? Math.min(this.#o.min, max) : checkInt('min', sizes.min, 0);
-    if (min > max) throw new PoolError(`min: expected at most max (${max}), got ${min}`, 'ERR_POOL_OPTIONS', { phase: 'options' });
+    if (min > max) throw new PoolOptionsError(`min: expected at most max (${max}), got ${min}`);
     this.#o.min = min;
     this.#o.max = max;
     for (const s of this.#idle.toArray()) {
