@@ -36,7 +36,9 @@ const URL_SHAPE = 'a redis:// or rediss:// URL (or a unix socket path)';
 export function checkUrl(url: string): void {
   if (url.startsWith('/') && !url.startsWith('//')) return; // unix socket path, optionally ?db=N
   const shown = JSON.stringify(redactUrl(url));
-  if (!/^rediss?:\/\//i.test(url)) fail(URL_SHAPE, shown);
+  if (!/^rediss?:\/\//i.test(url)) {
+    fail(URL_SHAPE, /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? shown : `${shown} (did you mean ${JSON.stringify(`redis://${redactUrl(url)}`)}?)`);
+  }
   let u: URL;
   try {
     u = new URL(url);

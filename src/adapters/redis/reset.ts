@@ -79,10 +79,15 @@ function leftover(info: Map<string, string>, db: number): string | null {
  * the result go out together: one round trip.
  */
 export async function clean(conn: RedisClientLike, state: ConnectionState, secrets: readonly string[]): Promise<void> {
-  if (state.blocking > 0) throw new DirtyConnectionError(`was released while ${state.lastBlocking} was still waiting`);
-  if (state.pending > 0) await state.drain();
-  if (conn.status !== 'ready') throw new DirtyConnectionError(`is ${conn.status}`);
   if (state.tainted !== null) throw new DirtyConnectionError(`ran ${state.tainted}`);
+  if (state.blocking > 0) throw new DirtyConnectionError(`was released while ${state.lastBlocking} was still waiting`);
+  if (state.pending > 0) {
+    // Replies still due (a command the borrower did not await): wait for them, bounded
+    // by the pool's resetTimeoutMs, then look at the state they left.
+    await state.drain();
+    if (state.tainted !== null) throw new DirtyConnectionError(`ran ${state.tainted}`);
+  }
+  if (conn.status !== 'ready') throw new DirtyConnectionError(`is ${conn.status}`);
   removeForeignListeners(conn, state);
   if (!state.dirty) return;
 
