@@ -17,6 +17,8 @@ export interface FakeServer {
   hang: boolean;
   /** Queries whose text matches fail with a server error. */
   failQuery: RegExp | null;
+  /** How long a connect takes (ms). Default 0 (next turn of the event loop). */
+  connectDelayMs: number;
 }
 
 export interface FakeClient extends EventEmitter {
@@ -38,7 +40,7 @@ export interface FakeClient extends EventEmitter {
 }
 
 export function fakePg(): { Client: new (config: any) => FakeClient; server: FakeServer } {
-  const server: FakeServer = { clients: [], log: [], connectError: null, hang: false, failQuery: null };
+  const server: FakeServer = { clients: [], log: [], connectError: null, hang: false, failQuery: null, connectDelayMs: 0 };
 
   class Client extends EventEmitter implements FakeClient {
     config: Record<string, any>;
@@ -64,7 +66,9 @@ export function fakePg(): { Client: new (config: any) => FakeClient; server: Fak
       this.#connectCb = cb;
       if (server.hang) return;
       const err = server.connectError;
-      setImmediate(() => {
+      const later = (fn: () => void) => (server.connectDelayMs > 0 ? setTimeout(fn, server.connectDelayMs) : setImmediate(fn));
+      later(() => {
+        if (this.#connectCb === null) return; // dropped meanwhile
         this.#connectCb = null;
         if (err) {
           this._queryable = false;

@@ -285,6 +285,21 @@ describe('PgPool: connect() and release()', () => {
     await pool.end();
   });
 
+  it('a failed attempt never fails a connect() that started after it (that one gets its own attempt)', async () => {
+    const { pool, server } = setup({ acquireTimeoutMs: 100, createTimeoutMs: 10_000, createRetry: { baseMs: 5, capMs: 5 } });
+    server.connectDelayMs = 120;
+    server.connectError = new Error('refused once');
+    const first = pool.connect().then(() => null, (e: Error) => e);
+    await new Promise((r) => setTimeout(r, 10));
+    server.connectError = null; // only the first attempt fails
+    server.connectDelayMs = 0;
+    expect((await first)!.message).toMatch(/timeout/); // gave up before its attempt failed
+    const second = await pool.connect(); // waiting when the first attempt fails at 120 ms
+    expect(second).toBe(server.clients[1]);
+    second.release();
+    await pool.end();
+  });
+
   it('onConnect runs on each new client before it is handed out; its rejection fails the connect', async () => {
     const seen: unknown[] = [];
     const { pool, server } = setup({

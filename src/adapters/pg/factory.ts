@@ -22,6 +22,23 @@ export interface PgFactoryHooks<C> {
   /** A client was ended after removal (PgPool emits `remove`). */
   removed?(client: C): void;
   log?(...messages: unknown[]): void;
+  /** A number from PgPool's sequence, taken as a create starts; tagged on its error. */
+  ticket?(): number;
+}
+
+/** The ticket of the create an error came from (see {@link PgFactoryHooks.ticket}). */
+export const kTicket = Symbol('lido.pg.ticket');
+
+/** Tags a create error with its create's ticket; never enumerable, never in output. */
+function tag(e: unknown, ticket: number | undefined): unknown {
+  if (ticket !== undefined && e !== null && typeof e === 'object') {
+    try {
+      Object.defineProperty(e, kTicket, { value: ticket, configurable: true });
+    } catch {
+      // frozen error: it just will not be routed to a waiter
+    }
+  }
+  return e;
 }
 
 /** A {@link Factory} of pg clients, with what PgPool needs to see. */
@@ -94,20 +111,21 @@ export function createPgFactory<C extends ClientLike>(
     secrets,
 
     async create(signal) {
+      const ticket = hooks.ticket?.();
       let client: C;
       try {
         const config = await clientConfig();
         signal.throwIfAborted();
         client = new Client(config);
       } catch (e) {
-        throw secrets.error(e);
+        throw tag(secrets.error(e), ticket);
       }
       try {
         log('connecting new client');
         await connect(client, signal);
       } catch (e) {
         log('client failed to connect', secrets.error(e));
-        throw e;
+        throw tag(e, ticket);
       }
       log('new client connected');
       // Until the pool watches it: an error now fails this create instead of crashing.
@@ -128,7 +146,7 @@ export function createPgFactory<C extends ClientLike>(
       } catch (e) {
         client.removeListener('error', onEarly);
         await end(client, log);
-        throw secrets.error(e);
+        throw tag(secrets.error(e), ticket);
       }
       client.removeListener('error', onEarly);
       return client;

@@ -9,7 +9,7 @@ import type { Lease } from '../../lease.js';
 import { defaults } from '../../options.js';
 import { Pool, type CloseOptions, type CloseReport } from '../../pool.js';
 import type { PoolStats } from '../../stats.js';
-import { createPgFactory, type PgFactory } from './factory.js';
+import { createPgFactory, kTicket, type PgFactory } from './factory.js';
 import { toCoreOptions, type PgPoolOptions } from './options.js';
 import { Secrets, redactOptions } from './redact.js';
 import { isConnectionError, isQueryable } from './session.js';
@@ -84,8 +84,13 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
   readonly #clock: Clock;
   readonly #meta = new WeakMap<C, ClientMeta<C>>();
   readonly #live = new Set<C>();
-  /** Pending checkouts, oldest first: a failed connection attempt fails the oldest (as pg.Pool does). */
-  readonly #waiters = new Set<AbortController>();
+  /**
+   * Pending checkouts, oldest first, with their ticket: a failed connection attempt fails
+   * the oldest checkout that was already waiting when the attempt started (as pg.Pool,
+   * where each connect() makes its own attempt and gets its error).
+   */
+  readonly #waiters = new Map<AbortController, number>();
+  #tickets = 0;
   readonly #unrefIdle: boolean;
   readonly #lifetimeMs: number;
   #lastRandom = 0;
@@ -104,6 +109,7 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
         if (this.#meta.has(client)) this.emit('remove', client);
       },
       log: this.log,
+      ticket: () => ++this.#tickets,
     }, this.#secrets);
     this.Client = this.#factory.Client;
     this.#unrefIdle = options.allowExitOnIdle === true;
@@ -314,7 +320,7 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
 
   async #checkout(): Promise<PgPoolClient<C>> {
     const ac = new AbortController();
-    this.#waiters.add(ac);
+    this.#waiters.set(ac, ++this.#tickets);
     let lease: Lease<C>;
     try {
       lease = await this.#pool.acquire({ signal: ac.signal });
@@ -382,11 +388,13 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
 
   /** A connection attempt failed: like pg.Pool, the (oldest) pending connect() gets that error. */
   #connectFailed(err: PoolError): void {
-    // The cause is the driver's error, or lido's own create timeout (a PoolError).
-    const cause = err.cause instanceof PoolError || err.cause === undefined
-      ? new Error('Connection terminated due to connection timeout', { cause: err.cause ?? err })
-      : err.cause;
-    for (const ac of this.#waiters) {
+    // Only the driver's errors (tagged by the factory) go to a waiter. lido's own create
+    // timeout does not: every waiter has its own deadline (connectionTimeoutMillis).
+    const cause = err.cause as { [kTicket]?: number } | undefined;
+    const ticket = cause?.[kTicket];
+    if (ticket === undefined) return;
+    for (const [ac, since] of this.#waiters) {
+      if (since > ticket) return; // came after that attempt started: it gets its own
       if (ac.signal.aborted) continue;
       this.#waiters.delete(ac);
       ac.abort(cause);
