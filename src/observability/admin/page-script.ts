@@ -11,7 +11,7 @@ export const DASHBOARD_SCRIPT = String.raw`
   var WINDOW_S = 300, POLL_MS = 1000, SLOW_MS = 5000;
   var W = 600, H = 150, L = 40, R = 8, T = 8, B = 18;
   var SVG = 'http://www.w3.org/2000/svg';
-  var COUNTS = [['max', 'max'], ['size', 'size'], ['borrowed', 'borrowed'], ['idle', 'idle'], ['pending', 'pending']];
+  var COUNTS = [['size', 'size'], ['borrowed', 'borrowed'], ['idle', 'idle'], ['pending', 'pending'], ['max', 'max']];
   var WAIT = [['p99', 'p99 wait (ms)']];
   var main = document.getElementById('pools');
   var status = document.getElementById('status');
@@ -53,13 +53,16 @@ export const DASHBOARD_SCRIPT = String.raw`
     var top = svgEl('text', { x: L - 4, y: T + 8, 'text-anchor': 'end' }, svg);
     var mid = svgEl('text', { x: L - 4, y: T + (H - T - B) / 2 + 3, 'text-anchor': 'end' }, svg);
     svgEl('text', { x: L - 4, y: H - B + 3, 'text-anchor': 'end' }, svg).textContent = '0';
-    svgEl('text', { x: L, y: H - 4 }, svg).textContent = '-' + WINDOW_S / 60 + ' min';
+    var left = svgEl('text', { x: L, y: H - 4 }, svg);
     svgEl('text', { x: W - R, y: H - 4, 'text-anchor': 'end' }, svg).textContent = 'now';
     var lines = series.map(function (s) { return svgEl('polyline', { 'class': s[0], points: '' }, svg); });
-    return { series: series, lines: lines, top: top, mid: mid };
+    return { series: series, lines: lines, top: top, mid: mid, left: left };
   }
 
+  // The x axis spans the history kept, at least 30 s and at most WINDOW_S.
   function draw(c, ring, now) {
+    var span = Math.min(WINDOW_S * 1000, Math.max(30000, ring.length ? now - ring[0].t : 0));
+    c.left.textContent = span < 120000 ? '-' + Math.round(span / 1000) + ' s' : '-' + Math.round(span / 60000) + ' min';
     var max = 0;
     ring.forEach(function (r) { c.series.forEach(function (s) { if (r[s[0]] > max) max = r[s[0]]; }); });
     max = nice(max);
@@ -68,7 +71,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     c.series.forEach(function (s, i) {
       var pts = [];
       ring.forEach(function (r) {
-        var x = L + (W - L - R) * (1 - (now - r.t) / (WINDOW_S * 1000));
+        var x = L + (W - L - R) * (1 - (now - r.t) / span);
         if (x >= L) pts.push(x.toFixed(1) + ',' + (T + (H - T - B) * (1 - r[s[0]] / max)).toFixed(1));
       });
       c.lines[i].setAttribute('points', pts.join(' '));
