@@ -4,7 +4,7 @@
  * and a screenshot is taken. docs/dashboard.png is written when missing or when
  * LIDO_UPDATE_SCREENSHOT=1 (otherwise the screenshot goes to the temp dir).
  *
- * Chromium is found at CHROMIUM_PATH, /usr/bin/chromium or /usr/bin/chromium-browser.
+ * Chromium is found at CHROMIUM_PATH if set, else /usr/bin/chromium or /usr/bin/chromium-browser.
  * Missing: a FAILURE in CI (CI set), a loud skip elsewhere. Install with
  * `apt-get install -y chromium`.
  */
@@ -20,7 +20,8 @@ import { Pool } from '../../src/index.js';
 import { createAdminHandler } from '../../src/observability/admin/index.js';
 import { isCI } from '../support/services.js';
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p);
+// CHROMIUM_PATH, when set, is the only candidate.
+const CANDIDATES = process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
 const executablePath = CANDIDATES.find((p) => existsSync(p));
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const MISSING = `Chromium not found (tried ${CANDIDATES.join(', ')}); install it with: apt-get install -y chromium`;
