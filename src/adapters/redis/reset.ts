@@ -95,15 +95,18 @@ export async function clean(conn: RedisClientLike, state: ConnectionState, secre
   if (subs.length > 0) await Promise.all(subs.map(([command, names]) => conn.call(command, ...names)));
   if (conn.condition?.subscriber) throw new DirtyConnectionError('is still subscribed after unsubscribing');
 
+  // Read the flags first: the clean-up commands below pass through the bookkeeping too.
+  const { multi, watching } = state;
+  const selected = conn.condition?.select;
+  const reselect = state.selected || (typeof selected === 'number' && selected !== state.db);
   const steps: Promise<unknown>[] = [];
-  if (state.multi) {
+  if (multi) {
     steps.push(conn.call('discard').catch((e: unknown) => {
       if (!/without MULTI/i.test(e instanceof Error ? e.message : String(e))) throw e;
     }));
   }
-  if (state.watching) steps.push(conn.call('unwatch'));
-  const selected = conn.condition?.select;
-  if (state.selected || (typeof selected === 'number' && selected !== state.db)) steps.push(conn.call('select', state.db));
+  if (watching) steps.push(conn.call('unwatch')); // DISCARD forgets watches too, unless it failed
+  if (reselect) steps.push(conn.call('select', state.db));
   const info = conn.call('client', 'info').then(parseClientInfo, () => null);
   try {
     await Promise.all(steps);
