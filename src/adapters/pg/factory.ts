@@ -95,6 +95,8 @@ export function createPgFactory<C extends ClientLike>(
   /** The options object handed to `new Client()`: everything, with the password resolved. */
   const clientConfig = async (): Promise<Record<string, unknown>> => {
     const config: Record<string, unknown> = Object.assign({}, options);
+    // PgPool's options may hide a credential-bearing connection string (not enumerable).
+    if (options.connectionString !== undefined) hide(config, options.connectionString, 'connectionString');
     if (typeof password === 'function') {
       const value = await password();
       if (typeof value !== 'string') throw new TypeError(`password function: expected a string, got ${typeof value}`);
@@ -118,7 +120,7 @@ export function createPgFactory<C extends ClientLike>(
         signal.throwIfAborted();
         client = new Client(config);
       } catch (e) {
-        throw tag(secrets.error(e), ticket);
+        throw tag(describeConfigError(secrets.error(e), options.connectionString, secrets), ticket);
       }
       try {
         log('connecting new client');
@@ -195,9 +197,18 @@ export function createPgFactory<C extends ClientLike>(
   return factory;
 }
 
-/** Sets the password on a config copy without making it enumerable (as pg does). */
-function hide(config: Record<string, unknown>, value: unknown): void {
-  Object.defineProperty(config, 'password', { value, enumerable: false, writable: true, configurable: true });
+/** `new Client()` threw: say which input was bad (pg only says "Invalid URL"). */
+function describeConfigError(e: unknown, connectionString: unknown, secrets: Secrets): unknown {
+  if (typeof connectionString !== 'string' || !(e instanceof Error) || /connection string/i.test(e.message)) return e;
+  const wrapped = new Error(`invalid connection string "${secrets.text(connectionString)}": ${e.message}`, { cause: e });
+  const code = (e as { code?: unknown }).code;
+  if (code !== undefined) Object.assign(wrapped, { code });
+  return wrapped;
+}
+
+/** Sets the password (or another secret-bearing key) on a config copy, not enumerable (as pg does). */
+function hide(config: Record<string, unknown>, value: unknown, key = 'password'): void {
+  Object.defineProperty(config, key, { value, enumerable: false, writable: true, configurable: true });
 }
 
 /** `client.connect(cb)`, destroying the socket when `signal` aborts (connect timeout, close). */

@@ -457,6 +457,10 @@ function copyOptions<C extends ClientLike>(options: PgPoolOptions<C>): PgPoolOpt
   if ('password' in options) {
     Object.defineProperty(o, 'password', { configurable: true, enumerable: false, writable: true, value: options.password });
   }
+  // A connection string with credentials is hidden the same way (pg-pool only hides `password`).
+  if (typeof options.connectionString === 'string' && new Secrets().text(options.connectionString) !== options.connectionString) {
+    Object.defineProperty(o, 'connectionString', { configurable: true, enumerable: false, writable: true, value: options.connectionString });
+  }
   o.max = o.max || o.poolSize || 10;
   o.min = o.min || 0;
   o.maxUses = o.maxUses || Infinity;
@@ -478,6 +482,8 @@ const POOL_KEYS = new Set([
 function connectionOptions(options: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(options)) if (!POOL_KEYS.has(key)) out[key] = options[key];
+  // hidden (not enumerable) secrets: shown redacted
+  if (typeof options.connectionString === 'string') out.connectionString = options.connectionString;
   if ('password' in options) Object.defineProperty(out, 'password', { value: options.password, enumerable: false });
   return out;
 }
