@@ -37,7 +37,10 @@ const round = (v: number): number => Math.round(v * 100) / 100;
 export function advise(s: PoolStats, o: AdviceOptions): Advice[] {
   const out: Advice[] = [];
   const seconds = s.sinceMs / 1000;
-  const rate = seconds > 0 ? s.acquired / seconds : 0;
+  // Arrivals, not completions: a saturated pool completes only max / useTime per second, so
+  // counting served acquires alone would size the pool for the load it managed, not the load.
+  const requests = s.acquired + s.timeouts + s.rejected + s.aborted + s.pending;
+  const rate = seconds > 0 ? requests / seconds : 0;
   const busy = rate * (s.useTime.mean / 1000);
   const needed = Math.max(1, Math.ceil(busy * HEADROOM));
   const law = `arrival rate ${round(rate)}/s × mean use ${round(s.useTime.mean)} ms = ${round(busy)} busy on average; ×${HEADROOM} headroom ⇒ ${needed}`;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Pool, PoolClosedError } from '../../src/index.js';
-import { ManualClock, TestFactory, flush, setup, watch } from './helpers.js';
+import { ManualClock, TestFactory, flush, setup, watch, type Res } from './helpers.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -122,13 +122,13 @@ describe('close()', () => {
   it('`await using pool` closes at the end of the block', async () => {
     const clock = new ManualClock();
     const f = new TestFactory();
-    let outer: Pool<unknown> | undefined;
+    let outer: Pool<Res> | null = null;
     {
       await using pool = new Pool({ factory: f, clock, min: 2 });
       await pool.ready();
       outer = pool;
     }
-    expect(outer.closed).toBe(true);
+    expect(outer!.closed).toBe(true);
     expect(f.allDestroyedOnce()).toBe(true);
     expect(f.calls.destroy).toBe(2);
   });
