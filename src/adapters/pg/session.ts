@@ -13,9 +13,15 @@ export function isQueryable(client: ClientLike): boolean {
   return c._queryable !== false && c._ending !== true && c._ended !== true;
 }
 
-/** True while queries sent or queued by the borrower have not finished. */
+/**
+ * True while queries sent or queued by the borrower have not finished, or while the
+ * server's ReadyForQuery is still due: pg settles a failed query on its ErrorResponse,
+ * before the ReadyForQuery that carries the new transaction status (`'E'` after
+ * `BEGIN; SELECT 1/0`), so until then the status pg reports is stale.
+ */
 export function isBusy(client: ClientLike): boolean {
   const c = client as Loose;
+  if (c.readyForQuery === false) return true;
   // pg >= 8.12 keeps these behind underscored names (the plain ones print deprecations).
   const active = '_activeQuery' in c ? c._activeQuery : c.activeQuery;
   const queue = ('_queryQueue' in c ? c._queryQueue : c.queryQueue) as unknown[] | undefined;

@@ -1,0 +1,217 @@
+/**
+ * What PgPool adds to pg.Pool, against the real PostgreSQL: lido's options, stats,
+ * health, advice, resize, disposable clients, pre-ping after idle, clean hand-over,
+ * password functions.
+ */
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { PgPool, QueueFullError, type PgPoolOptions } from '../../src/adapters/pg/index.js';
+import { describeWithPostgres, pgQuery, type PostgresConfig } from '../support/services.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A pg.Client that records every statement text it sends. */
+function recordingClient() {
+  const sent: string[] = [];
+  class Recording extends pg.Client {
+    override query(...args: any[]): any {
+      const q = args[0];
+      sent.push(typeof q === 'string' ? q : q?.text);
+      return (super.query as (...a: any[]) => any)(...args);
+    }
+  }
+  return { Recording, sent };
+}
+
+describeWithPostgres('what PgPool adds', (cfg: PostgresConfig) => {
+  const conn = { host: cfg.host, port: cfg.port, user: cfg.user, password: cfg.password, database: cfg.database };
+  const pools: PgPool<pg.Client>[] = [];
+  const make = (options: PgPoolOptions<pg.Client> = {}, Client: typeof pg.Client = pg.Client) => {
+    const pool = new PgPool<pg.Client>({ ...conn, ...options }, Client);
+    pools.push(pool);
+    return pool;
+  };
+  beforeAll(async () => {
+    await pgQuery('DROP TABLE IF EXISTS lido_extras; CREATE TABLE lido_extras (v int)', [], cfg);
+  });
+  afterAll(async () => {
+    await pgQuery('DROP TABLE IF EXISTS lido_extras', [], cfg);
+  });
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((p) => (p.ending ? undefined : p.close({ timeoutMs: 2_000 }))));
+  });
+  const pid = async (c: pg.ClientBase) => (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+
+  it('stats, health and advice reflect real use', async () => {
+    const pool = make({ max: 3, name: 'extras' });
+    await Promise.all(Array.from({ length: 12 }, () => pool.query('SELECT pg_sleep(0.01)')));
+    const s = pool.stats();
+    expect(s).toMatchObject({ name: 'extras', max: 3, acquired: 12, released: 12, borrowed: 0, created: 3 });
+    expect(s.useTime.count).toBe(12);
+    expect(s.useTime.mean).toBeGreaterThan(5);
+    expect(pool.health().status).toBe('ok');
+    for (const a of pool.advise()) expect(a).toMatchObject({ severity: expect.any(String), issue: expect.any(String) });
+  });
+
+  it('resize() changes max at run time', async () => {
+    const pool = make({ max: 2 });
+    await Promise.all(Array.from({ length: 8 }, () => pool.query('SELECT pg_sleep(0.02)')));
+    expect(pool.stats().peakBorrowed).toBe(2);
+    pool.resize({ max: 5 });
+    pool.resetStats();
+    await Promise.all(Array.from({ length: 10 }, () => pool.query('SELECT pg_sleep(0.02)')));
+    expect(pool.stats().peakBorrowed).toBe(5);
+  });
+
+  it('await using: a client from connect() is released at the end of the block', async () => {
+    const pool = make();
+    {
+      await using client = await pool.connect();
+      await client.query('SELECT 1');
+      expect(pool.stats().borrowed).toBe(1);
+    }
+    expect(pool.stats().borrowed).toBe(0);
+  });
+
+  it('await using: the pool itself closes at the end of the block', async () => {
+    let outer: PgPool<pg.Client> | undefined;
+    {
+      await using pool = new PgPool<pg.Client>({ ...conn }, pg.Client);
+      outer = pool;
+      await pool.query('SELECT 1');
+    }
+    expect(outer!.ended).toBe(true);
+  });
+
+  it('pre-ping only after idle longer than validateAfterIdleMs, with an empty query', async () => {
+    const { Recording, sent } = recordingClient();
+    const pool = make({ max: 1, validateAfterIdleMs: 200 }, Recording);
+    await pool.query('SELECT 1');
+    await pool.query('SELECT 2'); // idle a moment: no ping
+    await sleep(300);
+    await pool.query('SELECT 3'); // idle 300 ms: pinged first
+    expect(sent).toEqual(['SELECT 1', 'SELECT 2', '', 'SELECT 3']);
+    expect(pool.stats().validationFailures).toBe(0);
+  });
+
+  it('a client that fails its pre-ping is replaced, and the caller never sees it', async () => {
+    const pool = make({ max: 1, validateAfterIdleMs: 0, pingQuery: 'SELECT 1/0' });
+    const first = await pid(await pool.connect().then((c) => (c.release(), c)));
+    const second = await pool.use(async (c) => pid(c));
+    expect(second).not.toBe(first);
+    expect(pool.stats().validationFailures).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keepaliveMs pings idle clients on that period', async () => {
+    const { Recording, sent } = recordingClient();
+    const pool = make({ keepaliveMs: 100, idleTimeoutMillis: 0 }, Recording);
+    await pool.query('SELECT 1');
+    await sleep(450);
+    expect(sent.filter((s) => s === '').length).toBeGreaterThanOrEqual(2);
+    expect(pool.totalCount).toBe(1);
+  });
+
+  it('a client released inside a transaction is rolled back before anyone else gets it', async () => {
+    const pool = make({ max: 1 });
+    const a = await pool.connect();
+    const pidA = await pid(a);
+    await a.query('BEGIN');
+    await a.query('INSERT INTO lido_extras VALUES (1)');
+    a.release();
+    const b = await pool.connect();
+    expect(await pid(b)).toBe(pidA);
+    expect(b.getTransactionStatus()).toBe('I');
+    expect((await b.query('SELECT count(*)::int AS n FROM lido_extras')).rows[0].n).toBe(0);
+    b.release();
+  });
+
+  it('a client released in a failed transaction is rolled back too', async () => {
+    const pool = make({ max: 1 });
+    const a = await pool.connect();
+    await a.query('BEGIN');
+    await a.query('SELECT 1/0').catch(() => {});
+    a.release(); // pg has settled the query, but the server's ReadyForQuery ('E') may not be in yet
+    const b = await pool.connect();
+    expect(b).toBe(a);
+    expect((await b.query('SELECT 1 AS ok')).rows[0].ok).toBe(1);
+    b.release();
+  });
+
+  it('a statement that opens a transaction and fails inside it, released at once, is rolled back', async () => {
+    const pool = make({ max: 1 });
+    const a = await pool.connect();
+    await expect(a.query('BEGIN; SELECT 1/0')).rejects.toThrow('division by zero');
+    a.release();
+    const b = await pool.connect();
+    expect(b).toBe(a);
+    expect((await b.query('SELECT 1 AS ok')).rows[0].ok).toBe(1);
+    expect(b.getTransactionStatus()).toBe('I');
+    b.release();
+  });
+
+  it('a client released with a query still running is handed over only after it finishes, clean', async () => {
+    const pool = make({ max: 1 });
+    const a = await pool.connect();
+    await a.query('BEGIN');
+    const running = a.query('SELECT pg_sleep(0.1)');
+    a.release();
+    const b = await pool.connect();
+    expect(b).toBe(a);
+    await running;
+    expect(b.getTransactionStatus()).toBe('I');
+    b.release();
+  });
+
+  it('password may be a function, evaluated at each connect', async () => {
+    let calls = 0;
+    const pool = make({ max: 3, password: () => (calls++, Promise.resolve(cfg.password || 'ignored-by-trust')) });
+    await Promise.all(Array.from({ length: 3 }, async () => {
+      const c = await pool.connect();
+      await sleep(20);
+      c.release();
+    }));
+    expect(calls).toBe(3);
+    expect(JSON.stringify(pool.config())).not.toContain('ignored-by-trust');
+  });
+
+  it('maxWaiting bounds the queue: beyond it connect() rejects at once', async () => {
+    const pool = make({ max: 1, maxWaiting: 1 });
+    const held = await pool.connect();
+    const queued = pool.connect();
+    await expect(pool.connect()).rejects.toBeInstanceOf(QueueFullError);
+    held.release();
+    (await queued).release();
+  });
+
+  it('leakDetectionMs reports a client held too long', async () => {
+    const pool = make({ leakDetectionMs: 50 });
+    const leak = new Promise((resolve) => pool.once('leak', resolve));
+    const warn = new Promise((resolve) => process.once('warning', resolve)); // lido also warns
+    const c = await pool.connect();
+    const report = (await leak) as { heldMs: number; stack: string };
+    expect(report.heldMs).toBeGreaterThanOrEqual(50);
+    expect(report.stack).toMatch(/pg-extras\.test\.ts/);
+    await warn;
+    c.release();
+  });
+
+  it('acquireTimeoutMs (lido name) bounds a wait like connectionTimeoutMillis', async () => {
+    const pool = make({ max: 1, acquireTimeoutMs: 100 });
+    const held = await pool.connect();
+    const t0 = performance.now();
+    await expect(pool.connect()).rejects.toThrow(/timeout/);
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    held.release();
+  });
+
+  it('close({ timeoutMs }) destroys clients still checked out after the timeout', async () => {
+    const pool = make();
+    const c = await pool.connect();
+    const p = pid(c);
+    await p;
+    const report = await pool.close({ timeoutMs: 50 });
+    expect(report.forced).toBe(1);
+    const alive = await pgQuery<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1', [await p], cfg);
+    expect(alive[0]!.n).toBe(0);
+  });
+});
