@@ -3,6 +3,7 @@
  * health, advice, resize, disposable clients, pre-ping after idle, clean hand-over,
  * password functions.
  */
+import net from 'node:net';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { PgPool, QueueFullError, type PgPoolOptions } from '../../src/adapters/pg/index.js';
@@ -21,6 +22,37 @@ function recordingClient() {
     }
   }
   return { Recording, sent };
+}
+
+/** A TCP proxy to PostgreSQL whose current connections can be frozen: bytes stop, nothing closes. */
+async function freezableProxy(target: { host: string; port: number }) {
+  const pairs: { client: net.Socket; upstream: net.Socket }[] = [];
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target.port, target.host);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    pairs.push({ client, upstream });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    freeze() {
+      for (const { client, upstream } of pairs.splice(0)) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+        (this as { frozen: net.Socket[] }).frozen.push(client, upstream);
+      }
+    },
+    frozen: [] as net.Socket[],
+    async close() {
+      for (const s of [...pairs.flatMap((p) => [p.client, p.upstream]), ...this.frozen]) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
 }
 
 describeWithPostgres('what PgPool adds', (cfg: PostgresConfig) => {
@@ -100,6 +132,25 @@ describeWithPostgres('what PgPool adds', (cfg: PostgresConfig) => {
     const second = await pool.use(async (c) => pid(c));
     expect(second).not.toBe(first);
     expect(pool.stats().validationFailures).toBeGreaterThanOrEqual(1);
+  });
+
+  it('the pre-ping catches a connection that died silently (no FIN, no RST): replaced within validateTimeoutMs', async () => {
+    const proxy = await freezableProxy(cfg);
+    try {
+      const pool = make({ port: proxy.port, max: 1, validateAfterIdleMs: 50, validateTimeoutMs: 200 });
+      const first = await pool.use((c) => pid(c));
+      proxy.freeze(); // the idle connection now swallows everything and never closes
+      await sleep(100); // idle longer than validateAfterIdleMs
+      const t0 = performance.now();
+      const second = await pool.use((c) => pid(c));
+      const took = performance.now() - t0;
+      expect(second).not.toBe(first);
+      expect(took).toBeGreaterThanOrEqual(190);
+      expect(took).toBeLessThan(2_000);
+      expect(pool.stats().validationFailures).toBe(1);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('keepaliveMs pings idle clients on that period', async () => {
