@@ -129,7 +129,7 @@ describeWithRedis('lido/redis: RedisPool under Redis faults', (cfg: RedisConfig)
       }
     });
     try {
-      await waitFor(() => ok > 100 && p.stats().size === 6, 5_000, 'load');
+      await waitFor(() => ok > 100 && p.stats().size === 6, 15_000, 'load');
       const before = p.stats();
       const n = Number(await killer.call('client', 'kill', 'type', 'normal', 'skipme', 'yes'));
       killed = true;

@@ -152,8 +152,8 @@ export function redisFactory<R extends RedisClientLike = RedisClientLike>(option
       state?.own.add(onError);
       conn.on('end', onEnd);
       conn.on('error', onError);
-      // Died before the pool started watching: report it once the slot is placed.
-      if (conn.status === 'end' || conn.status === 'close') queueMicrotask(onEnd);
+      // Died before the pool started watching: the pool counts that as a failed create.
+      if (conn.status === 'end' || conn.status === 'close') onEnd();
       return () => {
         conn.removeListener('end', onEnd);
         conn.removeListener('error', onError);
