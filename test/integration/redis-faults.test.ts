@@ -232,6 +232,17 @@ describeWithRedis('lido/redis: RedisPool under Redis faults', (cfg: RedisConfig)
       const t1 = Date.now();
       await expect(p.use((r) => r.ping(), { timeoutMs: 250 })).rejects.toBeInstanceOf(AcquireTimeoutError);
       expect(Date.now() - t1).toBeLessThan(600);
+
+      // A create (TCP connects, the handshake hangs) is given up after createTimeoutMs.
+      const fresh = pool({ createTimeoutMs: 250, acquireTimeoutMs: 450 });
+      const creates: { at: number; error: PoolError }[] = [];
+      fresh.on('error', (error) => creates.push({ at: Date.now(), error }));
+      const t2 = Date.now();
+      await expect(fresh.acquire()).rejects.toBeInstanceOf(AcquireTimeoutError);
+      const failed = creates.find((c) => c.error.code === 'ERR_POOL_CREATE');
+      expect(failed?.error.message).toMatch(/create timed out after 250 ms/);
+      expect(failed!.at - t2).toBeGreaterThanOrEqual(240);
+      expect(failed!.at - t2).toBeLessThan(400);
     } finally {
       // CLIENT UNPAUSE would itself wait for the pause: let the bounded pause run out.
       await sleep(Math.max(0, pausedAt + PAUSE_MS + 100 - Date.now()));
