@@ -16,7 +16,7 @@ import type { PoolRef } from '../diagnostics.js';
 import { PoolOptionsError } from '../errors.js';
 import { checkDuration, describe, rejectUnknown } from '../options.js';
 import { COUNTERS, GAUGES, HISTOGRAMS, POOL_NAME, STATE } from './names.js';
-import { DEFAULT_BUCKETS_S, Monotonic, openCounts, originOf, snapshots, toSource, toSources, type ObservablePool, type PoolSource, type Source } from './source.js';
+import { DEFAULT_BUCKETS_S, Monotonic, openCounts, originOf, snapshots, toSource, toSources, Sources, type ObservablePool, type PoolSource, type Source } from './source.js';
 import { subscribeTimings, type TimingKind } from './timings.js';
 
 export type { ObservablePool, PoolSource } from './source.js';
@@ -76,7 +76,7 @@ export function registerPoolMetrics(options: OtelOptions): PoolMetrics {
 }
 
 class OtelBinding implements PoolMetrics {
-  readonly #sources = new Map<ObservablePool, Source>();
+  readonly #sources: Sources;
   readonly #monotonic = new Monotonic();
   #meter: Meter | null = null;
   #instruments: Observable[] = [];
@@ -88,7 +88,7 @@ class OtelBinding implements PoolMetrics {
   readonly #observe = (r: BatchObservableResult): void => this.#collect(r);
 
   constructor(sources: Source[], provider: MeterProvider | undefined, name: string, histograms: boolean, readonly buckets: readonly number[], pollMs: number) {
-    for (const s of sources) this.#sources.set(s.pool, s);
+    this.#sources = new Sources(sources);
     const attach = (): boolean => {
       const meter = (provider ?? metrics.getMeterProvider()).getMeter(name);
       if (meter instanceof NoopMeter) return false;
@@ -108,7 +108,7 @@ class OtelBinding implements PoolMetrics {
 
   add(pool: PoolSource): void {
     const s = toSource(pool, 'add(pool)');
-    this.#sources.set(s.pool, s);
+    this.#sources.add(s);
   }
 
   remove(pool: ObservablePool): void {
@@ -144,7 +144,7 @@ class OtelBinding implements PoolMetrics {
     const hist = (k: TimingKind): Histogram => meter.createHistogram(HISTOGRAMS[k].name, { unit: 's', description: HISTOGRAMS[k].help, advice });
     const h: Record<TimingKind, Histogram> = { create: hist('create'), wait: hist('wait'), use: hist('use') };
     this.#unsubscribe = subscribeTimings((pool: PoolRef, kind, ms) => {
-      if (this.#sources.has(pool as ObservablePool)) h[kind].record(ms / 1000, { [POOL_NAME]: pool.name });
+      if (this.#sources.includes(pool)) h[kind].record(ms / 1000, { [POOL_NAME]: pool.name });
     });
   }
 

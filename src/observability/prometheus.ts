@@ -13,7 +13,7 @@ import { PoolOptionsError } from '../errors.js';
 import { describe, rejectUnknown } from '../options.js';
 import type { PoolStats } from '../stats.js';
 import { COUNTERS, GAUGES, HISTOGRAMS, promName } from './names.js';
-import { DEFAULT_BUCKETS_S, Monotonic, openCounts, originOf, snapshots, toSource, toSources, type ObservablePool, type PoolSource, type Source } from './source.js';
+import { DEFAULT_BUCKETS_S, Monotonic, openCounts, originOf, snapshots, toSource, toSources, Sources, type ObservablePool, type PoolSource, type Source } from './source.js';
 import { subscribeTimings, type TimingKind } from './timings.js';
 
 export type { ObservablePool, PoolSource } from './source.js';
@@ -71,7 +71,7 @@ export function registerPoolCollector(options: PrometheusOptions): PoolCollector
 }
 
 class PromCollector implements PoolCollector {
-  readonly #sources = new Map<ObservablePool, Source>();
+  readonly #sources: Sources;
   readonly #monotonic = new Monotonic();
   readonly #names: string[] = [];
   #cache: Snapshot[] | null = null;
@@ -79,7 +79,7 @@ class PromCollector implements PoolCollector {
   #closed = false;
 
   constructor(readonly registry: Registry, sources: Source[], prefix: string, histograms: boolean, buckets: readonly number[]) {
-    for (const s of sources) this.#sources.set(s.pool, s);
+    this.#sources = new Sources(sources);
     const registers = [registry];
     const name = (n: string, suffix = ''): string => {
       const full = promName(prefix + n, suffix);
@@ -131,13 +131,13 @@ class PromCollector implements PoolCollector {
     const hist = (k: TimingKind): Histogram => new Histogram({ name: name(HISTOGRAMS[k].name, '_seconds'), help: HISTOGRAMS[k].help, labelNames: pool, buckets: [...buckets], registers });
     const h: Record<TimingKind, Histogram> = { create: hist('create'), wait: hist('wait'), use: hist('use') };
     this.#unsubscribe = subscribeTimings((p: PoolRef, kind, ms) => {
-      if (this.#sources.has(p as ObservablePool)) h[kind].observe({ pool_name: p.name }, ms / 1000);
+      if (this.#sources.includes(p)) h[kind].observe({ pool_name: p.name }, ms / 1000);
     });
   }
 
   add(pool: PoolSource): void {
     const s = toSource(pool, 'add(pool)');
-    this.#sources.set(s.pool, s);
+    this.#sources.add(s);
   }
 
   remove(pool: ObservablePool): void {

@@ -7,9 +7,9 @@ import type { PoolStats } from '../stats.js';
  * keyed or HTTP pool whose `stats()` reports one snapshot per key.
  *
  * `stats()` may return one {@link PoolStats}, an array or Map of them, or an object
- * whose values are {@link PoolStats} (one per key). An entry named `total` in such an
- * object is skipped: it would count the same connections twice. A snapshot without a
- * name is named `<source name>/<key>`.
+ * whose values are {@link PoolStats} (one per key), also one level down (`KeyedPool`'s
+ * `{ total, perKey: [...] }`). An entry named `total` is skipped: it would count the
+ * same connections twice. A snapshot without a name is named `<source name>/<key>`.
  */
 export interface ObservablePool {
   /** The source's name; names per-key snapshots that lack one. */
@@ -56,16 +56,71 @@ export function snapshots(pool: ObservablePool): PoolStats[] {
   const add = (s: PoolStats, key: unknown): void => {
     out.push(typeof s.name === 'string' && s.name !== '' ? s : { ...s, name: key === undefined ? base : `${base}/${String(key)}` });
   };
-  const raw = pool.stats() as unknown;
-  if (isStats(raw)) add(raw, undefined);
-  else if (raw instanceof Map) for (const [k, s] of raw) isStats(s) && add(s, k);
-  else if (raw !== null && typeof raw === 'object' && Symbol.iterator in raw) {
-    let i = 0;
-    for (const s of raw as Iterable<unknown>) if (isStats(s)) add(s, i++);
-  } else if (raw !== null && typeof raw === 'object') {
-    for (const [k, s] of Object.entries(raw)) if (k !== 'total' && isStats(s)) add(s, k);
-  }
+  // One snapshot; or a Map, iterable or object of them (one level down too, as in
+  // KeyedPool's `{ total, perKey: [...] }`); `total` is skipped.
+  const walk = (v: unknown, key: unknown, depth: number): void => {
+    if (isStats(v)) return add(v, key);
+    if (v === null || typeof v !== 'object' || depth > 1) return;
+    if (v instanceof Map) for (const [k, s] of v) walk(s, k, depth + 1);
+    else if (Symbol.iterator in v) {
+      let i = 0;
+      for (const s of v as Iterable<unknown>) walk(s, (s as { key?: unknown })?.key ?? i++, depth + 1);
+    } else for (const [k, s] of Object.entries(v)) if (k !== 'total') walk(s, k, depth + 1);
+  };
+  walk(pool.stats(), undefined, 0);
   return out;
+}
+
+/**
+ * @internal The sources an exporter reports, and which publishing pools belong to
+ * them: a registered pool itself, or a pool a registered source reports by name (a
+ * keyed pool's key pools). The by-name answer is looked up once per pool object.
+ */
+export class Sources {
+  readonly #map = new Map<ObservablePool, Source>();
+  #members = new WeakMap<object, boolean>();
+
+  constructor(sources: Source[]) {
+    for (const s of sources) this.#map.set(s.pool, s);
+  }
+
+  add(s: Source): void {
+    this.#map.set(s.pool, s);
+    this.#members = new WeakMap();
+  }
+
+  delete(pool: ObservablePool): void {
+    this.#map.delete(pool);
+    this.#members = new WeakMap();
+  }
+
+  clear(): void {
+    this.#map.clear();
+    this.#members = new WeakMap();
+  }
+
+  values(): IterableIterator<Source> {
+    return this.#map.values();
+  }
+
+  /** Does an event published by `pool` belong to the registered sources? */
+  includes(pool: { readonly name: string }): boolean {
+    if (this.#map.has(pool as ObservablePool)) return true;
+    let known = this.#members.get(pool);
+    if (known === undefined) {
+      known = false;
+      for (const s of this.#map.values()) {
+        try {
+          if (snapshots(s.pool).some((x) => x.name === pool.name)) known = true;
+        } catch {
+          // a broken source reports nothing
+        }
+        if (known) break;
+      }
+      this.#members.set(pool, known);
+    }
+    return known;
+  }
 }
 
 /** @internal Open connections by state: `used` counts borrowed ones and those being validated or reset. */

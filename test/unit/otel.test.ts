@@ -170,6 +170,23 @@ describe('lido/otel', () => {
     expect(value(m, 'http.client.open_connections', { 'server.address': '10.0.0.7', 'server.port': 8080, 'http.connection.state': 'active' })).toBe(0);
   });
 
+  it('reads a KeyedPool-shaped source and records the histograms of its key pools by name', async () => {
+    const { reader, provider } = setup();
+    const clock = new ManualClock();
+    const [x, y] = [newPool(clock, 'tenants[x]'), newPool(clock, 'tenants[y]')];
+    await Promise.all([x.ready(), y.ready()]);
+    const keyed = { name: 'tenants', stats: () => ({ name: 'tenants', keys: 2, maxTotal: 6, total: { size: 2, idle: 2 }, perKey: [{ ...x.stats(), key: 'x' }, { ...y.stats(), key: 'y' }] }) };
+    track(registerPoolMetrics({ pools: [keyed], meterProvider: provider }));
+    publishCreate(x, {}, 30);
+    publishCreate({ name: 'tenants[x]' }, {}, 40); // another object, same name: a key pool too
+    publishCreate({ name: 'elsewhere' }, {}, 50);
+    const m = await collect(reader);
+    expect(value(m, 'db.client.connection.count', { 'db.client.connection.pool.name': 'tenants[y]', 'db.client.connection.state': 'idle' })).toBe(1);
+    expect(m.get('db.client.connection.max')!.dataPoints).toHaveLength(2);
+    const create = m.get('db.client.connection.create_time') as HistogramMetricData;
+    expect(create.dataPoints.map((p) => [p.attributes['db.client.connection.pool.name'], p.value.count])).toEqual([['tenants[x]', 2]]);
+  });
+
   it('validates options eagerly, naming the option', () => {
     const pool = { stats: () => ({}) };
     expect(() => registerPoolMetrics({} as never)).toThrow(/pools: expected an array/);

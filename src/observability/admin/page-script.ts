@@ -105,11 +105,14 @@ export const DASHBOARD_SCRIPT = String.raw`
       });
   }
 
+  // A pool's stats, or a keyed pool's totals (max: maxTotal; p99 wait: the worst key's).
   function snapshot(entry) {
     var s = entry.stats;
     if (s && typeof s.size === 'number') return s;
-    if (s && s.total && typeof s.total.size === 'number') return s.total;
-    return null;
+    if (!s || !s.total || typeof s.total.size !== 'number') return null;
+    var p99 = 0;
+    (Array.isArray(s.perKey) ? s.perKey : []).forEach(function (k) { if (k.waitTime && k.waitTime.p99 > p99) p99 = k.waitTime.p99; });
+    return Object.assign({}, s.total, { max: s.total.max !== undefined ? s.total.max : s.maxTotal, waitTime: { p99: p99 } });
   }
 
   function fetchJson(path) {
