@@ -14,8 +14,8 @@ import type { PoolStats } from '../stats.js';
 export interface ObservablePool {
   /** The source's name; names per-key snapshots that lack one. */
   readonly name?: string;
-  /** A snapshot (or one per key) of counts, counters and latency summaries. */
-  stats(): PoolStats | Iterable<PoolStats> | ReadonlyMap<unknown, PoolStats> | { readonly [key: string]: PoolStats };
+  /** A {@link PoolStats} snapshot, or one per key in the shapes described above. */
+  stats(): object;
 }
 
 /** A pool to export, optionally saying what it pools: `http` pools also report `http.client.open_connections`. */
