@@ -87,6 +87,8 @@ export function createPgFactory<C extends ClientLike>(
   if (typeof ping !== 'string') throw new TypeError(`pingQuery: expected a string, got ${typeof ping}`);
   secrets.add(password);
   secrets.addConnectionString(options.connectionString);
+  const ssl = options.ssl as Record<string, unknown> | null | undefined;
+  if (ssl !== null && typeof ssl === 'object') for (const k of ['key', 'passphrase', 'pfx']) secrets.add(ssl[k]);
 
   const log = hooks.log ?? options.log ?? noop;
   const states = new WeakMap<C, ClientState>();
