@@ -17,6 +17,8 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node22',
-  splitting: false,
+  // Shared chunks: every entry must use the same core classes, or `instanceof` (errors,
+  // Pool) fails across `lido` and `lido/pg` and an adapter would carry its own copy.
+  splitting: true,
   treeshake: true,
 });
