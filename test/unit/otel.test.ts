@@ -113,8 +113,8 @@ describe('lido/otel', () => {
     const { reader, provider } = setup();
     const clock = new ManualClock();
     // A stand-in, so that only the events published below count (a real pool publishes its own).
-    const real = newPool(clock);
-    const pool = { name: 'main', stats: () => real.stats() };
+    const real = newPool(clock, 'backing');
+    const pool = { name: 'main', stats: () => ({ ...real.stats(), name: 'main' }) };
     const other = { name: 'unregistered' };
     const metrics = track(registerPoolMetrics({ pools: [pool], meterProvider: provider, buckets: [0.01, 0.1, 1] }));
     expect(tracingAcquire()).toBe(true);

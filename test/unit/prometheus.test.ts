@@ -81,8 +81,8 @@ describe('lido/prometheus', () => {
     const registry = new Registry();
     const clock = new ManualClock();
     // A stand-in, so that only the events published below count (a real pool publishes its own).
-    const real = newPool(clock);
-    const pool = { name: 'main', stats: () => real.stats() };
+    const real = newPool(clock, 'backing');
+    const pool = { name: 'main', stats: () => ({ ...real.stats(), name: 'main' }) };
     const collector = track(registerPoolCollector({ registry, pools: [pool], buckets: [0.01, 0.1, 1] }));
     publishCreate(pool, {}, 250);
     publishCreate({ name: 'stranger' }, {}, 1);
