@@ -1,5 +1,6 @@
 import { PoolOptionsError } from '../../errors.js';
 import type { PoolOptions } from '../../options.js';
+import { Secrets } from './redact.js';
 import type { ClientLike, PgConnectionOptions } from './types.js';
 
 /** The core options `PgPool` accepts under their own names (they win over the pg ones). */
@@ -67,4 +68,38 @@ export function toCoreOptions<C extends ClientLike>(o: PgPoolOptions<C>): Omit<P
   // PgPool's timers never hold the process; idle *sockets* do unless allowExitOnIdle (pg semantics).
   core.allowExitOnIdle = true;
   return core as Omit<PoolOptions<C>, 'factory'> & { allowExitOnIdle: true };
+}
+
+/** pg-pool's `this.options`: a copy with defaults filled in and the password not enumerable. */
+export function copyOptions<C extends ClientLike>(options: PgPoolOptions<C>): PgPoolOptions<C> {
+  const o = Object.assign({}, options) as PgPoolOptions<C>;
+  if ('password' in options) {
+    Object.defineProperty(o, 'password', { configurable: true, enumerable: false, writable: true, value: options.password });
+  }
+  // A connection string with credentials is hidden the same way (pg-pool only hides `password`).
+  if (typeof options.connectionString === 'string' && new Secrets().text(options.connectionString) !== options.connectionString) {
+    Object.defineProperty(o, 'connectionString', { configurable: true, enumerable: false, writable: true, value: options.connectionString });
+  }
+  o.max = o.max || o.poolSize || 10;
+  o.min = o.min || 0;
+  o.maxUses = o.maxUses || Infinity;
+  o.allowExitOnIdle = o.allowExitOnIdle || false;
+  o.maxLifetimeSeconds = o.maxLifetimeSeconds || 0;
+  if (o.idleTimeoutMillis === undefined) o.idleTimeoutMillis = 10_000;
+  return o;
+}
+
+const POOL_KEYS = new Set<string>([
+  'max', 'poolSize', 'min', 'maxUses', 'allowExitOnIdle', 'maxLifetimeSeconds', 'idleTimeoutMillis', 'log',
+  'Client', 'onConnect', 'verify', 'resetOnRelease', 'pingQuery', 'Promise', ...CORE_OPTION_KEYS,
+]);
+
+/** The options that are the client's (everything not a pool option). */
+export function connectionOptions(options: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(options)) if (!POOL_KEYS.has(key)) out[key] = options[key];
+  // hidden (not enumerable) secrets: shown redacted
+  if (typeof options.connectionString === 'string') out.connectionString = options.connectionString;
+  if ('password' in options) Object.defineProperty(out, 'password', { value: options.password, enumerable: false });
+  return out;
 }

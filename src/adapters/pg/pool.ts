@@ -10,7 +10,7 @@ import { defaults } from '../../options.js';
 import { Pool, type CloseOptions, type CloseReport } from '../../pool.js';
 import type { PoolStats } from '../../stats.js';
 import { createPgFactory, kTicket, type PgFactory } from './factory.js';
-import { toCoreOptions, type PgPoolOptions } from './options.js';
+import { connectionOptions, copyOptions, toCoreOptions, type PgPoolOptions } from './options.js';
 import { Secrets, redactOptions } from './redact.js';
 import { isConnectionError, isQueryable } from './session.js';
 import type { ClientConstructor, ClientLike, QueryCallback, QueryConfigLike, QueryResultLike } from './types.js';
@@ -449,41 +449,4 @@ function deliver(callback: ((err: Error, ...rest: any[]) => void) | undefined, e
     return;
   }
   return Promise.reject(err);
-}
-
-/** pg-pool's `this.options`: a copy with defaults filled in and the password not enumerable. */
-function copyOptions<C extends ClientLike>(options: PgPoolOptions<C>): PgPoolOptions<C> {
-  const o = Object.assign({}, options) as PgPoolOptions<C>;
-  if ('password' in options) {
-    Object.defineProperty(o, 'password', { configurable: true, enumerable: false, writable: true, value: options.password });
-  }
-  // A connection string with credentials is hidden the same way (pg-pool only hides `password`).
-  if (typeof options.connectionString === 'string' && new Secrets().text(options.connectionString) !== options.connectionString) {
-    Object.defineProperty(o, 'connectionString', { configurable: true, enumerable: false, writable: true, value: options.connectionString });
-  }
-  o.max = o.max || o.poolSize || 10;
-  o.min = o.min || 0;
-  o.maxUses = o.maxUses || Infinity;
-  o.allowExitOnIdle = o.allowExitOnIdle || false;
-  o.maxLifetimeSeconds = o.maxLifetimeSeconds || 0;
-  if (o.idleTimeoutMillis === undefined) o.idleTimeoutMillis = 10_000;
-  return o;
-}
-
-const POOL_KEYS = new Set([
-  'max', 'poolSize', 'min', 'maxUses', 'allowExitOnIdle', 'maxLifetimeSeconds', 'idleTimeoutMillis', 'log',
-  'Client', 'onConnect', 'verify', 'resetOnRelease', 'pingQuery', 'Promise',
-  'name', 'acquireTimeoutMs', 'createTimeoutMs', 'idleTimeoutMs', 'maxLifetimeMs', 'keepaliveMs',
-  'validateAfterIdleMs', 'validateTimeoutMs', 'resetTimeoutMs', 'maxWaiting', 'order', 'leakDetectionMs',
-  'createRetry', 'failFast', 'maxConcurrentCreates', 'clock', 'random',
-]);
-
-/** The options that are the client's (everything not a pool option). */
-function connectionOptions(options: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(options)) if (!POOL_KEYS.has(key)) out[key] = options[key];
-  // hidden (not enumerable) secrets: shown redacted
-  if (typeof options.connectionString === 'string') out.connectionString = options.connectionString;
-  if ('password' in options) Object.defineProperty(out, 'password', { value: options.password, enumerable: false });
-  return out;
 }
