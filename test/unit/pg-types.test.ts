@@ -4,7 +4,7 @@
 import type { PostgresPool } from 'kysely';
 import pg from 'pg';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { PgFactory, PgPool, PgPoolClient, ClientLike, QueryResultLike } from '../../src/adapters/pg/index.js';
+import { PgPool, type PgFactory, type PgPoolClient, type ClientLike, type QueryResultLike } from '../../src/adapters/pg/index.js';
 import type { Lease, Pool } from '../../src/index.js';
 
 type PgClientPool = PgPool<pg.Client>;
@@ -18,8 +18,10 @@ describe('lido/pg types', () => {
   });
 
   it('the constructor infers the client type from the Client class', () => {
-    type Made = InstanceType<typeof PgPool<pg.Client>>;
-    expectTypeOf<Made>().toEqualTypeOf<PgClientPool>();
+    const fromArgument = () => new PgPool({ max: 1 }, pg.Client);
+    const fromOption = () => new PgPool({ Client: pg.Client });
+    expectTypeOf<ReturnType<typeof fromArgument>>().toEqualTypeOf<PgClientPool>();
+    expectTypeOf<ReturnType<typeof fromOption>>().toEqualTypeOf<PgClientPool>();
   });
 
   it('defaults to ClientLike without a Client', () => {
