@@ -1,0 +1,172 @@
+/**
+ * Shared helpers for the benchmark suite: run size, timing, medians, GC and heap
+ * measurement, and the result model every scenario returns.
+ */
+import { performance } from 'node:perf_hooks';
+
+/** `--smoke` (or BENCH_SMOKE=1): every scenario with tiny counts, nothing written. */
+export const SMOKE = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
+
+/** BENCH_VERBOSE=1: every single measurement and how long it took, on stderr. */
+export const VERBOSE = process.env.BENCH_VERBOSE === '1';
+
+/** Picks the full-size or the smoke-size value. */
+export const size = <T>(full: T, smoke: T): T => (SMOKE ? smoke : full);
+
+/** Measured rounds per scenario (after one warm-up round). */
+export const ROUNDS = size(5, 1);
+
+export const now = (): number => performance.now();
+
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Full GC, twice (weak callbacks and finalizers can free more on the second pass). */
+export function gc(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (!g) throw new Error('run node with --expose-gc (npm run bench does)');
+  g();
+  g();
+}
+
+/** Heap in use after a full GC, in bytes. */
+export function heapAfterGc(): number {
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** Resolves after the current macrotask, so pending timers and I/O get a turn. */
+export const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** In-place Fisher-Yates shuffle with a seeded generator, so every run removes in the same order. */
+export function shuffle<T>(xs: T[], seed = 42): T[] {
+  let s = seed >>> 0;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+  return xs;
+}
+
+/** A subject whose single measurement takes longer than this is not measured again. */
+export const SLOW_MS = 2_500;
+
+/**
+ * Runs `measure` for every subject: a warm-up round (unless told otherwise), then
+ * `count` rounds with the subject order rotated each round, so no library always
+ * runs first or right after a GC-heavy neighbour. A measure returns one or more
+ * figures (or null: not applicable); the result is the median of each figure.
+ * A measurement slower than SLOW_MS is kept (even from the warm-up round: JIT
+ * warm-up is noise at that scale) and ends that subject's rounds, to stay in budget.
+ */
+export async function rounds<S extends { name: string }>(
+  subjects: readonly S[],
+  measure: (s: S) => Promise<number | number[] | null>,
+  { warmup = true, count = ROUNDS }: { warmup?: boolean; count?: number } = {},
+): Promise<Map<string, number[] | null>> {
+  const samples = new Map<string, number[][]>(subjects.map((s) => [s.name, []]));
+  const done = new Set<string>();
+  const skip = warmup && !SMOKE ? 1 : 0;
+  for (let r = 0; r < count + skip; r++) {
+    for (let i = 0; i < subjects.length; i++) {
+      const s = subjects[(i + r) % subjects.length];
+      if (done.has(s.name)) continue;
+      gc();
+      const t = now();
+      const v = await measure(s);
+      const ms = now() - t;
+      if (VERBOSE) console.error(`  [round ${r}] ${s.name}: ${JSON.stringify(v)} (${(ms / 1000).toFixed(2)} s)`);
+      if (v === null) continue;
+      if (r >= skip || ms > SLOW_MS) samples.get(s.name)!.push(typeof v === 'number' ? [v] : v);
+      if (ms > SLOW_MS) done.add(s.name);
+    }
+  }
+  const out = new Map<string, number[] | null>();
+  for (const [name, runs] of samples) {
+    out.set(name, runs.length ? runs[0].map((_, k) => median(runs.map((run) => run[k]))) : null);
+  }
+  return out;
+}
+
+// ---- result model -------------------------------------------------------------
+
+export interface Column {
+  label: string;
+  unit: 'ns/cycle' | 'ms' | 'bytes' | 'ns/waiter' | 'q/s' | 'req/s' | 'ms p99';
+  /** true when a bigger value is better (throughput); default: smaller is better. */
+  higherIsBetter?: boolean;
+  /** Drawn in the chart as lido's ratio vs the best peer, with this target ratio. */
+  target?: number;
+  /** Drawn in the chart; default: when there is a target. */
+  chart?: boolean;
+}
+
+export interface Row {
+  subject: string;
+  /** lido rows are compared with the best peer row; extra lido rows (e.g. use()) are informational. */
+  peer: boolean;
+  headline?: boolean;
+  values: (number | null)[];
+}
+
+export interface Section {
+  id: string;
+  title: string;
+  columns: Column[];
+  rows: Row[];
+  notes: string[];
+}
+
+export interface Ratio {
+  ratio: number; // >1: lido better than the best peer
+  best: string;
+}
+
+/** lido's (headline row) advantage over the best peer in column `c`; null if either is missing. */
+export function ratioOf(sec: Section, c: number): Ratio | null {
+  const col = sec.columns[c];
+  const lido = sec.rows.find((r) => r.headline)?.values[c];
+  if (lido == null) return null;
+  let best: Row | null = null;
+  for (const r of sec.rows) {
+    const v = r.values[c];
+    if (!r.peer || v == null) continue;
+    const b = best?.values[c];
+    if (b == null || (col.higherIsBetter ? v > b : v < b)) best = r;
+  }
+  if (!best) return null;
+  const b = best.values[c]!;
+  return { ratio: col.higherIsBetter ? lido / b : b / lido, best: best.subject };
+}
+
+/** One row per subject from per-subject figures (missing figures become null). */
+export function rowsOf(
+  subjects: readonly { name: string; peer: boolean; headline: boolean }[],
+  figures: Map<string, (number | null)[] | null>,
+  width: number,
+): Row[] {
+  return subjects.map((s) => ({
+    subject: s.name,
+    peer: s.peer,
+    headline: s.headline,
+    values: Array.from({ length: width }, (_, k) => figures.get(s.name)?.[k] ?? null),
+  }));
+}
+
+/** Rejects with a clear error when `p` takes longer than `ms`: a hung scenario must not hang CI. */
+export async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([p, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

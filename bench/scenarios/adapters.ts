@@ -1,0 +1,141 @@
+/**
+ * 7. Adapters against the real thing: PgPool vs pg.Pool (SELECT 1 on Postgres) and
+ * HttpPool vs undici's Agent (GET on a local server in a child process). Each part is
+ * skipped, with a note, while its adapter does not exist yet.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { Agent, request, type Dispatcher } from 'undici';
+import { median, now, rounds, size, type Section } from '../lib.js';
+
+const CALLERS = 64;
+const MAX = 10;
+const SECONDS = size(3, 0.3);
+
+/** The adapter's entry under src/, or null while it does not exist. */
+function adapterEntry(name: string): string | null {
+  for (const file of ['index.ts', `${name}.ts`]) {
+    const url = new URL(`../../src/adapters/${name}/${file}`, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return url.href;
+  }
+  return null;
+}
+
+/** CALLERS concurrent callers running `op` for SECONDS: [ops per second, p99 ms]. */
+async function load(op: () => Promise<unknown>): Promise<number[]> {
+  const lat: number[] = [];
+  const stop = now() + SECONDS * 1000;
+  const caller = async () => {
+    while (now() < stop) {
+      const t = now();
+      await op();
+      lat.push(now() - t);
+    }
+  };
+  const t0 = now();
+  await Promise.all(Array.from({ length: CALLERS }, caller));
+  const secs = (now() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  return [lat.length / secs, lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))], median(lat)];
+}
+
+interface Contender {
+  name: string;
+  peer: boolean;
+  headline: boolean;
+  op(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+async function compare(id: string, title: string, unit: 'q/s' | 'req/s', target: number, cs: Contender[], notes: string[]) {
+  try {
+    for (const c of cs) for (let i = 0; i < 200; i++) await c.op(); // connect + warm
+    const figures = await rounds(cs, (c) => load(() => c.op()), { warmup: false, count: size(3, 1) });
+    return {
+      id,
+      title,
+      columns: [
+        { label: 'throughput', unit, higherIsBetter: true, target },
+        { label: 'p99 latency', unit: 'ms p99' as const, target: 1 },
+        { label: 'median latency', unit: 'ms' as const },
+      ],
+      rows: cs.map((c) => ({ subject: c.name, peer: c.peer, headline: c.headline, values: figures.get(c.name) ?? [null, null, null] })),
+      notes: [`${CALLERS} concurrent callers, max ${MAX} connections, ${SECONDS} s per round.`, ...notes],
+    } satisfies Section;
+  } finally {
+    for (const c of cs) await c.close();
+  }
+}
+
+const skipped = (id: string, title: string, why: string): Section => ({ id, title, columns: [], rows: [], notes: [`Skipped: ${why}.`] });
+
+async function postgres(): Promise<Section> {
+  const id = 'pg';
+  const title = '7a. Postgres: SELECT 1 through PgPool vs pg.Pool';
+  const entry = adapterEntry('pg');
+  if (!entry) return skipped(id, title, 'src/adapters/pg does not exist yet');
+  const { PgPool } = (await import(entry)) as { PgPool: new (o: pg.PoolConfig) => pg.Pool };
+  const config: pg.PoolConfig = {
+    host: process.env.PGHOST ?? '127.0.0.1',
+    port: Number(process.env.PGPORT ?? 5432),
+    user: process.env.PGUSER ?? 'postgres',
+    password: process.env.PGPASSWORD,
+    database: process.env.PGDATABASE ?? 'test',
+    max: MAX,
+  };
+  const wrap = (name: string, pool: pg.Pool, lido: boolean): Contender => ({
+    name,
+    peer: !lido,
+    headline: lido,
+    op: () => pool.query('SELECT 1'),
+    close: () => pool.end(),
+  });
+  return compare(id, title, 'q/s', 1, [wrap('lido PgPool', new PgPool(config), true), wrap('pg.Pool', new pg.Pool(config), false)], [
+    `Postgres at ${config.host}:${config.port}, database ${config.database}.`,
+  ]);
+}
+
+/** A keep-alive HTTP server in its own process (so it does not share this event loop). */
+async function startServer(): Promise<{ url: string; stop(): void }> {
+  const code = `require('node:http').createServer((q, s) => s.end('ok')).listen(0, '127.0.0.1', function () { console.log(this.address().port) })`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (d) => resolve(String(d).trim()));
+    child.once('exit', (c) => reject(new Error(`HTTP server exited with ${c}`)));
+  });
+  return { url: `http://127.0.0.1:${port}/`, stop: () => child.kill() };
+}
+
+async function http(): Promise<Section> {
+  const id = 'http';
+  const title = '7b. HTTP: GET through HttpPool vs undici Agent';
+  const entry = adapterEntry('http');
+  if (!entry) return skipped(id, title, 'src/adapters/http does not exist yet');
+  const { HttpPool } = (await import(entry)) as { HttpPool: new (o: Record<string, unknown>) => Dispatcher };
+  const server = await startServer();
+  const wrap = (name: string, dispatcher: Dispatcher, lido: boolean): Contender => ({
+    name,
+    peer: !lido,
+    headline: lido,
+    op: async () => (await request(server.url, { dispatcher })).body.text(),
+    close: () => dispatcher.close(),
+  });
+  try {
+    return await compare(
+      id,
+      title,
+      'req/s',
+      0.95,
+      [wrap('lido HttpPool', new HttpPool({ max: MAX }), true), wrap('undici Agent', new Agent({ connections: MAX }), false)],
+      ['Server: node:http in a child process on 127.0.0.1, body "ok".'],
+    );
+  } finally {
+    server.stop();
+  }
+}
+
+export async function adapters(): Promise<Section[]> {
+  return [await postgres(), await http()];
+}

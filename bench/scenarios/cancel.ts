@@ -1,0 +1,77 @@
+/** 4. Cancellation: N waiters withdrawn in random order. */
+import { gc, now, rounds, rowsOf, shuffle, size, type Section } from '../lib.js';
+import type { Cancellable, Subject } from '../pools.js';
+
+/** Enqueues n cancellable waiters, cancels them in a fixed random order: ms until all rejected. */
+async function cancelAll(name: string, n: number, make: () => Cancellable): Promise<number> {
+  let rejected = 0;
+  let done!: () => void;
+  const all = new Promise<void>((r) => (done = r));
+  const onReject = () => {
+    if (++rejected === n) done();
+  };
+  const onResolve = () => {
+    throw new Error(`${name}: a cancelled waiter got a resource that is held`);
+  };
+  const waiters: Cancellable[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const w = make();
+    w.promise.then(onResolve, onReject);
+    waiters[i] = w;
+  }
+  const order = shuffle(Array.from({ length: n }, (_, i) => i));
+  gc();
+  const t0 = now();
+  for (let i = 0; i < n; i++) waiters[order[i]].cancel();
+  await all;
+  return now() - t0;
+}
+
+/** One resource held, n waiters cancelled; null if the library cannot cancel a waiter. */
+async function onPool(s: Subject, n: number, reason?: unknown): Promise<number | null> {
+  const pool = s.make({ max: 1 });
+  try {
+    const cancellable = pool.cancellable;
+    if (!cancellable) return null;
+    const held = await pool.acquire();
+    const ms = await cancelAll(s.name, n, () => cancellable(reason));
+    pool.release(held);
+    return ms;
+  } finally {
+    await pool.close();
+  }
+}
+
+/** The floor: AbortController.abort() and one promise rejected with signal.reason, no pool. */
+function bareSignal(): Cancellable {
+  const ac = new AbortController();
+  const { signal } = ac;
+  const promise = new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+  return { promise, cancel: () => ac.abort() };
+}
+
+export async function cancellation(subjects: Subject[]): Promise<Section[]> {
+  const n = size(100_000, 1_000);
+  const list = subjects.filter((s) => !s.cycleOnly);
+  const lido = list.find((s) => s.headline);
+  const reason = new Error('cancelled');
+  const entries = [
+    ...list.map((s) => ({ ...s, run: () => onPool(s, n) })),
+    ...(lido ? [{ name: 'lido, abort(reason)', peer: false, headline: false, run: () => onPool(lido, n, reason) }] : []),
+    { name: 'AbortSignal alone (floor)', peer: false, headline: false, run: () => cancelAll('floor', n, bareSignal) },
+  ];
+  const figures = await rounds(entries, (e) => e.run(), { warmup: false, count: size(3, 1) });
+  return [
+    {
+      id: 'cancel',
+      title: `4. Cancellation (${n.toLocaleString('en')} waiters withdrawn in random order)`,
+      columns: [{ label: 'first cancel → all rejected', unit: 'ms', target: 8 }],
+      rows: rowsOf(entries, figures, 1),
+      notes: [
+        'lido: `acquire({ signal })` + `AbortController.abort()` (headline); tarn: its own `acquire().abort()`.',
+        '"lido, abort(reason)" passes one shared reason, so Node does not build a DOMException per abort; "AbortSignal alone" is AbortController.abort() plus one promise rejected with signal.reason and no pool: the floor under any AbortSignal-based pool.',
+        'generic-pool and pg-pool have no way to withdraw a pending acquire (n/a); a `Promise.race` wrapper would only hide the waiter, which stays queued and later takes a resource, so it is not emulated.',
+      ],
+    },
+  ];
+}

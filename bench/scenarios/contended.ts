@@ -1,0 +1,37 @@
+/** 2. Contended: 100 and 1,000 concurrent borrowers on max 10, each holding across one await. */
+import { now, rounds, rowsOf, size, type Section } from '../lib.js';
+import { prefill, runBorrowers, withPools, type Subject } from '../pools.js';
+
+/** Cycles per measurement (at least one per borrower). */
+export const CYCLES = size(150_000, 2_000);
+
+/** ns per cycle with `borrowers` concurrent borrowers on a pool of `max` (all pre-created). */
+export async function borrowersNs(subjects: Subject[], max: number, borrowers: number) {
+  const each = Math.max(1, Math.floor(CYCLES / borrowers));
+  return withPools(subjects, { max }, async (pools) => {
+    for (const p of pools.values()) await prefill(p, max); // create them all
+    return rounds(subjects, async (s) => {
+      const t = now();
+      await runBorrowers(pools.get(s.name)!, borrowers, each);
+      return ((now() - t) * 1e6) / (borrowers * each);
+    });
+  });
+}
+
+export async function contended(subjects: Subject[]): Promise<Section[]> {
+  const counts = [100, 1_000];
+  const figures = new Map<string, (number | null)[]>(subjects.map((s) => [s.name, []]));
+  for (const b of counts) {
+    const res = await borrowersNs(subjects, 10, b);
+    for (const s of subjects) figures.get(s.name)!.push(res.get(s.name)?.[0] ?? null);
+  }
+  return [
+    {
+      id: 'contended',
+      title: '2. Contended (max 10, each borrower holds across one await)',
+      columns: counts.map((b) => ({ label: `${b.toLocaleString('en')} borrowers`, unit: 'ns/cycle', target: 3 })),
+      rows: rowsOf(subjects, figures, counts.length),
+      notes: [`About ${CYCLES.toLocaleString('en')} cycles per round; the await is \`await null\`.`],
+    },
+  ];
+}

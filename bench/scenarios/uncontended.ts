@@ -1,0 +1,24 @@
+/** 1. Uncontended: one borrower acquires and releases an idle resource; ns per cycle. */
+import { now, rounds, rowsOf, size, type Section } from '../lib.js';
+import { withPools, type Subject } from '../pools.js';
+
+export async function uncontended(subjects: Subject[]): Promise<Section[]> {
+  const n = size(200_000, 2_000);
+  const figures = await withPools(subjects, { max: 10 }, async (pools) => {
+    for (const p of pools.values()) await p.cycle(100); // creates the one resource
+    return rounds(subjects, async (s) => {
+      const t = now();
+      await pools.get(s.name)!.cycle(n);
+      return ((now() - t) * 1e6) / n;
+    });
+  });
+  return [
+    {
+      id: 'uncontended',
+      title: '1. Uncontended acquire + release',
+      columns: [{ label: 'one borrower, idle resource', unit: 'ns/cycle', target: 3 }],
+      rows: rowsOf(subjects, figures, 1),
+      notes: [`${n.toLocaleString('en')} sequential cycles per round, max 10.`],
+    },
+  ];
+}
