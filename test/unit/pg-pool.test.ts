@@ -286,15 +286,16 @@ describe('PgPool: connect() and release()', () => {
   });
 
   it('a failed attempt never fails a connect() that started after it (that one gets its own attempt)', async () => {
-    const { pool, server } = setup({ acquireTimeoutMs: 100, createTimeoutMs: 10_000, createRetry: { baseMs: 5, capMs: 5 } });
-    server.connectDelayMs = 120;
+    // first caller gives up at 200 ms; its attempt fails at 300 ms; the second caller (from ~200 ms) waits until ~400 ms
+    const { pool, server } = setup({ acquireTimeoutMs: 200, createTimeoutMs: 10_000, createRetry: { baseMs: 5, capMs: 5 } });
+    server.connectDelayMs = 300;
     server.connectError = new Error('refused once');
     const first = pool.connect().then(() => null, (e: Error) => e);
     await new Promise((r) => setTimeout(r, 10));
     server.connectError = null; // only the first attempt fails
     server.connectDelayMs = 0;
     expect((await first)!.message).toMatch(/timeout/); // gave up before its attempt failed
-    const second = await pool.connect(); // waiting when the first attempt fails at 120 ms
+    const second = await pool.connect(); // waiting when the first attempt fails
     expect(second).toBe(server.clients[1]);
     second.release();
     await pool.end();
