@@ -9,8 +9,13 @@ export interface BudgetEntry {
   cap: number;
   /** Slots this key gives back at its next destroys, for keys waiting for the budget. */
   owed: number;
-  /** Acquires of this key still waiting: its budget requests are wanted while > 0. */
+  /** Acquires of this key still waiting. */
   pending: number;
+  /** Slots granted whose create has not finished yet (the factory decrements it). */
+  creating: number;
+  /** Scratch for the budget's queue scans: the scan that last counted this key, and its count. */
+  scan: number;
+  seen: number;
   /** Its creates waiting in the budget queue. */
   queued: number;
 }
@@ -48,6 +53,7 @@ export class Budget<E extends BudgetEntry> {
   readonly holders = new Set<E>();
   readonly #queue = new Set<Request<E>>();
   readonly #owing = new Set<E>();
+  #scan = 0;
   #busy = false;
   #again = false;
 
@@ -61,7 +67,8 @@ export class Budget<E extends BudgetEntry> {
   /** Reserves one slot for `e`; waits (FIFO) while the budget is full; rejects with `signal.reason` on abort. */
   reserve(e: E, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return Promise.reject(signal.reason);
-    if (this.used < this.max && e.live < e.cap) {
+    // Nobody queued: take a free slot at once. Otherwise queue up, so nobody jumps the line.
+    if (this.used < this.max && e.live < e.cap && this.#queue.size === 0) {
       this.#grant(e);
       return Promise.resolve();
     }
@@ -120,19 +127,20 @@ export class Budget<E extends BudgetEntry> {
 
   #grant(e: E): void {
     this.used++;
+    e.creating++;
     if (e.live++ === 0) this.holders.add(e);
   }
 
   #pump(): void {
     while (this.used < this.max && this.#queue.size > 0) {
       let pick: Request<E> | null = null;
+      this.#scan++;
       for (const r of this.#queue) {
-        if (r.e.live >= r.e.cap) continue;
         if (this.#wanted(r)) {
           pick = r;
           break;
         }
-        pick ??= r;
+        if (pick === null && r.e.live < r.e.cap) pick = r;
       }
       if (pick === null) return;
       this.#queue.delete(pick);
@@ -151,6 +159,7 @@ export class Budget<E extends BudgetEntry> {
   #reclaim(): boolean {
     if (this.#queue.size === 0 && this.owedTotal === 0) return false;
     let wanted = 0;
+    this.#scan++;
     for (const r of this.#queue) if (this.#wanted(r)) wanted++;
     const need = Math.max(0, wanted - (this.max - this.used));
     if (this.owedTotal > need) return this.#forgive(this.owedTotal - need);
@@ -167,6 +176,7 @@ export class Budget<E extends BudgetEntry> {
   /** Tries `fn` for each wanted request after the first `skip`, until one succeeds. */
   #each(skip: number, fn: (e: E) => boolean): boolean {
     let failed: E | null = null;
+    this.#scan++;
     for (const r of this.#queue) {
       if (!this.#wanted(r) || skip-- > 0 || r.e === failed) continue;
       if (fn(r.e)) return true;
@@ -177,8 +187,19 @@ export class Budget<E extends BudgetEntry> {
     return false;
   }
 
+  /**
+   * Whether `r` is wanted, in a scan of the queue in order (`#scan` bumped per scan): its
+   * key is under its cap, and it is among the key's oldest `pending - creating` requests
+   * (acquires that no create in flight will serve). Refills towards `min` and creates of
+   * acquires that gave up are not wanted: they take free slots but never make room.
+   */
   #wanted(r: Request<E>): boolean {
-    return r.e.pending > 0 && r.e.live < r.e.cap;
+    const e = r.e;
+    if (e.scan !== this.#scan) {
+      e.scan = this.#scan;
+      e.seen = 0;
+    }
+    return ++e.seen <= e.pending - e.creating && e.live < e.cap;
   }
 
   /** Fewer slots are wanted than are owed (acquires gave up): donors owe less. */

@@ -30,8 +30,10 @@ export class KeyEntry<K, T> implements BudgetEntry {
   queued = 0;
   /** Leases out (from the pool's `acquire`/`release` events). */
   borrowed = 0;
-  /** Creates past the budget, in the factory. */
+  /** Creates past the budget, still in the factory. */
   creating = 0;
+  scan = 0;
+  seen = 0;
   /** Last acquire or release, on the clock. */
   lastUsed: number;
   readonly key: K;
@@ -87,11 +89,14 @@ export class KeyEntry<K, T> implements BudgetEntry {
     return this.live < before;
   }
 
-  /** True when nothing of this key is wanted or in use: closing its pool loses no work. */
+  /**
+   * True when nothing of this key is wanted or in use: closing its pool loses no work.
+   * Creates still waiting for the budget do not count: nobody waits for them.
+   */
   quiet(): boolean {
-    if (this.pending > 0 || this.borrowed > 0) return false;
+    if (this.pending > 0 || this.borrowed > 0 || this.creating > 0) return false;
     const s = this.pool.stats();
-    return s.borrowed === 0 && s.pending === 0 && s.creating === 0 && s.checking === 0;
+    return s.borrowed === 0 && s.pending === 0 && s.creating === this.queued && s.checking === 0;
   }
 }
 
@@ -99,8 +104,8 @@ export class KeyEntry<K, T> implements BudgetEntry {
 function budgeted<K, T>(f: Factory<T>, e: KeyEntry<K, T>, budget: Budget<KeyEntry<K, T>>, clock: Clock, timeoutMs: number, hooks: EntryHooks<K, T>): Factory<T> {
   const w: Factory<T> = {
     async create(signal) {
-      await budget.reserve(e, signal);
-      e.creating++;
+      await budget.reserve(e, signal); // counts e.creating
+
       const ac = new AbortController();
       const onAbort = (): void => ac.abort(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });

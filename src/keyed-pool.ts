@@ -234,7 +234,7 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
     setImmediate(() => {
       this.#poked = false;
       this.#budget.settle();
-    }).unref();
+    });
   }
 
   #evictFor(requester: Entry<K, T>): boolean {
