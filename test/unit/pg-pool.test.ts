@@ -3,7 +3,7 @@
  * asynchrony, events and their order, release rules, counts, errors.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { AcquireTimeoutError, PgPool, PoolClosedError } from '../../src/adapters/pg/index.js';
+import { AcquireTimeoutError, PgPool, PoolClosedError, PoolOptionsError } from '../../src/adapters/pg/index.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { fakePg, settle } from './pg-fake-client.js';
 
@@ -59,7 +59,9 @@ describe('PgPool: construction', () => {
     const { Client } = fakePg();
     expect(() => new PgPool({ max: 'ten' as unknown as number }, Client)).toThrow(/max: expected a positive integer, got "ten"/);
     expect(() => new PgPool({ connectionTimeoutMillis: -5 }, Client)).toThrow(/connectionTimeoutMillis/);
-    expect(() => new PgPool({ resetOnRelease: 'wipe' as 'discard' }, Client)).toThrow(/resetOnRelease/);
+    expect(() => new PgPool({ resetOnRelease: 'wipe' as 'discard' }, Client)).toThrow('resetOnRelease: expected "rollback" or "discard", got "wipe"');
+    expect(() => new PgPool({ password: 12345678 as unknown as string }, Client)).toThrow('password: expected a string or a function returning one, got number');
+    expect(() => new PgPool({ onConnect: 'x' as never }, Client)).toThrow(PoolOptionsError);
     expect(() => new PgPool({ acquireTimeoutMs: 0 }, Client)).toThrow(/acquireTimeoutMs/);
   });
 });

@@ -1,4 +1,6 @@
+import { PoolOptionsError } from '../../errors.js';
 import type { Factory } from '../../factory.js';
+import { describe } from '../../options.js';
 import { loadPgClient } from './load-pg.js';
 import { Secrets } from './redact.js';
 import {
@@ -71,20 +73,21 @@ export function createPgFactory<C extends ClientLike>(
   hooks: PgFactoryHooks<C>,
   secrets = new Secrets(),
 ): PgFactory<C> {
-  if (options === null || typeof options !== 'object') throw new TypeError(`pg options: expected an object, got ${options === null ? 'null' : typeof options}`);
+  if (options === null || typeof options !== 'object') throw new PoolOptionsError(`pg options: expected an object, got ${describe(options)}`);
   const Client = (options.Client ?? ClientArg ?? loadPgClient()) as ClientConstructor<C>;
-  if (typeof Client !== 'function') throw new TypeError(`Client: expected a class (pg.Client), got ${typeof Client}`);
+  if (typeof Client !== 'function') throw new PoolOptionsError(`Client: expected a class (pg.Client), got ${describe(Client)}`);
   const password = options.password;
   if (password !== undefined && password !== null && typeof password !== 'string' && typeof password !== 'function') {
-    throw new TypeError(`password: expected a string or a function returning one, got ${typeof password}`);
+    // never describe the value: it is a secret
+    throw new PoolOptionsError(`password: expected a string or a function returning one, got ${Array.isArray(password) ? 'an array' : typeof password}`);
   }
   const reset: ResetOnRelease = options.resetOnRelease ?? 'rollback';
-  if (reset !== 'rollback' && reset !== 'discard') throw new TypeError(`resetOnRelease: expected "rollback" or "discard", got ${JSON.stringify(reset)}`);
+  if (reset !== 'rollback' && reset !== 'discard') throw new PoolOptionsError(`resetOnRelease: expected "rollback" or "discard", got ${describe(reset)}`);
   for (const hook of ['onConnect', 'verify', 'log'] as const) {
-    if (options[hook] !== undefined && typeof options[hook] !== 'function') throw new TypeError(`${hook}: expected a function, got ${typeof options[hook]}`);
+    if (options[hook] !== undefined && typeof options[hook] !== 'function') throw new PoolOptionsError(`${hook}: expected a function, got ${describe(options[hook])}`);
   }
   const ping = options.pingQuery ?? '';
-  if (typeof ping !== 'string') throw new TypeError(`pingQuery: expected a string, got ${typeof ping}`);
+  if (typeof ping !== 'string') throw new PoolOptionsError(`pingQuery: expected a string, got ${describe(ping)}`);
   secrets.add(password);
   secrets.addConnectionString(options.connectionString);
   const ssl = options.ssl as Record<string, unknown> | null | undefined;

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Advice } from '../../advice.js';
 import type { Clock } from '../../clock.js';
 import { systemClock } from '../../clock.js';
-import { AcquireTimeoutError, PoolClosedError, PoolError, type PoolCounts } from '../../errors.js';
+import { AcquireTimeoutError, PoolClosedError, PoolError, PoolOptionsError, type PoolCounts } from '../../errors.js';
 import type { Health } from '../../health.js';
 import type { LeakReport } from '../../leak-detector.js';
 import type { Lease } from '../../lease.js';
@@ -99,7 +99,7 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
   /** `new PgPool(options, Client?)`: `options.Client` wins over the `Client` argument, which wins over `require('pg').Client`. */
   constructor(options: PgPoolOptions<C> = {}, Client?: ClientConstructor<C>) {
     super({ captureRejections: false });
-    if (options === null || typeof options !== 'object') throw new TypeError(`PgPool options: expected an object, got ${options === null ? 'null' : typeof options}`);
+    if (options === null || typeof options !== 'object') throw new PoolOptionsError(`PgPool options: expected an object, got ${options === null ? 'null' : typeof options}`);
     this.options = copyOptions(options);
     this.log = typeof options.log === 'function' ? options.log : noop;
     this.#secrets = new Secrets();
