@@ -3,9 +3,10 @@ import { checkAcquire, type AcquireOptions } from './acquire-options.js';
 import { Budget } from './budget.js';
 import { AcquireTimeoutError, PoolClosedError, type PoolError } from './errors.js';
 import type { Health } from './health.js';
-import { KeyEntry, type EntryHooks } from './keyed-entry.js';
+import type { KeyEntry } from './keyed-entry.js';
 import { resolveKeyedOptions, type KeyedPoolOptions, type ResolvedKeyedOptions } from './keyed-options.js';
-import { addStats, zeroTotals, type KeyedPoolStats, type KeyedPoolTotals } from './keyed-stats.js';
+import { KeyRegistry } from './keyed-registry.js';
+import type { KeyedPoolStats } from './keyed-stats.js';
 import type { Lease } from './lease.js';
 import type { CloseOptions, CloseReport } from './pool.js';
 
@@ -28,18 +29,12 @@ type Entry<K, T> = KeyEntry<K, T>;
 export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements AsyncDisposable {
   readonly #o: ResolvedKeyedOptions<K, T>;
   readonly #budget: Budget<Entry<K, T>>;
-  readonly #entries = new Map<K, Entry<K, T>>(); // least recently used first
-  readonly #closing = new Set<Promise<CloseReport>>();
-  readonly #retired: KeyedPoolTotals = zeroTotals();
-  readonly #hooks: EntryHooks<K, T>;
+  readonly #keys: KeyRegistry<K, T>;
   #closed = false;
   #closePromise: Promise<CloseReport> | null = null;
-  #sweepTimer: unknown = null;
   #poked = false;
   #evictions = 0;
   #reclaims = 0;
-  #poolsCreated = 0;
-  #poolsClosed = 0;
 
   /** Creates an empty keyed pool; options are validated at once (`PoolOptionsError` names the bad one). */
   constructor(options: KeyedPoolOptions<K, T>) {
@@ -50,16 +45,16 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
       donorFor: (e) => this.#donorFor(e),
       capChanged: (e) => e.capChanged(),
     });
-    this.#hooks = {
+    this.#keys = new KeyRegistry<K, T>(this.#o, this.#budget, {
       released: (e) => {
-        this.#touch(e);
+        this.#keys.touch(e);
         this.#poke();
       },
       poke: () => this.#poke(),
       error: (error, key) => {
         if (this.listenerCount('error') > 0) this.emit('error', error, key);
       },
-    };
+    });
   }
 
   /** The keyed pool's name (option `name`). */
@@ -74,12 +69,12 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
 
   /** Number of key pools open now. */
   get size(): number {
-    return this.#entries.size;
+    return this.#keys.size;
   }
 
   /** True when `key` has an open pool. */
   has(key: K): boolean {
-    return this.#entries.has(key);
+    return this.#keys.has(key);
   }
 
   /**
@@ -118,17 +113,11 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
 
   /** Global budget, totals, and every key pool's stats. */
   stats(): KeyedPoolStats<K> {
-    const total = { ...this.#retired };
-    const perKey = [];
-    for (const e of this.#entries.values()) {
-      const s = e.pool.stats();
-      addStats(total, s, true);
-      perKey.push({ ...s, key: e.key });
-    }
+    const { total, perKey } = this.#keys.stats();
     const b = this.#budget;
     return {
-      name: this.#o.name, keys: this.#entries.size, maxTotal: b.max, live: b.used, budgetWaiting: b.waiting, owed: b.owedTotal,
-      evictions: this.#evictions, reclaims: this.#reclaims, poolsCreated: this.#poolsCreated, poolsClosed: this.#poolsClosed,
+      name: this.#o.name, keys: this.#keys.size, maxTotal: b.max, live: b.used, budgetWaiting: b.waiting, owed: b.owedTotal,
+      evictions: this.#evictions, reclaims: this.#reclaims, poolsCreated: this.#keys.created, poolsClosed: this.#keys.closed,
       total, perKey,
     };
   }
@@ -139,7 +128,7 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
     const reasons: string[] = [];
     if (this.#budget.waiting > 0) reasons.push(`${this.#budget.waiting} create(s) waiting for room under maxTotal ${this.#budget.max} (${this.#budget.used} live)`);
     let more = 0;
-    for (const e of this.#entries.values()) {
+    for (const e of this.#keys.values()) {
       const h = e.pool.health();
       if (h.status === 'ok') continue;
       if (reasons.length < 6) reasons.push(`pool "${e.pool.name}" ${h.status}: ${h.reasons.join('; ')}`);
@@ -156,13 +145,7 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
   close(options: CloseOptions = {}): Promise<CloseReport> {
     if (this.#closePromise !== null) return this.#closePromise;
     this.#closed = true;
-    if (this.#sweepTimer !== null) this.#o.clock.clearTimer(this.#sweepTimer);
-    this.#sweepTimer = null;
-    for (const e of [...this.#entries.values()]) this.#retire(e, options);
-    this.#closePromise = Promise.all([...this.#closing]).then((reports) => ({
-      forced: reports.reduce((n, r) => n + r.forced, 0),
-      unsettledDestroys: reports.reduce((n, r) => n + r.unsettledDestroys, 0),
-    }));
+    this.#closePromise = this.#keys.closeAll(options);
     return this.#closePromise;
   }
 
@@ -176,12 +159,12 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
     let e: Entry<K, T>;
     try {
       if (options !== undefined) checkAcquire(options);
-      e = this.#entry(key);
+      e = this.#keys.entry(key);
     } catch (error) {
       return Promise.reject(error);
     }
     e.pending++;
-    this.#touch(e);
+    this.#keys.touch(e);
     // Its creates waiting for the budget are wanted again.
     if (e.pending === 1 && e.queued > 0) this.#budget.settle();
     return e.pool.acquire(options).then(
@@ -210,23 +193,6 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
     return new AcquireTimeoutError(`${error.message}; ${why}`, { pool: error.pool, counts: error.counts, cause: error });
   }
 
-  #entry(key: K): Entry<K, T> {
-    let e = this.#entries.get(key);
-    if (e === undefined) {
-      e = new KeyEntry<K, T>(key, this.#o, this.#budget, this.#hooks);
-      this.#entries.set(key, e);
-      this.#poolsCreated++;
-      this.#armSweep();
-    }
-    return e;
-  }
-
-  #touch(e: Entry<K, T>): void {
-    e.lastUsed = this.#o.clock.now();
-    if (this.#entries.delete(e.key)) this.#entries.set(e.key, e);
-    this.#budget.touch(e);
-  }
-
   /** After a release, once the resource has settled (handed on or idle), creates waiting for room may take it. */
   #poke(): void {
     if (this.#poked || this.#budget.waiting === 0) return;
@@ -240,7 +206,7 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
   #evictFor(requester: Entry<K, T>): boolean {
     for (const e of this.#budget.holders) {
       if (e === requester || e.live - e.borrowed - e.creating <= 0) continue;
-      if (e.evictIdle() || (e.quiet() && e.pool.stats().idle > 0 && this.#retire(e))) {
+      if (e.evictIdle() || (e.quiet() && e.pool.stats().idle > 0 && this.#keys.retire(e))) {
         this.#evictions++;
         return true;
       }
@@ -258,37 +224,4 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
     return donor;
   }
 
-  /** Closes a key's pool and forgets the key; its counters go into the totals. */
-  #retire(e: Entry<K, T>, options?: CloseOptions): true {
-    if (this.#entries.get(e.key) === e) this.#entries.delete(e.key);
-    const p = e.pool.close(options).then((report) => {
-      this.#closing.delete(p);
-      this.#poolsClosed++;
-      addStats(this.#retired, e.pool.stats(), false);
-      return report;
-    });
-    this.#closing.add(p);
-    return true;
-  }
-
-  #armSweep(): void {
-    const ms = this.#o.idlePoolTimeoutMs;
-    if (ms === 0 || this.#sweepTimer !== null || this.#closed) return;
-    const first = this.#entries.values().next().value;
-    if (first === undefined) return;
-    // Sweep when the least recently used key expires, but at most 16 times per timeout.
-    const delay = Math.max(first.lastUsed + ms - this.#o.clock.now(), ms / 16, 1);
-    this.#sweepTimer = this.#o.clock.setTimer(() => this.#sweep(), Math.ceil(delay), false);
-  }
-
-  #sweep(): void {
-    this.#sweepTimer = null;
-    const now = this.#o.clock.now();
-    for (const e of this.#entries.values()) {
-      if (e.lastUsed + this.#o.idlePoolTimeoutMs > now) break;
-      if (e.pending > 0 || e.borrowed > 0) this.#touch(e);
-      else this.#retire(e);
-    }
-    this.#armSweep();
-  }
 }

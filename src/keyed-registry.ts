@@ -1,0 +1,119 @@
+import type { Budget } from './budget.js';
+import { KeyEntry, type EntryHooks } from './keyed-entry.js';
+import type { ResolvedKeyedOptions } from './keyed-options.js';
+import { addStats, zeroTotals, type KeyedPoolTotals, type KeyStats } from './keyed-stats.js';
+import type { CloseOptions, CloseReport } from './pool.js';
+
+/**
+ * @internal The keys of a keyed pool, least recently used first: creates a key's entry on
+ * first use, closes and forgets entries unused for `idlePoolTimeoutMs`, and keeps the
+ * counters of closed key pools so totals stay cumulative.
+ */
+export class KeyRegistry<K, T> {
+  readonly #o: ResolvedKeyedOptions<K, T>;
+  readonly #budget: Budget<KeyEntry<K, T>>;
+  readonly #hooks: EntryHooks<K, T>;
+  readonly #entries = new Map<K, KeyEntry<K, T>>();
+  readonly #closing = new Set<Promise<CloseReport>>();
+  readonly #retired: KeyedPoolTotals = zeroTotals();
+  #sweepTimer: unknown = null;
+  #stopped = false;
+  created = 0;
+  closed = 0;
+
+  constructor(o: ResolvedKeyedOptions<K, T>, budget: Budget<KeyEntry<K, T>>, hooks: EntryHooks<K, T>) {
+    this.#o = o;
+    this.#budget = budget;
+    this.#hooks = hooks;
+  }
+
+  /** Open key pools. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  has(key: K): boolean {
+    return this.#entries.has(key);
+  }
+
+  /** The key's entry, made now on first use (exactly once: this is synchronous). */
+  entry(key: K): KeyEntry<K, T> {
+    let e = this.#entries.get(key);
+    if (e === undefined) {
+      e = new KeyEntry<K, T>(key, this.#o, this.#budget, this.#hooks);
+      this.#entries.set(key, e);
+      this.created++;
+      this.#armSweep();
+    }
+    return e;
+  }
+
+  /** Marks `e` used now: last to be swept, last to lose an idle resource. */
+  touch(e: KeyEntry<K, T>): void {
+    e.lastUsed = this.#o.clock.now();
+    if (this.#entries.delete(e.key)) this.#entries.set(e.key, e);
+    this.#budget.touch(e);
+  }
+
+  /** Closes a key's pool and forgets the key; its counters go into the totals. */
+  retire(e: KeyEntry<K, T>, options?: CloseOptions): true {
+    if (this.#entries.get(e.key) === e) this.#entries.delete(e.key);
+    const p = e.pool.close(options).then((report) => {
+      this.#closing.delete(p);
+      this.closed++;
+      addStats(this.#retired, e.pool.stats(), false);
+      return report;
+    });
+    this.#closing.add(p);
+    return true;
+  }
+
+  /** Retires every key and resolves once every key pool (also those retired before) is closed. */
+  closeAll(options: CloseOptions): Promise<CloseReport> {
+    this.#stopped = true;
+    if (this.#sweepTimer !== null) this.#o.clock.clearTimer(this.#sweepTimer);
+    this.#sweepTimer = null;
+    for (const e of [...this.#entries.values()]) this.retire(e, options);
+    return Promise.all([...this.#closing]).then((reports) => ({
+      forced: reports.reduce((n, r) => n + r.forced, 0),
+      unsettledDestroys: reports.reduce((n, r) => n + r.unsettledDestroys, 0),
+    }));
+  }
+
+  /** Totals (closed key pools included) and every open key pool's stats. */
+  stats(): { total: KeyedPoolTotals; perKey: KeyStats<K>[] } {
+    const total = { ...this.#retired };
+    const perKey: KeyStats<K>[] = [];
+    for (const e of this.#entries.values()) {
+      const s = e.pool.stats();
+      addStats(total, s, true);
+      perKey.push({ ...s, key: e.key });
+    }
+    return { total, perKey };
+  }
+
+  values(): IterableIterator<KeyEntry<K, T>> {
+    return this.#entries.values();
+  }
+
+  #armSweep(): void {
+    const ms = this.#o.idlePoolTimeoutMs;
+    if (ms === 0 || this.#sweepTimer !== null || this.#stopped) return;
+    const first = this.#entries.values().next().value;
+    if (first === undefined) return;
+    // Sweep when the least recently used key expires, but at most 16 times per timeout.
+    const delay = Math.max(first.lastUsed + ms - this.#o.clock.now(), ms / 16, 1);
+    this.#sweepTimer = this.#o.clock.setTimer(() => this.#sweep(), Math.ceil(delay), false);
+  }
+
+  #sweep(): void {
+    this.#sweepTimer = null;
+    const now = this.#o.clock.now();
+    for (const e of this.#entries.values()) {
+      if (e.lastUsed + this.#o.idlePoolTimeoutMs > now) break;
+      if (e.pending > 0 || e.borrowed > 0) this.touch(e);
+      else this.retire(e);
+    }
+    this.#armSweep();
+  }
+}
