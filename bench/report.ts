@@ -66,7 +66,7 @@ function gitRev(): string {
   }
 }
 
-export function machineMarkdown(seconds: number): string {
+export function machineMarkdown(seconds: number, loadAtStart: number): string {
   const cpus = os.cpus();
   return [
     '| | |',
@@ -80,11 +80,12 @@ export function machineMarkdown(seconds: number): string {
     `| lido | commit ${gitRev()} |`,
     `| peers | generic-pool ${version('generic-pool')}, tarn ${version('tarn')}, pg-pool ${version('pg-pool')}, pg ${version('pg')}, undici ${version('undici')} |`,
     `| suite run time | ${seconds.toFixed(0)} s |`,
+    `| load average (1 min) | ${loadAtStart.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at end${os.loadavg()[0] > cpus.length ? ' (busy machine: figures are noisier)' : ''} |`,
     '',
   ].join('\n');
 }
 
-export function resultsMarkdown(sections: Section[], seconds: number): string {
+export function resultsMarkdown(sections: Section[], seconds: number, loadAtStart: number): string {
   return [
     '# lido benchmark results',
     '',
@@ -92,13 +93,15 @@ export function resultsMarkdown(sections: Section[], seconds: number): string {
     'Every scenario runs lido (default options) and its peers in one process on a no-op resource,',
     'after a warm-up, as the median of several rounds. "lido advantage" is the best peer\'s figure',
     "divided by lido's for times and bytes, lido's divided by the best peer's for throughput:",
-    'above ×1 lido is better.',
+    'above ×1 lido is better. A single measurement slower than 2.5 s (the O(n²) cases of some',
+    'peers) is taken once, to keep the suite within its time budget.',
+    'Profile a lido workload with `node --import tsx bench/profile.ts uncontended` (or contended, storm, cancel).',
     '',
     '![lido vs the fastest peer](ratios.svg)',
     '',
     '## Machine',
     '',
-    machineMarkdown(seconds),
+    machineMarkdown(seconds, loadAtStart),
     '## Results',
     '',
     ...sections.map(sectionMarkdown),

@@ -4,6 +4,7 @@
  * exits non-zero if any scenario fails. `--only=storm,cancel` runs some scenarios.
  */
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ratiosSvg } from './chart.js';
 import { now, SMOKE, within, type Section } from './lib.js';
@@ -44,9 +45,10 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split('
 
 async function main(): Promise<number> {
   const t0 = now();
+  const load = loadavg()[0];
   watchdog(SMOKE ? 180_000 : 900_000);
   const { subjects, note } = await allSubjects();
-  console.log(`lido bench${SMOKE ? ' (smoke)' : ''}: ${subjects.map((s) => s.name).join(', ')}; Node ${process.version}`);
+  console.log(`lido bench${SMOKE ? ' (smoke)' : ''}: ${subjects.map((s) => s.name).join(', ')}; Node ${process.version}; load ${load.toFixed(2)}`);
   if (note) console.log(`NOTE: ${note}`);
   const sections: Section[] = [];
   const failed: string[] = [];
@@ -73,7 +75,7 @@ async function main(): Promise<number> {
     console.log(SMOKE ? 'smoke run: RESULTS.md not written' : '--only: RESULTS.md not written');
   } else {
     if (note) sections.unshift({ id: 'note', title: 'Note', columns: [], rows: [], notes: [note] });
-    writeFileSync(new URL('./RESULTS.md', import.meta.url), resultsMarkdown(sections, seconds));
+    writeFileSync(new URL('./RESULTS.md', import.meta.url), resultsMarkdown(sections, seconds, load));
     writeFileSync(new URL('./ratios.svg', import.meta.url), ratiosSvg(sections));
     console.log('wrote bench/RESULTS.md and bench/ratios.svg');
   }
