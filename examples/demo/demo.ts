@@ -69,12 +69,7 @@ console.log('pool.health():', pool.health());
 await pool.close();
 await service.stop();
 
-// Postgres part: added by the pg adapter when it is available.
-try {
-  const specifier = '../pg-demo/demo.js'; // a variable: the Postgres part may be absent
-  const pgDemo = (await import(specifier).catch(() => null)) as { run(): Promise<void> } | null;
-  if (pgDemo) await pgDemo.run();
-} catch (e) {
-  console.error('Postgres demo failed:', e);
-  process.exitCode = 1;
-}
+// Postgres: the real one when DATABASE_URL is set, else an embedded PostgreSQL (PGlite).
+console.log('\n--- Postgres through lido/pg ---\n');
+const { runPgDemo } = await import('../pg-demo/pg-demo.js');
+await runPgDemo();
