@@ -16,3 +16,6 @@ export type { LeakReport } from './leak-detector.js';
 export { KeyedPool, type KeyedPoolEvents } from './keyed-pool.js';
 export type { KeyedPoolOptions, PerKeyOptions } from './keyed-options.js';
 export type { KeyedPoolStats, KeyedPoolTotals, KeyStats } from './keyed-stats.js';
+export { PoolCluster, type ClusterAcquireOptions, type PoolClusterStats, type PoolClusterHealth, type PoolClusterEvents } from './cluster.js';
+export type { PoolClusterOptions, ClusterProbeOptions, ClusterStrategy } from './cluster-options.js';
+export type { ClusterMemberStats, ClusterMemberHealth, MemberRole, MemberState } from './cluster-member.js';
