@@ -152,33 +152,41 @@ export class Budget<E extends BudgetEntry> {
   }
 
   /**
-   * Makes room for the wanted creates that free slots do not cover: first by evicting
-   * idle resources of other keys (now), then, for those that owed slots do not cover
-   * either, by making a busy key owe one. True if anything changed.
+   * Makes room for the wanted creates that free slots do not cover, first by evicting
+   * idle resources of other keys (now). A key that holds nothing cannot make progress on
+   * its own: for those "starving" keys, not covered by owed slots yet, a busy key is made
+   * to owe one. Keys that hold resources are served by their own releases. True if
+   * anything changed.
    */
   #reclaim(): boolean {
     if (this.#queue.size === 0 && this.owedTotal === 0) return false;
     let wanted = 0;
+    let starving = 0;
     this.#scan++;
-    for (const r of this.#queue) if (this.#wanted(r)) wanted++;
+    for (const r of this.#queue) {
+      if (this.#wanted(r)) {
+        wanted++;
+        if (r.e.live === 0) starving++;
+      }
+    }
+    if (this.owedTotal > starving) return this.#forgive(this.owedTotal - starving);
     const need = Math.max(0, wanted - (this.max - this.used));
-    if (this.owedTotal > need) return this.#forgive(this.owedTotal - need);
     if (need === 0) return false;
-    if (this.#each(wanted - need, (e) => this.reclaimer.evictFor(e))) return true;
-    if (need <= this.owedTotal) return false;
-    return this.#each(wanted - need + this.owedTotal, (e) => {
+    if (this.#each(wanted - need, false, (e) => this.reclaimer.evictFor(e))) return true;
+    if (starving <= this.owedTotal) return false;
+    return this.#each(this.owedTotal, true, (e) => {
       const donor = this.reclaimer.donorFor(e);
       if (donor !== null) this.owe(donor);
       return donor !== null;
     });
   }
 
-  /** Tries `fn` for each wanted request after the first `skip`, until one succeeds. */
-  #each(skip: number, fn: (e: E) => boolean): boolean {
+  /** Tries `fn` for each wanted request (of a starving key, if `starving`) after the first `skip`, until one succeeds. */
+  #each(skip: number, starving: boolean, fn: (e: E) => boolean): boolean {
     let failed: E | null = null;
     this.#scan++;
     for (const r of this.#queue) {
-      if (!this.#wanted(r) || skip-- > 0 || r.e === failed) continue;
+      if (!this.#wanted(r) || (starving && r.e.live > 0) || skip-- > 0 || r.e === failed) continue;
       if (fn(r.e)) return true;
       // Two different keys found nothing: what excludes one key helps the other, so stop.
       if (failed !== null) return false;
