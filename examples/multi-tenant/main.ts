@@ -3,6 +3,7 @@
 // Uses DATABASE_URL, else PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE, else
 // postgres@127.0.0.1:5432/test. Creates schemas tenant_1 … tenant_12 and drops them at the end.
 import pg from 'pg';
+import { pgFactory } from '../../src/adapters/pg/index.js';
 import { KeyedPool, type Factory } from '../../src/index.js';
 
 const TENANTS = 12;
@@ -24,26 +25,9 @@ const schema = (tenant: number): string => `tenant_${tenant}`;
 // A tenant's identity is fixed when its connection is opened (search_path and
 // application_name in the startup packet), so a connection of tenant 3 can only ever
 // see tenant 3's tables. Nothing tenant-specific is ever SET on a pooled connection.
-function tenantFactory(tenant: number): Factory<pg.Client> {
-  return {
-    async create(signal) {
-      const client = new pg.Client({ ...base, application_name: `lido-example-${schema(tenant)}`, options: `-c search_path=${schema(tenant)}` });
-      const abort = (): void => void client.end();
-      signal.addEventListener('abort', abort, { once: true });
-      try {
-        await client.connect();
-      } finally {
-        signal.removeEventListener('abort', abort);
-      }
-      client.on('error', () => {}); // an idle connection that dies is replaced by the pool
-      return client;
-    },
-    destroy: (client) => client.end(),
-    validate: async (client) => (await client.query('SELECT 1 AS ok')).rows[0].ok === 1,
-    // A request that failed inside a transaction must not hand an aborted transaction on.
-    reset: async (client) => void (await client.query('ROLLBACK')),
-  };
-}
+// pgFactory also hands clients over clean: a transaction left open is rolled back.
+const tenantFactory = (tenant: number): Factory<pg.Client> =>
+  pgFactory<pg.Client>({ ...base, Client: pg.Client, application_name: `lido-example-${schema(tenant)}`, options: `-c search_path=${schema(tenant)}` });
 
 const admin = new pg.Client(base);
 try {
@@ -60,7 +44,7 @@ for (let t = 1; t <= TENANTS; t++) {
 const tenants = new KeyedPool<number, pg.Client>({
   name: 'tenants',
   factory: tenantFactory,
-  perKey: { max: 4, acquireTimeoutMs: 10_000, idleTimeoutMs: 30_000 },
+  perKey: { max: 4, acquireTimeoutMs: 10_000, idleTimeoutMs: 30_000, validateAfterIdleMs: 1_000 },
   maxTotal: MAX_TOTAL,
   idlePoolTimeoutMs: 60_000,
 });
