@@ -2,7 +2,9 @@
  * Shared helpers for the benchmark suite: run size, timing, medians, GC and heap
  * measurement, and the result model every scenario returns.
  */
+import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 
 /** `--smoke` (or BENCH_SMOKE=1): every scenario with tiny counts, nothing written. */
 export const SMOKE = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
@@ -104,6 +106,8 @@ export interface Column {
   target?: number;
   /** Drawn in the chart; default: when there is a target. */
   chart?: boolean;
+  /** false: shown for information only, no lido-vs-peer ratio. */
+  compare?: boolean;
 }
 
 export interface Row {
@@ -130,6 +134,7 @@ export interface Ratio {
 /** lido's (headline row) advantage over the best peer in column `c`; null if either is missing. */
 export function ratioOf(sec: Section, c: number): Ratio | null {
   const col = sec.columns[c];
+  if (col.compare === false) return null;
   const lido = sec.rows.find((r) => r.headline)?.values[c];
   if (lido == null) return null;
   let best: Row | null = null;
@@ -170,3 +175,21 @@ export async function within<T>(ms: number, what: string, p: Promise<T>): Promis
     clearTimeout(timer);
   }
 }
+
+/**
+ * Runs `file` (a bench module) in a child process with this process's Node flags and
+ * `args`; returns the JSON array its last stdout line holds. For measurements that
+ * need a clean heap, or that leave pools too large to shut down within the budget.
+ */
+export function childFigures(file: string, args: string[], timeoutMs = 120_000): number[] {
+  const out = execFileSync(process.execPath, [...process.execArgv, file, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: timeoutMs,
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as number[];
+}
+
+/** True when `moduleUrl` is the script node was started with (child mode). */
+export const isMain = (moduleUrl: string): boolean =>
+  !!process.argv[1] && pathToFileURL(process.argv[1]).href === moduleUrl;

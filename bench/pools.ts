@@ -44,8 +44,8 @@ export interface Instance {
   cancellable: ((reason?: unknown) => Cancellable) | null;
   /** Uncontended: n sequential acquire + release cycles. */
   cycle(n: number): Promise<void>;
-  /** One borrower: n cycles, each holding the resource across one `await`. */
-  borrow(n: number): Promise<void>;
+  /** One borrower: cycles while `go()` says so, each holding the resource across one `await`. */
+  borrowWhile(go: () => boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -88,8 +88,8 @@ const genericPoolSubject: Subject = {
           pool.release(r);
         }
       },
-      async borrow(n) {
-        for (let i = 0; i < n; i++) {
+      async borrowWhile(go) {
+        while (go()) {
           const r = await pool.acquire();
           await null;
           pool.release(r);
@@ -132,8 +132,8 @@ const tarnSubject: Subject = {
           pool.release(r);
         }
       },
-      async borrow(n) {
-        for (let i = 0; i < n; i++) {
+      async borrowWhile(go) {
+        while (go()) {
           const r = await pool.acquire().promise;
           await null;
           pool.release(r);
@@ -195,8 +195,8 @@ const pgPoolSubject: Subject = {
           c.release();
         }
       },
-      async borrow(n) {
-        for (let i = 0; i < n; i++) {
+      async borrowWhile(go) {
+        while (go()) {
           const c = await pool.connect();
           await null;
           c.release();
@@ -279,8 +279,8 @@ function lidoSubjects(Pool: LidoPoolCtor): Subject[] {
               lease.release();
             }
           },
-          async borrow(n) {
-            for (let i = 0; i < n; i++) {
+          async borrowWhile(go) {
+            while (go()) {
               const lease = await pool.acquire();
               await null;
               lease.release();
@@ -302,8 +302,8 @@ function lidoSubjects(Pool: LidoPoolCtor): Subject[] {
           async cycle(n) {
             for (let i = 0; i < n; i++) await pool.use(noop);
           },
-          async borrow(n) {
-            for (let i = 0; i < n; i++) await pool.use(hold);
+          async borrowWhile(go) {
+            while (go()) await pool.use(hold);
           },
         };
       },
@@ -337,7 +337,10 @@ export async function withPools<T>(
 /** `borrowers` concurrent borrowers doing `each` cycles; resolves when all are done. */
 export function runBorrowers(pool: Instance, borrowers: number, each: number): Promise<void[]> {
   const all: Promise<void>[] = new Array(borrowers);
-  for (let i = 0; i < borrowers; i++) all[i] = pool.borrow(each);
+  for (let i = 0; i < borrowers; i++) {
+    let left = each;
+    all[i] = pool.borrowWhile(() => left-- > 0);
+  }
   return Promise.all(all);
 }
 

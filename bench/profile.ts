@@ -2,6 +2,7 @@
  * CPU profile of one lido workload, summarised by function:
  *
  *   node --import tsx bench/profile.ts [uncontended|contended|storm|cancel] [seconds]
+ *   node --import tsx bench/profile.ts some.cpuprofile      (summarise an existing profile)
  *
  * Runs the workload in a child process under `--cpu-prof`, then prints self time per
  * function (lido's src/ functions marked) and the totals per file. The raw
@@ -100,6 +101,10 @@ function summarise(file: string): void {
 }
 
 const [kind = 'uncontended', secs = '5'] = process.argv.slice(2).filter((a) => a !== '--child');
+if (kind.endsWith('.cpuprofile')) {
+  summarise(kind); // an existing profile, e.g. from `node --cpu-prof --import tsx bench/scenarios/scaling.ts lido 10 100010`
+  process.exit(0);
+}
 if (!WORKLOADS.includes(kind as Workload)) throw new Error(`workload: one of ${WORKLOADS.join(', ')}`);
 if (process.argv.includes('--child')) {
   await workload(kind as Workload, Number(secs));

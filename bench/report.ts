@@ -1,11 +1,8 @@
 /** Renders results: Markdown tables (stdout and RESULTS.md) and the machine description. */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import { ratioOf, type Column, type Section } from './lib.js';
-
-const require = createRequire(import.meta.url);
 
 function fmt(v: number | null, col: Column): string {
   if (v === null || Number.isNaN(v)) return 'n/a';
@@ -40,9 +37,11 @@ export function sectionMarkdown(sec: Section): string {
   return out.join('\n');
 }
 
+/** A package's version, read from its package.json (some `exports` maps hide it from require). */
 const version = (pkg: string) => {
   try {
-    return (require(`${pkg}/package.json`) as { version: string }).version;
+    const file = new URL(`../node_modules/${pkg}/package.json`, import.meta.url);
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
   } catch {
     return '?';
   }

@@ -4,9 +4,8 @@
  * need to shut down pools holding 100,000 resources or waiters (several peers
  * take O(n²) to do that), since the child just exits.
  */
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { heapAfterGc, rowsOf, size, tick, type Section } from '../lib.js';
+import { fileURLToPath } from 'node:url';
+import { childFigures, heapAfterGc, isMain, rowsOf, size, tick, type Section } from '../lib.js';
 import { allSubjects, type Subject } from '../pools.js';
 
 /** Keeps measured pools reachable: V8 may otherwise collect a pool whose variable is dead. */
@@ -62,7 +61,7 @@ async function child(name: string, what: string, n: number): Promise<void> {
 }
 
 const self = fileURLToPath(import.meta.url);
-if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
+if (isMain(import.meta.url)) {
   child(process.argv[2], process.argv[3], Number(process.argv[4])).catch((e) => {
     console.error(e);
     process.exit(1);
@@ -73,11 +72,7 @@ export async function memory(subjects: Subject[]): Promise<Section[]> {
   const n = size(100_000, 1_000);
   const list = subjects.filter((s) => !s.cycleOnly);
   const figures = new Map<string, number[]>();
-  const measure = (s: Subject, what: string) => {
-    const args = [...process.execArgv, self, s.name, what, String(n)];
-    const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 120_000 });
-    return JSON.parse(out.trim().split('\n').pop()!) as number[];
-  };
+  const measure = (s: Subject, what: string) => childFigures(self, [s.name, what, String(n)]);
   for (const s of list) {
     const [idle, bare] = measure(s, 'idle');
     figures.set(s.name, [idle, measure(s, 'waiter')[0], bare]);
@@ -89,7 +84,7 @@ export async function memory(subjects: Subject[]): Promise<Section[]> {
       columns: [
         { label: 'per idle resource', unit: 'bytes', target: 1 },
         { label: 'per waiter', unit: 'bytes', target: 1 },
-        { label: '(bare resource, excluded)', unit: 'bytes' },
+        { label: '(bare resource, excluded)', unit: 'bytes', compare: false },
       ],
       rows: rowsOf(list, figures, 3),
       notes: [
