@@ -186,6 +186,27 @@ describe('PoolCluster', () => {
     await cluster.close();
   });
 
+  it('a replica that flaps keeps backing off', async () => {
+    const { clock, f, cluster } = setup(1, { ejectAfter: 1, probe: { baseMs: 100, capMs: 1_000, timeoutMs: 50 } }, { failFast: true });
+    const times: number[] = [];
+    cluster.on('readmit', () => times.push(clock.now()));
+    f.replicas[0].next('create', 'reject');
+    await expect(cluster.acquire({ readOnly: true })).rejects.toThrow(/create failed/);
+    await clock.advance(100);
+    expect(times).toEqual([100]); // first probe, after baseMs
+    // It fails again at once: ejected again, and the next probe waits twice as long.
+    const l = await cluster.acquire({ readOnly: true });
+    l.destroy(new Error('broken'));
+    f.replicas[0].next('create', 'reject');
+    await expect(cluster.acquire({ readOnly: true })).rejects.toThrow(/create failed/);
+    await clock.advance(150);
+    expect(times).toEqual([100]);
+    await clock.advance(50);
+    expect(times).toEqual([100, 300]);
+    expect(cluster.stats().replicas[0]).toMatchObject({ state: 'healthy', ejections: 2 });
+    await cluster.close();
+  });
+
   it('validates acquire options and closes everything once', async () => {
     const { clock, f, cluster } = setup(2, { strategy: 'least-borrowed' });
     await expect(cluster.acquire({ readOnly: 'yes' } as never)).rejects.toThrow(/^readOnly: expected a boolean, got "yes"$/);
