@@ -14,8 +14,10 @@ export type MemberState = 'healthy' | 'ejected';
 
 /** One member in `cluster.stats()`. */
 export interface ClusterMemberStats {
+  /** The member pool's name. */
   name: string;
   role: MemberRole;
+  /** `ejected` replicas take no read-only work until a probe succeeds. */
   state: MemberState;
   /** Failures in a row (creates, validations, acquires); reset by any success. */
   consecutiveFailures: number;
@@ -23,13 +25,16 @@ export interface ClusterMemberStats {
   ejections: number;
   /** Acquires the cluster sent to this member. */
   routed: number;
+  /** The member pool's own stats. */
   stats: PoolStats;
 }
 
 /** One member in `cluster.health()`: its pool's health, its role and whether it is ejected. */
 export interface ClusterMemberHealth extends Health {
+  /** The member pool's name. */
   name: string;
   role: MemberRole;
+  /** An ejected replica's status is `down`. */
   state: MemberState;
 }
 

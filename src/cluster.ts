@@ -16,16 +16,21 @@ export interface ClusterAcquireOptions extends AcquireOptions {
 
 /** What `cluster.stats()` returns. */
 export interface PoolClusterStats {
+  /** The cluster's name. */
   name: string;
+  /** Option `strategy`. */
   strategy: ClusterStrategy;
   /** Replicas taking read-only work now. */
   healthyReplicas: number;
+  /** The primary. */
   primary: ClusterMemberStats;
+  /** The replicas, in the order given. */
   replicas: ClusterMemberStats[];
 }
 
 /** What `cluster.health()` returns: the cluster's status and every member's. */
 export interface PoolClusterHealth extends Health {
+  /** The primary's health, then each replica's. */
   members: ClusterMemberHealth[];
 }
 

@@ -51,7 +51,11 @@ export class KeyRegistry<K, T> {
   /** Marks `e` used now: last to be swept, last to lose an idle resource. */
   touch(e: KeyEntry<K, T>): void {
     e.lastUsed = this.#o.clock.now();
-    if (this.#entries.delete(e.key)) this.#entries.set(e.key, e);
+    // A lease of a retired entry may come back after its key was made again: leave the new one be.
+    if (this.#entries.get(e.key) === e) {
+      this.#entries.delete(e.key);
+      this.#entries.set(e.key, e);
+    }
     this.#budget.touch(e);
   }
 

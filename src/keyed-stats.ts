@@ -4,13 +4,17 @@ import type { PoolStats } from './stats.js';
 export interface KeyedPoolTotals {
   /** Live resources of open key pools: creating + idle + borrowed + being checked. */
   size: number;
+  /** Idle resources of open key pools. */
   idle: number;
+  /** Leases out, over all keys. */
   borrowed: number;
   /** Acquires waiting, over all keys. */
   pending: number;
+  /** Creates in flight (past the budget, or waiting for it). */
   creating: number;
+  /** Resources being validated or reset. */
   checking: number;
-  /** Counters below include key pools already closed. */
+  /** The counters below are cumulative: they include key pools already closed. See `PoolStats`. */
   created: number;
   destroyed: number;
   acquired: number;
@@ -29,6 +33,7 @@ export type KeyStats<K> = PoolStats & { key: K };
 
 /** What `keyedPool.stats()` returns: the global budget, totals, and every key's pool. */
 export interface KeyedPoolStats<K> {
+  /** The keyed pool's name. */
   name: string;
   /** Key pools open now. */
   keys: number;
@@ -47,7 +52,9 @@ export interface KeyedPoolStats<K> {
   /** Key pools created, and closed (idle too long, evicted, or at close). */
   poolsCreated: number;
   poolsClosed: number;
+  /** Sums over key pools. */
   total: KeyedPoolTotals;
+  /** Every open key pool's stats, least recently used first. */
   perKey: KeyStats<K>[];
 }
 
