@@ -8,6 +8,7 @@ export default defineConfig({
     index: 'src/index.ts',
     pg: 'src/adapters/pg/index.ts',
     redis: 'src/adapters/redis/index.ts',
+    http: 'src/adapters/http/index.ts',
     otel: 'src/observability/otel.ts',
     prometheus: 'src/observability/prometheus.ts',
     admin: 'src/observability/admin/index.ts',
