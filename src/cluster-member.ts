@@ -12,10 +12,11 @@ export type MemberRole = 'primary' | 'replica';
 /** `healthy` members take work; `ejected` replicas are only probed until they answer. */
 export type MemberState = 'healthy' | 'ejected';
 
-/** One member in `cluster.stats()`. */
-export interface ClusterMemberStats {
-  /** The member pool's name. */
-  name: string;
+/**
+ * One member in `cluster.stats()`: its pool's {@link PoolStats} (so exporters read members
+ * like any pool), plus where it stands in the cluster.
+ */
+export type ClusterMemberStats = PoolStats & {
   role: MemberRole;
   /** `ejected` replicas take no read-only work until a probe succeeds. */
   state: MemberState;
@@ -25,9 +26,7 @@ export interface ClusterMemberStats {
   ejections: number;
   /** Acquires the cluster sent to this member. */
   routed: number;
-  /** The member pool's own stats. */
-  stats: PoolStats;
-}
+};
 
 /** One member in `cluster.health()`: its pool's health, its role and whether it is ejected. */
 export interface ClusterMemberHealth extends Health {
@@ -158,7 +157,7 @@ export class Member<T> {
   }
 
   stats(): ClusterMemberStats {
-    return { name: this.pool.name, role: this.role, state: this.state, consecutiveFailures: this.failures, ejections: this.ejections, routed: this.routed, stats: this.pool.stats() };
+    return { ...this.pool.stats(), role: this.role, state: this.state, consecutiveFailures: this.failures, ejections: this.ejections, routed: this.routed };
   }
 
   health(): ClusterMemberHealth {
