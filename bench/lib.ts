@@ -16,7 +16,7 @@ export const VERBOSE = process.env.BENCH_VERBOSE === '1';
 export const size = <T>(full: T, smoke: T): T => (SMOKE ? smoke : full);
 
 /** Measured rounds per scenario (after one warm-up round). */
-export const ROUNDS = size(5, 1);
+export const ROUNDS = size(7, 1);
 
 export const now = (): number => performance.now();
 

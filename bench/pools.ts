@@ -8,10 +8,11 @@
  */
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import genericPool from 'generic-pool';
 import tarn from 'tarn';
+import { lidoBuild } from './build.js';
 
 const TarnPool = tarn.Pool;
 
@@ -222,24 +223,21 @@ export interface LidoPool {
 }
 export type LidoPoolCtor = new (options: Record<string, unknown>) => LidoPool;
 
-/** lido from src/ (BENCH_LIDO_MODULE may point elsewhere, e.g. a built dist/index.js). */
-export const LIDO_MODULE = process.env.BENCH_LIDO_MODULE
-  ? pathToFileURL(resolve(process.env.BENCH_LIDO_MODULE)).href
-  : new URL('../src/index.js', import.meta.url).href;
-
-/** Loads lido's Pool; null (with the reason) when the core is not there yet. */
+/**
+ * Loads lido's Pool, built from src/ (see build.ts), or from BENCH_LIDO_MODULE when set
+ * (e.g. dist/index.js). The built module's path is put in BENCH_LIDO_MODULE, so child
+ * processes load the same build. Pool is null (with the reason) while the core is missing.
+ */
 export async function loadLido(): Promise<{ Pool: LidoPoolCtor | null; why: string }> {
-  try {
-    const mod = (await import(LIDO_MODULE)) as { Pool?: LidoPoolCtor };
-    if (typeof mod.Pool !== 'function') return { Pool: null, why: `${LIDO_MODULE} exports no Pool` };
-    return { Pool: mod.Pool, why: '' };
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes('src/index')) {
-      return { Pool: null, why: 'src/index.ts does not exist yet' };
-    }
-    throw e;
+  let url = process.env.BENCH_LIDO_MODULE ? pathToFileURL(resolve(process.env.BENCH_LIDO_MODULE)).href : null;
+  if (!url) {
+    url = (await lidoBuild()).get('index') ?? null;
+    if (!url) return { Pool: null, why: 'src/index.ts does not exist yet' };
+    process.env.BENCH_LIDO_MODULE = fileURLToPath(url);
   }
+  const mod = (await import(url)) as { Pool?: LidoPoolCtor };
+  if (typeof mod.Pool !== 'function') return { Pool: null, why: `${url} exports no Pool` };
+  return { Pool: mod.Pool, why: '' };
 }
 
 function lidoSubjects(Pool: LidoPoolCtor): Subject[] {

@@ -7,6 +7,8 @@
  * Runs the workload in a child process under `--cpu-prof`, then prints self time per
  * function (lido's src/ functions marked) and the totals per file. The raw
  * .cpuprofile is kept (path printed) for Chrome DevTools or speedscope.
+ * lido is the esbuild bundle of src/ (see build.ts); BENCH_LIDO_MODULE=src/index.ts
+ * profiles the TypeScript through tsx instead (per-file figures, plus tsx's overhead).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -86,16 +88,16 @@ function summarise(file: string): void {
     const where = url ? `${url.replace(/^.*node_modules\//, '')}:${f.lineNumber + 1}` : '(native)';
     const key = `${f.functionName || '(anonymous)'}  ${where}`;
     self.set(key, (self.get(key) ?? 0) + dt);
-    const fileKey = url.startsWith('src/') ? url : url.startsWith('node:') ? 'node internals' : url ? 'other JS (bench, tsx)' : f.functionName.startsWith('(') ? f.functionName : 'native/builtins';
+    const fileKey = url.includes('.cache/lido-bench/') ? 'lido (built bundle)' : url.startsWith('src/') ? url : url.startsWith('node:') ? 'node internals' : url ? 'other JS (bench, tsx)' : f.functionName.startsWith('(') ? f.functionName : 'native/builtins';
     perFile.set(fileKey, (perFile.get(fileKey) ?? 0) + dt);
     total += dt;
   });
   const pct = (us: number) => ((100 * us) / total).toFixed(1).padStart(5) + '%';
   console.log(`\ntotal sampled: ${(total / 1000).toFixed(0)} ms\n\nself time by file/category:`);
   for (const [k, v] of [...perFile].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`  ${pct(v)}  ${k}`);
-  console.log('\ntop functions by self time (* = lido src/):');
+  console.log('\ntop functions by self time (* = lido):');
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
-    console.log(`  ${pct(v)} ${k.includes(' src/') ? '*' : ' '} ${k}`);
+    console.log(`  ${pct(v)} ${/ (src\/|\.cache\/lido-bench\/)/.test(k) ? '*' : ' '} ${k}`);
   }
   console.log(`\nprofile: ${file}`);
 }

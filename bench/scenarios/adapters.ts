@@ -4,23 +4,18 @@
  * skipped, with a note, while its adapter does not exist yet.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Agent, request, type Dispatcher } from 'undici';
+import { lidoBuild } from '../build.js';
 import { median, now, rounds, size, type Section } from '../lib.js';
 
 const CALLERS = 64;
 const MAX = 10;
-const SECONDS = size(3, 0.3);
+const SECONDS = size(1.5, 0.3);
 
-/** The adapter's entry under src/, or null while it does not exist. */
-function adapterEntry(name: string): string | null {
-  for (const file of ['index.ts', `${name}.ts`]) {
-    const url = new URL(`../../src/adapters/${name}/${file}`, import.meta.url);
-    if (existsSync(fileURLToPath(url))) return url.href;
-  }
-  return null;
+/** The built adapter (see build.ts), or null while src/adapters/<name> does not exist. */
+async function adapterEntry(name: 'pg' | 'http'): Promise<string | null> {
+  return (await lidoBuild()).get(name) ?? null;
 }
 
 /** CALLERS concurrent callers running `op` for SECONDS: [ops per second, p99 ms]. */
@@ -52,7 +47,7 @@ interface Contender {
 async function compare(id: string, title: string, unit: 'q/s' | 'req/s', target: number, cs: Contender[], notes: string[]) {
   try {
     for (const c of cs) for (let i = 0; i < 200; i++) await c.op(); // connect + warm
-    const figures = await rounds(cs, (c) => load(() => c.op()), { warmup: false, count: size(3, 1) });
+    const figures = await rounds(cs, (c) => load(() => c.op()), { warmup: false, count: size(4, 1) });
     return {
       id,
       title,
@@ -74,9 +69,10 @@ const skipped = (id: string, title: string, why: string): Section => ({ id, titl
 async function postgres(): Promise<Section> {
   const id = 'pg';
   const title = '7a. Postgres: SELECT 1 through PgPool vs pg.Pool';
-  const entry = adapterEntry('pg');
+  const entry = await adapterEntry('pg');
   if (!entry) return skipped(id, title, 'src/adapters/pg does not exist yet');
-  const { PgPool } = (await import(entry)) as { PgPool: new (o: pg.PoolConfig) => pg.Pool };
+  const { PgPool } = (await import(entry)) as { PgPool?: new (o: pg.PoolConfig) => pg.Pool };
+  if (typeof PgPool !== 'function') return skipped(id, title, 'src/adapters/pg exports no PgPool yet');
   const config: pg.PoolConfig = {
     host: process.env.PGHOST ?? '127.0.0.1',
     port: Number(process.env.PGPORT ?? 5432),
@@ -111,9 +107,10 @@ async function startServer(): Promise<{ url: string; stop(): void }> {
 async function http(): Promise<Section> {
   const id = 'http';
   const title = '7b. HTTP: GET through HttpPool vs undici Agent';
-  const entry = adapterEntry('http');
+  const entry = await adapterEntry('http');
   if (!entry) return skipped(id, title, 'src/adapters/http does not exist yet');
-  const { HttpPool } = (await import(entry)) as { HttpPool: new (o: Record<string, unknown>) => Dispatcher };
+  const { HttpPool } = (await import(entry)) as { HttpPool?: new (o: Record<string, unknown>) => Dispatcher };
+  if (typeof HttpPool !== 'function') return skipped(id, title, 'src/adapters/http exports no HttpPool yet');
   const server = await startServer();
   const wrap = (name: string, dispatcher: Dispatcher, lido: boolean): Contender => ({
     name,

@@ -3,7 +3,7 @@ import { now, rounds, rowsOf, size, type Section } from '../lib.js';
 import { prefill, runBorrowers, withPools, type Subject } from '../pools.js';
 
 /** Cycles per measurement (at least one per borrower). */
-export const CYCLES = size(150_000, 2_000);
+export const CYCLES = size(100_000, 2_000);
 
 /** ns per cycle with `borrowers` concurrent borrowers on a pool of `max` (all pre-created). */
 export async function borrowersNs(subjects: Subject[], max: number, borrowers: number) {

@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { childFigures, isMain, median, now, rounds, size, type Column, type Section } from '../lib.js';
 import { allSubjects, prefill, withPools, type Instance, type Subject } from '../pools.js';
 
-const WARM_MS = size(150, 10);
-const WINDOW_MS = size(250, 20);
+const WARM_MS = size(100, 10);
+const WINDOW_MS = size(150, 20);
+const CHILD_WINDOWS = size(5, 1);
 
 /**
  * Starts `borrowers` endless borrowers; after WARM_MS, measures `windows` windows of
@@ -62,18 +63,18 @@ async function inProcess(subjects: Subject[], max: number, borrowers: number) {
         await run.drained;
         return ns;
       },
-      { warmup: false, count: size(3, 1) },
+      { warmup: false, count: size(5, 1) },
     );
   });
 }
 
-/** Child side: one subject, `borrowers` on `max`, median of 3 windows; exits without draining. */
+/** Child side: one subject, `borrowers` on `max`, median of CHILD_WINDOWS windows; exits without draining. */
 async function child(name: string, max: number, borrowers: number): Promise<void> {
   const s = (await allSubjects()).subjects.find((x) => x.name === name);
   if (!s) throw new Error(`no subject ${name}`);
   const pool = s.make({ max });
   await prefill(pool, max);
-  const windows = await steady(pool, borrowers, size(3, 1)).result;
+  const windows = await steady(pool, borrowers, CHILD_WINDOWS).result;
   process.stdout.write(JSON.stringify([median(windows)]) + '\n');
   process.exit(0);
 }
@@ -117,7 +118,7 @@ export async function scaling(subjects: Subject[]): Promise<Section[]> {
       rows,
       notes: [
         'Waiters: max 10 with 10 + N borrowers, so N are queued at all times. Resources: max R with R borrowers, all R resources created beforehand.',
-        `Cost per cycle over ${WINDOW_MS} ms windows after ${WARM_MS} ms of warm-up; the ${bigQueue.toLocaleString('en')}-waiter case runs in a child process per library (median of 3 windows).`,
+        `Cost per cycle over ${WINDOW_MS} ms windows after ${WARM_MS} ms of warm-up; the ${bigQueue.toLocaleString('en')}-waiter case runs in a child process per library (median of ${CHILD_WINDOWS} windows); the others are the median of ${size(5, 1)} rounds.`,
         `Growth from 10 to ${cases[2][0]} and from 10 to ${cases[4][0]} (1.00× = flat): ` + rows.map(growth).join('; ') + '.',
       ],
     },

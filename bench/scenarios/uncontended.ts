@@ -3,7 +3,7 @@ import { now, rounds, rowsOf, size, type Section } from '../lib.js';
 import { withPools, type Subject } from '../pools.js';
 
 export async function uncontended(subjects: Subject[]): Promise<Section[]> {
-  const n = size(200_000, 2_000);
+  const n = size(100_000, 2_000);
   const figures = await withPools(subjects, { max: 10 }, async (pools) => {
     for (const p of pools.values()) await p.cycle(100); // creates the one resource
     return rounds(subjects, async (s) => {

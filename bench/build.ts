@@ -1,0 +1,42 @@
+/**
+ * lido as users get it: src/ bundled by esbuild the way tsup builds dist/ (ESM,
+ * target node22, shared chunks, no `keepNames`), into node_modules/.cache/lido-bench/.
+ *
+ * Not run through tsx on purpose: tsx transpiles with `keepNames`, which wraps every
+ * function and class expression in a `__name()` call, so a closure created per call
+ * (as in `pool.use()`) costs far more under tsx than in the published build. The peers
+ * run as the JavaScript they publish. (esbuild is the one tsup and tsx both depend on.)
+ */
+import { build } from 'esbuild';
+import { existsSync, rmSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OUT = fileURLToPath(new URL('../node_modules/.cache/lido-bench/', import.meta.url));
+const ENTRIES = { index: 'src/index.ts', pg: 'src/adapters/pg/index.ts', http: 'src/adapters/http/index.ts' };
+export type Entry = keyof typeof ENTRIES;
+
+let built: Promise<Map<Entry, string>> | null = null;
+
+/** Builds once per process; maps each entry whose source exists to the built module's URL. */
+export function lidoBuild(): Promise<Map<Entry, string>> {
+  built ??= (async () => {
+    const present = (Object.entries(ENTRIES) as [Entry, string][]).filter(([, f]) => existsSync(ROOT + f));
+    if (!present.some(([name]) => name === 'index')) return new Map();
+    rmSync(OUT, { recursive: true, force: true });
+    await build({
+      entryPoints: Object.fromEntries(present.map(([name, f]) => [name, ROOT + f])),
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node22',
+      packages: 'external',
+      outdir: OUT,
+      outExtension: { '.js': '.mjs' },
+      logLevel: 'error',
+    });
+    return new Map(present.map(([name]) => [name, pathToFileURL(`${OUT}${name}.mjs`).href]));
+  })();
+  return built;
+}
