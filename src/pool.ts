@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { advise, type Advice } from './advice.js';
-import { Backoff } from './backoff.js';
+import { bounded } from './bounded.js';
 import type { Clock } from './clock.js';
+import { Creator } from './creator.js';
+import { drain, type CloseOptions, type CloseReport } from './drain.js';
 import {
   AcquireTimeoutError, CreateError, PoolClosedError, PoolError, PoolOptionsError, QueueFullError, ValidationError,
   describeCounts, type PoolCounts, type PoolPhase,
@@ -15,24 +17,13 @@ import { ActiveLeakDetector, NoLeakDetector, type LeakDetector, type LeakReport 
 import { Lease } from './lease.js';
 import { checkAcquire, type AcquireOptions } from './acquire-options.js';
 import { checkDuration, checkInt, describe, resolveOptions, type PoolOptions, type ResolvedOptions } from './options.js';
-import { settle } from './settle.js';
 import { Slot, SlotList, SlotState } from './slot.js';
 import { Counters, type PoolStats } from './stats.js';
 import { Waiter, WaiterQueue } from './waiters.js';
 
-/** What `close()` resolves to. */
-export interface CloseReport {
-  /** Leases still out when the close timeout ran out; their resources were destroyed. */
-  forced: number;
-  /** Destroys that had not settled when the close timeout ran out. */
-  unsettledDestroys: number;
-}
+export type { CloseOptions, CloseReport } from './drain.js';
 
-/** Options of `close()`. */
-export interface CloseOptions {
-  /** How long to wait for borrowed leases to come back before destroying them. Default 30 000. */
-  timeoutMs?: number;
-}
+const noop = (): void => {};
 
 /** Events a pool emits, with their arguments. */
 export interface PoolEvents<T> {
@@ -44,8 +35,6 @@ export interface PoolEvents<T> {
   leak: [report: LeakReport];
   error: [error: PoolError, resource?: T];
 }
-
-const noop = (): void => {};
 
 /**
  * A generic resource pool. It owns every policy (sizing, timeouts, validation, lifetime,
@@ -59,22 +48,17 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
   readonly #borrowed = new SlotList<T>();
   readonly #waiters = new WaiterQueue<T>();
   readonly #counters: Counters;
-  readonly #backoff: Backoff;
+  readonly #creator: Creator<T>;
   readonly #leaks: LeakDetector<T>;
   readonly #sweeper: Sweeper;
-  /** Creates in flight, with their start times (oldest first). */
-  readonly #creates = new Map<AbortController, number>();
   #live = 0;
-  #creating = 0;
   #checking = 0;
   #destroying = 0;
   #closed = false;
   #closing: Promise<CloseReport> | null = null;
   #onSettle: (() => void) | null = null;
-  #lastCreateError: CreateError | null = null;
   #deadlineTimer: unknown = null;
   #deadlineAt = Infinity;
-  #retryTimer: unknown = null;
   #readyWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   #emitAcquire = false;
   #emitRelease = false;
@@ -93,7 +77,15 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     this.#clock = o.clock;
     this.#idle = new IdleList<T>(o.order);
     this.#counters = new Counters(o.clock.now());
-    this.#backoff = new Backoff(o.createRetry.baseMs, o.createRetry.capMs, o.random);
+    this.#creator = new Creator<T>(o.factory, o.clock, o.name, o.createTimeoutMs, o.createRetry, o.random, {
+      created: (resource, started) => this.#created(resource, started),
+      failed: (error) => this.#createFailure(error, this.#clock.now()),
+      stray: (resource) => this.#destroyStray(resource),
+      retry: () => this.#dispatch(),
+      // A create or retry for `min` alone (nobody waiting) must not keep an idle process alive.
+      keepAlive: () => this.#waiters.length > 0 || !o.allowExitOnIdle,
+      errorOptions: () => this.#errorOptions(),
+    });
     // 0 means "always": idle time is never negative, so `> -1` always holds.
     this.#validateAfterIdleMs = o.validateAfterIdleMs === 0 ? -1 : o.validateAfterIdleMs;
     this.#hasValidate = typeof o.factory.validate === 'function';
@@ -123,7 +115,8 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
   ready(): Promise<void> {
     if (this.#closed) return Promise.reject(this.#closedError());
     if (this.#live >= this.#o.min) return Promise.resolve();
-    if (this.#backoff.failures > 0 && this.#lastCreateError !== null) return Promise.reject(this.#lastCreateError);
+    const failed = this.#creator.lastError;
+    if (failed !== null) return Promise.reject(failed);
     return new Promise((resolve, reject) => {
       this.#readyWaiters.push({ resolve, reject });
       this.#dispatch();
@@ -201,11 +194,11 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     const c = this.#counters;
     return {
       name: this.#o.name,
-      size: this.#live + this.#creating,
+      size: this.#live + this.#creator.creating,
       idle: this.#idle.length,
       borrowed: this.#borrowed.length,
       pending: this.#waiters.length,
-      creating: this.#creating,
+      creating: this.#creator.creating,
       checking: this.#checking,
       min: this.#o.min,
       max: this.#o.max,
@@ -240,8 +233,8 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     return health({
       stats: this.stats(),
       closed: this.#closed,
-      createFailures: this.#backoff.failures,
-      lastCreateError: this.#lastCreateError,
+      createFailures: this.#creator.failures,
+      lastCreateError: this.#creator.lastError,
       oldestWaitMs: oldest === null ? 0 : now - oldest.enqueuedAt,
       sinceTimeoutMs: now - this.#lastTimeoutAt,
       sinceLeakMs: now - this.#lastLeakAt,
@@ -273,39 +266,30 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     this.#closed = true;
     this.#sweeper.stop();
     this.#clearDeadline();
-    if (this.#retryTimer !== null) this.#clock.clearTimer(this.#retryTimer);
     const closedError = this.#closedError();
     for (const w of this.#waiters.drain()) this.#fail(w, closedError);
     for (const r of this.#readyWaiters.splice(0)) r.reject(closedError);
-    for (const ac of this.#creates.keys()) ac.abort(closedError);
+    this.#creator.abortAll(closedError);
     for (const s of this.#idle.toArray()) this.#destroy(s, 'pool closed');
-    this.#closing = new Promise<CloseReport>((resolve) => {
-      let timer: unknown = null;
-      const finish = (forced: number): void => {
-        this.#onSettle = null;
-        if (timer !== null) this.#clock.clearTimer(timer);
-        resolve({ forced, unsettledDestroys: this.#destroying });
-      };
-      const check = (): void => {
-        if (this.#borrowed.length + this.#checking + this.#creating + this.#destroying === 0) finish(0);
-      };
-      this.#onSettle = check;
-      if (timeoutMs !== Infinity) {
-        timer = this.#clock.setTimer(() => {
-          timer = null;
-          // Detach first: destroying calls #onSettle, which would otherwise finish with 0 forced.
-          this.#onSettle = null;
-          const outstanding = this.#borrowed.toArray();
-          for (const s of outstanding) this.#destroy(s, new PoolClosedError(`lease still held ${timeoutMs} ms after close(); resource destroyed`, { pool: this.#o.name }));
-          if (outstanding.length > 0) {
-            process.emitWarning(`lido: pool "${this.#o.name}" closed with ${outstanding.length} lease(s) still held after ${timeoutMs} ms; their resources were destroyed`, { code: 'LIDO_CLOSE_FORCED' });
-          }
-          finish(outstanding.length);
-        }, timeoutMs, true);
-      }
-      check();
-    });
+    const { done, check } = drain({
+      busy: () => this.#borrowed.length + this.#checking + this.#creator.creating + this.#destroying,
+      destroying: () => this.#destroying,
+      force: () => this.#forceReturn(timeoutMs),
+    }, this.#clock, timeoutMs);
+    this.#onSettle = check;
+    this.#closing = done.finally(() => (this.#onSettle = null));
+    check();
     return this.#closing;
+  }
+
+  /** The close timeout ran out: destroys the resources of leases still held and says so. */
+  #forceReturn(timeoutMs: number): number {
+    const outstanding = this.#borrowed.toArray();
+    for (const s of outstanding) this.#destroy(s, new PoolClosedError(`lease still held ${timeoutMs} ms after close(); resource destroyed`, { pool: this.#o.name }));
+    if (outstanding.length > 0) {
+      process.emitWarning(`lido: pool "${this.#o.name}" closed with ${outstanding.length} lease(s) still held after ${timeoutMs} ms; their resources were destroyed`, { code: 'LIDO_CLOSE_FORCED' });
+    }
+    return outstanding.length;
   }
 
   /** `await using pool = new Pool(…)` closes it at the end of the block. */
@@ -437,8 +421,9 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     const now = this.#clock.now();
     // failFast: while the backend is known down (inside the backoff window) reject at once;
     // once the window ends, this acquire waits for (and thereby triggers) a probing create.
-    if (this.#o.failFast && this.#lastCreateError !== null && now < this.#backoff.until && this.#idle.length === 0) {
-      return Promise.reject(this.#lastCreateError);
+    const down = this.#creator.lastError;
+    if (this.#o.failFast && down !== null && now < this.#creator.until && this.#idle.length === 0) {
+      return Promise.reject(down);
     }
     const timeoutMs = options?.timeoutMs ?? this.#o.acquireTimeoutMs;
     return new Promise<Lease<T>>((resolve, reject) => {
@@ -494,10 +479,10 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     if (expired.length > 0) {
       this.#lastTimeoutAt = now;
       this.#counters.timeouts += expired.length;
-      const cause = this.#lastCreateError?.cause;
+      const cause = this.#creator.lastError?.cause;
       let why = cause === undefined ? '' : `; last create error: ${cause instanceof Error ? cause.message : String(cause)}`;
-      const oldestCreate = this.#creates.size === 0 ? now : this.#creates.values().next().value!;
-      if (now - oldestCreate > 0) why += `; a create has been pending for ${Math.round(now - oldestCreate)} ms`;
+      const pendingMs = this.#creator.oldestPendingMs(now);
+      if (pendingMs > 0) why += `; a create has been pending for ${Math.round(pendingMs)} ms`;
       for (const w of expired) {
         const error = new AcquireTimeoutError(`acquire timed out after ${w.timeoutMs} ms (${describeCounts(this.#o.name, counts)})${why}`, { ...this.#errorOptions(counts), cause });
         this.#fail(w, error);
@@ -518,44 +503,19 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
       const s = this.#idle.take()!;
       if (this.#usable(s, now)) this.#handOff(s, now);
     }
-    if (now < this.#backoff.until) return;
+    const creator = this.#creator;
+    if (now < creator.until) return;
     const o = this.#o;
     while (
-      this.#creating < o.maxConcurrentCreates &&
-      this.#live + this.#creating < o.max &&
-      (this.#waiters.length > this.#checking + this.#creating || this.#live + this.#creating < o.min)
+      creator.creating < o.maxConcurrentCreates &&
+      this.#live + creator.creating < o.max &&
+      (this.#waiters.length > this.#checking + creator.creating || this.#live + creator.creating < o.min)
     ) {
-      this.#create();
+      creator.start();
     }
   }
 
-  #create(): void {
-    this.#creating++;
-    const ac = new AbortController();
-    const started = this.#clock.now();
-    this.#creates.set(ac, started);
-    const ms = this.#o.createTimeoutMs;
-    // A create for `min` alone (nobody waiting) must not keep an idle process alive.
-    const keepAlive = this.#waiters.length > 0 || !this.#o.allowExitOnIdle;
-    const timer = ms === Infinity ? null : this.#clock.setTimer(
-      () => ac.abort(new CreateError(`create timed out after ${ms} ms (factory.create() did not settle)`, { pool: this.#o.name })), ms, keepAlive);
-    // Two-argument then: a failure inside #created must never be mistaken for a failed create.
-    settle(() => this.#f.create(ac.signal), ac.signal, (resource) => this.#destroyStray(resource)).then(
-      (resource) => {
-        if (resource === undefined || resource === null) {
-          this.#createFailed(new TypeError(`factory.create() resolved to ${resource}; expected a resource`), ac, timer);
-        } else {
-          this.#created(resource, started, ac, timer);
-        }
-      },
-      (e) => this.#createFailed(e, ac, timer),
-    );
-  }
-
-  #created(resource: T, started: number, ac: AbortController, timer: unknown): void {
-    if (timer !== null) this.#clock.clearTimer(timer);
-    this.#creates.delete(ac);
-    this.#creating--;
+  #created(resource: T, started: number): void {
     const now = this.#clock.now();
     const c = this.#counters;
     c.created++;
@@ -573,52 +533,28 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
       this.#createFailure(new CreateError(`create failed: the resource was reported dead as soon as it was created (${cause instanceof Error ? cause.message : String(cause)})`, { ...this.#errorOptions(), cause }), now);
       return;
     }
-    this.#backoff.succeed();
-    this.#lastCreateError = null;
+    this.#creator.succeeded();
     this.#handOff(s, now);
     this.#settleReady();
     this.#dispatch();
     this.#onSettle?.();
   }
 
-  #createFailed(e: unknown, ac: AbortController, timer: unknown): void {
-    if (timer !== null) this.#clock.clearTimer(timer);
-    this.#creates.delete(ac);
-    this.#creating--;
-    if (this.#closed) {
-      this.#onSettle?.();
-      return;
-    }
-    const cause = e instanceof CreateError && e.cause !== undefined ? e.cause : e;
-    const error = e instanceof CreateError && e.cause === undefined
-      ? new CreateError(e.message, { ...this.#errorOptions(), cause: e })
-      : new CreateError(`create failed: ${cause instanceof Error ? cause.message : String(cause)}`, { ...this.#errorOptions(), cause });
-    this.#createFailure(error, this.#clock.now());
-  }
-
-  /** A create failed: remember why, back off, tell `ready()` (and, with failFast, the waiters). */
+  /** A create failed: back off, tell `ready()` (and, with failFast, the waiters). */
   #createFailure(error: CreateError, now: number): void {
     if (this.#closed) {
       this.#onSettle?.();
       return;
     }
-    this.#lastCreateError = error;
     this.#counters.createErrors++;
-    // Concurrent creates failing together are one failed attempt: escalate once per wave.
-    const delay = now < this.#backoff.until ? this.#backoff.until - now : this.#backoff.fail(now);
+    this.#creator.fail(error, now);
     this.#report(error, 'create');
     if (this.#live < this.#o.min) for (const r of this.#readyWaiters.splice(0)) r.reject(error);
     if (this.#o.failFast) for (const w of this.#waiters.drain()) this.#fail(w, error);
-    if (this.#retryTimer !== null) this.#clock.clearTimer(this.#retryTimer);
-    this.#retryTimer = this.#clock.setTimer(() => {
-      this.#retryTimer = null;
-      this.#dispatch();
-    }, Math.ceil(delay), this.#waiters.length > 0 || !this.#o.allowExitOnIdle);
   }
 
   /** A resource that arrived after its create was abandoned (timeout, close). */
   #destroyStray(resource: T): void {
-    if (resource === undefined || resource === null) return;
     this.#counters.created++;
     this.#counters.destroyed++;
     this.#callDestroy(resource);
@@ -628,18 +564,16 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     s.state = SlotState.Checking;
     this.#checking++;
     const ms = this.#o.validateTimeoutMs;
-    const ac = new AbortController();
     // A keepalive ping of an idle pool must not keep the process alive.
     const keepAlive = !keepalive || !this.#o.allowExitOnIdle;
-    const timer = ms === Infinity ? null : this.#clock.setTimer(() => ac.abort(new ValidationError(`validate timed out after ${ms} ms`, { pool: this.#o.name })), ms, keepAlive);
-    settle(() => this.#f.validate!(s.resource, ac.signal), ac.signal, noop).then(
+    const timeout = (): Error => new ValidationError(`validate timed out after ${ms} ms`, this.#errorOptions());
+    bounded((signal) => this.#f.validate!(s.resource, signal), this.#clock, ms, keepAlive, timeout).then(
       (ok) => ok === true,
       (e) => {
         this.#report(e instanceof ValidationError ? e : new ValidationError(`validate failed: ${e instanceof Error ? e.message : String(e)}`, { ...this.#errorOptions(), cause: e }), 'validate', s.resource);
         return false;
       },
     ).then((ok) => {
-      if (timer !== null) this.#clock.clearTimer(timer);
       this.#checking--;
       const now = this.#clock.now();
       if (!ok || s.broken !== undefined) {
@@ -662,9 +596,8 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
   #reset(s: Slot<T>): void {
     this.#checking++;
     const ms = this.#o.resetTimeoutMs;
-    const ac = new AbortController();
-    const timer = ms === Infinity ? null : this.#clock.setTimer(() => ac.abort(new PoolError(`reset timed out after ${ms} ms`, 'ERR_POOL_RESET', { phase: 'reset', pool: this.#o.name })), ms, true);
-    settle(() => this.#f.reset!(s.resource), ac.signal, noop).then(
+    const timeout = (): Error => new PoolError(`reset timed out after ${ms} ms`, 'ERR_POOL_RESET', { ...this.#errorOptions(), phase: 'reset' });
+    bounded(() => this.#f.reset!(s.resource), this.#clock, ms, true, timeout).then(
       () => true,
       (e) => {
         this.#counters.resetFailures++;
@@ -672,7 +605,6 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
         return false;
       },
     ).then((ok) => {
-      if (timer !== null) this.#clock.clearTimer(timer);
       this.#checking--;
       const now = this.#clock.now();
       if (ok && s.broken === undefined) {
@@ -785,11 +717,11 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
 
   #counts(): PoolCounts {
     return {
-      size: this.#live + this.#creating,
+      size: this.#live + this.#creator.creating,
       idle: this.#idle.length,
       borrowed: this.#borrowed.length,
       pending: this.#waiters.length,
-      creating: this.#creating,
+      creating: this.#creator.creating,
       max: this.#o.max,
     };
   }

@@ -64,4 +64,16 @@ describe('keepaliveMs', () => {
     l.release();
     await pool.close();
   });
+
+  it('a keepalive ping is not a use: idle resources above min still reach their idle timeout', async () => {
+    const { clock, f, pool } = setup({ min: 1, max: 3, keepaliveMs: 1_000, idleTimeoutMs: 3_000, maxLifetimeMs: 0 }, { validate: true });
+    const ls = [await pool.acquire(), await pool.acquire(), await pool.acquire()];
+    for (const l of ls) l.release();
+    await clock.advance(2_999);
+    expect(f.calls.validate).toBeGreaterThanOrEqual(3);
+    expect(pool.stats().idle).toBe(3);
+    await clock.advance(1_000);
+    expect(pool.stats()).toMatchObject({ idle: 1, size: 1 });
+    await pool.close();
+  });
 });

@@ -1,0 +1,140 @@
+import { Backoff } from './backoff.js';
+import type { Clock } from './clock.js';
+import { CreateError, type PoolErrorOptions } from './errors.js';
+import type { Factory } from './factory.js';
+import { settle } from './settle.js';
+
+/** What the {@link Creator} reports to its pool. */
+export interface CreatorHost<T> {
+  /** A create succeeded after starting at `startedAt`. */
+  created(resource: T, startedAt: number): void;
+  /** A create failed (or was aborted by close); `error` wraps what happened. */
+  failed(error: CreateError): void;
+  /** A resource arrived after its create was abandoned (timeout, close): destroy it. */
+  stray(resource: T): void;
+  /** The backoff window ended: creates may start again. */
+  retry(): void;
+  /** Whether a timer started now should keep the process alive (someone is waiting). */
+  keepAlive(): boolean;
+  /** Pool name and counts for error messages. */
+  errorOptions(): PoolErrorOptions;
+}
+
+/**
+ * Makes new resources: one `factory.create()` per `start()`, each bounded by
+ * `createTimeoutMs` and aborted on close; failures back off exponentially with jitter
+ * (once per wave of concurrent failures) and schedule a retry. The pool decides when
+ * to start one; this class only knows how.
+ */
+export class Creator<T> {
+  /** Creates in flight, with their start times (oldest first). */
+  readonly #inFlight = new Map<AbortController, number>();
+  readonly #backoff: Backoff;
+  #retryTimer: unknown = null;
+  /** The last create error, until a create succeeds. */
+  lastError: CreateError | null = null;
+
+  constructor(
+    readonly factory: Factory<T>,
+    readonly clock: Clock,
+    readonly name: string,
+    readonly timeoutMs: number,
+    retry: { baseMs: number; capMs: number },
+    random: () => number,
+    readonly host: CreatorHost<T>,
+  ) {
+    this.#backoff = new Backoff(retry.baseMs, retry.capMs, random);
+  }
+
+  /** Creates in flight. */
+  get creating(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Consecutive failed waves of creates (0 after a success). */
+  get failures(): number {
+    return this.#backoff.failures;
+  }
+
+  /** No create may start before this time (end of the backoff window). */
+  get until(): number {
+    return this.#backoff.until;
+  }
+
+  /** How long the oldest create in flight has been pending, or 0. */
+  oldestPendingMs(now: number): number {
+    for (const started of this.#inFlight.values()) return now - started;
+    return 0;
+  }
+
+  /** Starts one create. */
+  start(): void {
+    const ac = new AbortController();
+    const started = this.clock.now();
+    this.#inFlight.set(ac, started);
+    const ms = this.timeoutMs;
+    const timer = ms === Infinity ? null : this.clock.setTimer(
+      () => ac.abort(new CreateError(`create timed out after ${ms} ms (factory.create() did not settle)`, { pool: this.name })),
+      ms,
+      this.host.keepAlive(),
+    );
+    const done = (): void => {
+      if (timer !== null) this.clock.clearTimer(timer);
+      this.#inFlight.delete(ac);
+    };
+    // Two-argument then: a failure inside `created` must never be mistaken for a failed create.
+    settle(() => this.factory.create(ac.signal), ac.signal, (resource) => {
+      if (resource !== undefined && resource !== null) this.host.stray(resource);
+    }).then(
+      (resource) => {
+        done();
+        if (resource === undefined || resource === null) {
+          this.#failed(new TypeError(`factory.create() resolved to ${resource}; expected a resource`));
+        } else {
+          this.host.created(resource, started);
+        }
+      },
+      (e) => {
+        done();
+        this.#failed(e);
+      },
+    );
+  }
+
+  /** A create succeeded: the next failure backs off from the base again. */
+  succeeded(): void {
+    this.#backoff.succeed();
+    this.lastError = null;
+  }
+
+  /**
+   * Records a failure at `now`: remembers it, extends the backoff window (once per wave)
+   * and schedules a retry at its end.
+   */
+  fail(error: CreateError, now: number): void {
+    this.lastError = error;
+    const b = this.#backoff;
+    const delay = now < b.until ? b.until - now : b.fail(now);
+    if (this.#retryTimer !== null) this.clock.clearTimer(this.#retryTimer);
+    this.#retryTimer = this.clock.setTimer(() => {
+      this.#retryTimer = null;
+      this.host.retry();
+    }, Math.ceil(delay), this.host.keepAlive());
+  }
+
+  /** Close: aborts every create in flight and the pending retry. */
+  abortAll(reason: unknown): void {
+    if (this.#retryTimer !== null) this.clock.clearTimer(this.#retryTimer);
+    this.#retryTimer = null;
+    for (const ac of this.#inFlight.keys()) ac.abort(reason);
+  }
+
+  #failed(e: unknown): void {
+    const cause = e instanceof CreateError && e.cause !== undefined ? e.cause : e;
+    const opts = this.host.errorOptions();
+    const error = e instanceof CreateError && e.cause === undefined
+      ? new CreateError(e.message, { ...opts, cause: e })
+      : new CreateError(`create failed: ${cause instanceof Error ? cause.message : String(cause)}`, { ...opts, cause });
+    this.host.failed(error);
+  }
+}
