@@ -1,14 +1,15 @@
-import { EventEmitter } from 'node:events';
 import { advise, type Advice } from './advice.js';
 import { bounded } from './bounded.js';
 import type { Clock } from './clock.js';
 import { Creator } from './creator.js';
+import { DeadlineTimer } from './deadline-timer.js';
 import { drain, type CloseOptions, type CloseReport } from './drain.js';
 import {
   AcquireTimeoutError, CreateError, PoolClosedError, PoolError, PoolOptionsError, QueueFullError, ValidationError,
   describeCounts, type PoolCounts, type PoolPhase,
 } from './errors.js';
 import type { Factory } from './factory.js';
+import { PoolEmitter } from './pool-events.js';
 import { health, type Health } from './health.js';
 import { Housekeeper, noSweeper, type Housekept, type Sweeper } from './housekeeper.js';
 import { IdleList } from './idle-list.js';
@@ -22,25 +23,15 @@ import { Counters, type PoolStats } from './stats.js';
 import { Waiter, WaiterQueue } from './waiters.js';
 
 export type { CloseOptions, CloseReport } from './drain.js';
+export type { PoolEvents } from './pool-events.js';
 
 const noop = (): void => {};
-
-/** Events a pool emits, with their arguments. */
-export interface PoolEvents<T> {
-  create: [resource: T];
-  destroy: [resource: T, reason: unknown];
-  acquire: [resource: T];
-  release: [resource: T];
-  timeout: [error: AcquireTimeoutError];
-  leak: [report: LeakReport];
-  error: [error: PoolError, resource?: T];
-}
 
 /**
  * A generic resource pool. It owns every policy (sizing, timeouts, validation, lifetime,
  * backoff, leak detection, drain); a {@link Factory} says how to make one resource.
  */
-export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposable, LeaseOwner<T> {
+export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwner<T> {
   readonly #o: ResolvedOptions<T>;
   readonly #f: Factory<T>;
   readonly #clock: Clock;
@@ -57,11 +48,8 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
   #closed = false;
   #closing: Promise<CloseReport> | null = null;
   #onSettle: (() => void) | null = null;
-  #deadlineTimer: unknown = null;
-  #deadlineAt = Infinity;
+  readonly #deadline: DeadlineTimer;
   #readyWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
-  #emitAcquire = false;
-  #emitRelease = false;
   #lastTimeoutAt = -Infinity;
   #lastLeakAt = -Infinity;
   // Hot-path copies of options: one field read instead of two.
@@ -71,12 +59,13 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
 
   /** Creates a pool; `min` resources start being created on the next tick. Options are validated at once. */
   constructor(options: PoolOptions<T>) {
-    super({ captureRejections: false });
+    super();
     const o = (this.#o = resolveOptions(options));
     this.#f = o.factory;
     this.#clock = o.clock;
     this.#idle = new IdleList<T>(o.order);
     this.#counters = new Counters(o.clock.now());
+    this.#deadline = new DeadlineTimer(o.clock, () => this.#onDeadline());
     this.#creator = new Creator<T>(o.factory, o.clock, o.name, o.createTimeoutMs, o.createRetry, o.random, {
       created: (resource, started) => this.#created(resource, started),
       failed: (error) => this.#createFailure(error, this.#clock.now()),
@@ -96,7 +85,6 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     const period = Housekeeper.period(o.idleTimeoutMs, o.maxLifetimeMs, o.keepaliveMs);
     this.#sweeper = period === Infinity ? noSweeper : new Housekeeper<T>(this.#housekept(), o.clock, period, o.idleTimeoutMs, o.keepaliveMs, !o.allowExitOnIdle);
     this.#sweeper.start();
-    this.#trackListeners();
     // Start filling `min` after the constructor returns, so listeners can be attached first.
     if (o.min > 0) queueMicrotask(() => this.#dispatch());
   }
@@ -265,7 +253,7 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     const timeoutMs = checkDuration('close timeoutMs', options?.timeoutMs ?? 30_000, false, true);
     this.#closed = true;
     this.#sweeper.stop();
-    this.#clearDeadline();
+    this.#deadline.clear();
     const closedError = this.#closedError();
     for (const w of this.#waiters.drain()) this.#fail(w, closedError);
     for (const r of this.#readyWaiters.splice(0)) r.reject(closedError);
@@ -306,7 +294,7 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     this.#leaks.returned(s, now);
     this.#counters.released++;
     this.#counters.useTime.record(now - s.borrowedAt);
-    if (this.#emitRelease) this.#emitSafe('release', s.resource);
+    if (this.hearsRelease) this.emitSafe('release', s.resource);
     if (destroy || s.broken !== undefined) {
       this.#destroy(s, destroy ? reason : s.broken);
     } else if (this.#closed || s.uses >= this.#o.maxUses || now >= s.expiresAt || this.#live > this.#o.max) {
@@ -348,7 +336,7 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     c.waitTime.record(now - since);
     if (this.#borrowed.length > c.peakBorrowed) c.peakBorrowed = this.#borrowed.length;
     this.#leaks.borrowed(s, lease, now, origin);
-    if (this.#emitAcquire) this.#emitSafe('acquire', s.resource);
+    if (this.hearsAcquire) this.emitSafe('acquire', s.resource);
   }
 
   #lease(s: Slot<T>, now: number, since: number, origin: Error | null): Lease<T> {
@@ -441,7 +429,7 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
         signal.addEventListener('abort', w.onAbort, { once: true });
       }
       this.#waiters.push(w);
-      if (w.deadline < this.#deadlineAt) this.#armDeadline(w.deadline, now);
+      if (w.deadline !== Infinity) this.#deadline.arm(w.deadline, now);
       this.#dispatch();
     });
   }
@@ -449,7 +437,7 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
   /** Detaches a waiter that leaves the queue; disarms the deadline timer once nobody waits. */
   #settleWaiter(w: Waiter<T>): void {
     if (w.signal !== null) w.signal.removeEventListener('abort', w.onAbort!);
-    if (this.#waiters.length === 0) this.#clearDeadline();
+    if (this.#waiters.length === 0) this.#deadline.clear();
   }
 
   #fail(w: Waiter<T>, error: unknown): void {
@@ -457,22 +445,8 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     w.reject(error);
   }
 
-  #armDeadline(at: number, now: number): void {
-    if (this.#deadlineTimer !== null) this.#clock.clearTimer(this.#deadlineTimer);
-    this.#deadlineAt = at;
-    this.#deadlineTimer = this.#clock.setTimer(() => this.#onDeadline(), Math.max(0, Math.ceil(at - now)), true);
-  }
-
-  #clearDeadline(): void {
-    if (this.#deadlineTimer === null) return;
-    this.#clock.clearTimer(this.#deadlineTimer);
-    this.#deadlineTimer = null;
-    this.#deadlineAt = Infinity;
-  }
-
+  /** The deadline timer fired: times out every waiter whose deadline passed. */
   #onDeadline(): void {
-    this.#deadlineTimer = null;
-    this.#deadlineAt = Infinity;
     const now = this.#clock.now();
     const counts = this.#counts();
     const expired = this.#waiters.takeExpired(now);
@@ -486,11 +460,11 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
       for (const w of expired) {
         const error = new AcquireTimeoutError(`acquire timed out after ${w.timeoutMs} ms (${describeCounts(this.#o.name, counts)})${why}`, { ...this.#errorOptions(counts), cause });
         this.#fail(w, error);
-        if (this.listenerCount('timeout') > 0) this.#emitSafe('timeout', error);
+        this.emitSafe('timeout', error);
       }
     }
     const next = this.#waiters.nextDeadline();
-    if (next !== Infinity) this.#armDeadline(next, now);
+    if (next !== Infinity) this.#deadline.arm(next, now);
   }
 
   // ---- supply ----------------------------------------------------------------------
@@ -523,7 +497,7 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
     const life = this.#o.maxLifetimeMs;
     const s = new Slot<T>(resource, now, life === 0 ? Infinity : now + life * (1 - 0.1 * this.#o.random()));
     this.#live++;
-    if (this.listenerCount('create') > 0) this.#emitSafe('create', resource);
+    this.emitSafe('create', resource);
     if (this.#f.watch !== undefined) this.#watch(s);
     if (s.broken !== undefined) {
       // Dead on arrival (the adapter evicted it while we started watching it): a failed
@@ -655,7 +629,7 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
       }
       s.unwatch = null;
     }
-    if (this.listenerCount('destroy') > 0) this.#emitSafe('destroy', s.resource, reason);
+    this.emitSafe('destroy', s.resource, reason);
     this.#callDestroy(s.resource);
     this.#onSettle?.();
   }
@@ -686,23 +660,9 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
   // ---- reporting ---------------------------------------------------------------------
 
   #report(e: unknown, phase: PoolPhase, resource?: T): void {
-    if (this.listenerCount('error') === 0) return;
+    if (this.listenerCount('error') === 0) return; // reported only to those who listen; never thrown
     const error = e instanceof PoolError ? e : new PoolError(`${phase} failed: ${e instanceof Error ? e.message : String(e)}`, 'ERR_POOL_' + phase.toUpperCase(), { ...this.#errorOptions(), phase, cause: e });
-    this.#emitSafe('error', error, resource);
-  }
-
-  /**
-   * Emits without letting a throwing listener leave the pool half-way through a state
-   * change: the listener's error is rethrown on the next tick, as from a timer.
-   */
-  #emitSafe<K extends keyof PoolEvents<T>>(event: K, ...args: PoolEvents<T>[K]): void {
-    try {
-      (this as EventEmitter).emit(event as string, ...args);
-    } catch (e) {
-      process.nextTick(() => {
-        throw e;
-      });
-    }
+    this.emitSafe('error', error, resource);
   }
 
   #onLeak(r: LeakReport, first: boolean): void {
@@ -710,7 +670,7 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
       this.#counters.leaks++;
       this.#lastLeakAt = this.#clock.now();
     }
-    if (this.listenerCount('leak') > 0) this.#emitSafe('leak', r);
+    this.emitSafe('leak', r);
     const what = r.kind === 'held' ? `held for ${Math.round(r.heldMs)} ms` : r.kind === 'lost' ? 'garbage-collected without release' : `returned after ${Math.round(r.heldMs)} ms`;
     process.emitWarning(`lido: pool "${r.pool}" lease ${what}; acquired at:\n${r.stack}`, { code: 'LIDO_LEAK' });
   }
@@ -739,33 +699,6 @@ export class Pool<T> extends EventEmitter<PoolEvents<T>> implements AsyncDisposa
       throw new PoolError(`${verb}: expected a lease of pool "${this.#o.name}", got ${lease instanceof Lease ? 'a lease of another pool' : typeof lease}`, 'ERR_POOL_FOREIGN_LEASE', { phase: 'use', pool: this.#o.name });
     }
     return lease;
-  }
-
-  /** Keeps `#emitAcquire` / `#emitRelease` in step with the listeners, so the hot path reads a field. */
-  #trackListeners(): void {
-    const self = this as EventEmitter;
-    self.on('newListener', (event: string | symbol) => this.#listenersChanged(event, 1));
-    self.on('removeListener', (event: string | symbol) => this.#listenersChanged(event, 0));
-  }
-
-  /** Removes listeners like EventEmitter's, keeping the pool's own listener tracking in place. */
-  override removeAllListeners(...args: Parameters<EventEmitter<PoolEvents<T>>['removeAllListeners']>): this {
-    super.removeAllListeners(...args);
-    const self = this as EventEmitter;
-    if (self.listenerCount('newListener') === 0 || self.listenerCount('removeListener') === 0) {
-      const base = EventEmitter.prototype.removeAllListeners;
-      base.call(this, 'newListener');
-      base.call(this, 'removeListener');
-      this.#trackListeners();
-    }
-    this.#emitAcquire = this.listenerCount('acquire') > 0;
-    this.#emitRelease = this.listenerCount('release') > 0;
-    return this;
-  }
-
-  #listenersChanged(event: string | symbol, added: number): void {
-    if (event === 'acquire') this.#emitAcquire = added === 1 || this.listenerCount('acquire') > 0;
-    else if (event === 'release') this.#emitRelease = added === 1 || this.listenerCount('release') > 0;
   }
 
   #housekept(): Housekept<T> {
