@@ -1,0 +1,239 @@
+import type { Lease } from '../../lease.js';
+import type { Connection } from './connection.js';
+import type { ControllerLike, DispatchOptionsLike, HandlerLike } from './types.js';
+
+/** What a request needs from its pool. */
+export interface FlightHost {
+  /** Borrows a connection to `origin`; aborting `signal` leaves the queue at once. */
+  acquire(origin: string, signal: AbortSignal): Promise<Lease<Connection>>;
+  /** The request is over (answered, failed or aborted): it no longer counts as in flight. */
+  finished(flight: Flight): void;
+  /** The request is retried once on a fresh connection. */
+  retried(flight: Flight): void;
+  /** The caller paused the response body (`true`: start the leak timer) or resumed it / the request ended (`false`: stop it). */
+  paused(flight: Flight, paused: boolean): void;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+const STALE_SOCKET = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+/** A body that can be sent again as it is: none, a string or bytes (never a stream). */
+function replayable(body: unknown): boolean {
+  return body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
+}
+
+/** One try of a request on one connection: the handler undici's `Client` calls. */
+class Attempt implements HandlerLike {
+  ctrl: ControllerLike | null = null;
+  constructor(readonly flight: Flight, readonly lease: Lease<Connection>) {}
+
+  onRequestStart(ctrl: ControllerLike): void {
+    this.ctrl = ctrl;
+    this.flight.started(this);
+  }
+  onResponseStarted(): void {
+    if (this.flight.current === this) this.flight.user.onResponseStarted?.();
+  }
+  onResponseStart(ctrl: ControllerLike, statusCode: number, headers: Record<string, unknown>, statusMessage?: string): void {
+    if (this.flight.current !== this) return;
+    this.flight.headersIn = true;
+    this.flight.user.onResponseStart?.(this.flight, statusCode, headers, statusMessage);
+  }
+  onResponseData(_ctrl: ControllerLike, chunk: Buffer): void {
+    if (this.flight.current === this) this.flight.user.onResponseData?.(this.flight, chunk);
+  }
+  onResponseEnd(_ctrl: ControllerLike, trailers: Record<string, unknown>): void {
+    this.flight.ended(this, trailers);
+  }
+  onResponseError(_ctrl: ControllerLike | null, error: Error): void {
+    this.flight.failed(this, error);
+  }
+  onRequestUpgrade(_ctrl: ControllerLike, statusCode: number, headers: Record<string, unknown>, socket: unknown): void {
+    this.flight.upgraded(this, statusCode, headers, socket);
+  }
+  onBodySent(chunk: Buffer): void {
+    if (this.flight.current === this) this.flight.user.onBodySent?.(chunk);
+  }
+  onRequestSent(): void {
+    if (this.flight.current === this) this.flight.user.onRequestSent?.();
+  }
+}
+
+/**
+ * One dispatched request, from `dispatch()` to its last callback. To the caller's
+ * handler it is the controller (`abort`, `pause`, `resume`), handed over at once in
+ * `onRequestStart`, so an abort while the request waits for a connection leaves the
+ * queue at once. It borrows a connection, dispatches on its `Client`, and gives the
+ * connection back when the response ends (or destroys it when the request fails); an
+ * idempotent request whose socket the server had just closed is retried once.
+ */
+export class Flight implements ControllerLike {
+  readonly origin: string;
+  readonly opts: DispatchOptionsLike;
+  readonly user: HandlerLike;
+  /** Where the request was made (captured when leak detection is on). */
+  readonly stack: Error | null;
+  readonly #host: FlightHost;
+  current: Attempt | null = null;
+  headersIn = false;
+  /** When the request was dispatched, on the pool's clock. */
+  readonly since: number;
+  /** The leak timer while the body is paused (managed by the host). */
+  leakTimer: unknown = null;
+  /** True once reported as a leak. */
+  leaked = false;
+  #acquiring: AbortController | null = null;
+  #done = false;
+  #retried = false;
+  #aborted = false;
+  #paused = false;
+  #reason: Error | null = null;
+
+  constructor(host: FlightHost, origin: string, opts: DispatchOptionsLike, user: HandlerLike, stack: Error | null, since: number) {
+    this.#host = host;
+    this.since = since;
+    this.origin = origin;
+    this.opts = opts;
+    this.user = user;
+    this.stack = stack;
+  }
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+  get paused(): boolean {
+    return this.#paused;
+  }
+  get reason(): Error | null {
+    return this.#reason;
+  }
+  get rawHeaders(): unknown {
+    return this.current?.ctrl?.rawHeaders;
+  }
+  get rawTrailers(): unknown {
+    return this.current?.ctrl?.rawTrailers;
+  }
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** Hands the caller its controller, then queues for a connection (unless it aborted at once). */
+  start(): void {
+    try {
+      this.user.onRequestStart?.(this, null);
+    } catch (e) {
+      this.abort(e as Error);
+    }
+    if (!this.#done) this.#acquire();
+  }
+
+  abort(reason: Error): void {
+    if (this.#aborted || this.#done) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    const a = this.current;
+    if (a?.ctrl) return a.ctrl.abort(reason); // undici calls onResponseError
+    const ac = this.#acquiring;
+    this.#acquiring = null;
+    ac?.abort(reason); // leaves the queue now
+    if (a !== null) {
+      // Dispatched, not written yet: the connection is dropped with the request.
+      this.current = null;
+      a.lease.destroy(reason);
+    }
+    this.#fail(reason);
+  }
+
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.current?.ctrl?.pause();
+    if (!this.#done) this.#host.paused(this, true);
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#host.paused(this, false);
+    this.current?.ctrl?.resume();
+  }
+
+  started(a: Attempt): void {
+    if (this.current !== a && a.ctrl !== null) a.ctrl.abort(this.#reason ?? new Error('request abandoned'));
+  }
+
+  ended(a: Attempt, trailers: Record<string, unknown>): void {
+    if (this.current !== a) return;
+    this.current = null;
+    this.#settle();
+    a.lease.release();
+    this.user.onResponseEnd?.(this, trailers);
+  }
+
+  upgraded(a: Attempt, statusCode: number, headers: Record<string, unknown>, socket: unknown): void {
+    if (this.current !== a) return;
+    this.current = null;
+    this.#settle();
+    a.lease.destroy('connection upgraded: its socket left the pool');
+    this.user.onRequestUpgrade?.(this, statusCode, headers, socket);
+  }
+
+  failed(a: Attempt, error: Error): void {
+    if (this.current !== a) return;
+    this.current = null;
+    const code = (error as { code?: unknown }).code;
+    if (code === 'UND_ERR_INVALID_ARG') a.lease.release(); // refused before anything was sent
+    else a.lease.destroy(error);
+    if (!this.#retried && !this.#aborted && !this.headersIn && typeof code === 'string' && STALE_SOCKET.has(code) && this.#idempotent()) {
+      this.#retried = true;
+      this.#host.retried(this);
+      this.#acquire();
+      return;
+    }
+    this.#fail(error);
+  }
+
+  #idempotent(): boolean {
+    const o = this.opts;
+    return (o.idempotent ?? IDEMPOTENT.has(o.method)) && !o.upgrade && replayable(o.body);
+  }
+
+  #acquire(): void {
+    const ac = new AbortController();
+    this.#acquiring = ac;
+    this.#host.acquire(this.origin, ac.signal).then(
+      (lease) => this.#leased(lease, ac),
+      (error) => {
+        if (this.#acquiring !== ac) return;
+        this.#acquiring = null;
+        this.#fail(error);
+      },
+    );
+  }
+
+  #leased(lease: Lease<Connection>, ac: AbortController): void {
+    if (this.#acquiring !== ac || this.#done) return lease.release();
+    this.#acquiring = null;
+    const conn = lease.resource;
+    if (conn.dead !== null) {
+      // Closed by the server while idle, its eviction not seen yet: never send on it.
+      lease.destroy(conn.dead);
+      return this.#acquire();
+    }
+    conn.requests++;
+    const a = (this.current = new Attempt(this, lease));
+    conn.client.dispatch(this.opts, a); // errors come back through a.onResponseError
+  }
+
+  #settle(): void {
+    this.#done = true;
+    if (this.#paused) this.#host.paused(this, false);
+    this.#host.finished(this);
+  }
+
+  #fail(error: unknown): void {
+    if (this.#done) return;
+    this.#settle();
+    this.user.onResponseError?.(this, error as Error);
+  }
+}

@@ -1,0 +1,79 @@
+import type { Clock } from '../../clock.js';
+import type { Flight } from './flight.js';
+
+/** A response whose body was left unread (paused) longer than `leakDetectionMs`: it holds its connection. */
+export interface HttpLeakReport {
+  /** The pool's name. */
+  pool: string;
+  /** The request's method, origin and path. */
+  method: string;
+  origin: string;
+  path: string;
+  /** How long the body has been paused (unread), ms. */
+  pausedMs: number;
+  /** How long since the request was dispatched, ms. */
+  heldMs: number;
+  /** Where the request was made (the `dispatch` call and its callers). */
+  stack: string;
+}
+
+/**
+ * @internal Leak detection for response bodies: the caller's handler pausing the body
+ * (undici's `request` does when its body stream is full and nobody reads it) starts a
+ * timer; resuming, finishing or cancelling stops it. A body still paused after
+ * `leakDetectionMs` is reported once. A small body that undici buffers whole never
+ * pauses: it holds no connection, and is not reported. Off (`0`), it costs nothing.
+ */
+export class LeakWatch {
+  readonly #clock: Clock;
+  readonly #ms: number;
+  readonly #pool: string;
+  readonly #report: (r: HttpLeakReport) => void;
+
+  constructor(clock: Clock, ms: number, pool: string, report: (r: HttpLeakReport) => void) {
+    this.#clock = clock;
+    this.#ms = ms;
+    this.#pool = pool;
+    this.#report = report;
+  }
+
+  /** Where a request is made, when detection is on (with a deeper stack than the default 10 frames). */
+  capture(): Error | null {
+    if (this.#ms === 0) return null;
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 32;
+    try {
+      return new Error('request made here');
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
+
+  /** The flight's body was paused (`true`) or resumed / finished (`false`). */
+  paused(f: Flight, paused: boolean): void {
+    if (this.#ms === 0) return;
+    if (!paused) {
+      if (f.leakTimer !== null) this.#clock.clearTimer(f.leakTimer);
+      f.leakTimer = null;
+      return;
+    }
+    if (f.leakTimer !== null || f.leaked) return;
+    const since = this.#clock.now();
+    f.leakTimer = this.#clock.setTimer(() => {
+      f.leakTimer = null;
+      if (f.done || !f.paused) return;
+      f.leaked = true;
+      const now = this.#clock.now();
+      this.#report({
+        pool: this.#pool,
+        method: f.opts.method,
+        origin: f.origin,
+        path: f.opts.path,
+        pausedMs: now - since,
+        heldMs: now - f.since,
+        // Drop the message line and lido's own dispatch frame.
+        stack: (f.stack?.stack ?? '').split('\n').slice(2).join('\n'),
+      });
+    }, this.#ms, false);
+  }
+}

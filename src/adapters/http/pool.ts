@@ -1,0 +1,237 @@
+import type { EventEmitter } from 'node:events';
+import type { Dispatcher } from 'undici';
+import { systemClock, type Clock } from '../../clock.js';
+import { PoolClosedError, PoolError, PoolOptionsError } from '../../errors.js';
+import type { Health } from '../../health.js';
+import { DispatcherBase, bindDispatcher } from './base.js';
+import { Flight, type FlightHost } from './flight.js';
+import { LegacyHandler, isNewHandler } from './handler.js';
+import { LeakWatch, type HttpLeakReport } from './leaks.js';
+import { loadUndici, missingPart } from './load.js';
+import { normalizeOrigin, resolveHttpOptions, type HttpPoolOptions, type ResolvedHttpOptions } from './options.js';
+import { OriginPools } from './origins.js';
+import { CounterBook, type HttpPoolStats } from './stats.js';
+import type { DispatchOptionsLike, HandlerLike, LegacyHandlerLike, UndiciLike } from './types.js';
+
+type ErrorClass = new (message?: string) => Error;
+type UndiciEvent = 'connect' | 'disconnect' | 'connectionError' | 'drain';
+
+/**
+ * An undici `Dispatcher` with pool discipline: per-origin pools of undici `Client`s (one
+ * socket each) on lido's core, with warm connections (`min`), a bounded queue with a wait
+ * timeout, max lifetime with jitter, idle connections the server closed dropped at once,
+ * a retry for idempotent requests whose socket had just been closed, reports of response
+ * bodies never read, and stats per origin. Use it wherever undici takes a dispatcher:
+ *
+ * ```ts
+ * import { request, fetch, setGlobalDispatcher } from 'undici';
+ * import { HttpPool } from 'lido/http';
+ *
+ * const http = new HttpPool({ max: 20, origins: { 'https://api.example.com': { min: 2, max: 50 } } });
+ * const { body } = await request('https://api.example.com/items', { dispatcher: http });
+ * const res = await fetch('https://api.example.com/items', { dispatcher: http });
+ * setGlobalDispatcher(http);
+ * await http.close();
+ * ```
+ */
+export class HttpPool extends DispatcherBase {
+  readonly #o: ResolvedHttpOptions;
+  readonly #clock: Clock;
+  readonly #pools: OriginPools;
+  readonly #book = new CounterBook();
+  readonly #flights = new Set<Flight>();
+  readonly #leaks: LeakWatch;
+  readonly #errors: Record<string, unknown>;
+  readonly #origins = new Map<string, string>();
+  readonly #ee = this as unknown as EventEmitter;
+  #closed = false;
+  #destroyed = false;
+  #closing: Promise<void> | null = null;
+  #drained: (() => void) | null = null;
+
+  /** Makes the pool; options are validated at once (`PoolOptionsError` names the bad one). A listed origin starts opening its `min` connections. */
+  constructor(options: HttpPoolOptions = {}) {
+    const o = resolveHttpOptions(options);
+    const undici: UndiciLike = o.undici ?? loadUndici();
+    const missing = missingPart(undici);
+    if (missing !== null) throw new PoolOptionsError(`undici: expected the undici module, got one without ${missing}`);
+    bindDispatcher(undici.Dispatcher);
+    super();
+    this.#o = o;
+    this.#clock = o.clock ?? systemClock;
+    this.#errors = undici.errors ?? {};
+    this.#leaks = new LeakWatch(this.#clock, o.leakDetectionMs, o.name, (r) => this.#onLeak(r));
+    this.#pools = new OriginPools(o, undici, {
+      emit: (event, origin, client, error) => {
+        if (this.#ee.listenerCount(event) > 0) this.#ee.emit(event, new URL(origin), [this, client], error);
+      },
+      error: (error, origin) => {
+        if (this.#ee.listenerCount('error') > 0) this.#ee.emit('error', error, origin);
+      },
+    });
+  }
+
+  /** The pool's name (option `name`). */
+  get name(): string {
+    return this.#o.name;
+  }
+
+  /** True once `close()` or `destroy()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** True once `destroy()` was called. */
+  get destroyed(): boolean {
+    return this.#destroyed;
+  }
+
+  /**
+   * Dispatches a request (undici's low-level API; `request`, `stream`, `pipeline`, `fetch`
+   * call it). Takes handlers of the new API (`onRequestStart`, `onResponseStart`, …) and
+   * of the legacy one (`onConnect`, `onHeaders`, `onData`, `onComplete`, `onError`).
+   */
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler | LegacyHandlerLike): boolean {
+    if (handler === null || typeof handler !== 'object') throw this.#error('InvalidArgumentError', 'handler must be an object');
+    const user: HandlerLike = isNewHandler(handler) ? handler : new LegacyHandler(handler as LegacyHandlerLike);
+    let origin: string;
+    try {
+      if (opts === null || typeof opts !== 'object') throw this.#error('InvalidArgumentError', 'opts must be an object');
+      if (this.#closed) throw this.#destroyed ? this.#error('ClientDestroyedError', 'The client is destroyed') : this.#error('ClientClosedError', 'The client is closed');
+      origin = this.#originOf(opts.origin);
+    } catch (error) {
+      user.onResponseError?.(null, error as Error);
+      return false;
+    }
+    const counters = this.#book.of(origin, (o) => this.#pools.has(o));
+    counters.requests++;
+    this.#book.total.requests++;
+    const flight = new Flight(this.#host, origin, opts as DispatchOptionsLike, user, this.#leaks.capture(), this.#clock.now());
+    this.#flights.add(flight);
+    flight.start();
+    return true;
+  }
+
+  /** Resolves once every origin listed in `origins` has its `min` connections open; rejects if connecting fails. */
+  ready(): Promise<void> {
+    return this.#pools.ready();
+  }
+
+  /** Stats per origin (connections as the core counts resources, plus requests, retries, leaks) and in total. */
+  stats(): HttpPoolStats {
+    return this.#pools.stats(this.#book, this.#flights.size);
+  }
+
+  /** `ok`, `degraded` (an origin waits, times out, fails to connect) or `down` (closed). */
+  health(): Health {
+    return this.#pools.health(this.#closed);
+  }
+
+  /** Closes gracefully: new requests fail, queued and running ones finish, then every connection closes. */
+  override close(): Promise<void>;
+  override close(callback: () => void): void;
+  override close(callback?: () => void): Promise<void> | void {
+    const p = this.#close();
+    if (callback === undefined) return p;
+    p.then(() => callback(), () => callback());
+  }
+
+  /** Fails every queued and running request with `error` (default undici's `ClientDestroyedError`) and closes every connection now. */
+  override destroy(): Promise<void>;
+  override destroy(error: Error | null): Promise<void>;
+  override destroy(callback: () => void): void;
+  override destroy(error: Error | null, callback: () => void): void;
+  override destroy(a?: Error | null | (() => void), b?: () => void): Promise<void> | void {
+    const callback = typeof a === 'function' ? a : b;
+    const error = typeof a === 'function' || a == null ? this.#error('ClientDestroyedError', 'The client is destroyed') : a;
+    this.#closed = true;
+    this.#destroyed = true;
+    for (const f of [...this.#flights]) f.abort(error);
+    const p = this.#close();
+    if (callback === undefined) return p;
+    p.then(() => callback(), () => callback());
+  }
+
+  /**
+   * Listens to `leak` (a response body left unread, {@link HttpLeakReport}; without a
+   * listener it is a process warning), `error` (an origin's pool failed to connect or
+   * destroy: `(error, origin)`), and undici's `connect`, `disconnect`, `connectionError`
+   * (`(origin: URL, [pool, client], error?)`, as undici's Agent emits them).
+   */
+  override on(event: 'leak', listener: (report: HttpLeakReport) => void): this;
+  override on(event: 'error', listener: (error: PoolError, origin: string) => void): this;
+  override on(event: UndiciEvent, listener: (...args: any[]) => void): this;
+  override on(event: string, listener: (...args: any[]) => void): this {
+    return super.on(event as 'drain', listener);
+  }
+
+  /** Like {@link HttpPool.on}, once. */
+  override once(event: 'leak', listener: (report: HttpLeakReport) => void): this;
+  override once(event: 'error', listener: (error: PoolError, origin: string) => void): this;
+  override once(event: UndiciEvent, listener: (...args: any[]) => void): this;
+  override once(event: string, listener: (...args: any[]) => void): this {
+    return super.once(event as 'drain', listener);
+  }
+
+  /** Removes a listener added with {@link HttpPool.on} or {@link HttpPool.once}. */
+  override off(event: 'leak', listener: (report: HttpLeakReport) => void): this;
+  override off(event: 'error', listener: (error: PoolError, origin: string) => void): this;
+  override off(event: UndiciEvent, listener: (...args: any[]) => void): this;
+  override off(event: string, listener: (...args: any[]) => void): this {
+    return super.off(event as 'drain', listener);
+  }
+
+  /** `await using http = new HttpPool(…)` closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  readonly #host: FlightHost = {
+    acquire: (origin, signal) => this.#pools.acquire(origin, { signal }),
+    finished: (flight) => {
+      this.#flights.delete(flight);
+      if (this.#flights.size === 0) this.#drained?.();
+    },
+    retried: (flight) => {
+      this.#book.of(flight.origin, (o) => this.#pools.has(o)).retries++;
+      this.#book.total.retries++;
+    },
+    paused: (flight, paused) => this.#leaks.paused(flight, paused),
+  };
+
+  #close(): Promise<void> {
+    this.#closed = true;
+    if (this.#closing !== null) return this.#closing;
+    const idle = this.#flights.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#drained = resolve));
+    this.#closing = idle.then(() => this.#pools.close(this.#destroyed ? 0 : 30_000)).then(() => undefined);
+    return this.#closing;
+  }
+
+  #onLeak(r: HttpLeakReport): void {
+    this.#book.of(r.origin, (o) => this.#pools.has(o)).leaks++;
+    this.#book.total.leaks++;
+    if (this.#ee.listenerCount('leak') > 0) this.#ee.emit('leak', r);
+    else process.emitWarning(`lido: ${r.method} ${r.origin}${r.path} response body left unread for ${Math.round(r.pausedMs)} ms (held ${Math.round(r.heldMs)} ms); requested at:\n${r.stack}`, { code: 'LIDO_HTTP_LEAK' });
+  }
+
+  #originOf(value: unknown): string {
+    if (value instanceof URL) return value.origin;
+    if (typeof value !== 'string') throw this.#error('InvalidArgumentError', `opts.origin: expected an http(s) origin, got ${value === undefined ? 'undefined' : typeof value}`);
+    let origin = this.#origins.get(value);
+    if (origin === undefined) {
+      origin = normalizeOrigin(value, 'opts.origin');
+      if (this.#origins.size >= 1024) this.#origins.clear();
+      this.#origins.set(value, origin);
+    }
+    return origin;
+  }
+
+  /** One of undici's own errors (as its dispatchers throw), or a lido one when undici has none by that name. */
+  #error(name: string, message: string): Error {
+    const E = this.#errors[name] as ErrorClass | undefined;
+    if (typeof E === 'function') return new E(message);
+    return name === 'InvalidArgumentError' ? new PoolOptionsError(message) : name === 'ClientClosedError' || name === 'ClientDestroyedError' ? new PoolClosedError(message, { pool: this.#o.name }) : new PoolError(message);
+  }
+}
+
+export type { HttpLeakReport };

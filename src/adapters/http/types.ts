@@ -1,0 +1,88 @@
+/**
+ * The parts of undici that lido/http uses, typed structurally so that undici 7 and 8
+ * (and a test double) all fit. The public option types borrow undici's own declarations
+ * (type-only: nothing here loads undici at run time).
+ */
+import type { Socket } from 'node:net';
+
+/** Where a connector connects: what undici's `Client` passes to its `connect` function. */
+export interface ConnectTarget {
+  hostname: string;
+  host?: string;
+  protocol: string;
+  port: string;
+  servername?: string | null;
+  localAddress?: string | null;
+  httpSocket?: Socket;
+}
+
+/** A connector as undici's `buildConnector()` returns it (also the `connect` function form). */
+export type Connector = (target: ConnectTarget, callback: (error: Error | null, socket: Socket | null) => void) => unknown;
+
+/** The part of an undici `Client` lido/http drives. */
+export interface ClientLike {
+  dispatch(options: object, handler: object): boolean;
+  destroy(error?: Error | null): Promise<void>;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+}
+
+/** The undici module, or the part of it lido/http needs: pass `await import('undici')`. */
+export interface UndiciLike {
+  /** undici's `Dispatcher` class: `HttpPool` inherits `request`, `stream`, `pipeline`, `compose`, … from it. */
+  Dispatcher: abstract new (...args: any[]) => object;
+  /** undici's `Client`: one per pooled connection, with `pipelining: 1`. */
+  Client: new (origin: string, options: Record<string, unknown>) => ClientLike;
+  /** undici's `buildConnector`: opens the TCP / TLS sockets (also the warm ones). */
+  buildConnector(options: Record<string, unknown>): Connector;
+  /** undici's error classes (`ClientClosedError`, `ClientDestroyedError`, …), when present. */
+  errors?: Record<string, unknown>;
+}
+
+/** What a dispatch controller offers (undici's `Dispatcher.DispatchController`). */
+export interface ControllerLike {
+  readonly aborted: boolean;
+  readonly paused: boolean;
+  readonly reason: Error | null;
+  rawHeaders?: unknown;
+  rawTrailers?: unknown;
+  abort(reason: Error): void;
+  pause(): void;
+  resume(): void;
+}
+
+/** A handler of the new API (undici 7 and 8): `onRequestStart`, `onResponseStart`, … */
+export interface HandlerLike {
+  onRequestStart?(controller: ControllerLike, context: unknown): void;
+  onRequestUpgrade?(controller: ControllerLike, statusCode: number, headers: Record<string, unknown>, socket: unknown): void;
+  onResponseStart?(controller: ControllerLike, statusCode: number, headers: Record<string, unknown>, statusMessage?: string): void;
+  onResponseData?(controller: ControllerLike, chunk: Buffer): void;
+  onResponseEnd?(controller: ControllerLike, trailers: Record<string, unknown>): void;
+  onResponseError?(controller: ControllerLike | null, error: Error): void;
+  onResponseStarted?(): void;
+  onBodySent?(chunk: Buffer): void;
+  onRequestSent?(): void;
+}
+
+/** A handler of the legacy API (undici 6 and 7): `onConnect`, `onHeaders`, `onData`, … */
+export interface LegacyHandlerLike {
+  onConnect?(abort: (reason?: Error) => void, context?: unknown): void;
+  onUpgrade?(statusCode: number, rawHeaders: Buffer[], socket: unknown): void;
+  onHeaders?(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean | void;
+  onData?(chunk: Buffer): boolean | void;
+  onComplete?(rawTrailers: Buffer[] | null): void;
+  onError?(error: Error): void;
+  onResponseStarted?(): void;
+  onBodySent?(chunk: Buffer): void;
+  onRequestSent?(): void;
+}
+
+/** The dispatch options lido/http reads (undici's `Dispatcher.DispatchOptions`; the rest pass through). */
+export interface DispatchOptionsLike {
+  origin?: string | URL;
+  path: string;
+  method: string;
+  body?: unknown;
+  idempotent?: boolean;
+  upgrade?: boolean | string | null;
+  signal?: unknown;
+}
