@@ -22,8 +22,8 @@ export class Histogram {
 
   /** Records a duration in ms (negative values count as 0). */
   record(ms: number): void {
-    const us = ms <= 0 ? 0 : ms >= 2_000_000 ? 2_000_000_000 : (ms * 1000) | 0;
-    this.#counts[Histogram.#index(us)]++;
+    // Beyond ~33 minutes no bucket is kept: quantiles that fall there report the max.
+    if (ms < 2_000_000) this.#counts[Histogram.#index(ms <= 0 ? 0 : (ms * 1000) | 0)]++;
     this.count++;
     this.#sum += ms > 0 ? ms : 0;
     if (ms > this.#max) this.#max = ms;
