@@ -209,6 +209,11 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
   const random = (o.random ?? Math.random) as () => number;
   if (typeof random !== 'function') fail('random', 'a function returning [0, 1)', random);
 
+  const keepaliveMs = checkDuration('keepaliveMs', pick(o, 'keepaliveMs'));
+  if (keepaliveMs > 0 && typeof factory.validate !== 'function') {
+    throw new PoolOptionsError(`keepaliveMs: expected 0 when the factory has no validate() (a keepalive is a validation), got ${keepaliveMs}`);
+  }
+
   return {
     factory,
     name,
@@ -218,7 +223,7 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
     createTimeoutMs,
     idleTimeoutMs: checkDuration('idleTimeoutMs', pick(o, 'idleTimeoutMs')),
     maxLifetimeMs: checkDuration('maxLifetimeMs', pick(o, 'maxLifetimeMs')),
-    keepaliveMs: checkDuration('keepaliveMs', pick(o, 'keepaliveMs')),
+    keepaliveMs,
     validateAfterIdleMs: checkDuration('validateAfterIdleMs', pick(o, 'validateAfterIdleMs')),
     validateTimeoutMs,
     resetTimeoutMs,

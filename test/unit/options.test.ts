@@ -81,6 +81,11 @@ describe('options', () => {
     rejects({ random: 0.5 }, 'random: expected a function returning [0, 1), got 0.5');
   });
 
+  it('keepaliveMs needs a validate hook', () => {
+    rejects({ keepaliveMs: 1_000 }, 'keepaliveMs: expected 0 when the factory has no validate() (a keepalive is a validation), got 1000');
+    expect(() => new Pool({ factory: new TestFactory({ validate: true }), keepaliveMs: 1_000 }).close()).not.toThrow();
+  });
+
   it('rejects unknown keys, naming them', () => {
     rejects({ maxSize: 3 }, /^Pool options: unknown option "maxSize" \(known: factory, name, min, max,/);
     rejects({ idleTimeoutMillis: 3 }, /unknown option "idleTimeoutMillis"/);
