@@ -17,7 +17,7 @@ export function bars(sections: Section[]): Bar[] {
       if (!(col.chart ?? col.target !== undefined)) return;
       const r = ratioOf(sec, c);
       if (!r) return;
-      const name = sec.title.replace(/\s*\(.*$/, '');
+      const name = sec.title.replace(/\s*\(.*$/, '').replace(/:.*$/, '');
       out.push({ label: `${name}: ${col.label}`, ratio: r.ratio, target: col.target, best: r.best });
     });
   }
@@ -26,9 +26,9 @@ export function bars(sections: Section[]): Bar[] {
 
 export function ratiosSvg(sections: Section[]): string {
   const data = bars(sections);
-  const W = 900;
-  const left = 380;
-  const right = W - 110;
+  const W = 980;
+  const left = 450;
+  const right = W - 170;
   const rowH = 26;
   const top = 50;
   const H = top + Math.max(1, data.length) * rowH + 40;

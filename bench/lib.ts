@@ -20,6 +20,24 @@ export const ROUNDS = size(7, 1);
 
 export const now = (): number => performance.now();
 
+/**
+ * Cycle costs (scenarios 1, 2, 6) are CPU time of the process (user + system, all
+ * threads, so GC helper threads count) unless --wall (BENCH_WALL=1) asks for wall-clock
+ * time. On an idle machine the two agree; on a shared one, time slices given to other
+ * processes inflate wall-clock samples many times over, CPU time hardly at all.
+ */
+export const WALL = process.argv.includes('--wall') || process.env.BENCH_WALL === '1';
+
+/** The cost clock in ms: CPU time, or wall-clock time with --wall. */
+export function costNow(): number {
+  if (WALL) return performance.now();
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** How cycle costs were measured, for notes. */
+export const COST_NOTE = WALL ? 'wall-clock time' : 'CPU time of the process (user + system; --wall for wall-clock)';
+
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);

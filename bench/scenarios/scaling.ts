@@ -7,10 +7,11 @@
  * takes the O(n)-per-cycle peers longer than the whole suite may).
  */
 import { fileURLToPath } from 'node:url';
-import { childFigures, isMain, median, now, rounds, size, type Column, type Section } from '../lib.js';
+import { childFigures, COST_NOTE, costNow, isMain, median, rounds, size, type Column, type Section } from '../lib.js';
 import { allSubjects, prefill, withPools, type Instance, type Subject } from '../pools.js';
 
 const WARM_MS = size(100, 10);
+/** Window length in ms of the cost clock (CPU time by default). */
 const WINDOW_MS = size(150, 20);
 const CHILD_WINDOWS = size(5, 1);
 
@@ -27,11 +28,11 @@ function steady(pool: Instance, borrowers: number, windows: number) {
   const perWindow: number[] = [];
   let resolve!: (v: number[]) => void;
   const result = new Promise<number[]>((r) => (resolve = r));
-  // The clock is read every 256 cycles only, so measuring costs next to nothing.
+  // The cost clock is read every 256 cycles only, so measuring costs next to nothing.
   const go = () => {
     if (stop) return false;
     if ((++cycles & 255) === 0) {
-      const t = now();
+      const t = costNow();
       if (t >= next) {
         if (mark !== 0) perWindow.push(((t - mark) * 1e6) / (cycles - markCycles));
         mark = t;
@@ -47,7 +48,7 @@ function steady(pool: Instance, borrowers: number, windows: number) {
   };
   const all: Promise<void>[] = new Array(borrowers);
   for (let i = 0; i < borrowers; i++) all[i] = pool.borrowWhile(go);
-  next = now() + WARM_MS;
+  next = costNow() + WARM_MS;
   return { result, drained: Promise.all(all) };
 }
 
@@ -118,7 +119,7 @@ export async function scaling(subjects: Subject[]): Promise<Section[]> {
       rows,
       notes: [
         'Waiters: max 10 with 10 + N borrowers, so N are queued at all times. Resources: max R with R borrowers, all R resources created beforehand.',
-        `Cost per cycle over ${WINDOW_MS} ms windows after ${WARM_MS} ms of warm-up; the ${bigQueue.toLocaleString('en')}-waiter case runs in a child process per library (median of ${CHILD_WINDOWS} windows); the others are the median of ${size(5, 1)} rounds.`,
+        `Cost per cycle (${COST_NOTE}) over ${WINDOW_MS} ms windows after ${WARM_MS} ms of warm-up; the ${bigQueue.toLocaleString('en')}-waiter case runs in a child process per library (median of ${CHILD_WINDOWS} windows); the others are the median of ${size(5, 1)} rounds.`,
         `Growth from 10 to ${cases[2][0]} and from 10 to ${cases[4][0]} (1.00× = flat): ` + rows.map(growth).join('; ') + '.',
       ],
     },

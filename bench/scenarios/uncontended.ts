@@ -1,5 +1,5 @@
 /** 1. Uncontended: one borrower acquires and releases an idle resource; ns per cycle. */
-import { now, rounds, rowsOf, size, type Section } from '../lib.js';
+import { COST_NOTE, costNow, rounds, rowsOf, size, type Section } from '../lib.js';
 import { withPools, type Subject } from '../pools.js';
 
 export async function uncontended(subjects: Subject[]): Promise<Section[]> {
@@ -7,9 +7,9 @@ export async function uncontended(subjects: Subject[]): Promise<Section[]> {
   const figures = await withPools(subjects, { max: 10 }, async (pools) => {
     for (const p of pools.values()) await p.cycle(100); // creates the one resource
     return rounds(subjects, async (s) => {
-      const t = now();
+      const t = costNow();
       await pools.get(s.name)!.cycle(n);
-      return ((now() - t) * 1e6) / n;
+      return ((costNow() - t) * 1e6) / n;
     });
   });
   return [
@@ -18,7 +18,7 @@ export async function uncontended(subjects: Subject[]): Promise<Section[]> {
       title: '1. Uncontended acquire + release',
       columns: [{ label: 'one borrower, idle resource', unit: 'ns/cycle', target: 3 }],
       rows: rowsOf(subjects, figures, 1),
-      notes: [`${n.toLocaleString('en')} sequential cycles per round, max 10.`],
+      notes: [`${n.toLocaleString('en')} sequential cycles per round, max 10; ${COST_NOTE}.`],
     },
   ];
 }
