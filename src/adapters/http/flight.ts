@@ -167,7 +167,12 @@ export class Flight implements ControllerLike {
     this.current = null;
     this.#settle();
     a.lease.release();
-    this.user.onResponseEnd?.(this, trailers);
+    try {
+      this.user.onResponseEnd?.(this, trailers);
+    } catch (error) {
+      // As undici does: a handler that throws at the end gets the error (retry interceptors rely on it).
+      this.user.onResponseError?.(this, error as Error);
+    }
   }
 
   upgraded(a: Attempt, statusCode: number, headers: Record<string, unknown>, socket: unknown): void {
