@@ -3,9 +3,11 @@
  * adapter for the core `Pool` (and `KeyedPool`, `PoolCluster`). `pg` is an optional peer
  * dependency: lido uses the application's own copy, never bundles it.
  */
-export { PgPool, type PgPoolClient, type PgPoolEvents } from './pool.js';
+export {
+  PgPool, type PgPoolClient, type PgPoolEvents, type PgPoolStats, type PgPoolHealth, type PgQueryOptions, type PgReplica,
+} from './pool.js';
 export { pgFactory, type PgFactory } from './factory.js';
-export type { PgPoolOptions } from './options.js';
+export type { PgPoolOptions, PgReplicaOptions } from './options.js';
 export { redactConnectionString } from './redact.js';
 export type {
   ClientLike, ClientConstructor, PgConnectionOptions, PasswordOption, QueryCallback, QueryConfigLike, QueryResultLike,

@@ -1,3 +1,4 @@
+import type { ClusterProbeOptions, ClusterStrategy } from '../../cluster-options.js';
 import { PoolOptionsError } from '../../errors.js';
 import type { PoolOptions } from '../../options.js';
 import { Secrets } from './redact.js';
@@ -12,8 +13,14 @@ export const CORE_OPTION_KEYS = [
 
 type CoreKey = (typeof CORE_OPTION_KEYS)[number];
 
-/** Options of `PgPool`: `pg.Pool`'s, every lido core option, and every `pg.Client` option. */
-export interface PgPoolOptions<C extends ClientLike = ClientLike>
+/** The options of `PgPool` that are about the read replicas (not passed to a replica). */
+export const CLUSTER_OPTION_KEYS = ['replicas', 'replicaStrategy', 'fallbackToPrimary', 'ejectAfter', 'probe'] as const;
+
+/**
+ * Options of one pool of `PgPool`, the primary's or (merged over the primary's) a
+ * replica's: `pg.Pool`'s, every lido core option, and every `pg.Client` option.
+ */
+export interface PgReplicaOptions<C extends ClientLike = ClientLike>
   extends PgConnectionOptions<C>, Partial<Pick<PoolOptions<C>, CoreKey>> {
   /** Most clients (pg default 10). */
   max?: number;
@@ -31,6 +38,25 @@ export interface PgPoolOptions<C extends ClientLike = ClientLike>
   maxLifetimeSeconds?: number;
   /** `true`: idle clients and timers do not keep the process alive. pg default false. */
   allowExitOnIdle?: boolean;
+}
+
+/** Options of `PgPool`: `pg.Pool`'s, every lido core option, every `pg.Client` option, and read replicas. */
+export interface PgPoolOptions<C extends ClientLike = ClientLike> extends PgReplicaOptions<C> {
+  /**
+   * Read replicas: each a connection string or options merged over these ones (so a
+   * replica usually says only where it is: `{ host: 'db-replica-1' }`). Read-only work
+   * (`query(…, { readOnly: true })`, `pool.replica`) goes to a healthy one; writes
+   * always go to the primary. Default none.
+   */
+  replicas?: (PgReplicaOptions<C> | string)[];
+  /** How read-only work picks among healthy replicas: `'round-robin'` (default) or `'least-borrowed'`. */
+  replicaStrategy?: ClusterStrategy;
+  /** With no healthy replica, read-only work goes to the primary (else it rejects with `ERR_POOL_NO_REPLICA`). Default true. */
+  fallbackToPrimary?: boolean;
+  /** A replica is ejected after this many connection failures in a row. Default 3. */
+  ejectAfter?: number;
+  /** Background probing of an ejected replica (`baseMs` 1 000, `capMs` 30 000, `timeoutMs` 5 000, `check`). */
+  probe?: ClusterProbeOptions<C>;
 }
 
 /** A pg option given as a number of ms (or seconds), falsy meaning "off" as in pg-pool. */
@@ -76,6 +102,10 @@ export function copyOptions<C extends ClientLike>(options: PgPoolOptions<C>): Pg
   if ('password' in options) {
     Object.defineProperty(o, 'password', { configurable: true, enumerable: false, writable: true, value: options.password });
   }
+  // Replicas carry their own credentials: kept, not enumerable (config() shows them redacted).
+  if ('replicas' in options) {
+    Object.defineProperty(o, 'replicas', { configurable: true, enumerable: false, writable: true, value: options.replicas });
+  }
   // A connection string with credentials is hidden the same way (pg-pool only hides `password`).
   if (typeof options.connectionString === 'string' && new Secrets().text(options.connectionString) !== options.connectionString) {
     Object.defineProperty(o, 'connectionString', { configurable: true, enumerable: false, writable: true, value: options.connectionString });
@@ -91,7 +121,7 @@ export function copyOptions<C extends ClientLike>(options: PgPoolOptions<C>): Pg
 
 const POOL_KEYS = new Set<string>([
   'max', 'poolSize', 'min', 'maxUses', 'allowExitOnIdle', 'maxLifetimeSeconds', 'idleTimeoutMillis', 'log',
-  'Client', 'onConnect', 'verify', 'resetOnRelease', 'pingQuery', 'Promise', ...CORE_OPTION_KEYS,
+  'Client', 'onConnect', 'verify', 'resetOnRelease', 'pingQuery', 'Promise', ...CORE_OPTION_KEYS, ...CLUSTER_OPTION_KEYS,
 ]);
 
 /** The options that are the client's (everything not a pool option). */

@@ -2,16 +2,20 @@ import { EventEmitter } from 'node:events';
 import type { Advice } from '../../advice.js';
 import type { Clock } from '../../clock.js';
 import { systemClock } from '../../clock.js';
-import { AcquireTimeoutError, PoolClosedError, PoolError, PoolOptionsError, type PoolCounts } from '../../errors.js';
+import { PoolCluster } from '../../cluster.js';
+import type { ClusterMemberHealth, ClusterMemberStats } from '../../cluster-member.js';
+import type { ClusterStrategy } from '../../cluster-options.js';
+import { AcquireTimeoutError, CreateError, PoolClosedError, PoolError, PoolOptionsError, type PoolCounts } from '../../errors.js';
 import type { Health } from '../../health.js';
 import type { LeakReport } from '../../leak-detector.js';
 import type { Lease } from '../../lease.js';
 import { defaults } from '../../options.js';
 import { Pool, type CloseOptions, type CloseReport } from '../../pool.js';
 import type { PoolStats } from '../../stats.js';
-import { createPgFactory, kTicket, type PgFactory } from './factory.js';
-import { connectionOptions, copyOptions, toCoreOptions, type PgPoolOptions } from './options.js';
+import { createPgFactory, kTicket, type PgFactory, type PgFactoryHooks } from './factory.js';
+import { connectionOptions, copyOptions, toCoreOptions, type PgPoolOptions, type PgReplicaOptions } from './options.js';
 import { Secrets, redactOptions } from './redact.js';
+import { MemberPool, clusterSettings, readOnlyQuery, replicaOptions, type PgClusterSettings } from './replicas.js';
 import { isConnectionError, isQueryable } from './session.js';
 import type { ClientConstructor, ClientLike, QueryCallback, QueryConfigLike, QueryResultLike } from './types.js';
 
@@ -37,11 +41,81 @@ export interface PgPoolEvents<C extends ClientLike = ClientLike> {
   timeout: [error: AcquireTimeoutError];
   /** A client was held longer than `leakDetectionMs`. */
   leak: [report: LeakReport];
+  /** A replica failed `ejectAfter` times in a row: read-only work skips it until a probe succeeds. */
+  eject: [name: string, error: unknown];
+  /** An ejected replica answered a probe and takes read-only work again. */
+  readmit: [name: string];
+}
+
+/** Per-query options of {@link PgPool.query}. */
+export interface PgQueryOptions {
+  /** `true`: the query only reads, so a healthy replica may run it. Default false (the primary). */
+  readOnly?: boolean;
+}
+
+/**
+ * `pool.stats()`: the primary's {@link PoolStats} (so exporters and code reading
+ * `stats().borrowed` see the pool writes go to), and with `replicas` also the primary's
+ * place in the cluster, and every replica's stats.
+ */
+export type PgPoolStats = PoolStats & Partial<Omit<ClusterMemberStats, keyof PoolStats>> & {
+  /** With `replicas`: option `replicaStrategy`. */
+  strategy?: ClusterStrategy;
+  /** With `replicas`: replicas taking read-only work now. */
+  healthyReplicas?: number;
+  /** With `replicas`: each replica's stats, state, failure streak and routed count, in the order given. */
+  replicas?: ClusterMemberStats[];
+};
+
+/** `pool.health()`; with `replicas`, the cluster's: every member's health too. */
+export type PgPoolHealth = Health & {
+  /** With `replicas`: the primary's health, then each replica's. */
+  members?: ClusterMemberHealth[];
+};
+
+/**
+ * `pool.replica`: the read-only side of a {@link PgPool}. Everything it runs goes to a
+ * healthy replica (to the primary when there is none and `fallbackToPrimary` is on, or
+ * when the pool has no replicas).
+ */
+export interface PgReplica<C extends ClientLike = ClientLike> {
+  /** `pool.query()` with `readOnly: true`. */
+  query<R = any>(text: string | QueryConfigLike, values?: unknown[]): Promise<QueryResultLike<R>>;
+  query<R = any>(text: string | QueryConfigLike, callback: QueryCallback<R>): void;
+  query<R = any>(text: string | QueryConfigLike, values: unknown[] | undefined, callback: QueryCallback<R>): void;
+  /** Checks out a replica's client: `release()` it (or `await using`). */
+  connect(): Promise<PgPoolClient<C>>;
+  connect(callback: (err: Error | undefined, client: PgPoolClient<C> | undefined, release: (err?: Error | boolean) => void) => void): void;
+  /** Runs `fn` with a replica's client and always releases it. */
+  use<R>(fn: (client: PgPoolClient<C>) => R | PromiseLike<R>): Promise<Awaited<R>>;
 }
 
 interface ClientMeta<C extends ClientLike> {
   expiresAt: number;
   lease: Lease<C> | null;
+}
+
+/** One core pool of a PgPool (the primary, or a replica) and what PgPool tracks for it. */
+interface Member<C extends ClientLike> {
+  readonly pool: Pool<C>;
+  /**
+   * Pending checkouts on this pool, oldest first, with their ticket: a failed connection
+   * attempt fails the oldest checkout that was already waiting when the attempt started
+   * (as pg.Pool, where each connect() makes its own attempt and gets its error).
+   */
+  readonly waiters: Map<AbortController, number>;
+  /** `maxLifetimeMs` of this pool (for `expiredCount`). */
+  readonly lifetimeMs: number;
+  readonly replica: boolean;
+  /** A replica's options (merged over the primary's). */
+  readonly options: PgReplicaOptions<C> | null;
+}
+
+/** A checkout through the cluster: which member serves it is known once the cluster picked. */
+interface Checkout<C extends ClientLike> {
+  readonly ac: AbortController;
+  readonly ticket: number;
+  member: Member<C> | null;
 }
 
 const noop = (): void => {};
@@ -78,23 +152,35 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
   /** True once the pool is fully closed. */
   ended = false;
 
+  /**
+   * The read-only side: `pool.replica.query(…)`, `.connect()`, `.use(fn)` go to a healthy
+   * replica (the primary when none is healthy and `fallbackToPrimary`, or without replicas).
+   */
+  readonly replica: PgReplica<C>;
+
   readonly #pool: Pool<C>;
   readonly #factory: PgFactory<C>;
   readonly #secrets: Secrets;
   readonly #clock: Clock;
   readonly #meta = new WeakMap<C, ClientMeta<C>>();
   readonly #live = new Set<C>();
-  /**
-   * Pending checkouts, oldest first, with their ticket: a failed connection attempt fails
-   * the oldest checkout that was already waiting when the attempt started (as pg.Pool,
-   * where each connect() makes its own attempt and gets its error).
-   */
-  readonly #waiters = new Map<AbortController, number>();
+  /** The primary's pending checkouts (see {@link Member.waiters}). */
+  readonly #waiters: Map<AbortController, number>;
   #tickets = 0;
   readonly #unrefIdle: boolean;
-  readonly #lifetimeMs: number;
   #lastRandom = 0;
   #closing: Promise<CloseReport> | null = null;
+  /** Null without replicas: then every checkout goes straight to the primary's pool. */
+  readonly #cluster: PoolCluster<C> | null = null;
+  readonly #settings: PgClusterSettings;
+  readonly #primary: Member<C>;
+  readonly #replicas: Member<C>[] = [];
+  readonly #members = new Map<Pool<C>, Member<C>>();
+  /** Checkouts through the cluster, by the signal they pass (see {@link MemberPool}). */
+  readonly #checkouts = new Map<AbortSignal, Checkout<C>>();
+  /** A read whose replica refused the connection is tried again through the cluster at most this often. */
+  readonly #maxRetries: number = 0;
+  readonly #acquireTimeoutMs: number;
 
   /** `new PgPool(options, Client?)`: `options.Client` wins over the `Client` argument, which wins over `require('pg').Client`. */
   constructor(options: PgPoolOptions<C> = {}, Client?: ClientConstructor<C>) {
@@ -103,46 +189,93 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     this.options = copyOptions(options);
     this.log = typeof options.log === 'function' ? options.log : noop;
     this.#secrets = new Secrets();
-    this.#factory = createPgFactory<C>(this.options, Client, {
+    const hooks: PgFactoryHooks<C> = {
       clientError: (err, client) => this.#clientError(err, client),
       removed: (client) => {
         if (this.#meta.has(client)) this.emit('remove', client);
       },
       log: this.log,
       ticket: () => ++this.#tickets,
-    }, this.#secrets);
+    };
+    this.#factory = createPgFactory<C>(this.options, Client, hooks, this.#secrets);
     this.Client = this.#factory.Client;
     this.#unrefIdle = options.allowExitOnIdle === true;
+    this.#settings = clusterSettings(options);
 
-    const core = toCoreOptions(options);
-    const random = core.random ?? Math.random;
-    // The core retires a client at created + lifetime × (1 − 0.1 × random()); the value is
-    // captured here so `expiredCount` agrees with it (read in the `create` event, which the
-    // core emits right after drawing it).
-    core.random = () => (this.#lastRandom = random());
-    core.name ??= `pg-${++pools}`;
-    this.#pool = new Pool<C>({ ...core, factory: this.#factory });
+    const core = this.#coreOptions(options);
     this.#clock = core.clock ?? systemClock;
-    this.#lifetimeMs = core.maxLifetimeMs ?? defaults.maxLifetimeMs;
-    this.#wire();
+    this.#acquireTimeoutMs = core.acquireTimeoutMs ?? defaults.acquireTimeoutMs;
+    const lifetimeMs = core.maxLifetimeMs ?? defaults.maxLifetimeMs;
+    const replicas = options.replicas ?? [];
+    if (replicas.length === 0) {
+      // No replicas: the pool pg.Pool users get, with no cluster in the way.
+      this.#pool = new Pool<C>({ ...core, factory: this.#factory });
+      this.#primary = this.#member(this.#pool, lifetimeMs, null);
+    } else {
+      // Replica options and factories are checked before any pool exists; a pool or the
+      // cluster refusing its options closes the pools already made (none has connected yet).
+      const name = core.name!;
+      const specs = replicas.map((r, i) => {
+        const o = replicaOptions<C>(options, r, i, name);
+        const rc = this.#coreOptions(o, `replicas[${i}].`);
+        return { o, rc, factory: createPgFactory<C>(o, this.Client, hooks, this.#secrets) };
+      });
+      const routed = (pool: Pool<C>, signal: AbortSignal | undefined): void => this.#routed(pool, signal);
+      const built: Pool<C>[] = [];
+      try {
+        this.#pool = new MemberPool<C>({ ...core, factory: this.#factory }, routed);
+        built.push(this.#pool);
+        this.#primary = this.#member(this.#pool, lifetimeMs, null);
+        specs.forEach(({ o, rc, factory }, i) => {
+          const pool = member(`replicas[${i}]`, () => new MemberPool<C>({ ...rc, factory }, routed));
+          built.push(pool);
+          this.#replicas.push(this.#member(pool, rc.maxLifetimeMs ?? defaults.maxLifetimeMs, o));
+        });
+        const { strategy, fallbackToPrimary, ejectAfter } = this.#settings;
+        this.#cluster = new PoolCluster<C>({
+          name, primary: this.#pool, replicas: this.#replicas.map((m) => m.pool), strategy, fallbackToPrimary, ejectAfter,
+          ...(options.probe !== undefined && { probe: options.probe }),
+          ...(core.clock !== undefined && { clock: core.clock }),
+          ...(options.random !== undefined && { random: options.random }),
+        });
+      } catch (e) {
+        for (const pool of built) void pool.close();
+        throw e;
+      }
+      this.#maxRetries = replicas.length * this.#settings.ejectAfter;
+      this.#cluster.on('eject', (name, error) => {
+        this.#secrets.error(error);
+        this.log('replica ejected', name, error);
+        this.emit('eject', name, error);
+      });
+      this.#cluster.on('readmit', (name) => {
+        this.log('replica readmitted', name);
+        this.emit('readmit', name);
+      });
+    }
+    this.#waiters = this.#primary.waiters;
+    for (const m of this.#members.values()) this.#wire(m);
+    this.replica = this.#replicaView();
   }
 
   // ---- pg.Pool API ----------------------------------------------------------------
 
-  /** Clients open or being opened. */
+  /** Clients open or being opened (with replicas: the primary's and the replicas'). */
   get totalCount(): number {
+    if (this.#cluster !== null) return this.#sum((s) => s.size);
     return this.#pool.stats().size;
   }
 
-  /** Clients idle in the pool. */
+  /** Clients idle in the pool (with replicas: the primary's and the replicas'). */
   get idleCount(): number {
+    if (this.#cluster !== null) return this.#sum((s) => s.idle);
     return this.#pool.stats().idle;
   }
 
   /** `connect()`/`query()` calls waiting for a client (not counting those a connection is being opened for). */
   get waitingCount(): number {
-    const s = this.#pool.stats();
-    return Math.max(0, s.pending - s.creating - s.checking);
+    if (this.#cluster !== null) return this.#sum(waiting);
+    return waiting(this.#pool.stats());
   }
 
   /** Clients past their lifetime, still checked out (closed when released). */
@@ -157,8 +290,12 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
   connect(): Promise<PgPoolClient<C>>;
   connect(callback: (err: Error | undefined, client: PgPoolClient<C> | undefined, release: (err?: Error | boolean) => void) => void): void;
   connect(callback?: (err: Error | undefined, client: PgPoolClient<C> | undefined, release: (err?: Error | boolean) => void) => void): Promise<PgPoolClient<C>> | void {
+    return this.#connect(false, callback);
+  }
+
+  #connect(readOnly: boolean, callback?: (err: Error | undefined, client: PgPoolClient<C> | undefined, release: (err?: Error | boolean) => void) => void): Promise<PgPoolClient<C>> | void {
     if (this.ending) return deliver(callback, this.#endedError());
-    const p = this.#checkout();
+    const p = this.#cluster === null ? this.#checkout() : this.#checkoutRouted(readOnly);
     if (typeof callback !== 'function') return p;
     p.then(
       (client) => process.nextTick(callback, undefined, client, client.release),
@@ -171,11 +308,19 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
    * (`{ text, values, name, rowMode, types }`); promise or callback form (the callback
    * is never called synchronously, and the call then returns `undefined`). A query
    * error destroys that client, as in `pg.Pool`.
+   *
+   * `{ readOnly: true }` (after the values, or in the config object) lets a healthy
+   * replica run it; without replicas it runs on the primary like any query.
    */
-  query<R = any>(text: string | QueryConfigLike, values?: unknown[]): Promise<QueryResultLike<R>>;
+  query<R = any>(text: string | QueryConfigLike, values?: unknown[], options?: PgQueryOptions): Promise<QueryResultLike<R>>;
   query<R = any>(text: string | QueryConfigLike, callback: QueryCallback<R>): void;
   query<R = any>(text: string | QueryConfigLike, values: unknown[] | undefined, callback: QueryCallback<R>): void;
-  query(text: unknown, values?: unknown, callback?: unknown): Promise<QueryResultLike> | void {
+  query<R = any>(text: string | QueryConfigLike, values: unknown[] | undefined, options: PgQueryOptions | undefined, callback: QueryCallback<R>): void;
+  query(text: unknown, values?: unknown, options?: unknown, callback?: unknown): Promise<QueryResultLike> | void {
+    return this.#dispatch(false, text, values, options, callback);
+  }
+
+  #dispatch(forceReadOnly: boolean, text: unknown, values: unknown, options: unknown, callback: unknown): Promise<QueryResultLike> | void {
     if (typeof text === 'function') {
       const err = new TypeError('Passing a function as the first parameter to pool.query is not supported');
       return deliver(text as (e: Error) => void, err);
@@ -183,8 +328,19 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     if (typeof values === 'function') {
       callback = values;
       values = undefined;
+      options = undefined;
+    } else if (typeof options === 'function') {
+      callback = options;
+      options = undefined;
     }
-    const p = this.ending ? Promise.reject(this.#endedError()) : this.#query(text, values);
+    let p: Promise<QueryResultLike>;
+    if (this.ending) p = Promise.reject(this.#endedError());
+    else if ((options === undefined || options === null) && (text === null || typeof text !== 'object' || !('readOnly' in text))) {
+      p = this.#query(text, values, forceReadOnly);
+    } else {
+      const q = readOnlyQuery(text, options);
+      p = q instanceof Error ? Promise.reject(q) : this.#query(q.text, values, forceReadOnly || q.readOnly);
+    }
     if (typeof callback !== 'function') return p;
     const cb = callback as QueryCallback;
     p.then(
@@ -215,12 +371,21 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     return this.#pool.name;
   }
 
-  /** The lido core pool underneath (for bindings such as `lido/otel` or `lido/admin`). */
+  /** The lido core pool underneath (for bindings such as `lido/otel` or `lido/admin`); with replicas, the primary's. */
   get corePool(): Pool<C> {
     return this.#pool;
   }
 
-  /** Resolves once `min` clients are open; rejects if opening them fails. */
+  /**
+   * With `replicas`: the {@link PoolCluster} of the primary's pool and the replicas' (its
+   * `stats()`, `health()`, `replicas`, and something to hand `lido/otel`, `lido/prometheus`
+   * or `lido/admin` to report every member). Null without replicas.
+   */
+  get cluster(): PoolCluster<C> | null {
+    return this.#cluster;
+  }
+
+  /** Resolves once the primary's `min` clients are open (replicas open theirs in the background); rejects if opening them fails. */
   ready(): Promise<void> {
     return this.#pool.ready().catch((e) => {
       throw this.#translate(e);
@@ -228,8 +393,12 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
   }
 
   /** Runs `fn` with a checked-out client and always releases it (destroyed if the connection broke). */
-  async use<R>(fn: (client: PgPoolClient<C>) => R | PromiseLike<R>): Promise<Awaited<R>> {
-    const client = await this.connect();
+  use<R>(fn: (client: PgPoolClient<C>) => R | PromiseLike<R>): Promise<Awaited<R>> {
+    return this.#use(false, fn);
+  }
+
+  async #use<R>(readOnly: boolean, fn: (client: PgPoolClient<C>) => R | PromiseLike<R>): Promise<Awaited<R>> {
+    const client = await (this.#connect(readOnly) as Promise<PgPoolClient<C>>);
     let result: Awaited<R>;
     try {
       result = await fn(client);
@@ -241,34 +410,59 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     return result;
   }
 
-  /** Counts, counters and latency histograms (no secrets). */
-  stats(): PoolStats {
-    return this.#pool.stats();
+  /**
+   * Counts, counters and latency histograms (no secrets): the primary's; with `replicas`,
+   * also its cluster state and `replicas` (each replica's stats and state).
+   */
+  stats(): PgPoolStats {
+    if (this.#cluster === null) return this.#pool.stats();
+    const { primary, strategy, healthyReplicas, replicas } = this.#cluster.stats();
+    return { ...primary, strategy, healthyReplicas, replicas };
   }
 
-  /** `ok`, `degraded` or `down`, with reasons. */
-  health(): Health {
+  /**
+   * `ok`, `degraded` or `down`, with reasons. With `replicas`, the cluster's: `down` when
+   * the primary is, `degraded` when a replica is ejected or any member is not ok; `members`
+   * lists each one.
+   */
+  health(): PgPoolHealth {
+    if (this.#cluster !== null) return this.#cluster.health();
     return this.#pool.health();
   }
 
-  /** Sizing and timeout recommendations from what was observed. */
+  /** Sizing and timeout recommendations from what was observed (a replica's say which replica). */
   advise(): Advice[] {
-    return this.#pool.advise();
+    const advice = this.#pool.advise();
+    for (const m of this.#replicas) for (const a of m.pool.advise()) advice.push({ ...a, issue: `replica "${m.pool.name}": ${a.issue}` });
+    return advice;
   }
 
-  /** Zeroes counters and histograms. */
+  /** Zeroes counters and histograms (of every member). */
   resetStats(): void {
-    this.#pool.resetStats();
+    for (const m of this.#members.values()) m.pool.resetStats();
   }
 
-  /** Changes `min`/`max` at run time. */
+  /** Changes `min`/`max` at run time (of the primary and every replica; `pool.cluster.replicas[i].resize()` for one). */
   resize(sizes: { min?: number; max?: number }): void {
-    this.#pool.resize(sizes);
+    for (const m of this.#members.values()) m.pool.resize(sizes);
   }
 
-  /** Effective pool options and connection options, secrets redacted. */
+  /** Effective pool options and connection options, secrets redacted; with `replicas`, each replica's and the cluster options. */
   config(): Record<string, unknown> {
-    return { ...this.#pool.config(), connection: redactOptions(connectionOptions(this.options), this.#secrets) };
+    const config: Record<string, unknown> = { ...this.#pool.config(), connection: redactOptions(connectionOptions(this.options), this.#secrets) };
+    if (this.#cluster === null) return config;
+    const { strategy, fallbackToPrimary, ejectAfter } = this.#settings;
+    const probe = this.options.probe === undefined ? {} : { ...this.options.probe };
+    if (typeof probe.check === 'function') (probe as Record<string, unknown>).check = 'function';
+    config.replicaStrategy = strategy;
+    config.fallbackToPrimary = fallbackToPrimary;
+    config.ejectAfter = ejectAfter;
+    config.probe = probe;
+    config.replicas = this.#replicas.map((m) => ({
+      ...m.pool.config(),
+      connection: redactOptions(connectionOptions(m.options as Record<string, unknown>), this.#secrets),
+    }));
+    return config;
   }
 
   /**
@@ -286,11 +480,50 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
 
   // ---- internals --------------------------------------------------------------------
 
-  #wire(): void {
-    const pool = this.#pool;
+  /** Core options of one pool, from pg-style options; the core's `random` is watched (see `#wire`). */
+  #coreOptions(o: PgReplicaOptions<C>, where = ''): ReturnType<typeof toCoreOptions<C>> {
+    let core: ReturnType<typeof toCoreOptions<C>>;
+    try {
+      core = toCoreOptions(o);
+    } catch (e) {
+      if (where !== '' && e instanceof PoolOptionsError) throw new PoolOptionsError(`${where}${e.message}`);
+      throw e;
+    }
+    const random = core.random ?? Math.random;
+    // The core retires a client at created + lifetime × (1 − 0.1 × random()); the value is
+    // captured here so `expiredCount` agrees with it (read in the `create` event, which the
+    // core emits right after drawing it).
+    core.random = () => (this.#lastRandom = random());
+    core.name ??= `pg-${++pools}`;
+    return core;
+  }
+
+  #member(pool: Pool<C>, lifetimeMs: number, options: PgReplicaOptions<C> | null): Member<C> {
+    const m: Member<C> = { pool, waiters: new Map(), lifetimeMs, replica: options !== null, options };
+    this.#members.set(pool, m);
+    return m;
+  }
+
+  /** Sums a count over every member's stats. */
+  #sum(count: (s: PoolStats) => number): number {
+    let n = 0;
+    for (const m of this.#members.values()) n += count(m.pool.stats());
+    return n;
+  }
+
+  #replicaView(): PgReplica<C> {
+    return Object.freeze({
+      query: (text: unknown, values?: unknown, callback?: unknown) => this.#dispatch(true, text, values, undefined, callback),
+      connect: (callback?: Parameters<PgReplica<C>['connect']>[0]) => this.#connect(true, callback),
+      use: <R>(fn: (client: PgPoolClient<C>) => R | PromiseLike<R>) => this.#use(true, fn),
+    }) as PgReplica<C>;
+  }
+
+  #wire(member: Member<C>): void {
+    const pool = member.pool;
     pool.on('create', (client) => {
       const now = this.#clock.now();
-      const life = this.#lifetimeMs;
+      const life = member.lifetimeMs;
       const meta: ClientMeta<C> = { expiresAt: life === 0 ? Infinity : now + life * (1 - 0.1 * this.#lastRandom), lease: null };
       this.#meta.set(client, meta);
       this.#live.add(client);
@@ -307,7 +540,7 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
       this.log('remove client', typeof reason === 'string' ? reason : reason instanceof Error ? reason.message : reason);
     });
     pool.on('error', (err, client) => {
-      if (err.phase === 'create') this.#connectFailed(err);
+      if (err.phase === 'create') this.#connectFailed(member.waiters, err);
       this.log(`${err.phase ?? 'pool'} error`, err, client);
     });
     pool.on('timeout', (err) => {
@@ -332,6 +565,52 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     return this.#lend(lease);
   }
 
+  /**
+   * A checkout through the cluster (there are replicas): a read goes to a healthy replica.
+   * If the replica refused the connection (nothing was sent), the read is tried again
+   * through the cluster, within the same deadline: the failure counts towards that
+   * replica's ejection, and the next try goes to another replica or the primary.
+   */
+  async #checkoutRouted(readOnly: boolean): Promise<PgPoolClient<C>> {
+    const cluster = this.#cluster!;
+    const started = this.#clock.now();
+    for (let retries = 0; ; retries++) {
+      const ac = new AbortController();
+      const checkout: Checkout<C> = { ac, ticket: ++this.#tickets, member: null };
+      this.#checkouts.set(ac.signal, checkout);
+      let lease: Lease<C>;
+      try {
+        const left = retries === 0 ? Infinity : this.#acquireTimeoutMs - (this.#clock.now() - started);
+        lease = await cluster.acquire(left === Infinity ? { readOnly, signal: ac.signal } : { readOnly, signal: ac.signal, timeoutMs: left });
+      } catch (e) {
+        if (readOnly && this.#mayRetry(checkout, e, retries, started)) continue;
+        throw this.#translate(e);
+      } finally {
+        this.#checkouts.delete(ac.signal);
+        checkout.member?.waiters.delete(ac);
+      }
+      return this.#lend(lease);
+    }
+  }
+
+  /** A read failed on a replica before anything was sent (its connection attempt failed): try again? */
+  #mayRetry(checkout: Checkout<C>, e: unknown, retries: number, started: number): boolean {
+    if (checkout.member === null || !checkout.member.replica || this.ending || retries >= this.#maxRetries) return false;
+    if (this.#acquireTimeoutMs - (this.#clock.now() - started) < 1) return false;
+    const refused = checkout.ac.signal.aborted && checkout.ac.signal.reason === e;
+    return refused || e instanceof CreateError;
+  }
+
+  /** The cluster picked `pool` for the checkout passing `signal`: its connection failures may now fail that checkout. */
+  #routed(pool: Pool<C>, signal: AbortSignal | undefined): void {
+    if (signal === undefined) return;
+    const checkout = this.#checkouts.get(signal);
+    const member = this.#members.get(pool);
+    if (checkout === undefined || member === undefined) return;
+    checkout.member = member;
+    member.waiters.set(checkout.ac, checkout.ticket);
+  }
+
   #lend(lease: Lease<C>): PgPoolClient<C> {
     const client = lease.resource as PgPoolClient<C>;
     const meta = this.#meta.get(client)!;
@@ -354,8 +633,8 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     return client;
   }
 
-  async #query(text: unknown, values: unknown): Promise<QueryResultLike> {
-    const client = await this.#checkout();
+  async #query(text: unknown, values: unknown, readOnly: boolean): Promise<QueryResultLike> {
+    const client = await (this.#cluster === null ? this.#checkout() : this.#checkoutRouted(readOnly));
     return new Promise<QueryResultLike>((resolve, reject) => {
       let done = false;
       const onError = (err: Error): void => {
@@ -386,17 +665,17 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     });
   }
 
-  /** A connection attempt failed: like pg.Pool, the (oldest) pending connect() gets that error. */
-  #connectFailed(err: PoolError): void {
+  /** A connection attempt of one pool failed: like pg.Pool, the (oldest) pending connect() on it gets that error. */
+  #connectFailed(waiters: Map<AbortController, number>, err: PoolError): void {
     // Only the driver's errors (tagged by the factory) go to a waiter. lido's own create
     // timeout does not: every waiter has its own deadline (connectionTimeoutMillis).
     const cause = err.cause as { [kTicket]?: number } | undefined;
     const ticket = cause?.[kTicket];
     if (ticket === undefined) return;
-    for (const [ac, since] of this.#waiters) {
+    for (const [ac, since] of waiters) {
       if (since > ticket) return; // came after that attempt started: it gets its own
       if (ac.signal.aborted) continue;
-      this.#waiters.delete(ac);
+      waiters.delete(ac);
       ac.abort(cause);
       return;
     }
@@ -430,11 +709,26 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
   #close(timeoutMs: number): Promise<CloseReport> {
     if (this.#closing !== null) return this.#closing;
     this.ending = true;
-    this.#closing = this.#pool.close({ timeoutMs }).then((report) => {
+    this.#closing = (this.#cluster ?? this.#pool).close({ timeoutMs }).then((report) => {
       this.ended = true;
       return report;
     });
     return this.#closing;
+  }
+}
+
+/** pg's `waitingCount` of one pool. */
+function waiting(s: PoolStats): number {
+  return Math.max(0, s.pending - s.creating - s.checking);
+}
+
+/** Builds a replica's pool, naming the replica in an option error. */
+function member<C>(where: string, build: () => Pool<C>): Pool<C> {
+  try {
+    return build();
+  } catch (e) {
+    if (!(e instanceof PoolOptionsError)) throw e;
+    throw new PoolOptionsError(e.message.startsWith('Pool options: ') ? `${where}: ${e.message.slice(14)}` : `${where}.${e.message}`);
   }
 }
 
