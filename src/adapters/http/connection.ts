@@ -81,8 +81,9 @@ export class Connection {
     client.on('connectionError', (_o: unknown, _t: unknown, error: unknown) => ctx.emit('connectionError', client, error));
   }
 
-  /** Why the connection died (its socket closed), or null while it lives. */
+  /** Why the connection died (its socket closed, or is closing: undici destroyed it), or null while it lives. */
   get dead(): Error | null {
+    if (this.#dead === null && this.#socket.destroyed) this.#dead = new Error(`connection to ${this.#ctx.origin} closed`);
     return this.#dead;
   }
 
@@ -124,9 +125,8 @@ export class Connection {
     this.#socket = socket;
     this.#dead = null;
     socket.once('close', () => {
-      if (this.#socket !== socket || this.#dead !== null) return;
-      this.#dead = new Error(`connection to ${this.#ctx.origin} closed`);
-      this.#onDeath?.(this.#dead);
+      if (this.#socket !== socket) return;
+      this.#onDeath?.(this.dead);
     });
   }
 }
