@@ -19,3 +19,4 @@ export type { KeyedPoolStats, KeyedPoolTotals, KeyStats } from './keyed-stats.js
 export { PoolCluster, type ClusterAcquireOptions, type PoolClusterStats, type PoolClusterHealth, type PoolClusterEvents } from './cluster.js';
 export type { PoolClusterOptions, ClusterProbeOptions, ClusterStrategy } from './cluster-options.js';
 export type { ClusterMemberStats, ClusterMemberHealth, MemberRole, MemberState } from './cluster-member.js';
+export { CHANNELS, type AcquireContext, type CreateMessage, type DestroyMessage, type ReleaseMessage, type TimeoutMessage, type LeakMessage, type PoolRef } from './diagnostics.js';

@@ -75,18 +75,14 @@ export class KeyEntry<K, T> implements BudgetEntry {
   }
 
   /**
-   * Destroys one idle resource now, keeping at least `min` (and one); true if one went.
-   * Pool has no public "evict one idle": shrinking `max` by one and restoring it does
-   * exactly that, synchronously (WORKAROUND until `pool.evictIdle(n)` exists).
+   * Destroys one idle resource now (`pool.evictIdle(1)`), keeping at least `min` (and
+   * one: a key keeps its last resource); true if one went.
    */
   evictIdle(): boolean {
     const s = this.pool.stats();
     const live = s.size - s.creating;
     if (s.idle === 0 || live - 1 < Math.max(1, this.#min)) return false;
-    const before = this.live;
-    this.pool.resize({ min: Math.min(this.#min, this.cap), max: live - 1 });
-    this.pool.resize({ min: Math.min(this.#min, this.cap), max: this.cap });
-    return this.live < before;
+    return this.pool.evictIdle(1) === 1;
   }
 
   /**

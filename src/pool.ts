@@ -3,6 +3,7 @@ import { bounded } from './bounded.js';
 import type { Clock } from './clock.js';
 import { Creator } from './creator.js';
 import { DeadlineTimer } from './deadline-timer.js';
+import { publishCreate, publishDestroy, publishLeak, publishRelease, publishTimeout, traceAcquire, tracingAcquire } from './diagnostics.js';
 import { drain, type CloseOptions, type CloseReport } from './drain.js';
 import {
   AcquireTimeoutError, CreateError, PoolClosedError, PoolError, PoolOptionsError, QueueFullError, ValidationError,
@@ -117,6 +118,11 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
    * (with `failFast`), or the signal's reason when aborted.
    */
   acquire(options?: AcquireOptions): Promise<Lease<T>> {
+    if (tracingAcquire()) return traceAcquire(this, options, this.#clock, () => this.#acquire(options));
+    return this.#acquire(options);
+  }
+
+  #acquire(options: AcquireOptions | undefined): Promise<Lease<T>> {
     if (options !== undefined) {
       checkAcquire(options);
       if (options.signal?.aborted) return Promise.reject(options.signal.reason);
@@ -137,7 +143,8 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
    */
   use<R>(fn: (resource: T) => R | PromiseLike<R>, options?: AcquireOptions): Promise<Awaited<R>> {
     if (typeof fn !== 'function') return Promise.reject(new TypeError(`use: expected a function, got ${typeof fn}`));
-    if (options === undefined && this.#waiters.length === 0 && !this.#closed) {
+    // While a tracer listens on lido:pool:acquire, every borrow goes through acquire().
+    if (options === undefined && this.#waiters.length === 0 && !this.#closed && !tracingAcquire()) {
       const s = this.#idle.take();
       if (s !== null) {
         const now = this.#clock.now();
@@ -160,6 +167,23 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   /** Discards a lease's resource: the same as `lease.destroy(reason)`, refusing a lease of another pool. */
   destroy(lease: Lease<T>, reason?: unknown): void {
     this.#own(lease, 'destroy').destroy(reason);
+  }
+
+  /**
+   * Destroys up to `n` idle resources now, least recently used first, and returns how
+   * many went. For callers that need room elsewhere (a keyed pool under a global cap);
+   * `min` is refilled afterwards as usual.
+   */
+  evictIdle(n = 1): number {
+    checkInt('evictIdle n', n, 0, true);
+    let evicted = 0;
+    for (const s of this.#idle.toArray()) {
+      if (evicted >= n) break;
+      this.#destroy(s, 'evicted');
+      evicted++;
+    }
+    if (evicted > 0) this.#dispatch();
+    return evicted;
   }
 
   /** Changes `min` and/or `max` at run time; excess idle resources go at once, borrowed ones on release. */
@@ -295,12 +319,13 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#counters.released++;
     this.#counters.useTime.record(now - s.borrowedAt);
     if (this.hearsRelease) this.emitSafe('release', s.resource);
+    publishRelease(this, s.resource, now - s.borrowedAt);
     if (destroy || s.broken !== undefined) {
       this.#destroy(s, destroy ? reason : s.broken);
     } else if (this.#closed || s.uses >= this.#o.maxUses || now >= s.expiresAt || this.#live > this.#o.max) {
       this.#destroy(s, this.#closed ? 'pool closed' : s.uses >= this.#o.maxUses ? 'max uses reached' : now >= s.expiresAt ? 'max lifetime reached' : 'pool resized');
     } else if (this.#hasReset) {
-      this.#reset(s);
+      this.#reset(s, now);
       return true;
     } else {
       s.lastGood = now;
@@ -461,6 +486,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
         const error = new AcquireTimeoutError(`acquire timed out after ${w.timeoutMs} ms (${describeCounts(this.#o.name, counts)})${why}`, { ...this.#errorOptions(counts), cause });
         this.#fail(w, error);
         this.emitSafe('timeout', error);
+        publishTimeout(this, error);
       }
     }
     const next = this.#waiters.nextDeadline();
@@ -498,6 +524,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     const s = new Slot<T>(resource, now, life === 0 ? Infinity : now + life * (1 - 0.1 * this.#o.random()));
     this.#live++;
     this.emitSafe('create', resource);
+    publishCreate(this, resource, now - started);
     if (this.#f.watch !== undefined) this.#watch(s);
     if (s.broken !== undefined) {
       // Dead on arrival (the adapter evicted it while we started watching it): a failed
@@ -567,29 +594,58 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     });
   }
 
-  #reset(s: Slot<T>): void {
+  /**
+   * Runs `factory.reset` on release. A reset that returns synchronously hands the
+   * resource on in the same tick (no promise, no timer); only an async one is bounded
+   * by `resetTimeoutMs`.
+   */
+  #reset(s: Slot<T>, now: number): void {
+    let r: unknown;
+    try {
+      r = this.#f.reset!(s.resource);
+    } catch (e) {
+      this.#resetFailed(s, e);
+      this.#dispatch();
+      return;
+    }
+    if (r === null || r === undefined || typeof (r as PromiseLike<void>).then !== 'function') {
+      if (s.broken !== undefined) {
+        this.#destroy(s, s.broken);
+        this.#dispatch();
+        return;
+      }
+      s.lastGood = now;
+      this.#handOff(s, now);
+      return;
+    }
     this.#checking++;
     const ms = this.#o.resetTimeoutMs;
     const timeout = (): Error => new PoolError(`reset timed out after ${ms} ms`, 'ERR_POOL_RESET', { ...this.#errorOptions(), phase: 'reset' });
-    bounded(() => this.#f.reset!(s.resource), this.#clock, ms, true, timeout).then(
+    bounded(() => r as PromiseLike<void>, this.#clock, ms, true, timeout).then(
       () => true,
       (e) => {
-        this.#counters.resetFailures++;
-        this.#report(e instanceof PoolError ? e : new PoolError(`reset failed: ${e instanceof Error ? e.message : String(e)}`, 'ERR_POOL_RESET', { ...this.#errorOptions(), phase: 'reset', cause: e }), 'reset', s.resource);
+        this.#resetFailed(s, e);
         return false;
       },
     ).then((ok) => {
       this.#checking--;
-      const now = this.#clock.now();
+      const later = this.#clock.now();
       if (ok && s.broken === undefined) {
-        s.lastGood = now;
-        this.#handOff(s, now);
+        s.lastGood = later;
+        this.#handOff(s, later);
       } else {
-        this.#destroy(s, s.broken ?? 'reset failed');
+        if (ok) this.#destroy(s, s.broken);
         this.#dispatch();
       }
       this.#onSettle?.();
     });
+  }
+
+  /** Counts, reports and destroys after a reset that threw, rejected or timed out. */
+  #resetFailed(s: Slot<T>, e: unknown): void {
+    this.#counters.resetFailures++;
+    this.#report(e instanceof PoolError ? e : new PoolError(`reset failed: ${e instanceof Error ? e.message : String(e)}`, 'ERR_POOL_RESET', { ...this.#errorOptions(), phase: 'reset', cause: e }), 'reset', s.resource);
+    this.#destroy(s, s.broken ?? 'reset failed');
   }
 
   #watch(s: Slot<T>): void {
@@ -630,6 +686,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
       s.unwatch = null;
     }
     this.emitSafe('destroy', s.resource, reason);
+    publishDestroy(this, s.resource, reason);
     this.#callDestroy(s.resource);
     this.#onSettle?.();
   }
@@ -671,6 +728,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
       this.#lastLeakAt = this.#clock.now();
     }
     this.emitSafe('leak', r);
+    publishLeak(this, r);
     const what = r.kind === 'held' ? `held for ${Math.round(r.heldMs)} ms` : r.kind === 'lost' ? 'garbage-collected without release' : `returned after ${Math.round(r.heldMs)} ms`;
     process.emitWarning(`lido: pool "${r.pool}" lease ${what}; acquired at:\n${r.stack}`, { code: 'LIDO_LEAK' });
   }

@@ -14,6 +14,27 @@ describe('reset on release', () => {
     await pool.close();
   });
 
+  it('a synchronous reset hands the resource on in the same tick (as pg.Pool does)', async () => {
+    const { f, pool } = setup({ max: 2 }, { reset: true });
+    const a = await pool.acquire();
+    a.release();
+    expect(f.calls.reset).toBe(1);
+    expect(pool.stats()).toMatchObject({ idle: 1, checking: 0, borrowed: 0 });
+    const b = await pool.acquire();
+    const c = await pool.acquire();
+    const waiting = watch(pool.acquire());
+    await flush();
+    expect(pool.stats().pending).toBe(1);
+    b.release();
+    expect(f.calls.reset).toBe(2);
+    expect(pool.stats()).toMatchObject({ pending: 0, borrowed: 2, checking: 0 });
+    await flush();
+    expect(waiting.state).toBe('fulfilled');
+    waiting.value!.release();
+    c.release();
+    await pool.close();
+  });
+
   it('a resource is not handed out while its reset runs', async () => {
     const { clock, f, pool } = setup({ max: 1 }, { reset: true, delayMs: { reset: 50 } });
     const a = await pool.acquire();
