@@ -10,7 +10,7 @@ import { pipeline as streamPipeline } from 'node:stream/promises';
 import * as undici7 from 'undici7';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpPool, type UndiciLike } from '../../src/adapters/http/index.js';
-import { startServer, type TestServer } from './http-servers.js';
+import { startServer, type Handler, type TestServer } from './http-servers.js';
 
 const { Dispatcher, fetch, getGlobalDispatcher, interceptors, pipeline, request, setGlobalDispatcher, stream } = undici7;
 
@@ -19,7 +19,7 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-async function server(handler?: Parameters<typeof startServer>[0]['handler']): Promise<TestServer> {
+async function server(handler?: Handler): Promise<TestServer> {
   const s = await startServer({ handler: handler ?? ((req, res) => req.pipe(res)) });
   cleanup.push(() => s.close());
   return s;

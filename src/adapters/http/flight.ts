@@ -1,5 +1,6 @@
 import type { Lease } from '../../lease.js';
 import type { Connection } from './connection.js';
+import { Attempt, watchSignal } from './attempt.js';
 import type { ControllerLike, DispatchOptionsLike, HandlerLike } from './types.js';
 
 /** What a request needs from its pool. */
@@ -20,43 +21,6 @@ const STALE_SOCKET = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 /** A body that can be sent again as it is: none, a string or bytes (never a stream). */
 function replayable(body: unknown): boolean {
   return body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
-}
-
-/** One try of a request on one connection: the handler undici's `Client` calls. */
-class Attempt implements HandlerLike {
-  ctrl: ControllerLike | null = null;
-  constructor(readonly flight: Flight, readonly lease: Lease<Connection>) {}
-
-  onRequestStart(ctrl: ControllerLike): void {
-    this.ctrl = ctrl;
-    this.flight.started(this);
-  }
-  onResponseStarted(): void {
-    if (this.flight.current === this) this.flight.user.onResponseStarted?.();
-  }
-  onResponseStart(ctrl: ControllerLike, statusCode: number, headers: Record<string, unknown>, statusMessage?: string): void {
-    if (this.flight.current !== this) return;
-    this.flight.headersIn = true;
-    this.flight.user.onResponseStart?.(this.flight, statusCode, headers, statusMessage);
-  }
-  onResponseData(_ctrl: ControllerLike, chunk: Buffer): void {
-    if (this.flight.current === this) this.flight.user.onResponseData?.(this.flight, chunk);
-  }
-  onResponseEnd(_ctrl: ControllerLike, trailers: Record<string, unknown>): void {
-    this.flight.ended(this, trailers);
-  }
-  onResponseError(_ctrl: ControllerLike | null, error: Error): void {
-    this.flight.failed(this, error);
-  }
-  onRequestUpgrade(_ctrl: ControllerLike, statusCode: number, headers: Record<string, unknown>, socket: unknown): void {
-    this.flight.upgraded(this, statusCode, headers, socket);
-  }
-  onBodySent(chunk: Buffer): void {
-    if (this.flight.current === this) this.flight.user.onBodySent?.(chunk);
-  }
-  onRequestSent(): void {
-    if (this.flight.current === this) this.flight.user.onRequestSent?.();
-  }
 }
 
 /**
@@ -88,6 +52,7 @@ export class Flight implements ControllerLike {
   #aborted = false;
   #paused = false;
   #reason: Error | null = null;
+  #unwatch: (() => void) | null = null;
 
   constructor(host: FlightHost, origin: string, opts: DispatchOptionsLike, user: HandlerLike, stack: Error | null, since: number) {
     this.#host = host;
@@ -124,6 +89,9 @@ export class Flight implements ControllerLike {
     } catch (e) {
       this.abort(e as Error);
     }
+    if (this.#done) return;
+    const signal = this.opts.signal;
+    if (signal != null && typeof signal === 'object') this.#unwatch = watchSignal(signal, (reason) => this.abort(reason));
     if (!this.#done) this.#acquire();
   }
 
@@ -232,6 +200,7 @@ export class Flight implements ControllerLike {
 
   #settle(): void {
     this.#done = true;
+    if (this.#unwatch !== null) this.#unwatch();
     if (this.#paused) this.#host.paused(this, false);
     this.#host.finished(this);
   }

@@ -37,13 +37,15 @@ export class LeakWatch {
     this.#report = report;
   }
 
-  /** Where a request is made, when detection is on (with a deeper stack than the default 10 frames). */
-  capture(): Error | null {
+  /** Where a request is made, when detection is on: the stack above `above` (lido's `dispatch`), deeper than the default 10 frames. */
+  capture(above: Function): Error | null {
     if (this.#ms === 0) return null;
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 32;
     try {
-      return new Error('request made here');
+      const at = new Error('request made here');
+      Error.captureStackTrace(at, above);
+      return at;
     } finally {
       Error.stackTraceLimit = limit;
     }
@@ -71,8 +73,7 @@ export class LeakWatch {
         path: f.opts.path,
         pausedMs: now - since,
         heldMs: now - f.since,
-        // Drop the message line and lido's own dispatch frame.
-        stack: (f.stack?.stack ?? '').split('\n').slice(2).join('\n'),
+        stack: (f.stack?.stack ?? '').split('\n').slice(1).join('\n'),
       });
     }, this.#ms, false);
   }

@@ -106,7 +106,7 @@ export class HttpPool extends DispatcherBase {
     const counters = this.#book.of(origin, (o) => this.#pools.has(o));
     counters.requests++;
     this.#book.total.requests++;
-    const flight = new Flight(this.#host, origin, opts as DispatchOptionsLike, user, this.#leaks.capture(), this.#clock.now());
+    const flight = new Flight(this.#host, origin, opts as DispatchOptionsLike, user, this.#leaks.capture(HttpPool.prototype.dispatch), this.#clock.now());
     this.#flights.add(flight);
     flight.start();
     return true;
