@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { Agent, request, type Dispatcher } from 'undici';
 import { lidoBuild } from '../build.js';
-import { median, now, rounds, size, type Section } from '../lib.js';
+import { median, now, rounds, size, VERBOSE, type Section } from '../lib.js';
 
 const CALLERS = 64;
 const MAX = 10;
@@ -42,26 +42,57 @@ interface Contender {
   headline: boolean;
   op(): Promise<unknown>;
   close(): Promise<void>;
+  destroy?(): Promise<void>;
 }
 
-async function compare(id: string, title: string, unit: 'q/s' | 'req/s', target: number, cs: Contender[], notes: string[]) {
+/** Resolves true when `p` settles within `ms`, false otherwise (p keeps running). */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)));
   try {
-    for (const c of cs) for (let i = 0; i < 200; i++) await c.op(); // connect + warm
-    const figures = await rounds(cs, (c) => load(() => c.op()), { warmup: false, count: size(4, 1) });
-    return {
-      id,
-      title,
-      columns: [
-        { label: 'throughput', unit, higherIsBetter: true, target },
-        { label: 'p99 latency', unit: 'ms p99' as const, target: 1 },
-        { label: 'median latency', unit: 'ms' as const },
-      ],
-      rows: cs.map((c) => ({ subject: c.name, peer: c.peer, headline: c.headline, values: figures.get(c.name) ?? [null, null, null] })),
-      notes: [`${CALLERS} concurrent callers, max ${MAX} connections, ${SECONDS} s per round.`, ...notes],
-    } satisfies Section;
+    return await Promise.race([p.then(() => true, () => true), limit]);
   } finally {
-    for (const c of cs) await c.close();
+    clearTimeout(timer);
   }
+}
+
+/** Closes the contenders; one whose close() hangs is destroyed after 3 s, and a note says so. */
+async function closeAll(cs: Contender[]): Promise<string[]> {
+  const notes: string[] = [];
+  for (const c of cs) {
+    const t = now();
+    if (!(await settlesWithin(c.close(), 3_000))) {
+      const destroyed = c.destroy ? await settlesWithin(c.destroy(), 1_000) : false;
+      notes.push(`${c.name}: close() had not resolved after 3 s${destroyed ? '; destroy() did' : ' and destroy() not after 1 s more'}.`);
+    }
+    if (VERBOSE) console.error(`  ${c.name}: closed in ${((now() - t) / 1000).toFixed(2)} s`);
+  }
+  return notes;
+}
+
+async function compare(id: string, title: string, unit: 'q/s' | 'req/s', target: number, cs: Contender[], notes: string[]): Promise<Section> {
+  let figures: Map<string, number[] | null>;
+  try {
+    for (const c of cs) {
+      const t = now();
+      for (let i = 0; i < 200; i++) await c.op(); // connect + warm
+      if (VERBOSE) console.error(`  ${c.name}: warmed in ${((now() - t) / 1000).toFixed(2)} s`);
+    }
+    figures = await rounds(cs, (c) => load(() => c.op()), { warmup: false, count: size(4, 1) });
+  } finally {
+    notes.push(...(await closeAll(cs)));
+  }
+  return {
+    id,
+    title,
+    columns: [
+      { label: 'throughput', unit, higherIsBetter: true, target },
+      { label: 'p99 latency', unit: 'ms p99', target: 1 },
+      { label: 'median latency', unit: 'ms' },
+    ],
+    rows: cs.map((c) => ({ subject: c.name, peer: c.peer, headline: c.headline, values: figures.get(c.name) ?? [null, null, null] })),
+    notes: [`${CALLERS} concurrent callers, max ${MAX} connections, ${SECONDS} s per round.`, ...notes],
+  };
 }
 
 const skipped = (id: string, title: string, why: string): Section => ({ id, title, columns: [], rows: [], notes: [`Skipped: ${why}.`] });
@@ -118,6 +149,7 @@ async function http(): Promise<Section> {
     headline: lido,
     op: async () => (await request(server.url, { dispatcher })).body.text(),
     close: () => dispatcher.close(),
+    destroy: () => dispatcher.destroy(),
   });
   try {
     return await compare(
