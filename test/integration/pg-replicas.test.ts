@@ -117,6 +117,18 @@ describeWithPostgres('PgPool with read replicas (TCP proxies to the real server)
     }
   });
 
+  it('a replica\'s own options reach its connections (here: sessions that refuse writes); a query error does not count against it', async () => {
+    const pool = make({
+      replicas: proxies.map((p, i) => ({ host: p.host, port: p.port, application_name: `${tag}-replica-${i}`, options: '-c default_transaction_read_only=on' })),
+    });
+    await expect(pool.replica.query('INSERT INTO lido_replicas VALUES ($1)', ['from a replica'])).rejects.toMatchObject({ code: '25006' });
+    await expect(pool.query({ text: 'INSERT INTO lido_replicas VALUES ($1)', values: ['from a replica'], readOnly: true })).rejects.toMatchObject({ code: '25006' });
+    await pool.query('INSERT INTO lido_replicas VALUES ($1)', ['from the primary']);
+    const rows = await pgQuery<{ app: string }>("DELETE FROM lido_replicas WHERE app LIKE 'from %' RETURNING app", [], cfg);
+    expect(rows.map((r) => r.app)).toEqual(['from the primary']);
+    expect(pool.stats().replicas!.map((r) => [r.state, r.consecutiveFailures])).toEqual([['healthy', 0], ['healthy', 0]]);
+  });
+
   it('ejects a cut replica (reads keep working on the other), and takes it back once it answers again', async () => {
     const pool = make();
     for (let i = 0; i < 4; i++) await read(pool); // both replicas have a connection
