@@ -253,6 +253,20 @@ describe('PgPool replicas: connection failures', () => {
     await pool.end();
   });
 
+  it('a read tried again keeps its first deadline (connectionTimeoutMillis is for the whole read)', async () => {
+    const { pool, replicas } = setup(2, { connectionTimeoutMillis: 300 });
+    replicas[0]!.server.connectDelayMs = 150;
+    replicas[0]!.server.connectError = new Error('replica-0 refused');
+    replicas[1]!.server.hang = true; // accepts, never answers
+    const t0 = performance.now();
+    await expect(pool.query('R1', [], { readOnly: true })).rejects.toThrow(/timeout/);
+    const took = performance.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(280);
+    expect(took).toBeLessThan(450); // not 150 + 300
+    expect(replicas[1]!.server.clients).toHaveLength(1); // it was tried again, on replica-1
+    await pool.close({ timeoutMs: 100 });
+  });
+
   it('a replica\'s failed connection never fails a checkout waiting on the primary (or on another replica)', async () => {
     const { pool, primary, replicas } = setup(2, { fallbackToPrimary: true });
     primary.server.connectDelayMs = 30; // the write is waiting on the primary while the replica fails

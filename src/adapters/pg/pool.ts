@@ -139,6 +139,14 @@ function throwOnDoubleRelease(): never {
  * const { rows } = await pool.query('SELECT $1::int AS n', [1]);
  * await using client = await pool.connect();   // released at the end of the block
  * ```
+ *
+ * With `replicas` (connection options merged over these, or connection strings), work
+ * marked read-only goes to a healthy replica and everything else to the primary:
+ *
+ * ```ts
+ * const pool = new PgPool({ host: 'db-primary', …, replicas: [{ host: 'db-replica-1' }, { host: 'db-replica-2' }] }, pg.Client);
+ * await pool.query('SELECT …', [id], { readOnly: true });   // or pool.replica.query('SELECT …', [id])
+ * ```
  */
 export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPoolEvents<C>> implements AsyncDisposable {
   /** The options as given, pg-pool style (password not enumerable; defaults filled in). */
@@ -227,7 +235,7 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
         built.push(this.#pool);
         this.#primary = this.#member(this.#pool, lifetimeMs, null);
         specs.forEach(({ o, rc, factory }, i) => {
-          const pool = member(`replicas[${i}]`, () => new MemberPool<C>({ ...rc, factory }, routed));
+          const pool = replicaPool(`replicas[${i}]`, () => new MemberPool<C>({ ...rc, factory }, routed));
           built.push(pool);
           this.#replicas.push(this.#member(pool, rc.maxLifetimeMs ?? defaults.maxLifetimeMs, o));
         });
@@ -243,14 +251,14 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
         throw e;
       }
       this.#maxRetries = replicas.length * this.#settings.ejectAfter;
-      this.#cluster.on('eject', (name, error) => {
+      this.#cluster.on('eject', (replica, error) => {
         this.#secrets.error(error);
-        this.log('replica ejected', name, error);
-        this.emit('eject', name, error);
+        this.log('replica ejected', replica, error);
+        this.emit('eject', replica, error);
       });
-      this.#cluster.on('readmit', (name) => {
-        this.log('replica readmitted', name);
-        this.emit('readmit', name);
+      this.#cluster.on('readmit', (replica) => {
+        this.log('replica readmitted', replica);
+        this.emit('readmit', replica);
       });
     }
     this.#waiters = this.#primary.waiters;
@@ -580,8 +588,10 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
       this.#checkouts.set(ac.signal, checkout);
       let lease: Lease<C>;
       try {
-        const left = retries === 0 ? Infinity : this.#acquireTimeoutMs - (this.#clock.now() - started);
-        lease = await cluster.acquire(left === Infinity ? { readOnly, signal: ac.signal } : { readOnly, signal: ac.signal, timeoutMs: left });
+        // A retry gets what is left of the first try's deadline (the primary's acquireTimeoutMs).
+        const again = retries > 0 && this.#acquireTimeoutMs !== Infinity;
+        const timeoutMs = again ? this.#acquireTimeoutMs - (this.#clock.now() - started) : undefined;
+        lease = await cluster.acquire(timeoutMs === undefined ? { readOnly, signal: ac.signal } : { readOnly, signal: ac.signal, timeoutMs });
       } catch (e) {
         if (readOnly && this.#mayRetry(checkout, e, retries, started)) continue;
         throw this.#translate(e);
@@ -723,7 +733,7 @@ function waiting(s: PoolStats): number {
 }
 
 /** Builds a replica's pool, naming the replica in an option error. */
-function member<C>(where: string, build: () => Pool<C>): Pool<C> {
+function replicaPool<C>(where: string, build: () => Pool<C>): Pool<C> {
   try {
     return build();
   } catch (e) {
