@@ -11,6 +11,13 @@ import { describeWithPostgres, pgQuery, type PostgresConfig } from '../support/s
 import { tcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `done()` holds (checked every 10 ms), or fails after `ms`. */
+async function until(done: () => boolean, what: string, ms = 5_000): Promise<void> {
+  for (const end = Date.now() + ms; !done(); await sleep(10)) {
+    if (Date.now() > end) throw new Error(`still waiting after ${ms} ms: ${what}`);
+  }
+}
 const WHERE = "SELECT current_setting('application_name') AS app";
 
 /** Resolves with the event's arguments, or rejects after `ms`. (Not `events.once`: it would also reject on the pool's `error` events, which a cut replica's idle clients cause.) */
@@ -137,7 +144,7 @@ describeWithPostgres('PgPool with read replicas (TCP proxies to the real server)
     proxies[0]!.cut(); // refuses new connections, drops the open ones
     // The idle clients' sockets report the drop on the next turns of the event loop; a
     // query sent on one before that fails (a query that was sent is never sent again).
-    await sleep(100);
+    await until(() => pool.stats().replicas![0]!.size === 0, 'replica-0 idle clients evicted');
     const during: string[] = [];
     for (let i = 0; i < 10; i++) during.push(await read(pool)); // no read fails: a refused connection is tried elsewhere
     expect(during.every((w) => w === 'replica-1')).toBe(true);
@@ -169,7 +176,7 @@ describeWithPostgres('PgPool with read replicas (TCP proxies to the real server)
     const ejections: string[] = [];
     pool.on('eject', (name) => ejections.push(name));
     for (const p of proxies) p.cut();
-    await sleep(100); // the idle clients see their sockets close
+    await until(() => pool.stats().replicas!.every((r) => r.size === 0), 'replica idle clients evicted');
 
     const during: string[] = [];
     for (let i = 0; i < 8; i++) during.push(await read(pool)); // none fails
@@ -183,9 +190,9 @@ describeWithPostgres('PgPool with read replicas (TCP proxies to the real server)
     expect(at(await pool.replica.query<{ app: string }>(WHERE))).toBe('primary');
 
     let back = 0;
-    const both = new Promise<void>((resolve) => pool.on('readmit', () => ++back === 2 && resolve()));
+    pool.on('readmit', () => back++);
     await Promise.all(proxies.map((p) => p.restore()));
-    await Promise.race([both, sleep(10_000).then(() => Promise.reject(new Error('replicas not readmitted within 10 s')))]);
+    await until(() => back === 2, 'both replicas readmitted', 10_000);
     const after = new Set<string>();
     for (let i = 0; i < 4; i++) after.add(await read(pool));
     expect([...after].sort()).toEqual(['replica-0', 'replica-1']);
@@ -238,6 +245,6 @@ describeWithPostgres('PgPool with read replicas (TCP proxies to the real server)
       if (left !== 0) await sleep(50);
     }
     expect(left).toBe(0);
-    expect(proxies.map((p) => p.open)).toEqual([0, 0]);
+    await until(() => proxies.every((p) => p.open === 0), 'proxies see every connection closed');
   });
 });
