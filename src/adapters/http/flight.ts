@@ -1,6 +1,6 @@
 import type { Lease } from '../../lease.js';
 import type { Connection } from './connection.js';
-import { Attempt, watchSignal } from './attempt.js';
+import { Attempt, QueueSignal, watchSignal } from './attempt.js';
 import type { ControllerLike, DispatchOptionsLike, HandlerLike } from './types.js';
 
 /** What a request needs from its pool. */
@@ -46,7 +46,8 @@ export class Flight implements ControllerLike {
   leakTimer: unknown = null;
   /** True once reported as a leak. */
   leaked = false;
-  #acquiring: AbortController | null = null;
+  /** The acquire in progress (its signal), or null. */
+  #acquiring: QueueSignal | null = null;
   #done = false;
   #retried = false;
   #aborted = false;
@@ -172,9 +173,9 @@ export class Flight implements ControllerLike {
   }
 
   #acquire(): void {
-    const ac = new AbortController();
+    const ac = new QueueSignal();
     this.#acquiring = ac;
-    this.#host.acquire(this.origin, ac.signal).then(
+    this.#host.acquire(this.origin, ac as unknown as AbortSignal).then(
       (lease) => this.#leased(lease, ac),
       (error) => {
         if (this.#acquiring !== ac) return;
@@ -184,7 +185,7 @@ export class Flight implements ControllerLike {
     );
   }
 
-  #leased(lease: Lease<Connection>, ac: AbortController): void {
+  #leased(lease: Lease<Connection>, ac: QueueSignal): void {
     if (this.#acquiring !== ac || this.#done) return lease.release();
     this.#acquiring = null;
     const conn = lease.resource;

@@ -43,6 +43,7 @@ export class HttpPool extends DispatcherBase {
   readonly #leaks: LeakWatch;
   readonly #errors: Record<string, unknown>;
   readonly #origins = new Map<string, string>();
+  readonly #isOpen = (origin: string): boolean => this.#pools.has(origin);
   readonly #ee = this as unknown as EventEmitter;
   #closed = false;
   #destroyed = false;
@@ -103,7 +104,7 @@ export class HttpPool extends DispatcherBase {
       user.onResponseError?.(null, error as Error);
       return false;
     }
-    const counters = this.#book.of(origin, (o) => this.#pools.has(o));
+    const counters = this.#book.of(origin, this.#isOpen);
     counters.requests++;
     this.#book.total.requests++;
     const flight = new Flight(this.#host, origin, opts as DispatchOptionsLike, user, this.#leaks.capture(HttpPool.prototype.dispatch), this.#clock.now());
@@ -193,7 +194,7 @@ export class HttpPool extends DispatcherBase {
       if (this.#flights.size === 0) this.#drained?.();
     },
     retried: (flight) => {
-      this.#book.of(flight.origin, (o) => this.#pools.has(o)).retries++;
+      this.#book.of(flight.origin, this.#isOpen).retries++;
       this.#book.total.retries++;
     },
     paused: (flight, paused) => this.#leaks.paused(flight, paused),
@@ -208,7 +209,7 @@ export class HttpPool extends DispatcherBase {
   }
 
   #onLeak(r: HttpLeakReport): void {
-    this.#book.of(r.origin, (o) => this.#pools.has(o)).leaks++;
+    this.#book.of(r.origin, this.#isOpen).leaks++;
     this.#book.total.leaks++;
     if (this.#ee.listenerCount('leak') > 0) this.#ee.emit('leak', r);
     else process.emitWarning(`lido: ${r.method} ${r.origin}${r.path} response body left unread for ${Math.round(r.pausedMs)} ms (held ${Math.round(r.heldMs)} ms); requested at:\n${r.stack}`, { code: 'LIDO_HTTP_LEAK' });
