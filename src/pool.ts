@@ -341,6 +341,8 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   /** Is an idle slot fit to lend right now? If not, starts its check or destroys it. */
   #usable(s: Slot<T>, now: number): boolean {
     if (now >= s.expiresAt) {
+      // Already taken out of the idle list: it must not be unlinked from it a second time.
+      s.state = SlotState.Checking;
       this.#destroy(s, 'max lifetime reached');
       return false;
     }
@@ -685,9 +687,11 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
       }
       s.unwatch = null;
     }
+    // factory.destroy() first, then the event: a listener that acquires at once (and so
+    // may start a create) must never find the old resource still alive next to the new one.
+    this.#callDestroy(s.resource);
     this.emitSafe('destroy', s.resource, reason);
     publishDestroy(this, s.resource, reason);
-    this.#callDestroy(s.resource);
     this.#onSettle?.();
   }
 
