@@ -19,7 +19,12 @@ export interface ObservablePool {
 }
 
 /** A pool to export, optionally saying what it pools: `http` pools also report `http.client.open_connections`. */
-export type PoolSource = ObservablePool | { pool: ObservablePool; kind?: 'db' | 'http' };
+export type PoolSource = ObservablePool | {
+  /** The pool to export. */
+  pool: ObservablePool;
+  /** What it pools: `'db'` (the default) or `'http'`. */
+  kind?: 'db' | 'http';
+};
 
 /** @internal A source after validation. */
 export interface Source {

@@ -7,13 +7,21 @@ import type { RedisConnectionOptions } from './types.js';
  * instead of waiting in ioredis' offline queue.
  */
 export const FORCED_OPTIONS = Object.freeze({
+  /** The pool connects the connection itself, inside `create` (bounded by `createTimeoutMs`). */
   lazyConnect: true,
+  /** No reconnect by ioredis: the pool destroys a dead connection and creates another. */
   retryStrategy: () => null,
+  /** No reconnect on an error reply either. */
   reconnectOnError: null,
+  /** A command on a dead connection fails at once instead of waiting for a reconnect. */
   enableOfflineQueue: false,
+  /** No subscriptions carried over: a pooled connection comes back unsubscribed. */
   autoResubscribe: false,
+  /** Commands lost with a connection are not sent again on another one. */
   autoResendUnfulfilledCommands: false,
+  /** Commands go out as the borrower sends them (a lease is one borrower's connection). */
   enableAutoPipelining: false,
+  /** Never a MONITOR connection. */
   monitor: false,
 });
 

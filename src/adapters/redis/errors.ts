@@ -44,7 +44,9 @@ function replyCode(message: string): string | undefined {
  * underlying error with any secret removed.
  */
 export class RedisConnectError extends Error {
+  /** The network code (`ECONNREFUSED`) or the Redis error code (`WRONGPASS`, `NOAUTH`), when known. */
   readonly code: string | undefined;
+  /** Where the connection was going: `host:port`, or the socket path. Never credentials. */
   readonly target: string;
 
   constructor(target: string, cause: unknown, secrets: readonly string[]) {

@@ -8,8 +8,11 @@
 
 /** One command as ioredis sends it (`Command` in ioredis). */
 export interface RedisCommandLike {
+  /** The command's name, lower case (`blpop`). */
   readonly name: string;
+  /** Its arguments (never shown by lido: they may hold secrets). */
   readonly args: unknown[];
+  /** Settles with the reply. */
   readonly promise: Promise<unknown>;
 }
 
@@ -18,7 +21,10 @@ export interface RedisConditionLike {
   /** The db ioredis believes is selected. */
   select?: number;
   /** `false`, or ioredis' set of subscribed channels and patterns. */
-  subscriber?: false | { channels(kind: 'subscribe' | 'psubscribe' | 'ssubscribe'): string[] } | null;
+  subscriber?: false | {
+    /** The channels (or patterns, or shard channels) subscribed to with that command. */
+    channels(kind: 'subscribe' | 'psubscribe' | 'ssubscribe'): string[];
+  } | null;
   /** 2 or 3 once the handshake is done. */
   protocol?: number;
 }
@@ -28,16 +34,33 @@ export interface RedisClientLike {
   /** `wait`, `connecting`, `connect`, `ready`, `close`, `reconnecting` or `end`. */
   status: string;
   /** The options the connection was made with (ioredis fills in its defaults). */
-  options: { db?: number | string | null; host?: string | null; port?: number | string | null; path?: string | null };
+  options: {
+    /** The db selected at connect. */
+    db?: number | string | null;
+    /** The host connected to. */
+    host?: string | null;
+    /** The TCP port connected to. */
+    port?: number | string | null;
+    /** The unix socket path, when connected through one. */
+    path?: string | null;
+  };
   /** ioredis' own view of the connection, when it exposes one. */
   condition?: RedisConditionLike | null;
+  /** Opens the connection (pooled connections are made with `lazyConnect`). */
   connect(): Promise<void>;
+  /** Closes the connection at once; lido never asks it to reconnect. */
   disconnect(reconnect?: boolean): void;
+  /** Sends any command by name (`UNWATCH`, `SELECT`, `RESET`, …). */
   call(command: string, ...args: (string | number | Buffer)[]): Promise<unknown>;
+  /** Adds an event listener (`error`, `close`, `end`). */
   on(event: string | symbol, listener: (...args: any[]) => void): unknown;
+  /** Adds a listener called at most once. */
   once(event: string | symbol, listener: (...args: any[]) => void): unknown;
+  /** Removes a listener added with `on` or `once`. */
   removeListener(event: string | symbol, listener: (...args: any[]) => void): unknown;
+  /** The listeners of `event`, as added (lido removes those a borrower left behind). */
   rawListeners(event: string | symbol): Function[];
+  /** The events that have listeners. */
   eventNames(): (string | symbol)[];
 }
 
@@ -49,11 +72,15 @@ export type RedisConstructor<R extends RedisClientLike = RedisClientLike> = new 
  * accepted. A few are forced for pooled connections, see {@link FORCED_OPTIONS}.
  */
 export interface RedisConnectionOptions {
+  /** Host name or address. Default `localhost`. */
   host?: string;
+  /** TCP port. Default 6379. */
   port?: number;
   /** Unix socket path (instead of host/port). */
   path?: string;
+  /** ACL user name (Redis 6+). */
   username?: string;
+  /** Password (never shown in messages, errors or the admin handler's `/config`). */
   password?: string;
   /** The db every borrower gets; a connection released on another db is switched back. Default 0. */
   db?: number;
@@ -65,8 +92,11 @@ export interface RedisConnectionOptions {
   connectTimeout?: number;
   /** Client-side timeout for each command, in ms. */
   commandTimeout?: number;
+  /** Prefix ioredis adds to every key. */
   keyPrefix?: string;
+  /** The name each connection gives itself (`CLIENT SETNAME`), shown by `CLIENT LIST`. */
   connectionName?: string;
+  /** IP family for host lookups: 4, 6, or 0 for either. */
   family?: number;
   [option: string]: unknown;
 }

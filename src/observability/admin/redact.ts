@@ -15,7 +15,8 @@ export function redactString(s: string): string {
 }
 
 /**
- * A copy of `value` safe to show: values under keys matching {@link SECRET_KEY} are
+ * A copy of `value` safe to show: values under secret-looking keys (`password`,
+ * `passwd`, `pwd`, `secret`, `token`, `key`, `credential`, in any case) are
  * replaced (unless `byKey` is false), URL passwords and secret `key=value` pairs inside
  * strings are removed, functions and binary data are named, cycles and deep nesting cut.
  */
