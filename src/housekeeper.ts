@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import type { Slot } from './slot.js';
+import { SlotState, type Slot } from './slot.js';
 
 /** What the housekeeper may do to a pool. */
 export interface Housekept<T> {
@@ -67,6 +67,8 @@ export class Housekeeper<T> implements Sweeper {
     const pool = this.pool;
     let live = pool.live();
     for (const slot of pool.idleSlots()) {
+      // A listener of an event raised by this sweep (a 'destroy') may have borrowed it since the snapshot.
+      if (slot.state !== SlotState.Idle) continue;
       if (now >= slot.expiresAt) {
         pool.retire(slot, 'max lifetime reached');
         live--;

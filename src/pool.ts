@@ -179,6 +179,8 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     let evicted = 0;
     for (const s of this.#idle.toArray()) {
       if (evicted >= n) break;
+      // A 'destroy' listener may have borrowed one of the snapshot meanwhile.
+      if (s.state !== SlotState.Idle) continue;
       this.#destroy(s, 'evicted');
       evicted++;
     }
@@ -196,6 +198,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#o.max = max;
     for (const s of this.#idle.toArray()) {
       if (this.#live <= max) break;
+      if (s.state !== SlotState.Idle) continue; // borrowed meanwhile by a 'destroy' listener
       this.#destroy(s, 'pool resized');
     }
     this.#dispatch();
@@ -431,6 +434,8 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#waiters.length >= this.#o.maxWaiting) {
       this.#counters.rejected++;
+      // The fast path may just have retired an expired resource: refill `min` all the same.
+      this.#dispatch();
       return Promise.reject(new QueueFullError(`acquire rejected: ${this.#waiters.length} already waiting, maxWaiting is ${this.#o.maxWaiting} (${describeCounts(this.#o.name, this.#counts())})`, this.#errorOptions()));
     }
     const now = this.#clock.now();

@@ -173,6 +173,12 @@ export async function runOps(config: Config, ops: Op[]): Promise<World> {
 /** One acquire or use, as the model sees it. */
 interface Borrow {
   n: number;
+  /**
+   * Acquires whose call was still running when this one was made (by a listener, inside
+   * that call): which of the two queued first is up to the pool, so FIFO is not checked
+   * between them.
+   */
+  within: Borrow[];
   kind: 'acquire' | 'use' | 'reentrant';
   at: number;
   timeoutMs: number;
@@ -222,6 +228,7 @@ export class World {
   timeouts = 0;
   aborted = 0;
   #seq = 0;
+  readonly #calling: Borrow[] = [];
   #destroyEvents = 0;
   readonly #failures: string[] = [];
 
@@ -347,7 +354,10 @@ export class World {
       b.abortedBefore = true;
       b.ac!.abort(new Error(`abort of #${b.n} before its acquire`));
     }
-    this.pool.acquire(timeoutMs === undefined && b.ac === null ? undefined : options).then(
+    this.#calling.push(b);
+    const p = this.pool.acquire(timeoutMs === undefined && b.ac === null ? undefined : options);
+    this.#called(b);
+    p.then(
       (lease) => {
         let conn: Conn;
         try {
@@ -368,6 +378,7 @@ export class World {
     const pending = this.borrows.filter((x) => x.state === 'pending').length;
     const b: Borrow = {
       n: ++this.#seq,
+      within: [...this.#calling],
       kind,
       at: this.now,
       timeoutMs: t,
@@ -388,6 +399,15 @@ export class World {
     };
     this.borrows.push(b);
     return b;
+  }
+
+  /** The acquire call of `b` returned; acquires made inside it (listeners) may have filled the queue. */
+  #called(b: Borrow): void {
+    this.#calling.pop();
+    if (this.borrows.some((o) => o.within.includes(b))) {
+      const pending = this.borrows.filter((o) => o !== b && o.state === 'pending').length;
+      if (pending >= inf(this.cfg.maxWaiting)!) b.fullAtCall = true;
+    }
   }
 
   #use(op: Extract<Op, { t: 'use' }>): void {
@@ -419,7 +439,9 @@ export class World {
           });
       }
     };
+    this.#calling.push(b);
     const p = op.timeoutMs === undefined ? this.pool.use(fn) : this.pool.use(fn, { timeoutMs: inf(op.timeoutMs) });
+    this.#called(b);
     p.then(
       (v) => {
         b.state = 'done';
@@ -521,7 +543,7 @@ export class World {
     if (now > b.deadline) this.#fail(`${who} granted at ${now}, after its deadline ${b.deadline}`);
     if (this.#checkingIds().has(conn.id)) this.#fail(`${who} got conn ${conn.id} while a validate/reset of it is in flight`);
     for (const o of this.borrows) {
-      if (o.n >= b.n || o.state !== 'pending') continue;
+      if (o.n >= b.n || o.state !== 'pending' || b.within.includes(o)) continue;
       const left = o.ac?.signal.aborted || o.deadline < now || this.closedAt >= 0;
       if (!left) this.#fail(`FIFO: ${who} served before #${o.n} (waiting since ${o.at} ms)`);
     }

@@ -42,6 +42,55 @@ const cases: { name: string; config: Config; ops: Op[] }[] = [
       { t: 'advance', ms: 58 }, { t: 'advance', ms: 300 }, { t: 'advance', ms: 12 }, { t: 'acquire', signal: 'none' },
     ],
   },
+  {
+    // maxWaiting 0: the fast path retired an expired idle resource, then the acquire was
+    // turned away as queue full before the pool refilled `min`: below min until the next
+    // housekeeping sweep. Fixed: a queue-full rejection still dispatches.
+    name: 'min is refilled at once when an acquire turned away as queue full retired an expired resource',
+    config: { ...base, min: 1, maxLifetimeMs: 400, maxWaiting: 0, random: 0.5, plans: { create: ['ok', 'never'], validate: ['fail'], reset: ['ok'], destroy: ['ok'] } },
+    ops: [{ t: 'advance', ms: 252 }, { t: 'advance', ms: 95 }, { t: 'advance', ms: 33 }, { t: 'acquire', signal: 'none' }],
+  },
+  {
+    // Not a pool bug: use() retired an expired resource, whose 'destroy' listener acquired
+    // and so queued before the use() did. The model no longer checks FIFO between an
+    // acquire and one made inside its call. Kept as the example of a re-entrant acquire.
+    name: 'an acquire made by a destroy listener inside use() queues before that use()',
+    config: { ...base, min: 1, maxLifetimeMs: 400, random: 0.7, reentrant: 1, plans: { create: ['ok'], validate: ['slow'], reset: ['slow'], destroy: ['ok'] } },
+    ops: [{ t: 'advance', ms: 372 }, { t: 'use', outcome: 'ok', broken: false }],
+  },
+  {
+    // The housekeeper swept a snapshot of the idle list; retiring the first resource let
+    // a 'destroy' listener borrow the second, which the sweep then retired too: a lent
+    // resource destroyed under its lease. Fixed: sweeps (and resize, evictIdle) skip
+    // resources that are no longer idle.
+    name: 'a sweep never retires a resource a destroy listener borrowed meanwhile',
+    config: { ...base, max: 2, idleTimeoutMs: 200, reentrant: 2, hooks: { validate: false, reset: true, watch: false, isBroken: false } },
+    ops: [
+      { t: 'script', hook: 'reset', b: 'fail' }, { t: 'acquire', signal: 'none' }, { t: 'acquire', signal: 'none' },
+      { t: 'use', outcome: 'ok', broken: false }, { t: 'release', i: 0 }, { t: 'release', i: 0 }, { t: 'advance', ms: 200 },
+    ],
+  },
+  {
+    // Not a pool bug either: two nested re-entrant acquires (a destroy inside an acquire
+    // made by a destroy listener).
+    name: 'nested re-entrant acquires',
+    config: {
+      ...base, max: 2, validateTimeoutMs: 30, maxLifetimeMs: 400, random: 0.6, reentrant: 1,
+      hooks: { validate: true, reset: false, watch: false, isBroken: false },
+      plans: { create: ['slow'], validate: ['held', 'ok'], reset: ['sync'], destroy: ['ok'] },
+    },
+    ops: [
+      { t: 'acquire', signal: 'none' }, { t: 'acquire', signal: 'none' }, { t: 'advance', ms: 149 }, { t: 'release', i: 0 },
+      { t: 'advance', ms: 200 }, { t: 'release', i: 0 }, { t: 'acquire', signal: 'none' }, { t: 'advance', ms: 60 },
+    ],
+  },
+  {
+    // Not a pool bug: acquires made by destroy listeners inside use() filled the queue
+    // (maxWaiting 2) before the use() queued.
+    name: 're-entrant acquires fill the queue inside a use()',
+    config: { ...base, max: 2, min: 2, maxLifetimeMs: 400, maxWaiting: 2, random: 0.1, reentrant: 1 },
+    ops: [{ t: 'advance', ms: 8 }, { t: 'advance', ms: 379 }, { t: 'advance', ms: 9 }, { t: 'use', outcome: 'ok', broken: false }],
+  },
 ];
 
 const seeds: { name: string; seed: number; path: string }[] = [
