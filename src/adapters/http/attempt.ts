@@ -50,34 +50,6 @@ export class Attempt implements HandlerLike {
 }
 
 /**
- * The signal of one acquire: what the core's `acquire({ signal })` reads of an
- * AbortSignal (`aborted`, `reason`, one `abort` listener), without the cost of an
- * AbortController per request. Aborting it takes the request out of the queue at once.
- */
-export class QueueSignal {
-  aborted = false;
-  reason: unknown = undefined;
-  #listener: (() => void) | null = null;
-
-  addEventListener(_type: 'abort', listener: () => void): void {
-    this.#listener = listener;
-  }
-
-  removeEventListener(_type: 'abort', listener: () => void): void {
-    if (this.#listener === listener) this.#listener = null;
-  }
-
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    const l = this.#listener;
-    this.#listener = null;
-    l?.();
-  }
-}
-
-/**
  * Calls `abort` when `signal` (an AbortSignal, or an EventEmitter emitting `abort`, as
  * undici's APIs take) aborts; returns the function that stops listening.
  */

@@ -125,8 +125,11 @@ export class Connection {
     this.#socket = socket;
     this.#dead = null;
     socket.once('close', () => {
-      if (this.#socket !== socket) return;
-      this.#onDeath?.(this.dead);
+      // After undici's own 'close' listeners (attached later) have run: a Client destroyed
+      // from inside this emit would wait for a 'close' that has already been emitted.
+      queueMicrotask(() => {
+        if (this.#socket === socket) this.#onDeath?.(this.dead);
+      });
     });
   }
 }

@@ -1,6 +1,6 @@
 import type { Lease } from '../../lease.js';
 import type { Connection } from './connection.js';
-import { Attempt, QueueSignal, watchSignal } from './attempt.js';
+import { Attempt, watchSignal } from './attempt.js';
 import type { ControllerLike, DispatchOptionsLike, HandlerLike } from './types.js';
 
 /** What a request needs from its pool. */
@@ -46,8 +46,11 @@ export class Flight implements ControllerLike {
   leakTimer: unknown = null;
   /** True once reported as a leak. */
   leaked = false;
-  /** The acquire in progress (its signal), or null. */
-  #acquiring: QueueSignal | null = null;
+  /** The number of the acquire in progress (0: none). */
+  #acquiring = 0;
+  #acquires = 0;
+  /** The core's abort listener of the acquire in progress (the flight is that acquire's signal). */
+  #queueListener: (() => void) | null = null;
   #done = false;
   #retried = false;
   #aborted = false;
@@ -102,9 +105,10 @@ export class Flight implements ControllerLike {
     this.#reason = reason;
     const a = this.current;
     if (a?.ctrl) return a.ctrl.abort(reason); // undici calls onResponseError
-    const ac = this.#acquiring;
-    this.#acquiring = null;
-    ac?.abort(reason); // leaves the queue now
+    this.#acquiring = 0;
+    const leave = this.#queueListener;
+    this.#queueListener = null;
+    leave?.(); // leaves the queue now
     if (a !== null) {
       // Dispatched, not written yet: the connection is dropped with the request.
       this.current = null;
@@ -172,22 +176,34 @@ export class Flight implements ControllerLike {
     return (o.idempotent ?? IDEMPOTENT.has(o.method)) && !o.upgrade && replayable(o.body);
   }
 
+  /**
+   * @internal The flight is its own acquire's signal: the core reads `aborted`, `reason`
+   * and one `abort` listener of it (no AbortController per request).
+   */
+  addEventListener(_type: 'abort', listener: () => void): void {
+    this.#queueListener = listener;
+  }
+
+  /** @internal See {@link Flight.addEventListener}. */
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    if (this.#queueListener === listener) this.#queueListener = null;
+  }
+
   #acquire(): void {
-    const ac = new QueueSignal();
-    this.#acquiring = ac;
-    this.#host.acquire(this.origin, ac as unknown as AbortSignal).then(
-      (lease) => this.#leased(lease, ac),
+    const n = (this.#acquiring = ++this.#acquires);
+    this.#host.acquire(this.origin, this as unknown as AbortSignal).then(
+      (lease) => this.#leased(lease, n),
       (error) => {
-        if (this.#acquiring !== ac) return;
-        this.#acquiring = null;
+        if (this.#acquiring !== n) return;
+        this.#acquiring = 0;
         this.#fail(error);
       },
     );
   }
 
-  #leased(lease: Lease<Connection>, ac: QueueSignal): void {
-    if (this.#acquiring !== ac || this.#done) return lease.release();
-    this.#acquiring = null;
+  #leased(lease: Lease<Connection>, n: number): void {
+    if (this.#acquiring !== n || this.#done) return lease.release();
+    this.#acquiring = 0;
     const conn = lease.resource;
     if (conn.dead !== null) {
       // Closed by the server while idle, its eviction not seen yet: never send on it.
