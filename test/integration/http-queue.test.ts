@@ -133,6 +133,18 @@ describe('lifecycle', () => {
     await s.waitOpen(0);
   });
 
+  it('close() resolves at once after undici closed sockets itself', async () => {
+    const s = await server();
+    // "Keep-Alive: timeout=2" is within undici's 2 s threshold: it closes each socket after its response.
+    s.server.keepAliveTimeout = 2_500;
+    const p = pool({ max: 3, idleTimeoutMs: 60_000 });
+    for (let i = 0; i < 3; i++) await (await request(s.origin, { dispatcher: p })).body.text();
+    await waitFor(() => p.stats().origins[s.origin]?.destroyed === 3, 3_000, 'closed sockets evicted');
+    const t0 = performance.now();
+    await p.close();
+    expect(performance.now() - t0).toBeLessThan(1_000);
+  });
+
   it('destroy() fails running and queued requests, and closes every socket now', async () => {
     const s = await holdingServer();
     const p = pool({ max: 1 });
