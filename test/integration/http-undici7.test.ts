@@ -123,6 +123,14 @@ describe('undici 7', () => {
     expect(p.stats().total.requests).toBe(2);
   });
 
+  it('Node\'s built-in fetch takes an undici 7 pool as its dispatcher', async () => {
+    const s = await server();
+    const p = pool();
+    const res = await globalThis.fetch(s.origin, { dispatcher: p, method: 'POST', body: 'node' } as RequestInit);
+    expect(await res.text()).toBe('node');
+    expect(p.stats().total.requests).toBe(1);
+  });
+
   it('compose with undici 7\'s retry interceptor', async () => {
     let n = 0;
     const s = await server((_req, res) => (++n === 1 ? res.writeHead(503).end('busy') : res.end('ok')));
