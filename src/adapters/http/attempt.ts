@@ -1,7 +1,7 @@
 import type { Lease } from '../../lease.js';
 import type { Connection } from './connection.js';
 import type { Flight } from './flight.js';
-import type { ControllerLike, HandlerLike } from './types.js';
+import type { ControllerLike, DispatchOptionsLike, HandlerLike } from './types.js';
 
 interface SignalLike {
   aborted?: boolean;
@@ -69,4 +69,22 @@ export function watchSignal(signal: object, abort: (reason: Error) => void): (()
     return () => s.removeListener?.('abort', onAbort);
   }
   return null;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+const STALE_SOCKET = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+/** An error code of a socket the server closed under the request. */
+export function staleSocket(code: unknown): boolean {
+  return typeof code === 'string' && STALE_SOCKET.has(code);
+}
+
+/**
+ * A request that can be sent again: idempotent (by method, or `idempotent: true`), no
+ * upgrade, and a body that can be sent as it is (none, a string or bytes; never a stream).
+ */
+export function safeToResend(o: DispatchOptionsLike): boolean {
+  const body = o.body;
+  const replayable = body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
+  return (o.idempotent ?? IDEMPOTENT.has(o.method)) && !o.upgrade && replayable;
 }

@@ -1,6 +1,6 @@
 import type { Lease } from '../../lease.js';
 import type { Connection } from './connection.js';
-import { Attempt, watchSignal } from './attempt.js';
+import { Attempt, safeToResend, staleSocket, watchSignal } from './attempt.js';
 import type { ControllerLike, DispatchOptionsLike, HandlerLike } from './types.js';
 
 /** What a request needs from its pool. */
@@ -13,14 +13,6 @@ export interface FlightHost {
   retried(flight: Flight): void;
   /** The caller paused the response body (`true`: start the leak timer) or resumed it / the request ended (`false`: stop it). */
   paused(flight: Flight, paused: boolean): void;
-}
-
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-const STALE_SOCKET = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
-
-/** A body that can be sent again as it is: none, a string or bytes (never a stream). */
-function replayable(body: unknown): boolean {
-  return body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
 }
 
 /**
@@ -162,18 +154,13 @@ export class Flight implements ControllerLike {
     const code = (error as { code?: unknown }).code;
     if (code === 'UND_ERR_INVALID_ARG') a.lease.release(); // refused before anything was sent
     else a.lease.destroy(error);
-    if (!this.#retried && !this.#aborted && !this.headersIn && typeof code === 'string' && STALE_SOCKET.has(code) && this.#idempotent()) {
+    if (!this.#retried && !this.#aborted && !this.headersIn && staleSocket(code) && safeToResend(this.opts)) {
       this.#retried = true;
       this.#host.retried(this);
       this.#acquire();
       return;
     }
     this.#fail(error);
-  }
-
-  #idempotent(): boolean {
-    const o = this.opts;
-    return (o.idempotent ?? IDEMPOTENT.has(o.method)) && !o.upgrade && replayable(o.body);
   }
 
   /**

@@ -1,19 +1,19 @@
 import type { EventEmitter } from 'node:events';
 import type { Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../../clock.js';
-import { PoolClosedError, PoolError, PoolOptionsError } from '../../errors.js';
+import { PoolOptionsError, type PoolError } from '../../errors.js';
 import type { Health } from '../../health.js';
 import { DispatcherBase, bindDispatcher } from './base.js';
 import { Flight, type FlightHost } from './flight.js';
 import { LegacyHandler, isNewHandler } from './handler.js';
 import { LeakWatch, type HttpLeakReport } from './leaks.js';
 import { loadUndici, missingPart } from './load.js';
-import { normalizeOrigin, resolveHttpOptions, type HttpPoolOptions, type ResolvedHttpOptions } from './options.js';
+import { resolveHttpOptions, type HttpPoolOptions, type ResolvedHttpOptions } from './options.js';
+import { OriginCache, undiciErrors, type UndiciErrorName } from './errors.js';
 import { OriginPools } from './origins.js';
 import { CounterBook, type HttpPoolStats } from './stats.js';
 import type { DispatchOptionsLike, HandlerLike, LegacyHandlerLike, UndiciLike } from './types.js';
 
-type ErrorClass = new (message?: string) => Error;
 type UndiciEvent = 'connect' | 'disconnect' | 'connectionError' | 'drain';
 
 /**
@@ -41,8 +41,8 @@ export class HttpPool extends DispatcherBase {
   readonly #book = new CounterBook();
   readonly #flights = new Set<Flight>();
   readonly #leaks: LeakWatch;
-  readonly #errors: Record<string, unknown>;
-  readonly #origins = new Map<string, string>();
+  readonly #error: (name: UndiciErrorName, message: string) => Error;
+  readonly #origins: OriginCache;
   readonly #isOpen = (origin: string): boolean => this.#pools.has(origin);
   readonly #ee = this as unknown as EventEmitter;
   #closed = false;
@@ -60,7 +60,8 @@ export class HttpPool extends DispatcherBase {
     super();
     this.#o = o;
     this.#clock = o.clock ?? systemClock;
-    this.#errors = undici.errors ?? {};
+    this.#error = undiciErrors(undici.errors, o.name);
+    this.#origins = new OriginCache(this.#error);
     this.#leaks = new LeakWatch(this.#clock, o.leakDetectionMs, o.name, (r) => this.#onLeak(r));
     this.#pools = new OriginPools(o, undici, {
       emit: (event, origin, client, error) => {
@@ -99,7 +100,7 @@ export class HttpPool extends DispatcherBase {
     try {
       if (opts === null || typeof opts !== 'object') throw this.#error('InvalidArgumentError', 'opts must be an object');
       if (this.#closed) throw this.#destroyed ? this.#error('ClientDestroyedError', 'The client is destroyed') : this.#error('ClientClosedError', 'The client is closed');
-      origin = this.#originOf(opts.origin);
+      origin = this.#origins.of(opts.origin);
     } catch (error) {
       user.onResponseError?.(null, error as Error);
       return false;
@@ -213,25 +214,6 @@ export class HttpPool extends DispatcherBase {
     this.#book.total.leaks++;
     if (this.#ee.listenerCount('leak') > 0) this.#ee.emit('leak', r);
     else process.emitWarning(`lido: ${r.method} ${r.origin}${r.path} response body left unread for ${Math.round(r.pausedMs)} ms (held ${Math.round(r.heldMs)} ms); requested at:\n${r.stack}`, { code: 'LIDO_HTTP_LEAK' });
-  }
-
-  #originOf(value: unknown): string {
-    if (value instanceof URL) return value.origin;
-    if (typeof value !== 'string') throw this.#error('InvalidArgumentError', `opts.origin: expected an http(s) origin, got ${value === undefined ? 'undefined' : typeof value}`);
-    let origin = this.#origins.get(value);
-    if (origin === undefined) {
-      origin = normalizeOrigin(value, 'opts.origin');
-      if (this.#origins.size >= 1024) this.#origins.clear();
-      this.#origins.set(value, origin);
-    }
-    return origin;
-  }
-
-  /** One of undici's own errors (as its dispatchers throw), or a lido one when undici has none by that name. */
-  #error(name: string, message: string): Error {
-    const E = this.#errors[name] as ErrorClass | undefined;
-    if (typeof E === 'function') return new E(message);
-    return name === 'InvalidArgumentError' ? new PoolOptionsError(message) : name === 'ClientClosedError' || name === 'ClientDestroyedError' ? new PoolClosedError(message, { pool: this.#o.name }) : new PoolError(message);
   }
 }
 
