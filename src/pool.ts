@@ -462,7 +462,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
       }
       this.#waiters.push(w);
       if (w.deadline !== Infinity) this.#deadline.arm(w.deadline, now);
-      this.#dispatch();
+      this.#dispatch(now);
     });
   }
 
@@ -503,9 +503,10 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   // ---- supply ----------------------------------------------------------------------
 
   /** Matches idle resources to waiters, then starts the creates that waiters and `min` need. */
-  #dispatch(): void {
+  #dispatch(now?: number): void {
     if (this.#closed) return;
-    const now = this.#clock.now();
+    // A caller that just read the clock passes its reading: one read less per enqueue.
+    if (now === undefined) now = this.#clock.now();
     while (this.#waiters.length > this.#checking && this.#idle.length > 0) {
       const s = this.#idle.take()!;
       if (this.#usable(s, now)) this.#handOff(s, now);

@@ -28,6 +28,18 @@ describe('hot path', () => {
     await pool.close();
   });
 
+  it('an acquire that has to wait reads the clock once (enqueue and dispatch share the reading)', async () => {
+    const clock = new CountingClock();
+    const { pool } = setup({ clock, max: 1 });
+    const held = await pool.acquire();
+    clock.reads = 0;
+    const waiting = pool.acquire();
+    expect(clock.reads).toBe(1);
+    held.release();
+    (await waiting).release();
+    await pool.close();
+  });
+
   it('with validate and leak detection off, nothing else is called', async () => {
     const clock = new CountingClock();
     const { f, pool } = setup({ clock, idleTimeoutMs: 0, maxLifetimeMs: 0 }, { validate: true });
