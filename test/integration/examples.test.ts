@@ -39,7 +39,7 @@ const KNOWN: Record<string, Example> = {
   'multi-tenant': { script: 'main.ts', expect: /at most [1-8] at once seen by the server \(maxTotal 8\)/ },
   'read-replicas': { script: 'main.ts', expect: /readmit /, timeoutMs: 90_000 },
   monitoring: { script: 'server.ts', env: { DURATION: '2' }, expect: /GET \/admin\/health → 200/ },
-  'http-client': { script: 'main.ts' },
+  'http-client': { script: 'service.ts', expect: /^400 jobs in \d+ ms/m },
 };
 
 /** Examples the docs promise; a missing one is skipped by name until it is written. */
