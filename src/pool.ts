@@ -7,7 +7,7 @@ import { publishCreate, publishDestroy, publishLeak, publishRelease, publishTime
 import { drain, type CloseOptions, type CloseReport } from './drain.js';
 import {
   AcquireTimeoutError, CreateError, PoolClosedError, PoolError, PoolOptionsError, QueueFullError, ValidationError,
-  describeCounts, type PoolCounts, type PoolPhase,
+  describeCounts, withoutStack, type PoolCounts, type PoolPhase,
 } from './errors.js';
 import type { Factory } from './factory.js';
 import { PoolEmitter } from './pool-events.js';
@@ -455,7 +455,8 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
           if (!w.queued) return;
           this.#waiters.remove(w);
           this.#counters.aborted++;
-          this.#settleWaiter(w);
+          // The listener was added with `once`: Node already removed it, no need to walk the list again.
+          if (this.#waiters.length === 0) this.#deadline.clear();
           reject(signal.reason);
         };
         signal.addEventListener('abort', w.onAbort, { once: true });
@@ -489,8 +490,25 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
       let why = cause === undefined ? '' : `; last create error: ${cause instanceof Error ? cause.message : String(cause)}`;
       const pendingMs = this.#creator.oldestPendingMs(now);
       if (pendingMs > 0) why += `; a create has been pending for ${Math.round(pendingMs)} ms`;
-      for (const w of expired) {
-        const error = new AcquireTimeoutError(`acquire timed out after ${w.timeoutMs} ms (${describeCounts(this.#o.name, counts)})${why}`, { ...this.#errorOptions(counts), cause });
+      // What the errors of one batch share is formatted once: counts, cause, and the message
+      // per timeout value (usually one). Each waiter still gets its own error object.
+      const shared = ` ms (${describeCounts(this.#o.name, counts)})${why}`;
+      const options = { ...this.#errorOptions(counts), cause };
+      // Built all at once, before any listener runs: user code never sees the limit at 0.
+      const errors = withoutStack(() => {
+        const out: AcquireTimeoutError[] = new Array(expired.length);
+        let msgFor = NaN;
+        let message = '';
+        for (let i = 0; i < expired.length; i++) {
+          const ms = expired[i].timeoutMs;
+          if (ms !== msgFor) message = `acquire timed out after ${(msgFor = ms)}${shared}`;
+          out[i] = new AcquireTimeoutError(message, options);
+        }
+        return out;
+      });
+      for (let i = 0; i < expired.length; i++) {
+        const w = expired[i];
+        const error = errors[i];
         this.#fail(w, error);
         this.emitSafe('timeout', error);
         publishTimeout(this, error);

@@ -31,6 +31,31 @@ describe('acquire timeout', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('timeout errors carry no stack trace (built stackless in one batch), each its own object and message; listeners run with the normal stack limit', async () => {
+    const { clock, pool } = setup({ max: 1, acquireTimeoutMs: 100 });
+    const held = await pool.acquire();
+    const limit = Error.stackTraceLimit;
+    const seen: number[] = [];
+    pool.on('timeout', () => seen.push(Error.stackTraceLimit));
+    const a = watch(pool.acquire({ timeoutMs: 50 }));
+    const b = watch(pool.acquire());
+    await clock.advance(50);
+    const c = watch(pool.acquire({ timeoutMs: 50 }));
+    await clock.advance(50); // b (100 ms) and c (50 ms) expire in the same batch
+    const [ea, eb, ec] = [a, b, c].map((w) => w.error as AcquireTimeoutError);
+    expect(eb.message).toMatch(/^acquire timed out after 100 ms \(/);
+    expect(ec.message).toMatch(/^acquire timed out after 50 ms \(/);
+    for (const e of [ea, eb, ec]) {
+      expect(e).toBeInstanceOf(AcquireTimeoutError);
+      expect(e.stack).toBe(`AcquireTimeoutError: ${e.message}`);
+    }
+    expect(eb).not.toBe(ec);
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(seen).toEqual([limit, limit, limit]);
+    held.release();
+    await pool.close();
+  });
+
   it('per-call timeoutMs overrides the pool default; Infinity waits forever', async () => {
     const { clock, pool } = setup({ max: 1, acquireTimeoutMs: 100 });
     const a = await pool.acquire();
