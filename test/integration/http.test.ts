@@ -163,6 +163,22 @@ describe('undici 8 entry points', () => {
     expect(p.stats().total.requests).toBe(2);
   });
 
+  it('upgrade: the upgraded socket leaves the pool and stays the caller\'s', async () => {
+    const s = await server();
+    s.server.on('upgrade', (_req, socket) => {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: echo\r\n\r\n');
+      socket.pipe(socket);
+    });
+    const p = pool();
+    const { socket } = await p.upgrade({ origin: s.origin, path: '/', protocol: 'echo' } as never);
+    const echoed = new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(String(d))));
+    socket.write('ping');
+    expect(await echoed).toBe('ping');
+    expect(p.stats().origins[s.origin]).toMatchObject({ size: 0, destroyed: 1 });
+    expect(await (await request(s.origin, { dispatcher: p })).body.text()).toBe('ok GET /'); // a new connection
+    socket.destroy();
+  });
+
   it('throughput sanity: an Agent and the pool answer the same', async () => {
     const s = await server();
     const agent = new Agent({ connections: 2 });
