@@ -61,6 +61,13 @@ printf '  %s\n' $tree
   fail "the installed package pulled in more than itself (runtime dependencies?)"
 deps=$(node -p 'const p = require(process.argv[1]); JSON.stringify({ ...p.dependencies, ...p.optionalDependencies, ...p.bundleDependencies })' "$BARE/node_modules/lido/package.json")
 [[ $deps == "{}" ]] || fail "lido declares runtime dependencies: $deps"
+node -e 'const p = require(process.argv[1]);
+  if (p.sideEffects !== false) throw new Error("package.json: sideEffects should be false, is " + JSON.stringify(p.sideEffects));
+  const peers = Object.keys(p.peerDependencies ?? {});
+  const optional = Object.keys(p.peerDependenciesMeta ?? {}).filter((k) => p.peerDependenciesMeta[k].optional === true);
+  const required = peers.filter((k) => !optional.includes(k));
+  if (required.length) throw new Error("peer dependencies that are not optional: " + required.join(", "));
+  console.log("sideEffects: false; optional peers: " + peers.join(", "));' "$BARE/node_modules/lido/package.json"
 cp "$FIXTURE/bare.mjs" "$BARE/"
 (cd "$BARE" && node bare.mjs)
 
