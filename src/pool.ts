@@ -14,7 +14,7 @@ import { PoolEmitter } from './pool-events.js';
 import { health, type Health } from './health.js';
 import { Housekeeper, noSweeper, type Housekept, type Sweeper } from './housekeeper.js';
 import { IdleList } from './idle-list.js';
-import { kRelease, type LeaseOwner } from './internal.js';
+import { kRelease, kTryAcquire, type LeaseOwner } from './internal.js';
 import { ActiveLeakDetector, NoLeakDetector, type LeakDetector, type LeakReport } from './leak-detector.js';
 import { Lease } from './lease.js';
 import { checkAcquire, type AcquireOptions } from './acquire-options.js';
@@ -135,6 +135,17 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
       }
     }
     return this.#enqueue(options);
+  }
+
+  /** @internal See {@link kTryAcquire}: the fast path of `acquire()` without its promise. */
+  [kTryAcquire](): Lease<T> | null {
+    // While a tracer listens on lido:pool:acquire, every borrow goes through acquire().
+    if (this.#waiters.length > 0 || this.#closed || tracingAcquire()) return null;
+    const s = this.#idle.take();
+    if (s === null) return null;
+    const now = this.#clock.now();
+    // An unusable one went to its check (or was destroyed): the caller's acquire() waits, as acquire's own would.
+    return this.#usable(s, now) ? this.#lease(s, now, now, null) : null;
   }
 
   /**
@@ -607,8 +618,9 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
         this.#counters.validationFailures++;
         this.#destroy(s, s.broken ?? 'validation failed');
         this.#dispatch();
-      } else if (keepalive && this.#waiters.length === 0 && !this.#closed) {
-        // A keepalive ping is not a use: the idle clock keeps running.
+      } else if (keepalive && this.#waiters.length === 0 && !this.#closed && this.#live <= this.#o.max) {
+        // A keepalive ping is not a use: the idle clock keeps running. (Above max after a
+        // shrink, #handOff below destroys it instead.)
         s.lastGood = now;
         s.state = SlotState.Idle;
         this.#idle.push(s);

@@ -53,6 +53,7 @@ export type Op =
   | { t: 'release' | 'destroy' | 'again' | 'abort' | 'evict'; i: number }
   | { t: 'advance'; ms: number }
   | { t: 'resize'; min: number; max: number }
+  | { t: 'evictIdle'; n: number }
   | { t: 'close'; timeoutMs: number }
   | { t: 'script'; hook: Hook; b: Behaviour }
   | { t: 'settle'; i: number; ok: boolean };
@@ -125,6 +126,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   w(6, fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 60 }) })),
   w(3, fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 60, max: 400 }) })),
   w(1, fc.record({ t: fc.constant('resize' as const), min: fc.integer({ min: 0, max: 2 }), max: fc.integer({ min: 1, max: 5 }) })),
+  w(1, fc.record({ t: fc.constant('evictIdle' as const), n: fc.integer({ min: 0, max: 3 }) })),
   w(4, fc.record({ t: fc.constant('script' as const), hook: fc.constantFrom<Hook>('create', 'validate', 'reset', 'destroy') }).chain((s) =>
     behaviourArb[s.hook].map((b) => ({ ...s, b })))),
   w(3, fc.record({ t: fc.constant('settle' as const), i: idx, ok: fc.boolean() })),
@@ -289,6 +291,7 @@ export class World {
   // ---- steps ---------------------------------------------------------------------------
 
   async apply(op: Op): Promise<void> {
+    if (this.log.length === 0) await flush(); // let the pool start filling `min` first
     this.log.push(fc.stringify(op));
     switch (op.t) {
       case 'acquire':
@@ -325,6 +328,17 @@ export class World {
         this.min = min;
         this.pool.resize({ min, max });
         this.bound = Math.max(this.bound, max);
+        break;
+      }
+      case 'evictIdle': {
+        const idle = this.f.alive().filter((r) => !this.holders.has(r.conn.id) && !this.#checkingIds().has(r.conn.id));
+        const destroysBefore = this.f.count.destroy;
+        const n = this.pool.evictIdle(op.n);
+        const want = Math.min(op.n, idle.length);
+        // With re-entrant listeners an idle one may be borrowed half-way: fewer, never more.
+        if (n > want || (n < want && this.cfg.reentrant === 0)) this.#fail(`evictIdle(${op.n}) evicted ${n} of ${idle.length} idle, expected ${want}`);
+        if (this.f.count.destroy - destroysBefore < n) this.#fail(`evictIdle(${op.n}) said ${n} but destroyed ${this.f.count.destroy - destroysBefore}`);
+        for (const r of idle) if (r.destroys > 0 && this.holders.has(r.conn.id)) this.#fail(`evictIdle destroyed lent conn ${r.conn.id}`);
         break;
       }
       case 'close':

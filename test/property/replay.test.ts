@@ -6,7 +6,9 @@
  *   [config, step, step, …]` in the failure report; the steps print as data);
  * - `seeds`: `{ seed, path }` from the report's first line, replayed through the same
  *   property with fast-check (valid as long as the arbitraries in pool-model.ts do not
- *   change; the `cases` form survives such changes).
+ *   change; the `cases` form survives such changes). Once the bug is fixed keep only
+ *   the path's first number (the run as generated): the shrink steps after it exist only
+ *   while the property fails.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it, vi } from 'vitest';
@@ -91,9 +93,25 @@ const cases: { name: string; config: Config; ops: Op[] }[] = [
     config: { ...base, max: 2, min: 2, maxLifetimeMs: 400, maxWaiting: 2, random: 0.1, reentrant: 1 },
     ops: [{ t: 'advance', ms: 8 }, { t: 'advance', ms: 379 }, { t: 'advance', ms: 9 }, { t: 'use', outcome: 'ok', broken: false }],
   },
+  {
+    // A keepalive ping that ended after resize() shrank the pool put the resource back
+    // idle although the pool was above its new max: 2 alive with max 1, for good. Fixed:
+    // above max it is destroyed instead.
+    name: 'a keepalive ping ending after a shrink never leaves the pool above max',
+    config: {
+      ...base, max: 2, min: 1, validateTimeoutMs: 50, keepaliveMs: 150,
+      hooks: { validate: true, reset: false, watch: false, isBroken: false },
+      plans: { create: ['ok'], validate: ['slow', 'sync'], reset: ['ok'], destroy: ['slow'] },
+      slowMs: { create: 3, validate: 45, reset: 3, destroy: 3 },
+    },
+    ops: [{ t: 'advance', ms: 153 }, { t: 'acquire', signal: 'none' }, { t: 'acquire', signal: 'none' }, { t: 'resize', min: 0, max: 1 }, { t: 'advance', ms: 42 }],
+  },
 ];
 
 const seeds: { name: string; seed: number; path: string }[] = [
+  // The keepalive-after-shrink case above, as first generated (run 46516 of PROPERTY_RUNS=60000;
+  // reported path 46516:1:0:3:…:22, whose shrink steps exist only while the bug does).
+  { name: 'keepalive after a shrink, unshrunk', seed: -359232614, path: '46516' },
 ];
 
 describe('replays', () => {
