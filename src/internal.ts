@@ -2,6 +2,12 @@ import type { Slot } from './slot.js';
 
 /** Module-private method keys: reachable from lido's own files, not part of the API. */
 export const kRelease = Symbol('lido.release');
+/**
+ * `pool[kTryAcquire]()`: a lease of an idle resource fit to lend now, synchronously, or
+ * null (someone waits, nothing idle, closed, or a tracer listens): then call `acquire()`.
+ * For adapters (PgPool) whose checkout needs no promise of its own when a client is idle.
+ */
+export const kTryAcquire = Symbol('lido.tryAcquire');
 
 /** What a lease needs from its pool. */
 export interface LeaseOwner<T> {

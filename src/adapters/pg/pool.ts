@@ -10,6 +10,7 @@ import type { Health } from '../../health.js';
 import type { LeakReport } from '../../leak-detector.js';
 import type { Lease } from '../../lease.js';
 import { defaults } from '../../options.js';
+import { kTryAcquire } from '../../internal.js';
 import { Pool, type CloseOptions, type CloseReport } from '../../pool.js';
 import type { PoolStats } from '../../stats.js';
 import { createPgFactory, kTicket, type PgFactory, type PgFactoryHooks } from './factory.js';
@@ -119,6 +120,7 @@ interface Checkout<C extends ClientLike> {
 }
 
 const noop = (): void => {};
+const identity = <X>(x: X): X => x;
 const ENDED = 'Cannot use a pool after calling end on the pool';
 let pools = 0;
 
@@ -559,18 +561,41 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     });
   }
 
-  async #checkout(): Promise<PgPoolClient<C>> {
+  /**
+   * A checkout of the primary (no replicas). An idle client is taken synchronously: no
+   * AbortController, no waiter entry, no extra promise hop. Only a checkout that has to
+   * wait gets the signal that lets a failed connection attempt fail it (see `#connectFailed`).
+   */
+  #checkout(): Promise<PgPoolClient<C>> {
+    let client: PgPoolClient<C> | null;
+    try {
+      client = this.#checkoutNow();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return client !== null ? Promise.resolve(client) : this.#checkoutWaiting(identity);
+  }
+
+  /** An idle client of the primary, lent now, or null. */
+  #checkoutNow(): PgPoolClient<C> | null {
+    const lease = this.#pool[kTryAcquire]();
+    return lease === null ? null : this.#lend(lease);
+  }
+
+  /** Waits for a client of the primary; `then` runs as soon as it is lent (one hop after the hand-over). */
+  #checkoutWaiting<R>(then: (client: PgPoolClient<C>) => R | PromiseLike<R>): Promise<R> {
     const ac = new AbortController();
     this.#waiters.set(ac, ++this.#tickets);
-    let lease: Lease<C>;
-    try {
-      lease = await this.#pool.acquire({ signal: ac.signal });
-    } catch (e) {
-      throw this.#translate(e);
-    } finally {
-      this.#waiters.delete(ac);
-    }
-    return this.#lend(lease);
+    return this.#pool.acquire({ signal: ac.signal }).then(
+      (lease) => {
+        this.#waiters.delete(ac);
+        return then(this.#lend(lease));
+      },
+      (e: unknown) => {
+        this.#waiters.delete(ac);
+        throw this.#translate(e);
+      },
+    );
   }
 
   /**
@@ -643,8 +668,20 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     return client;
   }
 
-  async #query(text: unknown, values: unknown, readOnly: boolean): Promise<QueryResultLike> {
-    const client = await (this.#cluster === null ? this.#checkout() : this.#checkoutRouted(readOnly));
+  #query(text: unknown, values: unknown, readOnly: boolean): Promise<QueryResultLike> {
+    if (this.#cluster !== null) return this.#checkoutRouted(readOnly).then((client) => this.#run(client, text, values));
+    let client: PgPoolClient<C> | null;
+    try {
+      client = this.#checkoutNow();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    // An idle client runs the query in this tick; a waiting one as soon as it is handed over.
+    return client !== null ? this.#run(client, text, values) : this.#checkoutWaiting((c) => this.#run(c, text, values));
+  }
+
+  /** Runs one query on a checked-out client and releases it (destroyed on error). */
+  #run(client: PgPoolClient<C>, text: unknown, values: unknown): Promise<QueryResultLike> {
     return new Promise<QueryResultLike>((resolve, reject) => {
       let done = false;
       const onError = (err: Error): void => {
