@@ -32,6 +32,9 @@ export class Flight implements ControllerLike {
   readonly #host: FlightHost;
   current: Attempt | null = null;
   headersIn = false;
+  /** Links in the pool's list of requests in flight. */
+  prev: Flight | null = null;
+  next: Flight | null = null;
   /** When the request was dispatched, on the pool's clock. */
   readonly since: number;
   /** The leak timer while the body is paused (managed by the host). */

@@ -5,6 +5,7 @@ import { PoolOptionsError, type PoolError } from '../../errors.js';
 import type { Health } from '../../health.js';
 import { DispatcherBase, bindDispatcher } from './base.js';
 import { Flight, type FlightHost } from './flight.js';
+import { FlightList } from './flight-list.js';
 import { LegacyHandler, isNewHandler } from './handler.js';
 import { LeakWatch, type HttpLeakReport } from './leaks.js';
 import { loadUndici, missingPart } from './load.js';
@@ -39,7 +40,7 @@ export class HttpPool extends DispatcherBase {
   readonly #clock: Clock;
   readonly #pools: OriginPools;
   readonly #book = new CounterBook();
-  readonly #flights = new Set<Flight>();
+  readonly #flights = new FlightList<Flight>();
   readonly #leaks: LeakWatch;
   readonly #error: (name: UndiciErrorName, message: string) => Error;
   readonly #origins: OriginCache;
@@ -148,7 +149,7 @@ export class HttpPool extends DispatcherBase {
     const error = typeof a === 'function' || a == null ? this.#error('ClientDestroyedError', 'The client is destroyed') : a;
     this.#closed = true;
     this.#destroyed = true;
-    for (const f of [...this.#flights]) f.abort(error);
+    for (const f of this.#flights.toArray()) f.abort(error);
     const p = this.#close();
     if (callback === undefined) return p;
     p.then(() => callback(), () => callback());
@@ -191,7 +192,7 @@ export class HttpPool extends DispatcherBase {
   readonly #host: FlightHost = {
     acquire: (origin, signal) => this.#pools.acquire(origin, { signal }),
     finished: (flight) => {
-      this.#flights.delete(flight);
+      this.#flights.remove(flight);
       if (this.#flights.size === 0) this.#drained?.();
     },
     retried: (flight) => {
