@@ -2,6 +2,7 @@ import type { PoolStats } from './stats.js';
 
 /** One recommendation from `pool.advise()`. */
 export interface Advice {
+  /** How urgent: `'critical'` (acquires are timing out), `'warning'` (likely trouble), `'info'` (tuning). */
   severity: 'info' | 'warning' | 'critical';
   /** What was observed to be wrong. */
   issue: string;

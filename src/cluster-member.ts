@@ -17,6 +17,7 @@ export type MemberState = 'healthy' | 'ejected';
  * like any pool), plus where it stands in the cluster.
  */
 export type ClusterMemberStats = PoolStats & {
+  /** Whether the member is the primary or a replica. */
   role: MemberRole;
   /** `ejected` replicas take no read-only work until a probe succeeds. */
   state: MemberState;
@@ -32,6 +33,7 @@ export type ClusterMemberStats = PoolStats & {
 export interface ClusterMemberHealth extends Health {
   /** The member pool's name. */
   name: string;
+  /** Whether the member is the primary or a replica. */
   role: MemberRole;
   /** An ejected replica's status is `down`. */
   state: MemberState;

@@ -14,22 +14,35 @@ export interface KeyedPoolTotals {
   creating: number;
   /** Resources being validated or reset. */
   checking: number;
-  /** The counters below are cumulative: they include key pools already closed. See `PoolStats`. */
+  /** Resources created. This and the counters below are cumulative: they include key pools already closed. See `PoolStats`. */
   created: number;
+  /** Resources destroyed. */
   destroyed: number;
+  /** Leases handed out. */
   acquired: number;
+  /** Leases given back. */
   released: number;
+  /** Acquires that timed out waiting (`acquireTimeoutMs`). */
   timeouts: number;
+  /** Creates that failed. */
   createErrors: number;
+  /** Resources destroyed because validation failed. */
   validationFailures: number;
+  /** Resources destroyed because their reset on release failed. */
   resetFailures: number;
+  /** Leases held longer than `leakDetectionMs` (each counted once). */
   leaks: number;
+  /** Acquires rejected at once because the queue was full. */
   rejected: number;
+  /** Acquires aborted through their signal. */
   aborted: number;
 }
 
 /** One key's pool stats, with its key. */
-export type KeyStats<K> = PoolStats & { key: K };
+export type KeyStats<K> = PoolStats & {
+  /** The key this pool serves. */
+  key: K;
+};
 
 /** What `keyedPool.stats()` returns: the global budget, totals, and every key's pool. */
 export interface KeyedPoolStats<K> {
@@ -49,8 +62,9 @@ export interface KeyedPoolStats<K> {
   evictions: number;
   /** Times a busy key was made to give a resource back to a waiting key. */
   reclaims: number;
-  /** Key pools created, and closed (idle too long, evicted, or at close). */
+  /** Key pools created. */
   poolsCreated: number;
+  /** Key pools closed (idle too long, evicted, or at close). */
   poolsClosed: number;
   /** Sums over key pools. */
   total: KeyedPoolTotals;

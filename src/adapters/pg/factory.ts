@@ -45,7 +45,9 @@ function tag(e: unknown, ticket: number | undefined): unknown {
 
 /** A {@link Factory} of pg clients, with what PgPool needs to see. */
 export interface PgFactory<C extends ClientLike> extends Factory<C> {
+  /** The client class it makes connections with (`pg.Client` unless given another). */
   readonly Client: ClientConstructor<C>;
+  /** The secrets it was given (password, credentials, TLS keys), to scrub from errors and logs. */
   readonly secrets: Secrets;
 }
 

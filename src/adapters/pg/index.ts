@@ -9,6 +9,8 @@ export {
 export { pgFactory, type PgFactory } from './factory.js';
 export type { PgPoolOptions, PgReplicaOptions } from './options.js';
 export { redactConnectionString } from './redact.js';
+// The type of `PgFactory.secrets` (a type only: lido makes them, applications do not).
+export type { Secrets } from './redact.js';
 export type {
   ClientLike, ClientConstructor, PgConnectionOptions, PasswordOption, QueryCallback, QueryConfigLike, QueryResultLike,
   ResetOnRelease,

@@ -37,7 +37,10 @@ export interface PgPoolEvents<C extends ClientLike = ClientLike> {
   /** A client was closed and left the pool. */
   remove: [client: C];
   /** An idle client failed (the server ended it): it is already removed; `err.client` is set. */
-  error: [err: Error & { client?: C }, client: C];
+  error: [err: Error & {
+    /** The client that failed (the same as the `client` argument). */
+    client?: C;
+  }, client: C];
   /** A `connect()` timed out. */
   timeout: [error: AcquireTimeoutError];
   /** A client was held longer than `leakDetectionMs`. */
@@ -82,10 +85,13 @@ export type PgPoolHealth = Health & {
 export interface PgReplica<C extends ClientLike = ClientLike> {
   /** `pool.query()` with `readOnly: true`. */
   query<R = any>(text: string | QueryConfigLike, values?: unknown[]): Promise<QueryResultLike<R>>;
+  /** `pool.query()` with `readOnly: true`, callback form. */
   query<R = any>(text: string | QueryConfigLike, callback: QueryCallback<R>): void;
+  /** `pool.query()` with `readOnly: true`, values and callback form. */
   query<R = any>(text: string | QueryConfigLike, values: unknown[] | undefined, callback: QueryCallback<R>): void;
   /** Checks out a replica's client: `release()` it (or `await using`). */
   connect(): Promise<PgPoolClient<C>>;
+  /** Checks out a replica's client, callback form: call `release()` when done. */
   connect(callback: (err: Error | undefined, client: PgPoolClient<C> | undefined, release: (err?: Error | boolean) => void) => void): void;
   /** Runs `fn` with a replica's client and always releases it. */
   use<R>(fn: (client: PgPoolClient<C>) => R | PromiseLike<R>): Promise<Awaited<R>>;

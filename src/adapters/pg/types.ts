@@ -7,19 +7,28 @@
 
 /** A row-returning result, as `pg` shapes it. */
 export interface QueryResultLike<R = any> {
+  /** The command tag of the statement run (`'SELECT'`, `'INSERT'`, …). */
   command: string | null;
+  /** Rows returned or affected, as the server reports it; `null` if it reports none. */
   rowCount: number | null;
+  /** The rows returned: objects keyed by column name, or arrays with `rowMode: 'array'`. */
   rows: R[];
+  /** The columns of the rows (`name`, `dataTypeID`, …). */
   fields?: unknown[];
   [key: string]: unknown;
 }
 
 /** `{ text, values, name, rowMode, types }`, passed to `client.query` as is. */
 export interface QueryConfigLike {
+  /** The SQL, with `$1`, `$2`, … placeholders. */
   text: string;
+  /** The placeholder values, in order. */
   values?: unknown[];
+  /** A prepared statement's name: pg prepares it once per connection, then reuses it. */
   name?: string;
+  /** `'array'`: each row is an array of values, not an object. */
   rowMode?: 'array';
+  /** Type parsers for this query only (pg's `types`: `{ getTypeParser }`). */
   types?: unknown;
   [key: string]: unknown;
 }
@@ -31,13 +40,21 @@ export type QueryCallback<R = any> = (err: Error | undefined, result: QueryResul
 export interface ClientLike {
   /** Callback form only: lido never relies on the promise form. */
   connect(callback: (err: Error | null | undefined) => void): void;
+  /** Runs a query: text or config, then values and/or a callback, as `pg.Client#query`. */
   query(...args: any[]): any;
+  /** Closes the connection; `callback` runs once it is closed. */
   end(callback?: (err?: Error) => void): any;
+  /** A connection error: lido drops the client. */
   on(event: 'error', listener: (err: Error) => void): unknown;
+  /** The connection closed. */
   on(event: 'end', listener: () => void): unknown;
+  /** Removes a listener added with `on`. */
   removeListener(event: string, listener: (...args: any[]) => void): unknown;
+  /** An event's listeners (lido uses it to drop those a borrower added). */
   listeners?(event: string): Function[];
+  /** Lets the socket keep the process alive again. */
   ref?(): void;
+  /** Lets the process exit while the socket is open (idle clients, `allowExitOnIdle`). */
   unref?(): void;
   /** pg >= 8.20: `'I'` idle, `'T'` in a transaction, `'E'` in a failed transaction. */
   getTransactionStatus?(): string | null;
@@ -56,13 +73,19 @@ export type ResetOnRelease = 'rollback' | 'discard';
 export interface PgConnectionOptions<C extends ClientLike = ClientLike> {
   /** The `pg.Client` class to use (the application's own copy). Default: `require('pg').Client`. */
   Client?: ClientConstructor<C>;
+  /** A `postgres://user:password@host:port/database` URL; its password is redacted everywhere. */
   connectionString?: string;
+  /** The server's host name, IP address, or Unix socket directory. */
   host?: string;
+  /** The server's TCP port (pg default 5432). */
   port?: number;
+  /** The role to connect as. */
   user?: string;
+  /** The database to connect to. */
   database?: string;
   /** A string, or a function evaluated at each connect. Never shown in errors, logs, stats or config. */
   password?: PasswordOption;
+  /** pg's TLS option: `true`, or `tls.connect()` options; its `key`, `passphrase` and `pfx` are redacted everywhere. */
   ssl?: unknown;
   /** Called on each new client after it connected; a rejection fails that connect. */
   onConnect?: (client: C) => void | Promise<void>;
