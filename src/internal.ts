@@ -8,6 +8,19 @@ export const kRelease = Symbol('lido.release');
  * For adapters (PgPool) whose checkout needs no promise of its own when a client is idle.
  */
 export const kTryAcquire = Symbol('lido.tryAcquire');
+/**
+ * `pool[kAcquireQueued](handle)`: `acquire()` without options that, when it has to wait,
+ * puts its waiter in `handle.waiter`; `pool[kWithdraw](handle.waiter, reason)` then rejects
+ * it (if still queued) the way an abort would. What an adapter uses instead of an
+ * AbortController per waiting checkout (PgPool: a failed connection fails the oldest one).
+ */
+export const kAcquireQueued = Symbol('lido.acquireQueued');
+export const kWithdraw = Symbol('lido.withdraw');
+
+/** Filled in by `kAcquireQueued` when the acquire waits. */
+export interface WaitHandle {
+  waiter: unknown;
+}
 
 /** What a lease needs from its pool. */
 export interface LeaseOwner<T> {

@@ -14,7 +14,7 @@ import { PoolEmitter } from './pool-events.js';
 import { health, type Health } from './health.js';
 import { Housekeeper, noSweeper, type Housekept, type Sweeper } from './housekeeper.js';
 import { IdleList } from './idle-list.js';
-import { kRelease, kTryAcquire, type LeaseOwner } from './internal.js';
+import { kAcquireQueued, kRelease, kTryAcquire, kWithdraw, type LeaseOwner, type WaitHandle } from './internal.js';
 import { ActiveLeakDetector, NoLeakDetector, type LeakDetector, type LeakReport } from './leak-detector.js';
 import { Lease } from './lease.js';
 import { checkAcquire, type AcquireOptions } from './acquire-options.js';
@@ -122,7 +122,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     return this.#acquire(options);
   }
 
-  #acquire(options: AcquireOptions | undefined): Promise<Lease<T>> {
+  #acquire(options: AcquireOptions | undefined, handle?: WaitHandle): Promise<Lease<T>> {
     if (options !== undefined) {
       checkAcquire(options);
       if (options.signal?.aborted) return Promise.reject(options.signal.reason);
@@ -134,7 +134,24 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
         if (this.#usable(s, now)) return Promise.resolve(this.#lease(s, now, now, null));
       }
     }
-    return this.#enqueue(options);
+    return this.#enqueue(options, handle);
+  }
+
+  /** @internal See {@link kAcquireQueued}: `acquire()` that records its waiter (if it has to wait) in `handle`. */
+  [kAcquireQueued](handle: WaitHandle): Promise<Lease<T>> {
+    if (tracingAcquire()) return traceAcquire(this, undefined, this.#clock, () => this.#acquire(undefined, handle));
+    return this.#acquire(undefined, handle);
+  }
+
+  /** @internal See {@link kWithdraw}: rejects a still-queued waiter with `reason`, as an abort would. */
+  [kWithdraw](waiter: unknown, reason: unknown): boolean {
+    const w = waiter as Waiter<T> | null;
+    if (w === null || !w.queued) return false;
+    this.#waiters.remove(w);
+    this.#counters.aborted++;
+    this.#settleWaiter(w);
+    w.reject(reason);
+    return true;
   }
 
   /** @internal See {@link kTryAcquire}: the fast path of `acquire()` without its promise. */
@@ -439,7 +456,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#settleReady();
   }
 
-  #enqueue(options: AcquireOptions | undefined): Promise<Lease<T>> {
+  #enqueue(options: AcquireOptions | undefined, handle?: WaitHandle): Promise<Lease<T>> {
     if (this.#closed) return Promise.reject(this.#closedError());
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -462,6 +479,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     return new Promise<Lease<T>>((resolve, reject) => {
       const w = new Waiter<T>(resolve, reject, now, now + timeoutMs, timeoutMs);
       w.origin = origin;
+      if (handle !== undefined) handle.waiter = w;
       if (signal !== undefined) {
         w.signal = signal;
         w.onAbort = () => {

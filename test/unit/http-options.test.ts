@@ -43,9 +43,9 @@ describe('validation', () => {
 });
 
 describe('resolution', () => {
-  it('defaults for HTTP: 4 s idle (as undici), failFast, 8 concurrent connects', () => {
+  it('defaults for HTTP: 4 s idle (as undici), failFast, 16 concurrent connects', () => {
     const o = resolveHttpOptions({});
-    expect(o.base.pool).toMatchObject({ idleTimeoutMs: 4_000, failFast: true, maxConcurrentCreates: 8 });
+    expect(o.base.pool).toMatchObject({ idleTimeoutMs: 4_000, failFast: true, maxConcurrentCreates: 16 });
     expect(o).toMatchObject({ name: 'http', maxTotal: Infinity, idlePoolTimeoutMs: 300_000, leakDetectionMs: 0 });
   });
 

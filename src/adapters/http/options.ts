@@ -35,7 +35,7 @@ export interface HttpOriginOptions {
   failFast?: boolean;
   /** Backoff between failed connects. Default base 100 ms, cap 10 s. */
   createRetry?: { baseMs?: number; capMs?: number };
-  /** Most connects in flight at once. Default 8. */
+  /** Most connects in flight at once, per origin. Default 16. */
   maxConcurrentCreates?: number;
   /** Socket and TLS options, or a connector function `(target, callback)` as undici's `connect` option takes. */
   connect?: HttpConnectOptions | Connector;
@@ -87,7 +87,7 @@ export interface ResolvedHttpOptions {
 const POOL_KEYS = ['min', 'max', 'acquireTimeoutMs', 'createTimeoutMs', 'idleTimeoutMs', 'maxLifetimeMs', 'maxWaiting', 'maxUses', 'order', 'failFast', 'createRetry', 'maxConcurrentCreates'] as const;
 const ORIGIN_KNOWN = new Set<string>([...POOL_KEYS, 'connect', 'client']);
 const KNOWN = new Set<string>([...ORIGIN_KNOWN, 'name', 'origins', 'maxTotal', 'idlePoolTimeoutMs', 'leakDetectionMs', 'allowExitOnIdle', 'undici', 'clock', 'random']);
-const HTTP_DEFAULTS = { idleTimeoutMs: 4_000, failFast: true, maxConcurrentCreates: 8 };
+const HTTP_DEFAULTS = { idleTimeoutMs: 4_000, failFast: true, maxConcurrentCreates: 16 };
 const probe: Factory<unknown> = { create: () => Promise.resolve({}), destroy: () => {} };
 
 /** An origin as undici writes it (`https://host:port`, default port dropped), or a PoolOptionsError naming `what`. */

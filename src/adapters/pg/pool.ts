@@ -10,7 +10,7 @@ import type { Health } from '../../health.js';
 import type { LeakReport } from '../../leak-detector.js';
 import type { Lease } from '../../lease.js';
 import { defaults } from '../../options.js';
-import { kTryAcquire } from '../../internal.js';
+import { kAcquireQueued, kTryAcquire, kWithdraw, type WaitHandle } from '../../internal.js';
 import { Pool, type CloseOptions, type CloseReport } from '../../pool.js';
 import type { PoolStats } from '../../stats.js';
 import { createPgFactory, kTicket, type PgFactory, type PgFactoryHooks } from './factory.js';
@@ -110,7 +110,7 @@ interface Member<C extends ClientLike> {
    * attempt fails the oldest checkout that was already waiting when the attempt started
    * (as pg.Pool, where each connect() makes its own attempt and gets its error).
    */
-  readonly waiters: Map<AbortController, number>;
+  readonly waiters: Map<Pending, number>;
   /** `maxLifetimeMs` of this pool (for `expiredCount`). */
   readonly lifetimeMs: number;
   readonly replica: boolean;
@@ -124,6 +124,9 @@ interface Checkout<C extends ClientLike> {
   readonly ticket: number;
   member: Member<C> | null;
 }
+
+/** A pending checkout: its AbortController (through the cluster) or its core wait handle (the primary alone). */
+type Pending = AbortController | WaitHandle;
 
 const noop = (): void => {};
 const identity = <X>(x: X): X => x;
@@ -181,7 +184,7 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
   readonly #meta = new WeakMap<C, ClientMeta<C>>();
   readonly #live = new Set<C>();
   /** The primary's pending checkouts (see {@link Member.waiters}). */
-  readonly #waiters: Map<AbortController, number>;
+  readonly #waiters: Map<Pending, number>;
   #tickets = 0;
   readonly #unrefIdle: boolean;
   #lastRandom = 0;
@@ -590,15 +593,16 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
 
   /** Waits for a client of the primary; `then` runs as soon as it is lent (one hop after the hand-over). */
   #checkoutWaiting<R>(then: (client: PgPoolClient<C>) => R | PromiseLike<R>): Promise<R> {
-    const ac = new AbortController();
-    this.#waiters.set(ac, ++this.#tickets);
-    return this.#pool.acquire({ signal: ac.signal }).then(
+    // A handle the core fills with its waiter (no AbortController, signal and listener each).
+    const handle: WaitHandle = { waiter: null };
+    this.#waiters.set(handle, ++this.#tickets);
+    return this.#pool[kAcquireQueued](handle).then(
       (lease) => {
-        this.#waiters.delete(ac);
+        this.#waiters.delete(handle);
         return then(this.#lend(lease));
       },
       (e: unknown) => {
-        this.#waiters.delete(ac);
+        this.#waiters.delete(handle);
         throw this.#translate(e);
       },
     );
@@ -719,17 +723,24 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
   }
 
   /** A connection attempt of one pool failed: like pg.Pool, the (oldest) pending connect() on it gets that error. */
-  #connectFailed(waiters: Map<AbortController, number>, err: PoolError): void {
+  #connectFailed(waiters: Map<Pending, number>, err: PoolError): void {
     // Only the driver's errors (tagged by the factory) go to a waiter. lido's own create
     // timeout does not: every waiter has its own deadline (connectionTimeoutMillis).
     const cause = err.cause as { [kTicket]?: number } | undefined;
     const ticket = cause?.[kTicket];
     if (ticket === undefined) return;
-    for (const [ac, since] of waiters) {
+    for (const [pending, since] of waiters) {
       if (since > ticket) return; // came after that attempt started: it gets its own
-      if (ac.signal.aborted) continue;
-      waiters.delete(ac);
-      ac.abort(cause);
+      if (pending instanceof AbortController) {
+        // A checkout through the cluster.
+        if (pending.signal.aborted) continue;
+        waiters.delete(pending);
+        pending.abort(cause);
+        return;
+      }
+      // A checkout of the primary: only this pool's own waiters are kept in its map.
+      if (!this.#pool[kWithdraw](pending.waiter, cause)) continue; // already handed a client
+      waiters.delete(pending);
       return;
     }
   }
