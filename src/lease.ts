@@ -9,8 +9,8 @@ import type { Slot } from './slot.js';
 export class Lease<T> implements Disposable, AsyncDisposable {
   #owner: LeaseOwner<T>;
   #slot: Slot<T>;
+  /** The slot's generation when lent; -1 once released or destroyed (one field fewer per lease). */
   #gen: number;
-  #done = false;
 
   /** @internal Leases are made by the pool. */
   constructor(owner: LeaseOwner<T>, slot: Slot<T>, gen: number) {
@@ -24,8 +24,8 @@ export class Lease<T> implements Disposable, AsyncDisposable {
    * or once the pool took the resource back (a forced close, a lost-lease reclaim).
    */
   get resource(): T {
-    if (this.#done || this.#slot.gen !== this.#gen) {
-      const why = this.#done ? 'was already released' : 'was revoked by the pool (closed or reclaimed)';
+    if (this.#slot.gen !== this.#gen) {
+      const why = this.#gen === -1 ? 'was already released' : 'was revoked by the pool (closed or reclaimed)';
       throw new PoolError(`lease of pool "${this.#owner.name}" ${why}; acquire again`, 'ERR_POOL_LEASE_RELEASED', { phase: 'use', pool: this.#owner.name });
     }
     return this.#slot.resource;
@@ -33,7 +33,7 @@ export class Lease<T> implements Disposable, AsyncDisposable {
 
   /** True once released or destroyed (or force-destroyed by `close()`). */
   get released(): boolean {
-    return this.#done || this.#slot.gen !== this.#gen;
+    return this.#slot.gen !== this.#gen; // -1 never matches: generations start at 1
   }
 
   /** True when this lease was handed out by `pool`. */
@@ -43,16 +43,18 @@ export class Lease<T> implements Disposable, AsyncDisposable {
 
   /** Returns the resource to the pool. Idempotent. */
   release(): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#owner[kRelease](this.#slot, this.#gen, false, undefined);
+    const gen = this.#gen;
+    if (gen === -1) return;
+    this.#gen = -1;
+    this.#owner[kRelease](this.#slot, gen, false, undefined);
   }
 
   /** Discards the resource: it is broken and must not be handed out again. Idempotent. */
   destroy(reason?: unknown): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#owner[kRelease](this.#slot, this.#gen, true, reason);
+    const gen = this.#gen;
+    if (gen === -1) return;
+    this.#gen = -1;
+    this.#owner[kRelease](this.#slot, gen, true, reason);
   }
 
   /** `using lease = await pool.acquire()` releases at the end of the block. */

@@ -391,7 +391,8 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#borrowed.push(s);
     const c = this.#counters;
     c.acquired++;
-    c.waitTime.record(now - since);
+    if (now === since) c.waitTime.recordZero();
+    else c.waitTime.record(now - since);
     if (this.#borrowed.length > c.peakBorrowed) c.peakBorrowed = this.#borrowed.length;
     this.#leaks.borrowed(s, lease, now, origin);
     if (this.hearsAcquire) this.emitSafe('acquire', s.resource);
