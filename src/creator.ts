@@ -114,11 +114,22 @@ export class Creator<T> {
   fail(error: CreateError, now: number): void {
     this.lastError = error;
     const b = this.#backoff;
-    const delay = now < b.until ? b.until - now : b.fail(now);
+    this.#retryIn(now < b.until ? b.until - now : b.fail(now));
+  }
+
+  /**
+   * Calls `host.retry()` once the backoff window has ended. Node runs timers by the
+   * event loop's cached time, so one may fire a little before `clock.now()` reaches the
+   * end of the window; retrying then would find creates still barred and nothing left to
+   * wake the pool (a stall), so the rest is waited out.
+   */
+  #retryIn(delay: number): void {
     if (this.#retryTimer !== null) this.clock.clearTimer(this.#retryTimer);
     this.#retryTimer = this.clock.setTimer(() => {
       this.#retryTimer = null;
-      this.host.retry();
+      const left = this.#backoff.until - this.clock.now();
+      if (left > 0) this.#retryIn(left);
+      else this.host.retry();
     }, Math.ceil(delay), this.host.keepAlive());
   }
 
