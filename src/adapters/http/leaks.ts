@@ -5,9 +5,11 @@ import type { Flight } from './flight.js';
 export interface HttpLeakReport {
   /** The pool's name. */
   pool: string;
-  /** The request's method, origin and path. */
+  /** The request's method, e.g. `GET`. */
   method: string;
+  /** The request's origin, e.g. `https://api.example.com`. */
   origin: string;
+  /** The request's path and query, e.g. `/items?page=2`. */
   path: string;
   /** How long the body has been paused (unread), ms. */
   pausedMs: number;

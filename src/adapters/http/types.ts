@@ -7,12 +7,19 @@ import type { Socket } from 'node:net';
 
 /** Where a connector connects: what undici's `Client` passes to its `connect` function. */
 export interface ConnectTarget {
+  /** Host name or IP address (an IPv6 address without brackets). */
   hostname: string;
+  /** `host:port` as in the origin. */
   host?: string;
+  /** `http:` or `https:`. */
   protocol: string;
+  /** The port, or `''` for the protocol's default. */
   port: string;
+  /** TLS server name (SNI), when not the host. */
   servername?: string | null;
+  /** Local address to bind the socket to. */
   localAddress?: string | null;
+  /** A socket to upgrade to TLS (undici's proxy support). */
   httpSocket?: Socket;
 }
 
