@@ -2,8 +2,9 @@
  * HttpPool options: validated when the pool is made, errors that name the option (also
  * inside `origins`), per-origin overrides merged over the defaults, undici found or not.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PoolOptionsError } from '../../src/index.js';
+import { PoolOptionsError, defaults as coreDefaults } from '../../src/index.js';
 import { HttpPool, type HttpPoolOptions } from '../../src/adapters/http/index.js';
 import { missingPart } from '../../src/adapters/http/load.js';
 import { clientOptionsOf, normalizeOrigin, resolveHttpOptions } from '../../src/adapters/http/options.js';
@@ -86,5 +87,30 @@ describe('resolution', () => {
     expect(p.name).toBe('upstream');
     expect(p.stats().origins['http://a.test']).toMatchObject({ name: 'upstream[http://a.test]', min: 1, size: 1 });
     await p.close();
+  });
+});
+
+describe('docs/http.md', () => {
+  const doc = readFileSync(new URL('../../docs/http.md', import.meta.url), 'utf8');
+  const table = doc.slice(doc.indexOf('## Options'), doc.indexOf('## How it behaves'));
+  const rows = [...table.matchAll(/^\| `(\w+)`(?:, `(\w+)`)? \| (.+?) \|/gm)].map((m) => ({ names: [m[1], m[2]].filter(Boolean), def: m[3].replace(/\*\*/g, '').trim() }));
+
+  it('documents options the pool accepts', () => {
+    expect(rows.length).toBeGreaterThan(15);
+    for (const { names } of rows) for (const name of names) expect(() => resolveHttpOptions({ [name]: undefined } as HttpPoolOptions)).not.toThrow();
+  });
+
+  it('states the defaults the pool uses', () => {
+    const o = resolveHttpOptions({});
+    const pool = (k: string) => o.base.pool[k] ?? (coreDefaults as Record<string, unknown>)[k];
+    const actual: Record<string, unknown> = { maxTotal: o.maxTotal, idlePoolTimeoutMs: o.idlePoolTimeoutMs, leakDetectionMs: o.leakDetectionMs, name: o.name };
+    for (const { names, def } of rows) {
+      const name = names[0];
+      const number = /^(Infinity|[\d ]+)(?: \(off\))?$/.exec(def);
+      const value = actual[name] ?? pool(name);
+      if (number) expect({ name, value }).toEqual({ name, value: number[1] === 'Infinity' ? Infinity : Number(number[1].replace(/ /g, '')) });
+      else if (def === 'true' || def === 'false') expect({ name, value }).toEqual({ name, value: def === 'true' });
+      else if (def === '`http`') expect(value).toBe('http');
+    }
   });
 });
