@@ -181,10 +181,16 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
           this.#lend(s, now, now, null, null);
           return this.#run(fn, s.resource, (broken, error) => this[kRelease](s, gen, broken, error));
         }
+        // Being validated, or just retired: wait in line as acquire() does, which also
+        // refills `min` (acquire()'s own fast path could take another idle one and skip that).
+        return this.#enqueue(undefined).then((lease) => this.#useLease(fn, lease));
       }
     }
-    return this.acquire(options).then((lease) =>
-      this.#run(fn, lease.resource, (broken, error) => (broken ? lease.destroy(error) : lease.release())));
+    return this.acquire(options).then((lease) => this.#useLease(fn, lease));
+  }
+
+  #useLease<R>(fn: (resource: T) => R | PromiseLike<R>, lease: Lease<T>): Promise<Awaited<R>> {
+    return this.#run(fn, lease.resource, (broken, error) => (broken ? lease.destroy(error) : lease.release()));
   }
 
   /** Returns a lease's resource: the same as `lease.release()`, refusing a lease of another pool. */

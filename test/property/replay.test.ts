@@ -106,6 +106,17 @@ const cases: { name: string; config: Config; ops: Op[] }[] = [
     },
     ops: [{ t: 'advance', ms: 153 }, { t: 'acquire', signal: 'none' }, { t: 'acquire', signal: 'none' }, { t: 'resize', min: 0, max: 1 }, { t: 'advance', ms: 42 }],
   },
+  {
+    // use() met an expired idle resource, retired it, then took the next idle one through
+    // acquire()'s fast path, which never dispatches: below min until the next sweep.
+    // Fixed: use() then queues (and so refills min) as acquire() does.
+    name: 'use() that retires an expired resource refills min at once',
+    config: { ...base, max: 2, min: 2, maxLifetimeMs: 400, order: 'fifo', plans: { create: ['ok'], validate: ['fail'], reset: ['sync'], destroy: ['sync'] } },
+    ops: [
+      { t: 'acquire', signal: 'none' }, { t: 'advance', ms: 1 }, { t: 'destroy', i: 0 }, { t: 'advance', ms: 287 },
+      { t: 'advance', ms: 113 }, { t: 'use', outcome: 'ok', broken: false },
+    ],
+  },
 ];
 
 const seeds: { name: string; seed: number; path: string }[] = [
