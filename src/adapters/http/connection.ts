@@ -16,6 +16,8 @@ export interface OriginContext {
   readonly clientOptions: Record<string, unknown>;
   /** The Client's `connect`, `disconnect` and `connectionError` events, for the pool to re-emit. */
   readonly emit: (event: string, client: ClientLike, error?: unknown) => void;
+  /** `allowExitOnIdle`: a warm socket waiting for its first request does not keep the process alive. */
+  readonly unrefWarm: boolean;
 }
 
 /** Where a connector connects for `origin` (undici strips an IPv6 host's brackets, so do we). */
@@ -74,6 +76,8 @@ export class Connection {
     this.#ctx = ctx;
     this.#socket = this.#warm = socket;
     socket.on('error', noop); // an idle socket's reset is seen as its 'close'
+    // As undici does with its idle sockets; ref'd again when the Client takes it over.
+    if (ctx.unrefWarm) socket.unref?.();
     this.#track(socket);
     const client = (this.client = new ctx.undici.Client(ctx.origin, { ...ctx.clientOptions, pipelining: 1, connect: (t: ConnectTarget, cb: Parameters<Connector>[1]) => this.#connect(t, cb) }));
     client.on('connect', () => ctx.emit('connect', client));
@@ -111,6 +115,7 @@ export class Connection {
     this.#warm = null;
     if (warm !== null && !warm.destroyed) {
       warm.off('error', noop);
+      warm.ref?.(); // undici unrefs it again when idle
       // Never synchronously: undici's Client ignores a resume asked for from inside its own connect call.
       queueMicrotask(() => cb(null, warm));
       return;

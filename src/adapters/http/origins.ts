@@ -121,6 +121,7 @@ export class OriginPools {
       connector: this.#connector(config),
       clientOptions,
       emit: (event, client, error) => this.#hooks.emit(event, origin, client, error),
+      unrefWarm: config.pool.allowExitOnIdle !== false,
     };
   }
 
