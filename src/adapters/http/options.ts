@@ -55,7 +55,7 @@ export interface HttpPoolOptions extends HttpOriginOptions {
   idlePoolTimeoutMs?: number;
   /** A response whose body is not read (held paused) this long is reported with its method, origin, path and stack; 0 = off. Default 0. */
   leakDetectionMs?: number;
-  /** `true`: the pool's timers never keep the process alive while it is idle. Default true. */
+  /** `true`: an idle pool (its timers, its warm sockets) never keeps the process alive. Default true. */
   allowExitOnIdle?: boolean;
   /** The undici module (7 or 8). Default: the application's own `undici`, loaded when the first pool is made. */
   undici?: UndiciLike;
