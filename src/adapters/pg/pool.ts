@@ -5,7 +5,7 @@ import { systemClock } from '../../clock.js';
 import { PoolCluster } from '../../cluster.js';
 import type { ClusterMemberHealth, ClusterMemberStats } from '../../cluster-member.js';
 import type { ClusterStrategy } from '../../cluster-options.js';
-import { AcquireTimeoutError, CreateError, PoolClosedError, PoolError, PoolOptionsError, type PoolCounts } from '../../errors.js';
+import { AcquireTimeoutError, CreateError, PoolClosedError, PoolError, PoolOptionsError, withoutStack, type PoolCounts } from '../../errors.js';
 import type { Health } from '../../health.js';
 import type { LeakReport } from '../../leak-detector.js';
 import type { Lease } from '../../lease.js';
@@ -760,7 +760,8 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
   /** Core errors in `pg.Pool`'s words where code matches on them. */
   #translate(e: unknown): unknown {
     if (e instanceof AcquireTimeoutError) {
-      return new AcquireTimeoutError(`timeout exceeded when trying to connect (${e.message})`, errorOptions(e));
+      // Stackless like the core's (see withoutStack): this runs in a promise reaction, whose stack holds nothing of the caller.
+      return withoutStack(() => new AcquireTimeoutError(`timeout exceeded when trying to connect (${e.message})`, errorOptions(e)));
     }
     if (e instanceof PoolClosedError) return this.#endedError(e.counts);
     return this.#secrets.error(e);
