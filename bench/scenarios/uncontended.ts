@@ -3,7 +3,7 @@ import { COST_NOTE, costNow, rounds, rowsOf, size, type Section } from '../lib.j
 import { withPools, type Subject } from '../pools.js';
 
 export async function uncontended(subjects: Subject[]): Promise<Section[]> {
-  const n = size(100_000, 2_000);
+  const n = size(300_000, 2_000); // ~60 ms per round for lido: shorter rounds were at the mercy of one scavenge or time slice
   const figures = await withPools(subjects, { max: 10 }, async (pools) => {
     for (const p of pools.values()) await p.cycle(100); // creates the one resource
     return rounds(subjects, async (s) => {
