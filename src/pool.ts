@@ -645,6 +645,10 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
         this.#counters.validationFailures++;
         this.#destroy(s, s.broken ?? 'validation failed');
         this.#dispatch();
+      } else if (now >= s.expiresAt) {
+        // Its lifetime ran out while it was being checked: retired, never lent.
+        this.#destroy(s, 'max lifetime reached');
+        this.#dispatch();
       } else if (keepalive && this.#waiters.length === 0 && !this.#closed && this.#live <= this.#o.max) {
         // A keepalive ping is not a use: the idle clock keeps running. (Above max after a
         // shrink, #handOff below destroys it instead.)
@@ -695,11 +699,12 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     ).then((ok) => {
       this.#checking--;
       const later = this.#clock.now();
-      if (ok && s.broken === undefined) {
+      if (ok && s.broken === undefined && later < s.expiresAt) {
         s.lastGood = later;
         this.#handOff(s, later);
       } else {
-        if (ok) this.#destroy(s, s.broken);
+        // Reset well, but evicted or past its lifetime meanwhile.
+        if (ok) this.#destroy(s, s.broken ?? 'max lifetime reached');
         this.#dispatch();
       }
       this.#onSettle?.();

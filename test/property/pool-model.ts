@@ -231,6 +231,9 @@ export class World {
   aborted = 0;
   #seq = 0;
   readonly #calling: Borrow[] = [];
+  readonly #uses = new Map<number, number>();
+  /** Conn id → index in the factory's call list when its last lease ended. */
+  readonly #returnedAt = new Map<number, number>();
   #destroyEvents = 0;
   readonly #failures: string[] = [];
 
@@ -434,6 +437,7 @@ export class World {
       const giveBack = (): void => {
         this.holders.delete(conn.id);
         this.letGo++;
+        this.#returned(conn);
       };
       switch (op.outcome) {
         case 'ok':
@@ -483,6 +487,7 @@ export class World {
     this.holders.delete(conn.id);
     b.state = 'done';
     this.letGo++;
+    if (how === 'release') this.#returned(conn);
     if (how === 'release') b.lease!.release();
     else b.lease!.destroy(new Error(`destroyed by #${b.n}`));
     if (how === 'destroy' && r.destroys !== 1) this.#fail(`lease.destroy() of #${b.n} did not destroy conn ${conn.id} at once`);
@@ -567,6 +572,20 @@ export class World {
     b.conn = conn;
     this.granted++;
     this.holders.set(conn.id, b);
+    // At most maxUses leases; never past its lifetime; after a lease, only once reset succeeded.
+    const uses = (this.#uses.get(conn.id) ?? 0) + 1;
+    this.#uses.set(conn.id, uses);
+    if (uses > (inf(this.cfg.maxUses) ?? Infinity)) this.#fail(`conn ${conn.id} lent ${uses} times, maxUses ${this.cfg.maxUses}`);
+    if (r !== undefined && this.cfg.maxLifetimeMs > 0 && now >= r.deliveredAt + this.cfg.maxLifetimeMs * (1 - 0.1 * this.cfg.random)) {
+      this.#fail(`conn ${conn.id} lent at ${now}, past its lifetime (delivered at ${r.deliveredAt})`);
+    }
+    const since = this.#returnedAt.get(conn.id);
+    if (since !== undefined && this.cfg.hooks.reset) {
+      const reset = this.f.calls.slice(since).find((c) => c.hook === 'reset' && c.conn === conn);
+      const ok = reset !== undefined && reset.state === 'ok' && (!reset.async || reset.settledAt < reset.calledAt + this.cfg.resetTimeoutMs);
+      if (!ok) this.#fail(`conn ${conn.id} lent again without a successful reset since its last lease`);
+    }
+    this.#returnedAt.delete(conn.id);
   }
 
   #rejected(b: Borrow, e: unknown): void {
@@ -635,6 +654,11 @@ export class World {
   }
 
   /** Why `conn` must never be lent again (a failed validation or reset), or null. */
+  /** A lease of `conn` ended well: before its next lease, reset must succeed. */
+  #returned(conn: Conn): void {
+    this.#returnedAt.set(conn.id, this.f.calls.length);
+  }
+
   #condemned(conn: Conn): string | null {
     for (const c of this.f.calls) {
       if (c.conn !== conn) continue;

@@ -117,6 +117,21 @@ const cases: { name: string; config: Config; ops: Op[] }[] = [
       { t: 'advance', ms: 113 }, { t: 'use', outcome: 'ok', broken: false },
     ],
   },
+  {
+    // A keepalive ping still running when the resource's lifetime ended handed it, once
+    // it succeeded, to a waiting use(): lent past maxLifetimeMs. Fixed: a validation or an
+    // async reset that ends past the lifetime retires the resource.
+    name: 'a resource whose lifetime ends during a check is retired, not lent',
+    config: {
+      ...base, max: 2, min: 2, validateTimeoutMs: 60, validateAfterIdleMs: 500, maxLifetimeMs: 400, keepaliveMs: 150,
+      hooks: { validate: true, reset: false, watch: false, isBroken: false },
+      plans: { create: ['ok'], validate: ['slow', 'held', 'ok'], reset: ['ok'], destroy: ['sync'] },
+    },
+    ops: [
+      { t: 'acquire', signal: 'none' }, { t: 'advance', ms: 286 }, { t: 'advance', ms: 42 }, { t: 'advance', ms: 52 },
+      { t: 'advance', ms: 20 }, { t: 'use', outcome: 'ok', broken: false }, { t: 'settle', i: 0, ok: true },
+    ],
+  },
 ];
 
 const seeds: { name: string; seed: number; path: string }[] = [
