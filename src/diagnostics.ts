@@ -17,11 +17,17 @@ import type { LeakReport } from './leak-detector.js';
 
 /** The channel names, for `diagnostics_channel.subscribe(name, fn)` and `tracingChannel(name)`. */
 export const CHANNELS = {
+  /** The tracing channel around every `acquire()`; contexts are {@link AcquireContext}. */
   acquire: 'lido:pool:acquire',
+  /** A resource was created; messages are {@link CreateMessage}. */
   create: 'lido:pool:create',
+  /** A resource was destroyed; messages are {@link DestroyMessage}. */
   destroy: 'lido:pool:destroy',
+  /** A lease came back; messages are {@link ReleaseMessage}. */
   release: 'lido:pool:release',
+  /** An acquire timed out; messages are {@link TimeoutMessage}. */
   timeout: 'lido:pool:timeout',
+  /** A lease leaked; messages are {@link LeakMessage}. */
   leak: 'lido:pool:leak',
 } as const;
 
@@ -51,8 +57,11 @@ export interface AcquireContext {
 
 /** `lido:pool:create`: a resource was created. */
 export interface CreateMessage {
+  /** The pool that published the message. */
   pool: PoolRef;
+  /** The pool's name. */
   name: string;
+  /** The resource concerned. */
   resource: unknown;
   /** How long the create took, ms. */
   durationMs: number;
@@ -60,8 +69,11 @@ export interface CreateMessage {
 
 /** `lido:pool:destroy`: a resource was destroyed (retired, broken, evicted, closed). */
 export interface DestroyMessage {
+  /** The pool that published the message. */
   pool: PoolRef;
+  /** The pool's name. */
   name: string;
+  /** The resource concerned. */
   resource: unknown;
   /** Why: a string like `'max lifetime reached'`, or the error that broke it. */
   reason: unknown;
@@ -69,8 +81,11 @@ export interface DestroyMessage {
 
 /** `lido:pool:release`: a lease came back (released or destroyed). */
 export interface ReleaseMessage {
+  /** The pool that published the message. */
   pool: PoolRef;
+  /** The pool's name. */
   name: string;
+  /** The resource concerned. */
   resource: unknown;
   /** How long the lease was held, ms. */
   heldMs: number;
@@ -78,15 +93,21 @@ export interface ReleaseMessage {
 
 /** `lido:pool:timeout`: an acquire timed out. */
 export interface TimeoutMessage {
+  /** The pool that published the message. */
   pool: PoolRef;
+  /** The pool's name. */
   name: string;
+  /** The `AcquireTimeoutError` the acquire rejected with. */
   error: Error;
 }
 
 /** `lido:pool:leak`: a lease was held too long, came back late, or was lost. */
 export interface LeakMessage {
+  /** The pool that published the message. */
   pool: PoolRef;
+  /** The pool's name. */
   name: string;
+  /** What leaked, for how long, and where it was acquired. */
   report: LeakReport;
 }
 

@@ -5,10 +5,15 @@ export type PoolPhase = 'wait' | 'create' | 'validate' | 'reset' | 'destroy' | '
 export interface PoolCounts {
   /** Live resources: creating + idle + borrowed + validating/resetting. */
   size: number;
+  /** Idle resources, ready to lend. */
   idle: number;
+  /** Resources lent out. */
   borrowed: number;
+  /** Acquires waiting in the queue. */
   pending: number;
+  /** Creates in flight. */
   creating: number;
+  /** Option `max`: most resources alive at once. */
   max: number;
 }
 

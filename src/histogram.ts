@@ -1,9 +1,14 @@
 /** Summary of a latency histogram, in milliseconds. */
 export interface HistogramSummary {
+  /** Number of values recorded. */
   count: number;
+  /** Mean value, ms (0 when empty). */
   mean: number;
+  /** Median (50th percentile), ms. */
   p50: number;
+  /** 99th percentile, ms. */
   p99: number;
+  /** Largest value recorded, ms. */
   max: number;
 }
 

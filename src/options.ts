@@ -94,21 +94,42 @@ const KNOWN = new Set([
 
 /** Default values of every option that has one. */
 export const defaults = {
+  /** Resources kept alive even when idle: none. */
   min: 0,
+  /** Most resources alive at once. */
   max: 10,
+  /** Longest an acquire waits, ms (30 s). */
   acquireTimeoutMs: 30_000,
+  /** Idle resources above `min` are destroyed after this long, ms (10 min). */
   idleTimeoutMs: 600_000,
+  /** Resources are retired after this age, ms (30 min). */
   maxLifetimeMs: 1_800_000,
+  /** Keepalive validation period, ms: 0 = off. */
   keepaliveMs: 0,
+  /** An acquire validates a resource idle longer than this, ms. */
   validateAfterIdleMs: 500,
+  /** Longest a validation may take, ms (5 s). */
   validateTimeoutMs: 5_000,
+  /** Most queued acquires: unbounded. */
   maxWaiting: Infinity,
+  /** Leases per resource before it is destroyed: unlimited. */
   maxUses: Infinity,
+  /** Most recently used idle resource first. */
   order: 'lifo',
+  /** Lease leak detection threshold, ms: 0 = off. */
   leakDetectionMs: 0,
-  createRetry: { baseMs: 100, capMs: 10_000 },
+  /** Backoff between failed creates. */
+  createRetry: {
+    /** First delay after a failed create, ms. */
+    baseMs: 100,
+    /** Largest delay, ms (10 s). */
+    capMs: 10_000,
+  },
+  /** Waiters keep waiting while creates fail. */
   failFast: false,
+  /** Most creates in flight at once. */
   maxConcurrentCreates: 2,
+  /** The pool's timers do not keep the process alive while it is idle. */
   allowExitOnIdle: true,
 } as const;
 

@@ -4,12 +4,19 @@ import type { LeakReport } from './leak-detector.js';
 
 /** Events a pool emits, with their arguments. */
 export interface PoolEvents<T> {
+  /** A resource was created. */
   create: [resource: T];
+  /** A resource was destroyed; `reason` is a string like `'max lifetime reached'` or the error that broke it. */
   destroy: [resource: T, reason: unknown];
+  /** A resource was lent out. */
   acquire: [resource: T];
+  /** A lease came back (released or destroyed). */
   release: [resource: T];
+  /** An acquire timed out waiting. */
   timeout: [error: AcquireTimeoutError];
+  /** A lease was held too long, came back late, or was lost. */
   leak: [report: LeakReport];
+  /** A create, validate, reset or destroy failed (only emitted while someone listens; never thrown). */
   error: [error: PoolError, resource?: T];
 }
 

@@ -4,27 +4,43 @@ export type { HistogramSummary } from './histogram.js';
 
 /** A snapshot of a pool's state and counters, as returned by `pool.stats()`. */
 export interface PoolStats {
+  /** The pool's name (option `name`). */
   name: string;
   /** Live resources: creating + idle + borrowed + being checked. */
   size: number;
+  /** Resources idle in the pool, ready to lend. */
   idle: number;
+  /** Resources lent out (leases not yet released). */
   borrowed: number;
   /** Acquires waiting in the queue. */
   pending: number;
+  /** Creates in flight. */
   creating: number;
   /** Resources out of the idle list being validated or reset. */
   checking: number;
+  /** Option `min`: resources kept alive even when idle. */
   min: number;
+  /** Option `max`: most resources alive at once. */
   max: number;
+  /** Most resources borrowed at once since the counters were reset. */
   peakBorrowed: number;
+  /** Resources created. */
   created: number;
+  /** Resources destroyed. */
   destroyed: number;
+  /** Leases handed out. */
   acquired: number;
+  /** Leases returned (released or destroyed). */
   released: number;
+  /** Acquires that timed out waiting (`AcquireTimeoutError`). */
   timeouts: number;
+  /** Creates that failed. */
   createErrors: number;
+  /** Validations that failed or timed out (the resource was destroyed). */
   validationFailures: number;
+  /** Resets that failed or timed out (the resource was destroyed). */
   resetFailures: number;
+  /** Leases reported as leaked (held too long, returned late, or lost), each counted once. */
   leaks: number;
   /** Acquires rejected at once because the queue was full. */
   rejected: number;

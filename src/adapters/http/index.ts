@@ -6,10 +6,11 @@
  * (or passed as the `undici` option), and never bundles it. See docs/http.md.
  */
 export { HttpPool } from './pool.js';
+export type { UndiciEvent } from './pool.js';
 export type { HttpPoolOptions, HttpOriginOptions, HttpConnectOptions, HttpClientOptions } from './options.js';
 export type { HttpPoolStats, HttpOriginStats, HttpPoolTotals, HttpCounters } from './stats.js';
 export type { HttpLeakReport } from './leaks.js';
-export type { UndiciLike, Connector, ConnectTarget } from './types.js';
+export type { UndiciLike, Connector, ConnectTarget, ClientLike, LegacyHandlerLike } from './types.js';
 // The error classes, so `instanceof` works against the same copy lido/http throws.
 export {
   PoolError, AcquireTimeoutError, PoolClosedError, QueueFullError, CreateError, PoolOptionsError,

@@ -34,7 +34,12 @@ export interface HttpOriginOptions {
   /** `true`: while connecting fails, queued requests fail at once with the connect error. Default true. */
   failFast?: boolean;
   /** Backoff between failed connects. Default base 100 ms, cap 10 s. */
-  createRetry?: { baseMs?: number; capMs?: number };
+  createRetry?: {
+    /** First delay after a failed connect, ms. Default 100. */
+    baseMs?: number;
+    /** Largest delay, ms. Default 10 000. */
+    capMs?: number;
+  };
   /** Most connects in flight at once, per origin. Default 16. */
   maxConcurrentCreates?: number;
   /** Socket and TLS options, or a connector function `(target, callback)` as undici's `connect` option takes. */

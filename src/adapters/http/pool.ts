@@ -15,7 +15,8 @@ import { OriginPools } from './origins.js';
 import { CounterBook, type HttpPoolStats } from './stats.js';
 import type { DispatchOptionsLike, HandlerLike, LegacyHandlerLike, UndiciLike } from './types.js';
 
-type UndiciEvent = 'connect' | 'disconnect' | 'connectionError' | 'drain';
+/** undici's dispatcher events `HttpPool` emits: `connect`, `disconnect`, `connectionError` (re-emitted from its clients, as undici's Agent does) and `drain`. */
+export type UndiciEvent = 'connect' | 'disconnect' | 'connectionError' | 'drain';
 
 /**
  * An undici `Dispatcher` with pool discipline: per-origin pools of undici `Client`s (one

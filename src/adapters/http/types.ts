@@ -28,8 +28,11 @@ export type Connector = (target: ConnectTarget, callback: (error: Error | null, 
 
 /** The part of an undici `Client` lido/http drives. */
 export interface ClientLike {
+  /** Sends a request; `false` means the client is busy (its pipeline is full). */
   dispatch(options: object, handler: object): boolean;
+  /** Closes the connection at once, failing requests in flight with `error`. */
   destroy(error?: Error | null): Promise<void>;
+  /** Listens to a client event (`connect`, `disconnect`, `connectionError`, …). */
   on(event: string, listener: (...args: any[]) => void): unknown;
 }
 
@@ -38,7 +41,10 @@ export interface UndiciLike {
   /** undici's `Dispatcher` class: `HttpPool` inherits `request`, `stream`, `pipeline`, `compose`, … from it. */
   Dispatcher: abstract new (...args: any[]) => object;
   /** undici's `Client`: one per pooled connection, with `pipelining: 1`. */
-  Client: new (origin: string, options: Record<string, unknown>) => ClientLike;
+  Client: {
+    /** Makes a client for one connection to `origin`. */
+    new (origin: string, options: Record<string, unknown>): ClientLike;
+  };
   /** undici's `buildConnector`: opens the TCP / TLS sockets (also the warm ones). */
   buildConnector(options: Record<string, unknown>): Connector;
   /** undici's error classes (`ClientClosedError`, `ClientDestroyedError`, …), when present. */
@@ -72,14 +78,23 @@ export interface HandlerLike {
 
 /** A handler of the legacy API (undici 6 and 7): `onConnect`, `onHeaders`, `onData`, … */
 export interface LegacyHandlerLike {
+  /** Before the request is sent: `abort` cancels it. */
   onConnect?(abort: (reason?: Error) => void, context?: unknown): void;
+  /** The server switched protocols (an upgrade or CONNECT): the socket is the handler's. */
   onUpgrade?(statusCode: number, rawHeaders: Buffer[], socket: unknown): void;
+  /** The response status and headers; returning `false` pauses the body until `resume()`. */
   onHeaders?(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean | void;
+  /** A chunk of the response body; returning `false` pauses the body. */
   onData?(chunk: Buffer): boolean | void;
+  /** The response finished, with its trailers. */
   onComplete?(rawTrailers: Buffer[] | null): void;
+  /** The request failed. */
   onError?(error: Error): void;
+  /** The response started arriving. */
   onResponseStarted?(): void;
+  /** A chunk of the request body was sent. */
   onBodySent?(chunk: Buffer): void;
+  /** The whole request was sent. */
   onRequestSent?(): void;
 }
 
