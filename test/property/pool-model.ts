@@ -234,6 +234,8 @@ export class World {
   readonly #uses = new Map<number, number>();
   /** Conn id → index in the factory's call list when its last lease ended. */
   readonly #returnedAt = new Map<number, number>();
+  /** Conn id → when it was last given back or lent. */
+  readonly #goodAt = new Map<number, number>();
   #destroyEvents = 0;
   readonly #failures: string[] = [];
 
@@ -586,6 +588,12 @@ export class World {
       if (!ok) this.#fail(`conn ${conn.id} lent again without a successful reset since its last lease`);
     }
     this.#returnedAt.delete(conn.id);
+    // Lent from idle after more than validateAfterIdleMs since it was last known good: validated first.
+    if (this.cfg.hooks.validate) {
+      const good = this.#lastGood(conn);
+      if (now - good > this.cfg.validateAfterIdleMs) this.#fail(`conn ${conn.id} lent ${now - good} ms after it was last known good, unvalidated (validateAfterIdleMs ${this.cfg.validateAfterIdleMs})`);
+    }
+    this.#goodAt.set(conn.id, now);
   }
 
   #rejected(b: Borrow, e: unknown): void {
@@ -657,6 +665,19 @@ export class World {
   /** A lease of `conn` ended well: before its next lease, reset must succeed. */
   #returned(conn: Conn): void {
     this.#returnedAt.set(conn.id, this.f.calls.length);
+    this.#goodAt.set(conn.id, this.now);
+  }
+
+  /** When `conn` was last known good: delivered, given back, reset or validated well. */
+  #lastGood(conn: Conn): number {
+    let good = Math.max(this.f.conns.get(conn.id)?.deliveredAt ?? -Infinity, this.#goodAt.get(conn.id) ?? -Infinity);
+    for (const c of this.f.calls) {
+      if (c.conn !== conn || c.state !== 'ok' || (c.hook !== 'validate' && c.hook !== 'reset')) continue;
+      const limit = c.hook === 'validate' ? this.cfg.validateTimeoutMs : this.cfg.resetTimeoutMs;
+      if (c.behaviour === 'invalid' || (c.async && c.settledAt >= c.calledAt + limit)) continue;
+      good = Math.max(good, c.settledAt);
+    }
+    return good;
   }
 
   #condemned(conn: Conn): string | null {
