@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, it, vi } from 'vitest';
 import { commandsArb, configArb, coverage, World } from './pool-model.js';
 
 /**
- * 1,000 sequences in CI; `PROPERTY_RUNS=20000` for a longer hunt, `PROPERTY_SEED` to pin
- * one, `PROPERTY_STEPS` for longer sequences (default 50), `PROPERTY_VERBOSE=1` to list every failure met while shrinking. A failure prints
- * its seed, path and shrunk sequence: add it to `replay.test.ts`.
+ * 3,000 sequences of up to 50 steps in CI (a few seconds). To hunt longer:
+ * `PROPERTY_RUNS=100000`, `PROPERTY_STEPS=150` (longer sequences), `PROPERTY_SEED=<n>` to
+ * pin a run, `PROPERTY_VERBOSE=1` to list every failure met while shrinking. A failure
+ * prints its seed, path and shrunk sequence (as data): add it to `replay.test.ts`.
  */
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 1000);
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 3000);
 const SEED = process.env.PROPERTY_SEED === undefined ? Date.now() ^ (Math.random() * 0x100000000) : Number(process.env.PROPERTY_SEED);
 const STEPS = Number(process.env.PROPERTY_STEPS ?? 50);
 
