@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Pool, type Clock } from '../../src/index.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { StrictClock } from '../support/strict-clock.js';
 import { ScriptedFactory } from '../support/scripted-factory.js';
 
 /**
@@ -13,7 +13,7 @@ import { ScriptedFactory } from '../support/scripted-factory.js';
  * before it is due (shorter ones on time: in Node the cached loop time catches up).
  */
 class EarlyClock implements Clock {
-  constructor(readonly inner: ManualClock, readonly earlyMs: number) {}
+  constructor(readonly inner: StrictClock, readonly earlyMs: number) {}
   now(): number {
     return this.inner.now();
   }
@@ -27,7 +27,7 @@ class EarlyClock implements Clock {
 
 describe('timers that fire early', () => {
   it('a failing create is retried at the backoff pace, never stalling (min refill, nobody waiting)', async () => {
-    const clock = new ManualClock();
+    const clock = new StrictClock();
     const f = new ScriptedFactory({ clock, plans: { create: ['fail'] } });
     const pool = new Pool({ factory: f, clock: new EarlyClock(clock, 1), min: 1, maxConcurrentCreates: 1, random: () => 0.5, createRetry: { baseMs: 40, capMs: 320 } });
     await clock.advance(2_000);
@@ -39,7 +39,7 @@ describe('timers that fire early', () => {
   });
 
   it('a waiter times out at its deadline, not before, and is never left pending', async () => {
-    const clock = new ManualClock();
+    const clock = new StrictClock();
     const f = new ScriptedFactory({ clock, plans: { create: ['never'] } });
     const pool = new Pool({ factory: f, clock: new EarlyClock(clock, 1), max: 1, createTimeoutMs: 10_000 });
     const started = clock.now();

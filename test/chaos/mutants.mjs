@@ -10,7 +10,7 @@
  * Each mutant is a literal replacement in one source file; a mutant whose text is no
  * longer found is reported as stale (the source moved on: update it here).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,7 +111,34 @@ export const mutants = [
   },
 ];
 
-function run(ids) {
+/** Runs vitest in `dir`; the failed tests, or null when it did not finish within `ms` (then its whole process group is killed). */
+async function suite(dir, args, ms) {
+  const report = path.join(dir, 'report.json');
+  fs.rmSync(report, { force: true });
+  const vitest = path.join(dir, 'node_modules', 'vitest', 'vitest.mjs');
+  const child = spawn(process.execPath, [vitest, 'run', ...args, '--reporter=json', `--outputFile=${report}`, '--testTimeout=60000'], {
+    cwd: dir, stdio: 'ignore', detached: true, env: { ...process.env, CI: '' },
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      process.kill(-child.pid, 'SIGKILL'); // vitest and its workers: a hung worker ignores gentler signals
+    } catch {}
+  }, ms);
+  await new Promise((resolve) => child.on('exit', resolve));
+  clearTimeout(timer);
+  if (timedOut || !fs.existsSync(report)) return null;
+  const json = JSON.parse(fs.readFileSync(report, 'utf8'));
+  const failed = [];
+  for (const f of json.testResults) {
+    for (const t of f.assertionResults) if (t.status === 'failed') failed.push(`${path.relative(dir, f.name)}: ${t.title}`);
+    if (f.assertionResults.length === 0 && f.status === 'failed') failed.push(`${path.relative(dir, f.name)}: (failed to load: ${f.message})`);
+  }
+  return failed;
+}
+
+async function run(ids) {
   const chosen = ids.length === 0 ? mutants : mutants.filter((m) => ids.includes(m.id));
   const rows = [];
   for (const m of chosen) {
@@ -126,19 +153,13 @@ function run(ids) {
       continue;
     }
     fs.writeFileSync(file, src.replace(m.from, m.to));
-    const report = path.join(dir, 'report.json');
     const started = Date.now();
-    spawnSync('npx', ['vitest', 'run', '--project', 'property', '--project', 'chaos', '--reporter=json', `--outputFile=${report}`, '--testTimeout=60000'], {
-      cwd: dir, stdio: 'ignore', timeout: 600_000, env: { ...process.env, CI: '' },
-    });
-    let failed = [];
-    try {
-      const json = JSON.parse(fs.readFileSync(report, 'utf8'));
-      for (const f of json.testResults) {
-        for (const t of f.assertionResults) if (t.status === 'failed') failed.push(`${path.relative(dir, f.name)}: ${t.title}`);
-      }
-    } catch {
-      failed = ['(no report: the run crashed or timed out)'];
+    let failed = await suite(dir, ['--project', 'property', '--project', 'chaos'], 300_000);
+    if (failed === null) {
+      // A hang (a loop that never yields) stops the whole run: run file by file to see which tests catch it.
+      failed = [];
+      const files = ['test/property', 'test/chaos'].flatMap((d) => fs.readdirSync(path.join(dir, d)).filter((f) => f.endsWith('.test.ts')).map((f) => `${d}/${f}`));
+      for (const f of files) failed.push(...((await suite(dir, [f], 150_000)) ?? [`${f}: hung (killed after 150 s)`]));
     }
     rows.push({ ...m, caught: failed.length === 0 ? 'NOT CAUGHT' : failed.join('\n    '), seconds: Math.round((Date.now() - started) / 1000) });
     console.log(`${m.id} ${m.guarantee} — ${m.what} (${rows.at(-1).seconds} s)\n    ${rows.at(-1).caught}`);
@@ -148,7 +169,7 @@ function run(ids) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const rows = run(process.argv.slice(2));
+  const rows = await run(process.argv.slice(2));
   const missed = rows.filter((r) => r.caught === 'NOT CAUGHT' || r.caught.startsWith('STALE'));
   process.exitCode = missed.length === 0 ? 0 : 1;
 }

@@ -13,8 +13,9 @@ import {
   AcquireTimeoutError, CreateError, Lease, Pool, PoolClosedError, PoolError, QueueFullError,
   type CloseReport, type PoolStats,
 } from '../../src/index.js';
-import { flush, ManualClock } from '../support/manual-clock.js';
+import { flush } from '../support/manual-clock.js';
 import { ScriptedFactory, type Behaviour, type Conn, type HookCall, type Hook } from '../support/scripted-factory.js';
+import { StrictClock } from '../support/strict-clock.js';
 import { TrackedClock } from '../support/tracked-clock.js';
 
 /** One generated pool setup. Durations in ms; `null` stands for Infinity. */
@@ -206,7 +207,8 @@ interface Borrow {
 export class Violation extends Error {}
 
 export class World {
-  readonly clock = new ManualClock();
+  /** Stops at the first broken invariant a hook or callback recorded, even mid-advance. */
+  readonly clock = new StrictClock({ check: () => this.#throwIfFailed() });
   readonly tclock = new TrackedClock(this.clock);
   readonly f: ScriptedFactory;
   readonly pool: Pool<Conn>;
@@ -705,6 +707,10 @@ export class World {
   }
 
   // ---- invariants --------------------------------------------------------------------------
+
+  #throwIfFailed(): void {
+    if (this.#failures.length > 0 || this.f.violations.length > 0) this.check();
+  }
 
   /** Every invariant, against the books and the ledger. Throws a {@link Violation}. */
   check(): void {

@@ -201,6 +201,8 @@ export class ScriptedFactory implements Factory<Conn> {
     if (live + 1 > this.peak) this.peak = live + 1;
     if (limit !== undefined && live + 1 > limit) {
       this.violations.push(`create #${this.count.create} at ${this.clock.now()} ms with ${live} alive or creating, max ${limit}`);
+      // Hang from now on: a pool that creates beyond max may do so in a loop that never yields.
+      return new Promise<Conn>(() => {});
     }
     return this.#hook('create', null, signal) as Promise<Conn>;
   }
