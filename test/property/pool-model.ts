@@ -45,6 +45,8 @@ export interface Config {
   reentrant: number;
   /** Timeout of the final close. */
   closeTimeoutMs: number;
+  /** Leak detection (0: off); its timers must be gone after close like any other. */
+  leakDetectionMs?: number;
 }
 
 /** One step. `i` picks among the candidates (modulo their number). */
@@ -105,6 +107,7 @@ export const configArb: fc.Arbitrary<Config> = fc.record({
   random: fc.integer({ min: 0, max: 9 }).map((n) => n / 10),
   reentrant: fc.constantFrom(0, 0, 0, 1, 2),
   closeTimeoutMs: fc.constantFrom(0, 50, 500),
+  leakDetectionMs: fc.constantFrom(0, 0, 0, 100),
 }).map((c) => ({
   ...c,
   min: Math.min(c.min, c.max),
@@ -275,6 +278,7 @@ export class World {
       order: cfg.order,
       failFast: cfg.failFast,
       createRetry: { baseMs: BASE_MS, capMs: CAP_MS },
+      leakDetectionMs: cfg.leakDetectionMs ?? 0,
     });
     this.pool.on('error', (e, r) => this.#onError(e, r));
     this.pool.on('create', () => {
