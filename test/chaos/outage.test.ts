@@ -106,12 +106,13 @@ describe('outages against a real socket', () => {
     const gaps = a.slice(1).map((t, i) => t - a[i]);
     const want = gaps.map((_, i) => delay(i + 1, base, cap, 0.5));
     console.log(`[outage] backoff ${base}/${cap} ms: ${a.length} attempts in 2 s; gaps ${gaps.map(Math.round).join(', ')} ms; schedule ${want.join(', ')} ms`);
-    // 30, 60, 120, 240, 240… ms after each failure (a refused connect fails within a few ms): 10 or 11 attempts in 2 s.
+    // 30, 60, 120, 240, 240… ms after each failure (a refused connect fails within a few ms): 11 attempts in 2 s
+    // (one fewer if timers run late on a busy machine).
     expect(a.length).toBeGreaterThanOrEqual(9);
     expect(a.length).toBeLessThanOrEqual(11);
     for (let i = 0; i < gaps.length; i++) {
       expect(gaps[i], `gap ${i + 1}`).toBeGreaterThanOrEqual(want[i] - 1);
-      expect(gaps[i], `gap ${i + 1}`).toBeLessThanOrEqual(want[i] + 80);
+      expect(gaps[i], `gap ${i + 1}`).toBeLessThanOrEqual(want[i] + 120);
     }
   });
 
@@ -130,7 +131,7 @@ describe('outages against a real socket', () => {
     for (let i = 0; i < gaps.length; i++) {
       const ceiling = Math.min(cap, base * 2 ** i);
       expect(gaps[i], `gap ${i + 1}`).toBeGreaterThanOrEqual(ceiling / 2 - 1);
-      expect(gaps[i], `gap ${i + 1}`).toBeLessThanOrEqual(ceiling + 80);
+      expect(gaps[i], `gap ${i + 1}`).toBeLessThanOrEqual(ceiling + 120);
     }
     await pool.close();
     expect(await waiting).toMatchObject({ code: 'ERR_POOL_CLOSED' });
