@@ -230,6 +230,8 @@ export class World {
   /** Start of the current wave of create failures, as the pool reported them. */
   waveStart: number | null = null;
   lastCreateFailureAt = -Infinity;
+  /** The pool's last create failure since its last successful create. */
+  lastCreateError: CreateError | null = null;
   letGo = 0;
   granted = 0;
   timeouts = 0;
@@ -283,6 +285,7 @@ export class World {
     this.pool.on('error', (e, r) => this.#onError(e, r));
     this.pool.on('create', () => {
       this.waveStart = null;
+      this.lastCreateError = null;
     });
     this.pool.on('destroy', () => {
       if (this.cfg.reentrant > 0 && ++this.#destroyEvents % this.cfg.reentrant === 0 && !this.pool.closed) {
@@ -620,6 +623,9 @@ export class World {
       if (e.code !== 'ERR_POOL_ACQUIRE_TIMEOUT' || e.counts === undefined || !e.message.includes(`after ${b.timeoutMs} ms`)) {
         this.#fail(`${who} timeout error lacks code, counts or duration: ${e.message}`);
       }
+      // While creates fail, the timeout says why: its cause is what the last create failed with.
+      const why = this.lastCreateError?.cause;
+      if (e.cause !== why) this.#fail(`${who} timeout cause is ${String(e.cause)}, the last create failed with ${String(why)}`);
       return;
     }
     if (e instanceof PoolClosedError) {
@@ -639,7 +645,8 @@ export class World {
 
   #onError(e: PoolError, _r: Conn | undefined): void {
     if (!(e instanceof PoolError) || typeof e.code !== 'string' || e.phase === undefined) this.#fail(`error event without code/phase: ${String(e)}`);
-    if (e.phase === 'create') {
+    if (e.phase === 'create' && e instanceof CreateError) {
+      this.lastCreateError = e;
       this.lastCreateFailureAt = this.now;
       if (this.waveStart === null) this.waveStart = this.now;
     }
