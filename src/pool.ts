@@ -447,6 +447,8 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   /** A slot became available: the oldest waiter gets it, else it goes idle. */
   #handOff(s: Slot<T>, now: number): void {
     if (this.#closed || this.#live > this.#o.max) {
+      // It may come straight from the idle list (#dispatch): out of it already, whatever its state says.
+      s.state = SlotState.Checking;
       this.#destroy(s, this.#closed ? 'pool closed' : 'pool resized');
       this.#dispatch();
       return;

@@ -132,6 +132,25 @@ const cases: { name: string; config: Config; ops: Op[] }[] = [
       { t: 'advance', ms: 20 }, { t: 'use', outcome: 'ok', broken: false }, { t: 'settle', i: 0, ok: true },
     ],
   },
+  {
+    // resize() shrank the pool; a 'destroy' listener's acquire made #dispatch take an idle
+    // resource and hand it off, and #handOff, finding the pool above max, destroyed it
+    // while its state still said idle: unlinked from the idle list a second time
+    // (stats.idle -1). Fixed in #handOff. Found while hunting a seed for a mutant.
+    name: 'a resource taken from idle and retired by a hand-off above max leaves the idle list whole',
+    config: {
+      ...base, max: 1, maxConcurrentCreates: 2, createTimeoutMs: 50, validateAfterIdleMs: 50, order: 'fifo', reentrant: 1,
+      hooks: { validate: true, reset: true, watch: false, isBroken: false },
+      plans: { create: ['slow'], validate: ['ok'], reset: ['sync', 'never', 'sync'], destroy: ['sync'] },
+      slowMs: { create: 45, validate: 3, reset: 3, destroy: 3 },
+    },
+    ops: [
+      { t: 'acquire', signal: 'none' }, { t: 'advance', ms: 15 }, { t: 'resize', min: 0, max: 3 }, { t: 'script', hook: 'validate', b: 'slow' },
+      { t: 'use', outcome: 'ok', broken: false }, { t: 'acquire', signal: 'none' }, { t: 'advance', ms: 30 }, { t: 'acquire', signal: 'none' },
+      { t: 'release', i: 0 }, { t: 'use', outcome: 'ok', broken: false }, { t: 'advance', ms: 116 }, { t: 'release', i: 0 },
+      { t: 'release', i: 0 }, { t: 'acquire', signal: 'none' }, { t: 'resize', min: 0, max: 1 },
+    ],
+  },
 ];
 
 const seeds: { name: string; seed: number; path: string }[] = [
