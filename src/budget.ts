@@ -53,6 +53,8 @@ export class Budget<E extends BudgetEntry> {
   readonly holders = new Set<E>();
   readonly #queue = new Set<Request<E>>();
   readonly #owing = new Set<E>();
+  /** The key last in `holders` (most recently used), or null when unknown. */
+  #newest: E | null = null;
   #scan = 0;
   #busy = false;
   #again = false;
@@ -89,7 +91,10 @@ export class Budget<E extends BudgetEntry> {
   /** Gives back one slot of `e` (its resource is destroyed, or its create failed). */
   release(e: E): void {
     this.used--;
-    if (--e.live === 0) this.holders.delete(e);
+    if (--e.live === 0) {
+      this.holders.delete(e);
+      if (this.#newest === e) this.#newest = null;
+    }
     if (e.owed > 0) this.#repay(e, 1);
     this.settle();
   }
@@ -122,13 +127,21 @@ export class Budget<E extends BudgetEntry> {
 
   /** Marks `e` as just used: it becomes the last to lose an idle resource to another key. */
   touch(e: E): void {
-    if (e.live > 0 && this.holders.delete(e)) this.holders.add(e);
+    // Already the most recently used (one key used over and over): nothing moves.
+    if (this.#newest === e || e.live === 0) return;
+    if (this.holders.delete(e)) {
+      this.holders.add(e);
+      this.#newest = e;
+    }
   }
 
   #grant(e: E): void {
     this.used++;
     e.creating++;
-    if (e.live++ === 0) this.holders.add(e);
+    if (e.live++ === 0) {
+      this.holders.add(e);
+      this.#newest = e;
+    }
   }
 
   #pump(): void {

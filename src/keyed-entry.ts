@@ -28,7 +28,7 @@ export class KeyEntry<K, T> implements BudgetEntry {
   owed = 0;
   pending = 0;
   queued = 0;
-  /** Leases out (from the pool's `acquire`/`release` events). */
+  /** Leases out (counted by the keyed pool as it hands them on, and from the pool's `release` event). */
   borrowed = 0;
   /** Creates past the budget, still in the factory. */
   creating = 0;
@@ -56,9 +56,8 @@ export class KeyEntry<K, T> implements BudgetEntry {
     // The key's own createTimeoutMs starts once the budget is reserved (see budgeted()):
     // waiting for room under maxTotal is not a failing create.
     this.pool = new Pool<T>({ ...o.perKey, createTimeoutMs: Infinity, name: `${o.name}[${label}]`, clock: o.clock, factory: budgeted(f, this, budget, o.clock, o.createTimeoutMs, hooks) });
-    this.pool.on('acquire', () => {
-      this.borrowed++;
-    });
+    // `borrowed` goes up where the keyed pool hands the lease on (no `acquire` listener:
+    // the pool emits nothing on a borrow nobody listens to).
     this.pool.on('release', () => {
       this.borrowed--;
       hooks.released(this);

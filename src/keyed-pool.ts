@@ -7,8 +7,9 @@ import type { KeyEntry } from './keyed-entry.js';
 import { resolveKeyedOptions, type KeyedPoolOptions, type ResolvedKeyedOptions } from './keyed-options.js';
 import { KeyRegistry } from './keyed-registry.js';
 import type { KeyedPoolStats } from './keyed-stats.js';
+import { kAcquireQueued, kTryAcquire, type WaitHandle } from './internal.js';
 import type { Lease } from './lease.js';
-import type { CloseOptions, CloseReport } from './pool.js';
+import type { CloseOptions, CloseReport, Pool } from './pool.js';
 
 /** Events a keyed pool emits, with their arguments. */
 export interface KeyedPoolEvents<K> {
@@ -17,6 +18,23 @@ export interface KeyedPoolEvents<K> {
 }
 
 type Entry<K, T> = KeyEntry<K, T>;
+
+/**
+ * @internal `keyed[kCheckout](key, checkout, n)`: `acquire(key)` without its promises, for
+ * adapters (lido/http) that borrow per request. Returns a lease of an idle resource now,
+ * or null: the checkout waits in the key's pool (`checkout.queuedIn`, its waiter in
+ * `checkout.waiter`, which `pool[kWithdraw]` takes out) and gets `got(lease, n)` or
+ * `lost(error, n)` later. Throws what `acquire` would reject with at once.
+ */
+export const kCheckout = Symbol('lido.keyed.checkout');
+
+/** @internal A checkout that may wait (see {@link kCheckout}). */
+export interface Checkout<T> extends WaitHandle {
+  /** The pool whose queue the checkout waits in, once it waits. */
+  queuedIn: Pool<T> | null;
+  got(lease: Lease<T>, n: number): void;
+  lost(error: unknown, n: number): void;
+}
 
 /**
  * One lazily created {@link Pool} per key (tenant, origin, shard) under a global cap.
@@ -82,7 +100,18 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
    * `Pool.acquire`; a timeout while waiting for room under `maxTotal` says so.
    */
   acquire(key: K, options?: AcquireOptions): Promise<Lease<T>> {
-    return this.#acquire(key, options).then(([lease]) => lease);
+    let e: Entry<K, T>;
+    try {
+      e = this.#enter(key, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return e.pool.acquire(options).then(
+      (lease) => this.#lent(e, lease),
+      (error) => {
+        throw this.#lost(e, error);
+      },
+    );
   }
 
   /**
@@ -91,7 +120,13 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
    */
   async use<R>(key: K, fn: (resource: T) => R | PromiseLike<R>, options?: AcquireOptions): Promise<Awaited<R>> {
     if (typeof fn !== 'function') throw new TypeError(`use: expected a function, got ${typeof fn}`);
-    const [lease, e] = await this.#acquire(key, options);
+    const e = this.#enter(key, options);
+    let lease: Lease<T>;
+    try {
+      lease = this.#lent(e, await e.pool.acquire(options));
+    } catch (error) {
+      throw this.#lost(e, error);
+    }
     const resource = lease.resource;
     let result: Awaited<R>;
     try {
@@ -109,6 +144,20 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
     }
     lease.release();
     return result;
+  }
+
+  /** @internal See {@link kCheckout}. */
+  [kCheckout](key: K, c: Checkout<T>, n: number): Lease<T> | null {
+    const e = this.#enter(key, undefined);
+    const now = e.pool[kTryAcquire]();
+    if (now !== null) return this.#lent(e, now);
+    c.waiter = null;
+    c.queuedIn = e.pool;
+    e.pool[kAcquireQueued](c).then(
+      (lease) => c.got(this.#lent(e, lease), n),
+      (error) => c.lost(this.#lost(e, error), n),
+    );
+    return null;
   }
 
   /** Global budget, totals, and every key pool's stats. */
@@ -154,30 +203,30 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
     await this.close();
   }
 
-  #acquire(key: K, options: AcquireOptions | undefined): Promise<[Lease<T>, Entry<K, T>]> {
-    if (this.#closed) return Promise.reject(new PoolClosedError(`keyed pool "${this.#o.name}" is closed`, { pool: this.#o.name }));
-    let e: Entry<K, T>;
-    try {
-      if (options !== undefined) checkAcquire(options);
-      e = this.#keys.entry(key);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  /** Counts an acquire of `key` (making its pool on first use) before it borrows from the key's pool. */
+  #enter(key: K, options: AcquireOptions | undefined): Entry<K, T> {
+    if (this.#closed) throw new PoolClosedError(`keyed pool "${this.#o.name}" is closed`, { pool: this.#o.name });
+    if (options !== undefined) checkAcquire(options);
+    const e = this.#keys.entry(key);
     e.pending++;
     this.#keys.touch(e);
     // Its creates waiting for the budget are wanted again.
     if (e.pending === 1 && e.queued > 0) this.#budget.settle();
-    return e.pool.acquire(options).then(
-      (lease) => {
-        this.#settled(e);
-        return [lease, e];
-      },
-      (error) => {
-        const queued = e.queued > 0 || e.owed > 0;
-        this.#settled(e);
-        throw queued && error instanceof AcquireTimeoutError ? this.#explain(e, error) : error;
-      },
-    );
+    return e;
+  }
+
+  /** The acquire got its lease. (Leases are counted here, not from the pool's `acquire` event: one event less per borrow.) */
+  #lent(e: Entry<K, T>, lease: Lease<T>): Lease<T> {
+    e.borrowed++;
+    this.#settled(e);
+    return lease;
+  }
+
+  /** The acquire failed: the error to hand on (a timeout while creates wait for room says so). */
+  #lost(e: Entry<K, T>, error: unknown): unknown {
+    const queued = e.queued > 0 || e.owed > 0;
+    this.#settled(e);
+    return queued && error instanceof AcquireTimeoutError ? this.#explain(e, error) : error;
   }
 
   #settled(e: Entry<K, T>): void {

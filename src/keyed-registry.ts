@@ -17,6 +17,8 @@ export class KeyRegistry<K, T> {
   readonly #closing = new Set<Promise<CloseReport>>();
   readonly #retired: KeyedPoolTotals = zeroTotals();
   #sweepTimer: unknown = null;
+  /** The entry last in `#entries` (most recently used), or null when unknown. */
+  #newest: KeyEntry<K, T> | null = null;
   #stopped = false;
   created = 0;
   closed = 0;
@@ -42,6 +44,7 @@ export class KeyRegistry<K, T> {
     if (e === undefined) {
       e = new KeyEntry<K, T>(key, this.#o, this.#budget, this.#hooks);
       this.#entries.set(key, e);
+      this.#newest = e;
       this.created++;
       this.#armSweep();
     }
@@ -51,10 +54,14 @@ export class KeyRegistry<K, T> {
   /** Marks `e` used now: last to be swept, last to lose an idle resource. */
   touch(e: KeyEntry<K, T>): void {
     e.lastUsed = this.#o.clock.now();
-    // A lease of a retired entry may come back after its key was made again: leave the new one be.
-    if (this.#entries.get(e.key) === e) {
-      this.#entries.delete(e.key);
-      this.#entries.set(e.key, e);
+    // Already the most recently used (one key used over and over): nothing moves.
+    if (this.#newest !== e) {
+      // A lease of a retired entry may come back after its key was made again: leave the new one be.
+      if (this.#entries.get(e.key) === e) {
+        this.#entries.delete(e.key);
+        this.#entries.set(e.key, e);
+        this.#newest = e;
+      }
     }
     this.#budget.touch(e);
   }
@@ -62,6 +69,7 @@ export class KeyRegistry<K, T> {
   /** Closes a key's pool and forgets the key; its counters go into the totals. */
   retire(e: KeyEntry<K, T>, options?: CloseOptions): true {
     if (this.#entries.get(e.key) === e) this.#entries.delete(e.key);
+    if (this.#newest === e) this.#newest = null;
     const p = e.pool.close(options).then((report) => {
       this.#closing.delete(p);
       this.closed++;

@@ -1,12 +1,19 @@
+import { kWithdraw } from '../../internal.js';
+import type { Checkout } from '../../keyed-pool.js';
 import type { Lease } from '../../lease.js';
+import type { Pool } from '../../pool.js';
 import type { Connection } from './connection.js';
 import { Attempt, safeToResend, staleSocket, watchSignal } from './attempt.js';
 import type { ControllerLike, DispatchOptionsLike, HandlerLike } from './types.js';
 
 /** What a request needs from its pool. */
 export interface FlightHost {
-  /** Borrows a connection to `origin`; aborting `signal` leaves the queue at once. */
-  acquire(origin: string, signal: AbortSignal): Promise<Lease<Connection>>;
+  /**
+   * Borrows a connection to `origin` for `flight`: an idle one now, or null: then the
+   * flight waits in `flight.queuedIn` and gets `got(lease, n)` or `lost(error, n)`.
+   * Throws what the acquire fails with at once.
+   */
+  checkout(origin: string, flight: Flight, n: number): Lease<Connection> | null;
   /** The request is over (answered, failed or aborted): it no longer counts as in flight. */
   finished(flight: Flight): void;
   /** The request is retried once on a fresh connection. */
@@ -23,7 +30,7 @@ export interface FlightHost {
  * connection back when the response ends (or destroys it when the request fails); an
  * idempotent request whose socket the server had just closed is retried once.
  */
-export class Flight implements ControllerLike {
+export class Flight implements ControllerLike, Checkout<Connection> {
   readonly origin: string;
   readonly opts: DispatchOptionsLike;
   readonly user: HandlerLike;
@@ -35,17 +42,18 @@ export class Flight implements ControllerLike {
   /** Links in the pool's list of requests in flight. */
   prev: Flight | null = null;
   next: Flight | null = null;
-  /** When the request was dispatched, on the pool's clock. */
+  /** When the request was dispatched, on the pool's clock (read only while leak detection is on; 0 otherwise). */
   readonly since: number;
   /** The leak timer while the body is paused (managed by the host). */
   leakTimer: unknown = null;
   /** True once reported as a leak. */
   leaked = false;
+  /** @internal The pool the flight waits in for a connection, and its waiter there (see `kCheckout`). */
+  queuedIn: Pool<Connection> | null = null;
+  waiter: unknown = null;
   /** The number of the acquire in progress (0: none). */
   #acquiring = 0;
   #acquires = 0;
-  /** The core's abort listener of the acquire in progress (the flight is that acquire's signal). */
-  #queueListener: (() => void) | null = null;
   #done = false;
   #retried = false;
   #aborted = false;
@@ -101,9 +109,7 @@ export class Flight implements ControllerLike {
     const a = this.current;
     if (a?.ctrl) return a.ctrl.abort(reason); // undici calls onResponseError
     this.#acquiring = 0;
-    const leave = this.#queueListener;
-    this.#queueListener = null;
-    leave?.(); // leaves the queue now
+    this.#leaveQueue(reason);
     if (a !== null) {
       // Dispatched, not written yet: the connection is dropped with the request.
       this.current = null;
@@ -166,29 +172,40 @@ export class Flight implements ControllerLike {
     this.#fail(error);
   }
 
-  /**
-   * @internal The flight is its own acquire's signal: the core reads `aborted`, `reason`
-   * and one `abort` listener of it (no AbortController per request).
-   */
-  addEventListener(_type: 'abort', listener: () => void): void {
-    this.#queueListener = listener;
+  /** @internal The connection the flight waited for (acquire number `n`). */
+  got(lease: Lease<Connection>, n: number): void {
+    if (this.#acquiring === n) this.queuedIn = this.waiter = null;
+    this.#leased(lease, n);
   }
 
-  /** @internal See {@link Flight.addEventListener}. */
-  removeEventListener(_type: 'abort', listener: () => void): void {
-    if (this.#queueListener === listener) this.#queueListener = null;
+  /** @internal The wait for a connection failed (acquire number `n`). */
+  lost(error: unknown, n: number): void {
+    if (this.#acquiring !== n) return;
+    this.#acquiring = 0;
+    this.queuedIn = this.waiter = null;
+    this.#fail(error);
   }
 
   #acquire(): void {
     const n = (this.#acquiring = ++this.#acquires);
-    this.#host.acquire(this.origin, this as unknown as AbortSignal).then(
-      (lease) => this.#leased(lease, n),
-      (error) => {
-        if (this.#acquiring !== n) return;
-        this.#acquiring = 0;
-        this.#fail(error);
-      },
-    );
+    let lease: Lease<Connection> | null;
+    try {
+      lease = this.#host.checkout(this.origin, this, n);
+    } catch (error) {
+      // As a rejected acquire would: the caller hears of it after dispatch() returned.
+      queueMicrotask(() => this.lost(error, n));
+      return;
+    }
+    if (lease !== null) this.#leased(lease, n);
+  }
+
+  /** Takes the flight out of its pool's queue now, failing its wait with `reason` (counted as aborted). */
+  #leaveQueue(reason: Error): void {
+    const pool = this.queuedIn;
+    if (pool === null) return;
+    this.queuedIn = null;
+    pool[kWithdraw](this.waiter, reason);
+    this.waiter = null;
   }
 
   #leased(lease: Lease<Connection>, n: number): void {

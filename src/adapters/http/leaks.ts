@@ -53,6 +53,11 @@ export class LeakWatch {
     }
   }
 
+  /** When a request is made, for its report's `heldMs`: the clock is read only while detection is on. */
+  stamp(): number {
+    return this.#ms === 0 ? 0 : this.#clock.now();
+  }
+
   /** The flight's body was paused (`true`) or resumed / finished (`false`). */
   paused(f: Flight, paused: boolean): void {
     if (this.#ms === 0) return;

@@ -1,8 +1,8 @@
-import type { AcquireOptions } from '../../acquire-options.js';
 import type { Clock } from '../../clock.js';
 import type { PoolError } from '../../errors.js';
 import type { Health } from '../../health.js';
-import { KeyedPool } from '../../keyed-pool.js';
+import { kAcquireQueued, kTryAcquire } from '../../internal.js';
+import { KeyedPool, kCheckout, type Checkout } from '../../keyed-pool.js';
 import type { Lease } from '../../lease.js';
 import { Pool, type CloseReport } from '../../pool.js';
 import { connectionFactory, targetOf, type Connection, type OriginContext } from './connection.js';
@@ -66,10 +66,23 @@ export class OriginPools {
     return this.#configured.has(origin) || this.#keyed.has(origin);
   }
 
-  /** Borrows a connection to `origin`. */
-  acquire(origin: string, options: AcquireOptions): Promise<Lease<Connection>> {
+  /**
+   * Borrows a connection to `origin`: an idle one now, or null: then `c` waits in the
+   * origin's queue (`c.queuedIn`) and gets `got(lease, n)` or `lost(error, n)`. No promise
+   * of its own: a request costs one promise only when it has to wait.
+   */
+  checkout(origin: string, c: Checkout<Connection>, n: number): Lease<Connection> | null {
     const pool = this.#configured.get(origin);
-    return pool === undefined ? this.#keyed.acquire(origin, options) : pool.acquire(options);
+    if (pool === undefined) return this.#keyed[kCheckout](origin, c, n);
+    const now = pool[kTryAcquire]();
+    if (now !== null) return now;
+    c.waiter = null;
+    c.queuedIn = pool;
+    pool[kAcquireQueued](c).then(
+      (lease) => c.got(lease, n),
+      (error) => c.lost(error, n),
+    );
+    return null;
   }
 
   /** Resolves once every listed origin has its `min` connections open. */

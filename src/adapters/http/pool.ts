@@ -110,7 +110,7 @@ export class HttpPool extends DispatcherBase {
     const counters = this.#book.of(origin, this.#isOpen);
     counters.requests++;
     this.#book.total.requests++;
-    const flight = new Flight(this.#host, origin, opts as DispatchOptionsLike, user, this.#leaks.capture(HttpPool.prototype.dispatch), this.#clock.now());
+    const flight = new Flight(this.#host, origin, opts as DispatchOptionsLike, user, this.#leaks.capture(HttpPool.prototype.dispatch), this.#leaks.stamp());
     this.#flights.add(flight);
     flight.start();
     return true;
@@ -191,7 +191,7 @@ export class HttpPool extends DispatcherBase {
   }
 
   readonly #host: FlightHost = {
-    acquire: (origin, signal) => this.#pools.acquire(origin, { signal }),
+    checkout: (origin, flight, n) => this.#pools.checkout(origin, flight, n),
     finished: (flight) => {
       this.#flights.remove(flight);
       if (this.#flights.size === 0) this.#drained?.();
