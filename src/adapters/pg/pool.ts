@@ -10,10 +10,11 @@ import type { Health } from '../../health.js';
 import type { LeakReport } from '../../leak-detector.js';
 import type { Lease } from '../../lease.js';
 import { defaults } from '../../options.js';
-import { kAcquireQueued, kTryAcquire, kWithdraw, type WaitHandle } from '../../internal.js';
+import { kAcquireQueued, kTryAcquire, kWithdraw } from '../../internal.js';
 import { Pool, type CloseOptions, type CloseReport } from '../../pool.js';
 import type { PoolStats } from '../../stats.js';
 import { createPgFactory, kTicket, type PgFactory, type PgFactoryHooks } from './factory.js';
+import { PendingCheckout, PendingList } from './pending.js';
 import { connectionOptions, copyOptions, toCoreOptions, type PgPoolOptions, type PgReplicaOptions } from './options.js';
 import { Secrets, redactOptions } from './redact.js';
 import { MemberPool, clusterSettings, readOnlyQuery, replicaOptions, type PgClusterSettings } from './replicas.js';
@@ -110,7 +111,7 @@ interface Member<C extends ClientLike> {
    * attempt fails the oldest checkout that was already waiting when the attempt started
    * (as pg.Pool, where each connect() makes its own attempt and gets its error).
    */
-  readonly waiters: Map<Pending, number>;
+  readonly waiters: PendingList;
   /** `maxLifetimeMs` of this pool (for `expiredCount`). */
   readonly lifetimeMs: number;
   readonly replica: boolean;
@@ -119,14 +120,13 @@ interface Member<C extends ClientLike> {
 }
 
 /** A checkout through the cluster: which member serves it is known once the cluster picked. */
-interface Checkout<C extends ClientLike> {
-  readonly ac: AbortController;
-  readonly ticket: number;
-  member: Member<C> | null;
+class RoutedCheckout<C extends ClientLike> extends PendingCheckout {
+  member: Member<C> | null = null;
 }
 
-/** A pending checkout: its AbortController (through the cluster) or its core wait handle (the primary alone). */
-type Pending = AbortController | WaitHandle;
+/** The {@link RoutedCheckout} an AbortSignal was made for (a property of the signal: no map to keep in step). */
+const kCheckout = Symbol('lido.pg.checkout');
+type CheckoutSignal = AbortSignal & { [kCheckout]?: RoutedCheckout<any> };
 
 const noop = (): void => {};
 const identity = <X>(x: X): X => x;
@@ -184,7 +184,7 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
   readonly #meta = new WeakMap<C, ClientMeta<C>>();
   readonly #live = new Set<C>();
   /** The primary's pending checkouts (see {@link Member.waiters}). */
-  readonly #waiters: Map<Pending, number>;
+  readonly #waiters: PendingList;
   #tickets = 0;
   readonly #unrefIdle: boolean;
   #lastRandom = 0;
@@ -195,8 +195,6 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
   readonly #primary: Member<C>;
   readonly #replicas: Member<C>[] = [];
   readonly #members = new Map<Pool<C>, Member<C>>();
-  /** Checkouts through the cluster, by the signal they pass (see {@link MemberPool}). */
-  readonly #checkouts = new Map<AbortSignal, Checkout<C>>();
   /** A read whose replica refused the connection is tried again through the cluster at most this often. */
   readonly #maxRetries: number = 0;
   readonly #acquireTimeoutMs: number;
@@ -518,7 +516,7 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
   }
 
   #member(pool: Pool<C>, lifetimeMs: number, options: PgReplicaOptions<C> | null): Member<C> {
-    const m: Member<C> = { pool, waiters: new Map(), lifetimeMs, replica: options !== null, options };
+    const m: Member<C> = { pool, waiters: new PendingList(), lifetimeMs, replica: options !== null, options };
     this.#members.set(pool, m);
     return m;
   }
@@ -594,15 +592,15 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
   /** Waits for a client of the primary; `then` runs as soon as it is lent (one hop after the hand-over). */
   #checkoutWaiting<R>(then: (client: PgPoolClient<C>) => R | PromiseLike<R>): Promise<R> {
     // A handle the core fills with its waiter (no AbortController, signal and listener each).
-    const handle: WaitHandle = { waiter: null };
-    this.#waiters.set(handle, ++this.#tickets);
-    return this.#pool[kAcquireQueued](handle).then(
+    const pending = new PendingCheckout(++this.#tickets, null);
+    this.#waiters.push(pending);
+    return this.#pool[kAcquireQueued](pending).then(
       (lease) => {
-        this.#waiters.delete(handle);
+        this.#waiters.remove(pending);
         return then(this.#lend(lease));
       },
       (e: unknown) => {
-        this.#waiters.delete(handle);
+        this.#waiters.remove(pending);
         throw this.#translate(e);
       },
     );
@@ -619,8 +617,8 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     const started = this.#clock.now();
     for (let retries = 0; ; retries++) {
       const ac = new AbortController();
-      const checkout: Checkout<C> = { ac, ticket: ++this.#tickets, member: null };
-      this.#checkouts.set(ac.signal, checkout);
+      const checkout = new RoutedCheckout<C>(++this.#tickets, ac);
+      (ac.signal as CheckoutSignal)[kCheckout] = checkout;
       let lease: Lease<C>;
       try {
         // A retry gets what is left of the first try's deadline (the primary's acquireTimeoutMs).
@@ -631,29 +629,28 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
         if (readOnly && this.#mayRetry(checkout, e, retries, started)) continue;
         throw this.#translate(e);
       } finally {
-        this.#checkouts.delete(ac.signal);
-        checkout.member?.waiters.delete(ac);
+        checkout.member?.waiters.remove(checkout);
       }
       return this.#lend(lease);
     }
   }
 
   /** A read failed on a replica before anything was sent (its connection attempt failed): try again? */
-  #mayRetry(checkout: Checkout<C>, e: unknown, retries: number, started: number): boolean {
+  #mayRetry(checkout: RoutedCheckout<C>, e: unknown, retries: number, started: number): boolean {
     if (checkout.member === null || !checkout.member.replica || this.ending || retries >= this.#maxRetries) return false;
     if (this.#acquireTimeoutMs - (this.#clock.now() - started) < 1) return false;
-    const refused = checkout.ac.signal.aborted && checkout.ac.signal.reason === e;
+    const signal = checkout.ac!.signal;
+    const refused = signal.aborted && signal.reason === e;
     return refused || e instanceof CreateError;
   }
 
   /** The cluster picked `pool` for the checkout passing `signal`: its connection failures may now fail that checkout. */
   #routed(pool: Pool<C>, signal: AbortSignal | undefined): void {
-    if (signal === undefined) return;
-    const checkout = this.#checkouts.get(signal);
+    const checkout = (signal as CheckoutSignal | undefined)?.[kCheckout];
     const member = this.#members.get(pool);
     if (checkout === undefined || member === undefined) return;
     checkout.member = member;
-    member.waiters.set(checkout.ac, checkout.ticket);
+    member.waiters.push(checkout);
   }
 
   #lend(lease: Lease<C>): PgPoolClient<C> {
@@ -723,24 +720,25 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
   }
 
   /** A connection attempt of one pool failed: like pg.Pool, the (oldest) pending connect() on it gets that error. */
-  #connectFailed(waiters: Map<Pending, number>, err: PoolError): void {
+  #connectFailed(waiters: PendingList, err: PoolError): void {
     // Only the driver's errors (tagged by the factory) go to a waiter. lido's own create
     // timeout does not: every waiter has its own deadline (connectionTimeoutMillis).
     const cause = err.cause as { [kTicket]?: number } | undefined;
     const ticket = cause?.[kTicket];
     if (ticket === undefined) return;
-    for (const [pending, since] of waiters) {
-      if (since > ticket) return; // came after that attempt started: it gets its own
-      if (pending instanceof AbortController) {
+    for (let pending = waiters.head; pending !== null; pending = pending.next) {
+      if (pending.ticket > ticket) return; // came after that attempt started: it gets its own
+      const ac = pending.ac;
+      if (ac !== null) {
         // A checkout through the cluster.
-        if (pending.signal.aborted) continue;
-        waiters.delete(pending);
-        pending.abort(cause);
+        if (ac.signal.aborted) continue;
+        waiters.remove(pending);
+        ac.abort(cause);
         return;
       }
-      // A checkout of the primary: only this pool's own waiters are kept in its map.
+      // A checkout of the primary: only this pool's own waiters are in its list.
       if (!this.#pool[kWithdraw](pending.waiter, cause)) continue; // already handed a client
-      waiters.delete(pending);
+      waiters.remove(pending);
       return;
     }
   }

@@ -1,0 +1,215 @@
+/**
+ * PgPool vs pg.Pool on the real Postgres, in one process, alternating rounds:
+ * throughput, p99 and median latency, client CPU µs per query, bytes allocated per
+ * query and GC pauses per round (count, total, longest).
+ *
+ *   node --expose-gc --import tsx bench/pg-profile.ts [rounds=5] [seconds=1.5] [--only=lido|pg] [--callers=64]
+ *
+ * lido is the esbuild bundle of src/ (built into its own cache folder, so it never
+ * races `npm run bench`). With --only=lido the process runs lido alone, for
+ * `node --cpu-prof` or `--trace-gc`. PG* variables select the server (default
+ * 127.0.0.1:5432, user postgres, database test).
+ */
+import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { Session } from 'node:inspector/promises';
+import v8 from 'node:v8';
+import pg from 'pg';
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const positional = args.filter((a) => !a.startsWith('--'));
+const ROUNDS = Number(positional[0] ?? 5);
+const SECONDS = Number(positional[1] ?? 1.5);
+const ONLY = flag('only');
+const CALLERS = Number(flag('callers') ?? 64);
+const MAX = 10;
+
+const OUT = fileURLToPath(new URL('../node_modules/.cache/lido-pg-profile/', import.meta.url));
+
+async function lidoPg(): Promise<new (o: pg.PoolConfig) => pg.Pool> {
+  rmSync(OUT, { recursive: true, force: true });
+  await build({
+    entryPoints: { pg: fileURLToPath(new URL('../src/adapters/pg/index.ts', import.meta.url)) },
+    bundle: true, format: 'esm', platform: 'node', target: 'node22', packages: 'external',
+    outdir: OUT, outExtension: { '.js': '.mjs' }, logLevel: 'error',
+  });
+  return (await import(pathToFileURL(`${OUT}pg.mjs`).href)).PgPool;
+}
+
+interface Gc { count: number; total: number; longest: number; major: number }
+
+let gcs: Gc = { count: 0, total: 0, longest: 0, major: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gcs.count++;
+    gcs.total += e.duration;
+    if (e.duration > gcs.longest) gcs.longest = e.duration;
+    const kind = (e as { detail?: { kind?: number } }).detail?.kind;
+    if (kind !== 1) gcs.major++; // 1 = minor (scavenge)
+  }
+}).observe({ entryTypes: ['gc'] });
+
+interface Figures { qps: number; p99: number; p50: number; p999: number; max: number; cpuUs: number; bytes: number; promoted: number; gcCount: number; gcMs: number; gcLongest: number; gcMajor: number }
+
+async function load(op: () => Promise<unknown>): Promise<Figures> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const lat: number[] = [];
+  const stop = performance.now() + SECONDS * 1000;
+  const caller = async (): Promise<void> => {
+    while (performance.now() < stop) {
+      const t = performance.now();
+      await op();
+      lat.push(performance.now() - t);
+    }
+  };
+  gcs = { count: 0, total: 0, longest: 0, major: 0 };
+  const profiler = new v8.GCProfiler();
+  profiler.start();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: CALLERS }, caller));
+  const secs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const usedEnd = v8.getHeapStatistics().used_heap_size;
+  const stats = profiler.stop()?.statistics ?? [];
+  // Allocated = growth between GCs (before this GC − after the previous one), plus the tail.
+  let bytes = 0;
+  let promoted = 0;
+  let prev: number | null = null;
+  const old = (h: { heapSpaceStatistics: { spaceName: string; spaceUsedSize: number }[] }): number =>
+    h.heapSpaceStatistics.find((x) => x.spaceName === 'old_space')!.spaceUsedSize;
+  for (const s of stats) {
+    if (s.gcType === 'Scavenge') promoted += old(s.afterGC) - old(s.beforeGC);
+    const before = s.beforeGC.heapStatistics.usedHeapSize;
+    if (prev !== null) bytes += before - prev;
+    prev = s.afterGC.heapStatistics.usedHeapSize;
+  }
+  if (prev !== null) bytes += usedEnd - prev;
+  await new Promise((r) => setImmediate(r)); // let the gc observer deliver
+  lat.sort((a, b) => a - b);
+  const n = lat.length;
+  return {
+    qps: n / secs,
+    p99: lat[Math.min(n - 1, Math.floor(n * 0.99))],
+    p50: lat[n >> 1],
+    p999: lat[Math.min(n - 1, Math.floor(n * 0.999))],
+    max: lat[n - 1],
+    cpuUs: ((cpu.user + cpu.system) / n),
+    bytes: bytes / n,
+    promoted: promoted / n,
+    gcCount: gcs.count, gcMs: gcs.total, gcLongest: gcs.longest, gcMajor: gcs.major,
+  };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function main(): Promise<void> {
+  const config: pg.PoolConfig = {
+    host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432),
+    user: process.env.PGUSER ?? 'postgres', password: process.env.PGPASSWORD, database: process.env.PGDATABASE ?? 'test', max: MAX,
+  };
+  const PgPool = await lidoPg();
+  const subjects: { name: string; pool: pg.Pool; op(): Promise<unknown> }[] = [];
+  const viaQuery = (pool: pg.Pool) => () => pool.query('SELECT 1');
+  if (ONLY !== 'pg') {
+    const pool = new PgPool(config);
+    subjects.push({ name: 'lido PgPool', pool, op: variant(pool, flag('variant') ?? 'query') });
+  }
+  if (ONLY !== 'lido') {
+    const pool = new pg.Pool(config);
+    subjects.push({ name: 'pg.Pool', pool, op: viaQuery(pool) });
+  }
+  for (const s of subjects) for (let i = 0; i < 2000; i++) await Promise.all([s.op(), s.op()]);
+  const results = new Map<string, Figures[]>(subjects.map((s) => [s.name, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let i = 0; i < subjects.length; i++) {
+      const s = subjects[(i + r) % subjects.length];
+      const f = await load(s.op);
+      results.get(s.name)!.push(f);
+      if (process.env.VERBOSE === '1') console.error(`round ${r} ${s.name}: ${fmt(f)}`);
+    }
+  }
+  if (flag('heap') !== undefined) await heapSample(subjects[0].pool, Number(flag('heap')));
+  for (const s of subjects) await s.pool.end();
+  console.log(`${CALLERS} callers, max ${MAX}, ${SECONDS} s × ${ROUNDS} rounds; medians:`);
+  for (const [name, fs] of results) {
+    const m = (k: keyof Figures): number => median(fs.map((f) => f[k]));
+    console.log(`${name.padEnd(12)} ${fmt({ qps: m('qps'), p99: m('p99'), p50: m('p50'), p999: m('p999'), max: m('max'), cpuUs: m('cpuUs'), bytes: m('bytes'), promoted: m('promoted'), gcCount: m('gcCount'), gcMs: m('gcMs'), gcLongest: m('gcLongest'), gcMajor: m('gcMajor') })}`);
+    console.log(`${''.padEnd(12)} p99 per round: ${fs.map((f) => f.p99.toFixed(2)).join(' ')}`);
+  }
+}
+
+/**
+ * --heap=N: N ms of load under the sampling heap profiler, then the allocation sites of
+ * what is still in the heap (live, or promoted and not yet collected by a major GC).
+ */
+async function heapSample(pool: pg.Pool, ms: number): Promise<void> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+  const stop = performance.now() + ms;
+  await Promise.all(Array.from({ length: CALLERS }, async () => {
+    while (performance.now() < stop) await pool.query('SELECT 1');
+  }));
+  const { profile } = await session.post('HeapProfiler.getSamplingProfile');
+  await session.post('HeapProfiler.stopSampling');
+  session.disconnect();
+  type Node = { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: Node[] };
+  const sites = new Map<string, number>();
+  const walk = (n: Node, stack: string[]): void => {
+    const f = n.callFrame;
+    const here = `${f.functionName || '(anon)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`;
+    const path = [...stack, here];
+    if (n.selfSize > 0) {
+      const key = path.slice(-3).join(' < ');
+      sites.set(key, (sites.get(key) ?? 0) + n.selfSize);
+    }
+    for (const c of n.children) walk(c, path);
+  };
+  walk(profile.head as unknown as Node, []);
+  const total = [...sites.values()].reduce((a, b) => a + b, 0);
+  console.log(`allocated and surviving a scavenge, in ${ms} ms of load: ${(total / 1e6).toFixed(1)} MB; top sites:`);
+  for (const [k, v] of [...sites].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${(v / 1e3).toFixed(0).padStart(7)} kB  ${k}`);
+}
+
+/** --variant=…: other ways through lido, to see which part of the path costs what. */
+function variant(pool: pg.Pool, name: string): () => Promise<unknown> {
+  type Core = { acquire(): Promise<{ resource: pg.Client; release(): void }> };
+  const core = (pool as unknown as { corePool: Core }).corePool;
+  const cbQuery = (c: pg.Client): Promise<unknown> => new Promise((resolve, reject) => {
+    c.query('SELECT 1', (err: Error | undefined, res: unknown) => (err ? reject(err) : resolve(res)));
+  });
+  switch (name) {
+    case 'query': return () => pool.query('SELECT 1');
+    case 'connect': return async () => {
+      const c = await pool.connect();
+      try {
+        return await cbQuery(c);
+      } finally {
+        c.release();
+      }
+    };
+    case 'core': return async () => {
+      const lease = await core.acquire();
+      try {
+        return await cbQuery(lease.resource);
+      } finally {
+        lease.release();
+      }
+    };
+    default: throw new Error(`unknown variant ${name}`);
+  }
+}
+
+function fmt(f: Figures): string {
+  return `${Math.round(f.qps)} q/s  p99 ${f.p99.toFixed(2)} ms  p50 ${f.p50.toFixed(2)} ms  p99.9 ${f.p999.toFixed(2)}  max ${f.max.toFixed(1)} ms  ${f.cpuUs.toFixed(1)} µs CPU/q  ${Math.round(f.bytes)} B/q (promoted ${Math.round(f.promoted)}) GC ${f.gcCount} (${f.gcMajor} major) ${f.gcMs.toFixed(1)} ms, longest ${f.gcLongest.toFixed(2)} ms`;
+}
+
+await main();
