@@ -19,6 +19,9 @@ import { StrictClock } from '../support/strict-clock.js';
 import { TrackedClock } from '../support/tracked-clock.js';
 
 /** One generated pool setup. Durations in ms; `null` stands for Infinity. */
+/** Acquires a 'destroy' listener makes per sequence, at most. */
+const REENTRANT_CAP = 40;
+
 export interface Config {
   max: number;
   min: number;
@@ -288,7 +291,10 @@ export class World {
       this.lastCreateError = null;
     });
     this.pool.on('destroy', () => {
-      if (this.cfg.reentrant > 0 && ++this.#destroyEvents % this.cfg.reentrant === 0 && !this.pool.closed) {
+      // Bounded: a listener that acquires on every destroy, with a validate that always fails,
+      // is a loop in user code (each acquire validates an idle resource, which fails, which
+      // destroys it, which acquires…); the pool does what it must each time, without end.
+      if (this.cfg.reentrant > 0 && ++this.#destroyEvents % this.cfg.reentrant === 0 && this.#destroyEvents <= REENTRANT_CAP * this.cfg.reentrant && !this.pool.closed) {
         this.#start('reentrant', 50, 'none');
       }
     });
