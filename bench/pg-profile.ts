@@ -8,8 +8,11 @@
  * lido is the esbuild bundle of src/ (built into its own cache folder, so it never
  * races `npm run bench`). With --only=lido the process runs lido alone, for
  * `node --cpu-prof` or `--trace-gc`. PG* variables select the server (default
- * 127.0.0.1:5432, user postgres, database test).
+ * 127.0.0.1:5432, user postgres, database test). --fake replaces the server and pg's
+ * client by an in-process stand-in that answers every query sent in one turn on the
+ * next (setImmediate): what is left is the pools' own cost.
  */
+import { EventEmitter } from 'node:events';
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -110,11 +113,53 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/** The --fake server: queries sent during one turn are answered, in order, on the next. */
+const fakeQueue: (() => void)[] = [];
+let fakeTurn = false;
+const RESULT = Object.freeze({ command: 'SELECT', rowCount: 1, rows: [{ '?column?': 1 }], fields: [] });
+function fakeServe(): void {
+  fakeTurn = false;
+  for (const done of fakeQueue.splice(0)) done();
+}
+class FakeClient extends EventEmitter {
+  _queryable = true;
+  _ending = false;
+  readyForQuery = true;
+  constructor(readonly config: unknown) {
+    super();
+  }
+  connect(cb?: (err: Error | null) => void): Promise<void> | void {
+    if (cb === undefined) return new Promise((r) => setImmediate(r));
+    setImmediate(cb, null);
+  }
+  query(text: unknown, values?: unknown, cb?: (err: Error | null, res: unknown) => void): Promise<unknown> | void {
+    if (typeof values === 'function') [cb, values] = [values as typeof cb, undefined];
+    const answer = (resolve: (v: unknown) => void) => () => resolve(RESULT);
+    if (!fakeTurn) {
+      fakeTurn = true;
+      setImmediate(fakeServe);
+    }
+    if (cb === undefined) return new Promise((r) => fakeQueue.push(answer(r)));
+    fakeQueue.push(() => cb(null, RESULT));
+  }
+  getTransactionStatus(): string {
+    return 'I';
+  }
+  end(cb?: () => void): Promise<void> | void {
+    this._ending = true;
+    if (cb === undefined) return Promise.resolve();
+    setImmediate(cb);
+  }
+  ref(): void {}
+  unref(): void {}
+}
+
 async function main(): Promise<void> {
   const config: pg.PoolConfig = {
     host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432),
     user: process.env.PGUSER ?? 'postgres', password: process.env.PGPASSWORD, database: process.env.PGDATABASE ?? 'test', max: MAX,
   };
+  if (args.includes('--fake')) (config as { Client?: unknown }).Client = FakeClient;
   const PgPool = await lidoPg();
   const subjects: { name: string; pool: pg.Pool; op(): Promise<unknown> }[] = [];
   const viaQuery = (pool: pg.Pool) => () => pool.query('SELECT 1');

@@ -388,6 +388,38 @@ describe('PgPool: idle client errors', () => {
     expect(pool.totalCount).toBe(0);
     await pool.end();
   });
+
+  it('a pool.query() whose client errors rejects with that error at once; the client is removed', async () => {
+    const { pool, server } = setup();
+    const onError = vi.fn();
+    pool.on('error', onError);
+    await pool.query('SELECT 1');
+    const p = pool.query('SELECT 2');
+    const client = server.clients[0]!;
+    expect(client.listenerCount('error')).toBe(1); // the pool's own watch, nothing per query
+    client.die();
+    await expect(p).rejects.toThrow(/administrator command/);
+    await settle();
+    expect(onError).not.toHaveBeenCalled();
+    expect(pool.totalCount).toBe(0);
+    await expect(pool.query('SELECT 3')).resolves.toBeTruthy();
+    await pool.end();
+  });
+
+  it('an acquire listener that throws fails that checkout; the client goes back to the pool', async () => {
+    const { pool } = setup({ max: 1 });
+    const boom = new Error('listener failed');
+    const listener = (): void => {
+      throw boom;
+    };
+    pool.on('acquire', listener);
+    await expect(pool.query('SELECT 1')).rejects.toBe(boom);
+    await expect(pool.connect()).rejects.toBe(boom);
+    pool.off('acquire', listener);
+    expect(pool.idleCount).toBe(1);
+    await expect(pool.query('SELECT 1')).resolves.toBeTruthy();
+    await pool.end();
+  });
 });
 
 describe('PgPool: lifetime, uses, idle', () => {

@@ -101,6 +101,11 @@ export interface PgReplica<C extends ClientLike = ClientLike> {
 interface ClientMeta<C extends ClientLike> {
   expiresAt: number;
   lease: Lease<C> | null;
+  /**
+   * The `pool.query()` running on the client, told of the client's `error` event by
+   * `#clientError` (the factory's watch listener): no listener added and removed per query.
+   */
+  onError: ((err: Error) => void) | null;
 }
 
 /** One core pool of a PgPool (the primary, or a replica) and what PgPool tracks for it. */
@@ -129,7 +134,6 @@ const kCheckout = Symbol('lido.pg.checkout');
 type CheckoutSignal = AbortSignal & { [kCheckout]?: RoutedCheckout<any> };
 
 const noop = (): void => {};
-const identity = <X>(x: X): X => x;
 const ENDED = 'Cannot use a pool after calling end on the pool';
 let pools = 0;
 
@@ -541,7 +545,7 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     pool.on('create', (client) => {
       const now = this.#clock.now();
       const life = member.lifetimeMs;
-      const meta: ClientMeta<C> = { expiresAt: life === 0 ? Infinity : now + life * (1 - 0.1 * this.#lastRandom), lease: null };
+      const meta: ClientMeta<C> = { expiresAt: life === 0 ? Infinity : now + life * (1 - 0.1 * this.#lastRandom), lease: null, onError: null };
       this.#meta.set(client, meta);
       this.#live.add(client);
       const dispose = (): void => {
@@ -580,7 +584,7 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     } catch (e) {
       return Promise.reject(e);
     }
-    return client !== null ? Promise.resolve(client) : this.#checkoutWaiting(identity);
+    return client !== null ? Promise.resolve(client) : this.#checkoutWaiting();
   }
 
   /** An idle client of the primary, lent now, or null. */
@@ -589,15 +593,15 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     return lease === null ? null : this.#lend(lease);
   }
 
-  /** Waits for a client of the primary; `then` runs as soon as it is lent (one hop after the hand-over). */
-  #checkoutWaiting<R>(then: (client: PgPoolClient<C>) => R | PromiseLike<R>): Promise<R> {
+  /** Waits for a client of the primary. */
+  #checkoutWaiting(): Promise<PgPoolClient<C>> {
     // A handle the core fills with its waiter (no AbortController, signal and listener each).
     const pending = new PendingCheckout(++this.#tickets, null);
     this.#waiters.push(pending);
     return this.#pool[kAcquireQueued](pending).then(
       (lease) => {
         this.#waiters.remove(pending);
-        return then(this.#lend(lease));
+        return this.#lend(lease);
       },
       (e: unknown) => {
         this.#waiters.remove(pending);
@@ -671,52 +675,97 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
         lease.release();
       }
     };
-    this.emit('acquire', client);
+    try {
+      this.emit('acquire', client);
+    } catch (e) {
+      client.release(); // an 'acquire' listener threw: the checkout fails, the client goes back
+      throw e;
+    }
     return client;
   }
 
   #query(text: unknown, values: unknown, readOnly: boolean): Promise<QueryResultLike> {
     if (this.#cluster !== null) return this.#checkoutRouted(readOnly).then((client) => this.#run(client, text, values));
-    let client: PgPoolClient<C> | null;
+    let lease: Lease<C> | null;
     try {
-      client = this.#checkoutNow();
+      lease = this.#pool[kTryAcquire]();
     } catch (e) {
       return Promise.reject(e);
     }
-    // An idle client runs the query in this tick; a waiting one as soon as it is handed over.
-    return client !== null ? this.#run(client, text, values) : this.#checkoutWaiting((c) => this.#run(c, text, values));
+    // One promise per query, settled by the query's callback: an idle client runs the query
+    // in this tick; a waiting checkout runs it in the acquire's own continuation, and its
+    // result reaches the caller one hop after the server's answer (no promise adopting another).
+    return new Promise<QueryResultLike>((resolve, reject) => {
+      if (lease !== null) {
+        this.#start(lease, text, values, resolve, reject);
+        return;
+      }
+      const pending = new PendingCheckout(++this.#tickets, null);
+      this.#waiters.push(pending);
+      this.#pool[kAcquireQueued](pending).then(
+        (lease) => {
+          this.#waiters.remove(pending);
+          this.#start(lease, text, values, resolve, reject);
+        },
+        (e: unknown) => {
+          this.#waiters.remove(pending);
+          reject(this.#translate(e));
+        },
+      );
+    });
   }
 
   /** Runs one query on a checked-out client and releases it (destroyed on error). */
   #run(client: PgPoolClient<C>, text: unknown, values: unknown): Promise<QueryResultLike> {
-    return new Promise<QueryResultLike>((resolve, reject) => {
-      let done = false;
-      const onError = (err: Error): void => {
+    return new Promise<QueryResultLike>((resolve, reject) => this.#send(client, text, values, resolve, reject));
+  }
+
+  /** Lends the client of `lease` and runs one query on it. */
+  #start(lease: Lease<C>, text: unknown, values: unknown, resolve: (r: QueryResultLike) => void, reject: (e: unknown) => void): void {
+    let client: PgPoolClient<C>;
+    try {
+      client = this.#lend(lease);
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    this.#send(client, text, values, resolve, reject);
+  }
+
+  /**
+   * Sends one query on a checked-out client, releases the client when it settles
+   * (destroyed on error, as pg.Pool does) and settles the caller's promise. An `error`
+   * event of the client meanwhile (through `#clientError`) does the same at once.
+   */
+  #send(client: PgPoolClient<C>, text: unknown, values: unknown, resolve: (r: QueryResultLike) => void, reject: (e: unknown) => void): void {
+    const meta = this.#meta.get(client)!;
+    let done = false;
+    const onError = (err: Error): void => {
+      meta.onError = null;
+      if (done) return;
+      done = true;
+      client.release(err);
+      reject(err);
+    };
+    meta.onError = onError;
+    try {
+      this.log('dispatching query');
+      client.query(text, values, (err: Error | undefined, res: QueryResultLike) => {
+        this.log('query dispatched');
+        if (meta.onError === onError) meta.onError = null;
         if (done) return;
         done = true;
         client.release(err);
-        reject(err);
-      };
-      client.on('error', onError);
-      this.log('dispatching query');
-      try {
-        client.query(text, values, (err: Error | undefined, res: QueryResultLike) => {
-          this.log('query dispatched');
-          client.removeListener('error', onError);
-          if (done) return;
-          done = true;
-          client.release(err);
-          if (err) reject(this.#secrets.error(err));
-          else resolve(res);
-        });
-      } catch (err) {
-        client.removeListener('error', onError);
-        if (done) return;
-        done = true;
-        client.release(err as Error);
-        reject(err);
-      }
-    });
+        if (err) reject(this.#secrets.error(err));
+        else resolve(res);
+      });
+    } catch (err) {
+      if (meta.onError === onError) meta.onError = null;
+      if (done) return;
+      done = true;
+      client.release(err as Error);
+      reject(err);
+    }
   }
 
   /** A connection attempt of one pool failed: like pg.Pool, the (oldest) pending connect() on it gets that error. */
@@ -748,6 +797,7 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     const meta = this.#meta.get(client);
     if (meta === undefined || meta.lease !== null) {
       this.log('checked-out client error (the client will be destroyed on release)', err);
+      meta?.onError?.(err);
       return;
     }
     err.client = client;
