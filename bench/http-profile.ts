@@ -9,7 +9,8 @@
  *
  * lido is bundled by esbuild as bench/build.ts does, into a directory of its own (so a
  * concurrent `npm run bench` is not disturbed). `--origin` also runs HttpPool with the
- * server listed in `origins` (its own Pool rather than the KeyedPool).
+ * server listed in `origins` (its own Pool rather than the KeyedPool); `--agent-first` runs
+ * the Agent first in the first round (the first contender warms undici's Client for all).
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
   if (want('lido')) contenders.push(['lido', new HttpPool({ max: MAX })]);
   if (withOrigin) contenders.push(['lido-origin', new HttpPool({ max: MAX, origins: { [origin]: {} } })]);
   if (want('agent')) contenders.push(['agent', new Agent({ connections: MAX })]);
+  if (process.argv.includes('--agent-first')) contenders.reverse();
   const ops = contenders.map(([name, dispatcher]) => [name, async () => (await request(server.url, { dispatcher })).body.text()] as const);
   try {
     for (const [, op] of ops) for (let i = 0; i < 200; i++) await op();

@@ -34,7 +34,7 @@ export class KeyEntry<K, T> implements BudgetEntry {
   creating = 0;
   scan = 0;
   seen = 0;
-  /** Last acquire or release, on the clock. */
+  /** When the key last started or stopped being used, on the clock (a key in use counts as used now). */
   lastUsed: number;
   readonly key: K;
   readonly factory: Factory<T>;

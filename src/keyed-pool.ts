@@ -65,7 +65,7 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
     });
     this.#keys = new KeyRegistry<K, T>(this.#o, this.#budget, {
       released: (e) => {
-        this.#keys.touch(e);
+        this.#keys.touch(e, e.borrowed === 0 && e.pending === 0);
         this.#poke();
       },
       poke: () => this.#poke(),
@@ -208,8 +208,9 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
     if (this.#closed) throw new PoolClosedError(`keyed pool "${this.#o.name}" is closed`, { pool: this.#o.name });
     if (options !== undefined) checkAcquire(options);
     const e = this.#keys.entry(key);
+    const idle = e.pending === 0 && e.borrowed === 0;
     e.pending++;
-    this.#keys.touch(e);
+    this.#keys.touch(e, idle);
     // Its creates waiting for the budget are wanted again.
     if (e.pending === 1 && e.queued > 0) this.#budget.settle();
     return e;
@@ -226,6 +227,7 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
   #lost(e: Entry<K, T>, error: unknown): unknown {
     const queued = e.queued > 0 || e.owed > 0;
     this.#settled(e);
+    if (e.pending === 0 && e.borrowed === 0) this.#keys.touch(e, true);
     return queued && error instanceof AcquireTimeoutError ? this.#explain(e, error) : error;
   }
 

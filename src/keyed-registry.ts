@@ -51,9 +51,14 @@ export class KeyRegistry<K, T> {
     return e;
   }
 
-  /** Marks `e` used now: last to be swept, last to lose an idle resource. */
-  touch(e: KeyEntry<K, T>): void {
-    e.lastUsed = this.#o.clock.now();
+  /**
+   * Marks `e` used now: last to be swept, last to lose an idle resource. `stamp`: the key
+   * starts or stops being used (nothing pending or borrowed before or after), so
+   * `lastUsed` is read off the clock; while a key is in use the sweep counts it as used
+   * now, so a busy key's borrows and releases skip the clock read.
+   */
+  touch(e: KeyEntry<K, T>, stamp: boolean): void {
+    if (stamp) e.lastUsed = this.#o.clock.now();
     // Already the most recently used (one key used over and over): nothing moves.
     if (this.#newest !== e) {
       // A lease of a retired entry may come back after its key was made again: leave the new one be.
@@ -123,7 +128,7 @@ export class KeyRegistry<K, T> {
     const now = this.#o.clock.now();
     for (const e of this.#entries.values()) {
       if (e.lastUsed + this.#o.idlePoolTimeoutMs > now) break;
-      if (e.pending > 0 || e.borrowed > 0) this.touch(e);
+      if (e.pending > 0 || e.borrowed > 0) this.touch(e, true);
       else this.retire(e);
     }
     this.#armSweep();
