@@ -90,6 +90,51 @@ describe('the queue', () => {
   });
 });
 
+describe('the hot path', () => {
+  it.each([
+    ['an origin not listed (keyed pool)', {}],
+    ['a listed origin', { origins: { [O]: {} } }],
+  ])('%s: an idle connection takes a request within dispatch(); a queued one is sent once a connection comes back', async (_what, options: HttpPoolOptions) => {
+    const p = make({ max: 1, ...options });
+    const a = get(p, '/a');
+    await flush();
+    world.last.respond();
+    await flush();
+    expect(a.ended).toBe(true);
+    const b = get(p, '/b');
+    expect(world.calls).toHaveLength(2); // on the Client before dispatch() returned
+    expect(world.last.opts.path).toBe('/b');
+    const c = get(p, '/c');
+    expect(world.calls).toHaveLength(2); // queued: the connection is busy
+    expect(p.stats().total).toMatchObject({ pending: 1, borrowed: 1 });
+    world.last.respond();
+    expect(b.ended).toBe(true);
+    await flush();
+    expect(world.calls).toHaveLength(3);
+    expect(world.last.opts.path).toBe('/c');
+    world.last.respond();
+    expect(c).toMatchObject({ status: 200, ended: true });
+    expect(p.stats().total).toMatchObject({ pending: 0, borrowed: 0, idle: 1, created: 1, acquired: 3, released: 3 });
+  });
+
+  it('a request aborted while queued after its connection was handed over gives the connection to the next one', async () => {
+    const p = make({ max: 1 });
+    get(p, '/a');
+    await flush();
+    const b = get(p, '/b');
+    const c = get(p, '/c');
+    world.last.respond(); // the connection goes to b's wait (its promise settles later)
+    const reason = new Error('gave up');
+    b.controller.abort(reason);
+    expect(b.error).toBe(reason);
+    await flush();
+    expect(world.calls.map((x) => x.opts.path)).toEqual(['/a', '/c']);
+    world.last.respond();
+    expect(c.ended).toBe(true);
+    expect(p.stats().total).toMatchObject({ pending: 0, borrowed: 0, idle: 1 });
+  });
+});
+
 describe('retry on a socket the server just closed', () => {
   it('an idempotent request is retried once, on another connection', async () => {
     const p = make({ max: 2 });

@@ -206,6 +206,78 @@ describe('KeyedPool', () => {
     await keyed.close();
   });
 
+  it('idlePoolTimeoutMs counts from when a key stopped being used: its last lease back, or its last acquire failed', async () => {
+    const k = perKey();
+    const clock = new ManualClock();
+    const keyed = new KeyedPool<string, Res>({ factory: k.factory, clock, idlePoolTimeoutMs: 1_000, maxTotal: 1 });
+    const l1 = await keyed.acquire('a');
+    await clock.advance(500);
+    const l2 = keyed.acquire('a');
+    await clock.advance(100);
+    l1.release(); // to the waiting acquire: 'a' stays in use
+    (await l2).release();
+    await clock.advance(300);
+    expect(keyed.has('a')).toBe(true); // stopped being used at 600
+    const held = await keyed.acquire('b'); // 'a' gives up its last (idle) resource, and its pool, to make room
+    expect(keyed.has('a')).toBe(false);
+    const late = expect(keyed.acquire('a', { timeoutMs: 300 })).rejects.toBeInstanceOf(AcquireTimeoutError); // a new pool for 'a', waiting for room
+    await clock.advance(300);
+    await late; // 'a' stopped being used at 1200
+    await clock.advance(999);
+    expect(keyed.has('a')).toBe(true);
+    await clock.advance(1);
+    expect(keyed.has('a')).toBe(false);
+    expect(keyed.has('b')).toBe(true); // held
+    held.release();
+    await keyed.close();
+    for (const f of k.factories.values()) expect(f.allDestroyedOnce()).toBe(true);
+  });
+
+  it('a busy key reads the clock no more than a plain pool: once per waiting acquire, once per release', async () => {
+    class CountingClock extends ManualClock {
+      reads = 0;
+      override now(): number {
+        this.reads++;
+        return super.now();
+      }
+    }
+    const k = perKey();
+    const clock = new CountingClock();
+    const keyed = new KeyedPool<string, Res>({ factory: k.factory, clock, perKey: { max: 1 } });
+    let lease = await keyed.acquire('a');
+    for (let i = 0; i < 3; i++) {
+      clock.reads = 0;
+      const next = keyed.acquire('a');
+      expect(clock.reads).toBe(1); // the pool's enqueue
+      clock.reads = 0;
+      lease.release();
+      expect(clock.reads).toBe(1); // the pool's release (the hand-over shares it)
+      lease = await next;
+    }
+    lease.release(); // 'a' stops being used: now its idle time starts
+    await keyed.close();
+  });
+
+  it('at maxTotal, the least recently used key loses its idle resource also when one key was used many times in a row', async () => {
+    const k = perKey();
+    const keyed = new KeyedPool<string, Res>({ factory: k.factory, clock: new ManualClock(), maxTotal: 2, perKey: { max: 2 } });
+    await keyed.use('a', () => {});
+    await keyed.use('b', () => {});
+    for (let i = 0; i < 3; i++) await keyed.use('a', () => {}); // 'a' again and again: 'b' is the least recently used
+    const c = await keyed.acquire('c');
+    expect(keyed.has('b')).toBe(false);
+    expect(k.factories.get('a')!.aliveResources()).toHaveLength(1);
+    await keyed.use('a', () => {});
+    c.release();
+    await keyed.use('c', () => {});
+    await keyed.use('a', () => {}); // now 'c' is the least recently used
+    const b = await keyed.acquire('b');
+    expect(keyed.has('c')).toBe(false);
+    expect(keyed.has('a')).toBe(true);
+    b.release();
+    await keyed.close();
+  });
+
   it('reports stats per key and totals that include closed key pools', async () => {
     const k = perKey();
     const clock = new ManualClock();
