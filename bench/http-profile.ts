@@ -11,12 +11,20 @@
  * concurrent `npm run bench` is not disturbed). `--origin` also runs HttpPool with the
  * server listed in `origins` (its own Pool rather than the KeyedPool); `--agent-first` runs
  * the Agent first in the first round (the first contender warms undici's Client for all).
+ *
+ *   node --import tsx bench/http-profile.ts --fake [rounds]
+ *
+ * measures the pools alone: HttpPool and undici's Agent over a fake undici Client that
+ * answers every request on the next setImmediate (no socket, no HTTP parsing), 64
+ * callers, 10 connections, CPU time per request. `SRC=/path/to/src` builds lido from
+ * another checkout (an A/B against an older commit: `git archive <commit> src | tar -x -C /tmp/old`).
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { Agent, request, type Dispatcher } from 'undici';
+import { EventEmitter } from 'node:events';
+import { Agent, Dispatcher, Pool, errors, request } from 'undici';
 
 const CALLERS = 64;
 const MAX = 10;
@@ -27,11 +35,11 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split('
 const withOrigin = process.argv.includes('--origin');
 
 async function lidoHttp(): Promise<new (o: Record<string, unknown>) => Dispatcher> {
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  const out = fileURLToPath(new URL('../node_modules/.cache/lido-http-profile/', import.meta.url));
+  const src = process.env.SRC || fileURLToPath(new URL('../src', import.meta.url));
+  const out = fileURLToPath(new URL(`../node_modules/.cache/lido-http-profile${process.env.SRC ? '-ab' : ''}/`, import.meta.url));
   rmSync(out, { recursive: true, force: true });
   await build({
-    entryPoints: { http: root + 'src/adapters/http/index.ts' },
+    entryPoints: { http: `${src}/adapters/http/index.ts` },
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -117,4 +125,132 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// ---- --fake: the pools alone, over a Client that answers on the next setImmediate ----
+
+interface NewHandler {
+  onRequestStart(c: object, context: unknown): void;
+  onResponseStart(c: object, status: number, headers: object, message: string): void;
+  onResponseData(c: object, chunk: Buffer): void;
+  onResponseEnd(c: object, trailers: object): void;
+  onResponseError(c: object | null, e: Error): void;
+}
+
+const BODY = Buffer.from('ok');
+const answers: (() => void)[] = [];
+let armed = false;
+function answerSoon(h: NewHandler, then: () => void): void {
+  const c = { aborted: false, paused: false, reason: null, abort() {}, pause() {}, resume() {} };
+  h.onRequestStart(c, {});
+  answers.push(() => {
+    h.onResponseStart(c, 200, {}, 'OK');
+    h.onResponseData(c, BODY);
+    h.onResponseEnd(c, {});
+    then();
+  });
+  if (armed) return;
+  armed = true;
+  setImmediate(() => {
+    armed = false;
+    for (const f of answers.splice(0)) f();
+  });
+}
+
+class FakeSocket extends EventEmitter {
+  destroyed = false;
+  destroy(): this {
+    this.destroyed = true;
+    return this;
+  }
+  unref(): void {}
+  ref(): void {}
+}
+
+/** lido's Client: one request at a time (lido never sends a second before the first ended). */
+class LidoClient extends EventEmitter {
+  constructor(_origin: string, _options: object) {
+    super();
+  }
+  dispatch(_opts: object, h: NewHandler): boolean {
+    answerSoon(h, () => {});
+    return true;
+  }
+  destroy(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** undici Pool's Client: `false` while busy (pipelining 1), `drain` once free, as undici's Client. */
+class PoolClient extends Dispatcher {
+  readonly #queue: NewHandler[] = [];
+  #busy = false;
+  #needDrain = false;
+  override dispatch(_opts: object, h: NewHandler): boolean {
+    this.#queue.push(h);
+    if (!this.#busy) this.#next();
+    if (this.#busy) this.#needDrain = true;
+    return !this.#busy;
+  }
+  #next(): void {
+    const h = this.#queue.shift();
+    this.#busy = h !== undefined;
+    if (h !== undefined) answerSoon(h, () => this.#next());
+    else if (this.#needDrain) {
+      this.#needDrain = false;
+      (this as EventEmitter).emit('drain', FAKE_ORIGIN, [this]);
+    }
+  }
+  override close(): Promise<void> {
+    return Promise.resolve();
+  }
+  override destroy(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const FAKE_ORIGIN = 'http://127.0.0.1:1';
+
+/** ns of CPU per request: `n` requests by CALLERS callers, each sending its next as its last ends. */
+async function fakeRun(d: Dispatcher, n: number): Promise<number> {
+  let left = n;
+  const c0 = process.cpuUsage();
+  await new Promise<void>((resolve) => {
+    let active = CALLERS;
+    const next = (): void => {
+      if (left-- <= 0) {
+        if (--active === 0) resolve();
+        return;
+      }
+      const h: NewHandler = {
+        onRequestStart() {},
+        onResponseStart() {},
+        onResponseData() {},
+        onResponseEnd: () => queueMicrotask(next),
+        onResponseError(_c, e) {
+          throw e;
+        },
+      };
+      d.dispatch({ origin: FAKE_ORIGIN, path: '/', method: 'GET' }, h as unknown as Dispatcher.DispatchHandler);
+    };
+    for (let i = 0; i < CALLERS; i++) next();
+  });
+  const c = process.cpuUsage(c0);
+  return ((c.user + c.system) * 1000) / n;
+}
+
+async function fake(): Promise<void> {
+  const HttpPool = await lidoHttp();
+  const buildConnector = () => (_t: unknown, cb: (e: Error | null, s: FakeSocket) => void) => queueMicrotask(() => cb(null, new FakeSocket()));
+  const undici = { Dispatcher, errors, Client: LidoClient, buildConnector };
+  const ds: [string, Dispatcher][] = [
+    ['agent', new Agent({ factory: (o, opts) => new Pool(o, { ...opts, connections: MAX, factory: () => new PoolClient() }) })],
+    ['lido-origin', new HttpPool({ max: MAX, undici, origins: { [FAKE_ORIGIN]: {} } })],
+    ['lido', new HttpPool({ max: MAX, undici })],
+  ];
+  for (const [, d] of ds) await fakeRun(d, 50_000);
+  const all = new Map<string, number[]>(ds.map(([n]) => [n, []]));
+  for (let r = 0; r < (Number(args[0]) || 7); r++) for (const [name, d] of ds) all.get(name)!.push(await fakeRun(d, 100_000));
+  for (const [name, xs] of all) console.log(`${name.padEnd(12)} median ${med(xs).toFixed(0)} ns of CPU per request (rounds: ${xs.map((x) => x.toFixed(0)).join(' ')})`);
+  for (const [, d] of ds) await d.close();
+}
+
+await (process.argv.includes('--fake') ? fake() : main());
