@@ -4,6 +4,7 @@
  * query and GC pauses per round (count, total, longest).
  *
  *   node --expose-gc --import tsx bench/pg-profile.ts [rounds=5] [seconds=1.5] [--only=lido|pg] [--callers=64]
+ *     [--fake] [--count] [--variant=query|connect|core] [--before=DIR] [--heap=MS]
  *
  * lido is the esbuild bundle of src/ (built into its own cache folder, so it never
  * races `npm run bench`). With --only=lido the process runs lido alone, for
@@ -32,14 +33,15 @@ const MAX = 10;
 
 const OUT = fileURLToPath(new URL('../node_modules/.cache/lido-pg-profile/', import.meta.url));
 
-async function lidoPg(): Promise<new (o: pg.PoolConfig) => pg.Pool> {
-  rmSync(OUT, { recursive: true, force: true });
+/** PgPool built from `src` (default: this checkout's), into its own folder. */
+async function lidoPg(src = fileURLToPath(new URL('../src/', import.meta.url)), name = 'pg'): Promise<new (o: pg.PoolConfig) => pg.Pool> {
+  rmSync(`${OUT}${name}.mjs`, { force: true });
   await build({
-    entryPoints: { pg: fileURLToPath(new URL('../src/adapters/pg/index.ts', import.meta.url)) },
+    entryPoints: { [name]: `${src}/adapters/pg/index.ts` },
     bundle: true, format: 'esm', platform: 'node', target: 'node22', packages: 'external',
     outdir: OUT, outExtension: { '.js': '.mjs' }, logLevel: 'error',
   });
-  return (await import(pathToFileURL(`${OUT}pg.mjs`).href)).PgPool;
+  return (await import(pathToFileURL(`${OUT}${name}.mjs`).href)).PgPool;
 }
 
 interface Gc { count: number; total: number; longest: number; major: number }
@@ -55,10 +57,11 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
-interface Figures { qps: number; p99: number; p50: number; p999: number; max: number; cpuUs: number; bytes: number; promoted: number; gcCount: number; gcMs: number; gcLongest: number; gcMajor: number }
+interface Figures { qps: number; p99: number; p50: number; p999: number; max: number; cpuUs: number; userUs: number; bytes: number; promoted: number; gcCount: number; gcMs: number; gcLongest: number; gcMajor: number }
 
 async function load(op: () => Promise<unknown>): Promise<Figures> {
   (globalThis as { gc?: () => void }).gc?.();
+  await new Promise((r) => setTimeout(r, 10)); // the observer reports that GC before the counts restart
   const lat: number[] = [];
   const stop = performance.now() + SECONDS * 1000;
   const caller = async (): Promise<void> => {
@@ -101,6 +104,7 @@ async function load(op: () => Promise<unknown>): Promise<Figures> {
     p999: lat[Math.min(n - 1, Math.floor(n * 0.999))],
     max: lat[n - 1],
     cpuUs: ((cpu.user + cpu.system) / n),
+    userUs: cpu.user / n,
     bytes: bytes / n,
     promoted: promoted / n,
     gcCount: gcs.count, gcMs: gcs.total, gcLongest: gcs.longest, gcMajor: gcs.major,
@@ -160,12 +164,30 @@ async function main(): Promise<void> {
     user: process.env.PGUSER ?? 'postgres', password: process.env.PGPASSWORD, database: process.env.PGDATABASE ?? 'test', max: MAX,
   };
   if (args.includes('--fake')) (config as { Client?: unknown }).Client = FakeClient;
+  // --count: which statements the pools send besides the workload's (pre-pings, resets).
+  const extra = new Map<string, number>();
+  if (args.includes('--count')) {
+    for (const proto of [pg.Client.prototype, FakeClient.prototype] as { query(...a: unknown[]): unknown }[]) {
+      const query = proto.query;
+      proto.query = function (this: unknown, text: unknown, ...rest: unknown[]) {
+        const sql = typeof text === 'string' ? text : String((text as { text?: unknown })?.text);
+        if (sql !== 'SELECT 1') extra.set(JSON.stringify(sql), (extra.get(JSON.stringify(sql)) ?? 0) + 1);
+        return query.call(this, text, ...rest);
+      };
+    }
+  }
   const PgPool = await lidoPg();
   const subjects: { name: string; pool: pg.Pool; op(): Promise<unknown> }[] = [];
   const viaQuery = (pool: pg.Pool) => () => pool.query('SELECT 1');
   if (ONLY !== 'pg') {
     const pool = new PgPool(config);
     subjects.push({ name: 'lido PgPool', pool, op: variant(pool, flag('variant') ?? 'query') });
+  }
+  // --before=DIR: also PgPool built from DIR/adapters/pg (e.g. `git archive <rev> src | tar -x -C /tmp/x`, DIR=/tmp/x/src).
+  const before = flag('before');
+  if (before !== undefined && ONLY !== 'pg') {
+    const pool = new (await lidoPg(before, 'pg-before'))(config);
+    subjects.push({ name: 'lido before', pool, op: variant(pool, 'query') });
   }
   if (ONLY !== 'lido') {
     const pool = new pg.Pool(config);
@@ -183,10 +205,11 @@ async function main(): Promise<void> {
   }
   if (flag('heap') !== undefined) await heapSample(subjects[0].pool, Number(flag('heap')));
   for (const s of subjects) await s.pool.end();
+  if (args.includes('--count')) console.log('other statements sent (both pools, warm-up included):', Object.fromEntries(extra));
   console.log(`${CALLERS} callers, max ${MAX}, ${SECONDS} s × ${ROUNDS} rounds; medians:`);
   for (const [name, fs] of results) {
     const m = (k: keyof Figures): number => median(fs.map((f) => f[k]));
-    console.log(`${name.padEnd(12)} ${fmt({ qps: m('qps'), p99: m('p99'), p50: m('p50'), p999: m('p999'), max: m('max'), cpuUs: m('cpuUs'), bytes: m('bytes'), promoted: m('promoted'), gcCount: m('gcCount'), gcMs: m('gcMs'), gcLongest: m('gcLongest'), gcMajor: m('gcMajor') })}`);
+    console.log(`${name.padEnd(12)} ${fmt({ qps: m('qps'), p99: m('p99'), p50: m('p50'), p999: m('p999'), max: m('max'), cpuUs: m('cpuUs'), userUs: m('userUs'), bytes: m('bytes'), promoted: m('promoted'), gcCount: m('gcCount'), gcMs: m('gcMs'), gcLongest: m('gcLongest'), gcMajor: m('gcMajor') })}`);
     console.log(`${''.padEnd(12)} p99 per round: ${fs.map((f) => f.p99.toFixed(2)).join(' ')}`);
   }
 }
@@ -254,7 +277,7 @@ function variant(pool: pg.Pool, name: string): () => Promise<unknown> {
 }
 
 function fmt(f: Figures): string {
-  return `${Math.round(f.qps)} q/s  p99 ${f.p99.toFixed(2)} ms  p50 ${f.p50.toFixed(2)} ms  p99.9 ${f.p999.toFixed(2)}  max ${f.max.toFixed(1)} ms  ${f.cpuUs.toFixed(1)} µs CPU/q  ${Math.round(f.bytes)} B/q (promoted ${Math.round(f.promoted)}) GC ${f.gcCount} (${f.gcMajor} major) ${f.gcMs.toFixed(1)} ms, longest ${f.gcLongest.toFixed(2)} ms`;
+  return `${Math.round(f.qps)} q/s  p99 ${f.p99.toFixed(2)} ms  p50 ${f.p50.toFixed(2)} ms  p99.9 ${f.p999.toFixed(2)}  max ${f.max.toFixed(1)} ms  ${f.cpuUs.toFixed(1)} µs CPU/q (user ${f.userUs.toFixed(1)})  ${Math.round(f.bytes)} B/q (promoted ${Math.round(f.promoted)}) GC ${f.gcCount} (${f.gcMajor} major) ${f.gcMs.toFixed(1)} ms, longest ${f.gcLongest.toFixed(2)} ms`;
 }
 
 await main();
