@@ -20,6 +20,7 @@
  * another checkout (an A/B against an older commit: `git archive <commit> src | tar -x -C /tmp/old`).
  */
 import { spawn } from 'node:child_process';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { rmSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -68,10 +69,23 @@ interface Figures {
   p99: number;
   p50: number;
   cpuUs: number;
+  /** GC pauses per request (µs) and the longest pause (ms). */
+  gcUs: number;
+  gcMax: number;
 }
+
+let gcTotal = 0;
+let gcMax = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gcTotal += e.duration;
+    gcMax = Math.max(gcMax, e.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
 
 async function load(op: () => Promise<unknown>, seconds: number): Promise<Figures> {
   const lat: number[] = [];
+  await new Promise((r) => setTimeout(r, 10)); // the observer hears of earlier pauses (a forced gc()) before the count starts
   const stop = performance.now() + seconds * 1000;
   const caller = async (): Promise<void> => {
     while (performance.now() < stop) {
@@ -82,12 +96,14 @@ async function load(op: () => Promise<unknown>, seconds: number): Promise<Figure
   };
   const c0 = process.cpuUsage();
   const t0 = performance.now();
+  gcTotal = gcMax = 0;
   await Promise.all(Array.from({ length: CALLERS }, caller));
+  await new Promise((r) => setImmediate(r)); // the observer hears of the last pauses
   const secs = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
   lat.sort((a, b) => a - b);
   const at = (q: number): number => lat[Math.min(lat.length - 1, Math.floor(lat.length * q))]!;
-  return { rps: lat.length / secs, p99: at(0.99), p50: at(0.5), cpuUs: (c.user + c.system) / lat.length };
+  return { rps: lat.length / secs, p99: at(0.99), p50: at(0.5), cpuUs: (c.user + c.system) / lat.length, gcUs: (gcTotal * 1000) / lat.length, gcMax };
 }
 
 const med = (xs: number[]): number => {
@@ -111,13 +127,14 @@ async function main(): Promise<void> {
     const all = new Map<string, Figures[]>(ops.map(([n]) => [n, []]));
     for (let r = 0; r < ROUNDS; r++) {
       for (const [name, op] of r % 2 ? [...ops].reverse() : ops) {
+        (globalThis as { gc?: () => void }).gc?.(); // with --expose-gc, as bench/run.ts does before each measurement
         const f = await load(op, SECONDS);
         all.get(name)!.push(f);
-        console.error(`round ${r} ${name.padEnd(12)} ${f.rps.toFixed(0).padStart(6)} req/s  p99 ${f.p99.toFixed(2)} ms  p50 ${f.p50.toFixed(2)} ms  cpu ${f.cpuUs.toFixed(1)} µs/req`);
+        console.error(`round ${r} ${name.padEnd(12)} ${f.rps.toFixed(0).padStart(6)} req/s  p99 ${f.p99.toFixed(2)} ms  p50 ${f.p50.toFixed(2)} ms  cpu ${f.cpuUs.toFixed(1)} µs/req  gc ${f.gcUs.toFixed(2)} µs/req (max ${f.gcMax.toFixed(1)} ms)`);
       }
     }
     for (const [name, fs] of all) {
-      console.log(`${name.padEnd(12)} median: ${med(fs.map((f) => f.rps)).toFixed(0).padStart(6)} req/s  p99 ${med(fs.map((f) => f.p99)).toFixed(2)} ms  p50 ${med(fs.map((f) => f.p50)).toFixed(2)} ms  cpu ${med(fs.map((f) => f.cpuUs)).toFixed(1)} µs/req`);
+      console.log(`${name.padEnd(12)} median: ${med(fs.map((f) => f.rps)).toFixed(0).padStart(6)} req/s  p99 ${med(fs.map((f) => f.p99)).toFixed(2)} ms  p50 ${med(fs.map((f) => f.p50)).toFixed(2)} ms  cpu ${med(fs.map((f) => f.cpuUs)).toFixed(1)} µs/req  gc ${med(fs.map((f) => f.gcUs)).toFixed(2)} µs/req`);
     }
   } finally {
     for (const [, d] of contenders) await d.close();
