@@ -173,6 +173,21 @@ describe('PgPool: connect() and release()', () => {
     await pool.end();
   });
 
+  it('a connect() release handed out stays spent after the client served pool.query()', async () => {
+    const { pool } = setup({ max: 1 });
+    const events: unknown[] = [];
+    pool.on('release', (err) => events.push(err));
+    const client = await pool.connect();
+    const release = client.release;
+    release();
+    await pool.query('SELECT 1');
+    expect(() => release()).toThrow('Release called on client which has already been released to the pool.');
+    expect(pool.idleCount).toBe(1);
+    await expect(pool.query('SELECT 2')).resolves.toBeTruthy();
+    expect(events).toEqual([undefined, undefined, undefined]);
+    await pool.end();
+  });
+
   it('release(err) destroys the client; release(true) too', async () => {
     const { pool, server } = setup();
     const a = await pool.connect();

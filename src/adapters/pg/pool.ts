@@ -105,7 +105,12 @@ interface ClientMeta<C extends ClientLike> {
    * The `pool.query()` running on the client, told of the client's `error` event by
    * `#clientError` (the factory's watch listener): no listener added and removed per query.
    */
-  onError: ((err: Error) => void) | null;
+  onError: Settle | null;
+  /**
+   * `client.release` while a `pool.query()` holds the client: made once per client (a
+   * checkout by `connect()` gets its own, so that a stale `release` it handed out throws).
+   */
+  readonly release: (err?: Error | boolean) => void;
 }
 
 /** One core pool of a PgPool (the primary, or a replica) and what PgPool tracks for it. */
@@ -128,6 +133,9 @@ interface Member<C extends ClientLike> {
 class RoutedCheckout<C extends ClientLike> extends PendingCheckout {
   member: Member<C> | null = null;
 }
+
+/** A running `pool.query()`'s settlement: pg's query callback; `raw` = the client's error event, or a throw (already redacted, not pg's answer). */
+type Settle = (err: Error | null | undefined, res?: QueryResultLike, raw?: boolean) => void;
 
 /** The {@link RoutedCheckout} an AbortSignal was made for (a property of the signal: no map to keep in step). */
 const kCheckout = Symbol('lido.pg.checkout');
@@ -545,7 +553,16 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     pool.on('create', (client) => {
       const now = this.#clock.now();
       const life = member.lifetimeMs;
-      const meta: ClientMeta<C> = { expiresAt: life === 0 ? Infinity : now + life * (1 - 0.1 * this.#lastRandom), lease: null, onError: null };
+      const meta: ClientMeta<C> = {
+        expiresAt: life === 0 ? Infinity : now + life * (1 - 0.1 * this.#lastRandom),
+        lease: null,
+        onError: null,
+        release: (err) => {
+          const lease = meta.lease;
+          if (lease === null) throwOnDoubleRelease();
+          this.#giveBack(client as PgPoolClient<C>, meta, lease, err);
+        },
+      };
       this.#meta.set(client, meta);
       this.#live.add(client);
       const dispose = (): void => {
@@ -657,31 +674,42 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     member.waiters.push(checkout);
   }
 
+  /** Lends the client of `lease` to a `connect()` caller: its own `release`, which throws once used. */
   #lend(lease: Lease<C>): PgPoolClient<C> {
     const client = lease.resource as PgPoolClient<C>;
     const meta = this.#meta.get(client)!;
-    meta.lease = lease;
-    if (this.#unrefIdle) client.ref?.();
     let released = false;
     client.release = (err?: Error | boolean) => {
       if (released) throwOnDoubleRelease();
       released = true;
-      meta.lease = null;
-      this.emit('release', err, client);
-      if (err) lease.destroy(err);
-      else if (!isQueryable(client)) lease.destroy(new Error('client released in an unusable state (connection ended or broken)'));
-      else {
-        if (this.#unrefIdle) client.unref?.();
-        lease.release();
-      }
+      this.#giveBack(client, meta, lease, err);
     };
+    this.#lent(client, meta, lease);
+    return client;
+  }
+
+  /** The client of `lease` goes out: PgPool's records, and the `acquire` event. */
+  #lent(client: PgPoolClient<C>, meta: ClientMeta<C>, lease: Lease<C>): void {
+    meta.lease = lease;
+    if (this.#unrefIdle) client.ref?.();
     try {
       this.emit('acquire', client);
     } catch (e) {
       client.release(); // an 'acquire' listener threw: the checkout fails, the client goes back
       throw e;
     }
-    return client;
+  }
+
+  /** `client.release(err)`: back to the pool, or destroyed (`err`, or a connection no longer usable). */
+  #giveBack(client: PgPoolClient<C>, meta: ClientMeta<C>, lease: Lease<C>, err: Error | boolean | undefined): void {
+    meta.lease = null;
+    this.emit('release', err, client);
+    if (err) lease.destroy(err);
+    else if (!isQueryable(client)) lease.destroy(new Error('client released in an unusable state (connection ended or broken)'));
+    else {
+      if (this.#unrefIdle) client.unref?.();
+      lease.release();
+    }
   }
 
   #query(text: unknown, values: unknown, readOnly: boolean): Promise<QueryResultLike> {
@@ -717,19 +745,22 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
 
   /** Runs one query on a checked-out client and releases it (destroyed on error). */
   #run(client: PgPoolClient<C>, text: unknown, values: unknown): Promise<QueryResultLike> {
-    return new Promise<QueryResultLike>((resolve, reject) => this.#send(client, text, values, resolve, reject));
+    return new Promise<QueryResultLike>((resolve, reject) => this.#send(client, this.#meta.get(client)!, text, values, resolve, reject));
   }
 
-  /** Lends the client of `lease` and runs one query on it. */
+  /** Lends the client of `lease` to a `pool.query()` and runs the query on it. */
   #start(lease: Lease<C>, text: unknown, values: unknown, resolve: (r: QueryResultLike) => void, reject: (e: unknown) => void): void {
-    let client: PgPoolClient<C>;
+    const client = lease.resource as PgPoolClient<C>;
+    const meta = this.#meta.get(client)!;
+    // Nobody outside holds this checkout's `release`: the client's own one does (no closure per query).
+    client.release = meta.release;
     try {
-      client = this.#lend(lease);
+      this.#lent(client, meta, lease);
     } catch (e) {
       reject(e);
       return;
     }
-    this.#send(client, text, values, resolve, reject);
+    this.#send(client, meta, text, values, resolve, reject);
   }
 
   /**
@@ -737,34 +768,24 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
    * (destroyed on error, as pg.Pool does) and settles the caller's promise. An `error`
    * event of the client meanwhile (through `#clientError`) does the same at once.
    */
-  #send(client: PgPoolClient<C>, text: unknown, values: unknown, resolve: (r: QueryResultLike) => void, reject: (e: unknown) => void): void {
-    const meta = this.#meta.get(client)!;
+  #send(client: PgPoolClient<C>, meta: ClientMeta<C>, text: unknown, values: unknown, resolve: (r: QueryResultLike) => void, reject: (e: unknown) => void): void {
     let done = false;
-    const onError = (err: Error): void => {
-      meta.onError = null;
+    // One closure per query: pg's callback, and (with `raw`) the client's error event or a throw.
+    const settle: Settle = (err, res, raw) => {
+      if (raw !== true) this.log('query dispatched');
+      if (meta.onError === settle) meta.onError = null;
       if (done) return;
       done = true;
-      client.release(err);
-      reject(err);
+      client.release(err ?? undefined);
+      if (err) reject(raw === true ? err : this.#secrets.error(err));
+      else resolve(res!);
     };
-    meta.onError = onError;
+    meta.onError = settle;
     try {
       this.log('dispatching query');
-      client.query(text, values, (err: Error | undefined, res: QueryResultLike) => {
-        this.log('query dispatched');
-        if (meta.onError === onError) meta.onError = null;
-        if (done) return;
-        done = true;
-        client.release(err);
-        if (err) reject(this.#secrets.error(err));
-        else resolve(res);
-      });
+      client.query(text, values, settle);
     } catch (err) {
-      if (meta.onError === onError) meta.onError = null;
-      if (done) return;
-      done = true;
-      client.release(err as Error);
-      reject(err);
+      settle(err as Error, undefined, true);
     }
   }
 
@@ -797,7 +818,7 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     const meta = this.#meta.get(client);
     if (meta === undefined || meta.lease !== null) {
       this.log('checked-out client error (the client will be destroyed on release)', err);
-      meta?.onError?.(err);
+      meta?.onError?.(err, undefined, true); // a pool.query() running on it fails now
       return;
     }
     err.client = client;
