@@ -4,7 +4,7 @@
  * rounds, with the client's CPU time per request (process.cpuUsage) next to req/s and
  * latency. For iterating on lido/http; `npm run bench` stays the reference.
  *
- *   node --import tsx bench/http-profile.ts [rounds] [seconds] [--only=lido|agent|keyed-lido]
+ *   node --import tsx bench/http-profile.ts [rounds] [seconds] [--only=lido,agent,agent2]
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/http-profile.ts 1 5 --only=lido
  *
  * lido is bundled by esbuild as bench/build.ts does, into a directory of its own (so a
@@ -120,6 +120,8 @@ async function main(): Promise<void> {
   if (want('lido')) contenders.push(['lido', new HttpPool({ max: MAX })]);
   if (withOrigin) contenders.push(['lido-origin', new HttpPool({ max: MAX, origins: { [origin]: {} } })]);
   if (want('agent')) contenders.push(['agent', new Agent({ connections: MAX })]);
+  // Two identical Agents: what the position in a round alone does to the figures.
+  if (want('agent2')) contenders.push(['agent2', new Agent({ connections: MAX })]);
   if (process.argv.includes('--agent-first')) contenders.reverse();
   const ops = contenders.map(([name, dispatcher]) => [name, async () => (await request(server.url, { dispatcher })).body.text()] as const);
   try {
