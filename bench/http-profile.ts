@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   if (withOrigin) contenders.push(['lido-origin', new HttpPool({ max: MAX, origins: { [origin]: {} } })]);
   if (want('agent')) contenders.push(['agent', new Agent({ connections: MAX })]);
   // Two identical Agents: what the position in a round alone does to the figures.
-  if (want('agent2')) contenders.push(['agent2', new Agent({ connections: MAX })]);
+  if (only?.includes('agent2')) contenders.push(['agent2', new Agent({ connections: MAX })]);
   if (process.argv.includes('--agent-first')) contenders.reverse();
   const ops = contenders.map(([name, dispatcher]) => [name, async () => (await request(server.url, { dispatcher })).body.text()] as const);
   try {
