@@ -47,8 +47,10 @@ async function lidoPg(src = fileURLToPath(new URL('../src/', import.meta.url)), 
 interface Gc { count: number; total: number; longest: number; major: number }
 
 let gcs: Gc = { count: 0, total: 0, longest: 0, major: 0 };
+let gcTimes: [number, number][] = [];
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
+    gcTimes.push([e.startTime, e.duration]);
     gcs.count++;
     gcs.total += e.duration;
     if (e.duration > gcs.longest) gcs.longest = e.duration;
@@ -57,20 +59,23 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
-interface Figures { qps: number; p99: number; p50: number; p999: number; max: number; cpuUs: number; userUs: number; bytes: number; promoted: number; gcCount: number; gcMs: number; gcLongest: number; gcMajor: number }
+interface Figures { qps: number; p99: number; p50: number; p90: number; p95: number; p999: number; max: number; cpuUs: number; userUs: number; bytes: number; promoted: number; gcCount: number; gcMs: number; gcLongest: number; gcMajor: number }
 
 async function load(op: () => Promise<unknown>): Promise<Figures> {
   (globalThis as { gc?: () => void }).gc?.();
   await new Promise((r) => setTimeout(r, 10)); // the observer reports that GC before the counts restart
   const lat: number[] = [];
+  const starts: number[] = [];
   const stop = performance.now() + SECONDS * 1000;
   const caller = async (): Promise<void> => {
     while (performance.now() < stop) {
       const t = performance.now();
       await op();
       lat.push(performance.now() - t);
+      if (SLOW) starts.push(t);
     }
   };
+  gcTimes = [];
   gcs = { count: 0, total: 0, longest: 0, major: 0 };
   const profiler = new v8.GCProfiler();
   profiler.start();
@@ -95,12 +100,15 @@ async function load(op: () => Promise<unknown>): Promise<Figures> {
   }
   if (prev !== null) bytes += usedEnd - prev;
   await new Promise((r) => setImmediate(r)); // let the gc observer deliver
+  if (SLOW) slowReport(lat, starts);
   lat.sort((a, b) => a - b);
   const n = lat.length;
   return {
     qps: n / secs,
     p99: lat[Math.min(n - 1, Math.floor(n * 0.99))],
     p50: lat[n >> 1],
+    p90: lat[Math.floor(n * 0.9)],
+    p95: lat[Math.floor(n * 0.95)],
     p999: lat[Math.min(n - 1, Math.floor(n * 0.999))],
     max: lat[n - 1],
     cpuUs: ((cpu.user + cpu.system) / n),
@@ -109,6 +117,26 @@ async function load(op: () => Promise<unknown>): Promise<Figures> {
     promoted: promoted / n,
     gcCount: gcs.count, gcMs: gcs.total, gcLongest: gcs.longest, gcMajor: gcs.major,
   };
+}
+
+const SLOW = args.includes('--slow');
+
+/** --slow: how the queries slower than the round's p99 spread in time, and how many overlap a GC. */
+function slowReport(lat: number[], starts: number[]): void {
+  const sorted = [...lat].sort((a, b) => a - b);
+  const p99 = sorted[Math.floor(sorted.length * 0.99)];
+  let slow = 0;
+  let duringGc = 0;
+  const windows = new Set<number>();
+  for (let i = 0; i < lat.length; i++) {
+    if (lat[i] <= p99) continue;
+    slow++;
+    const a = starts[i];
+    const b = a + lat[i];
+    windows.add(Math.floor(a / 5));
+    if (gcTimes.some(([t, d]) => t < b && t + d > a)) duringGc++;
+  }
+  console.error(`  slow (> p99 ${p99.toFixed(2)} ms): ${slow}, in ${windows.size} windows of 5 ms; ${duringGc} overlap a GC (${gcTimes.length} GCs)`);
 }
 
 const median = (xs: number[]): number => {
@@ -209,7 +237,7 @@ async function main(): Promise<void> {
   console.log(`${CALLERS} callers, max ${MAX}, ${SECONDS} s × ${ROUNDS} rounds; medians:`);
   for (const [name, fs] of results) {
     const m = (k: keyof Figures): number => median(fs.map((f) => f[k]));
-    console.log(`${name.padEnd(12)} ${fmt({ qps: m('qps'), p99: m('p99'), p50: m('p50'), p999: m('p999'), max: m('max'), cpuUs: m('cpuUs'), userUs: m('userUs'), bytes: m('bytes'), promoted: m('promoted'), gcCount: m('gcCount'), gcMs: m('gcMs'), gcLongest: m('gcLongest'), gcMajor: m('gcMajor') })}`);
+    console.log(`${name.padEnd(12)} ${fmt({ qps: m('qps'), p99: m('p99'), p50: m('p50'), p90: m('p90'), p95: m('p95'), p999: m('p999'), max: m('max'), cpuUs: m('cpuUs'), userUs: m('userUs'), bytes: m('bytes'), promoted: m('promoted'), gcCount: m('gcCount'), gcMs: m('gcMs'), gcLongest: m('gcLongest'), gcMajor: m('gcMajor') })}`);
     console.log(`${''.padEnd(12)} p99 per round: ${fs.map((f) => f.p99.toFixed(2)).join(' ')}`);
   }
 }
@@ -277,7 +305,7 @@ function variant(pool: pg.Pool, name: string): () => Promise<unknown> {
 }
 
 function fmt(f: Figures): string {
-  return `${Math.round(f.qps)} q/s  p99 ${f.p99.toFixed(2)} ms  p50 ${f.p50.toFixed(2)} ms  p99.9 ${f.p999.toFixed(2)}  max ${f.max.toFixed(1)} ms  ${f.cpuUs.toFixed(1)} µs CPU/q (user ${f.userUs.toFixed(1)})  ${Math.round(f.bytes)} B/q (promoted ${Math.round(f.promoted)}) GC ${f.gcCount} (${f.gcMajor} major) ${f.gcMs.toFixed(1)} ms, longest ${f.gcLongest.toFixed(2)} ms`;
+  return `${Math.round(f.qps)} q/s  p99 ${f.p99.toFixed(2)} ms  p50 ${f.p50.toFixed(2)} ms  p90 ${f.p90.toFixed(2)}  p95 ${f.p95.toFixed(2)}  p99.9 ${f.p999.toFixed(2)}  max ${f.max.toFixed(1)} ms  ${f.cpuUs.toFixed(1)} µs CPU/q (user ${f.userUs.toFixed(1)})  ${Math.round(f.bytes)} B/q (promoted ${Math.round(f.promoted)}) GC ${f.gcCount} (${f.gcMajor} major) ${f.gcMs.toFixed(1)} ms, longest ${f.gcLongest.toFixed(2)} ms`;
 }
 
 await main();
