@@ -40,56 +40,68 @@ export class PoolError extends Error {
   /** The pool's counts when it was raised. */
   readonly counts: PoolCounts | undefined;
 
-  constructor(message: string, code = 'ERR_POOL', options: PoolErrorOptions = {}) {
+  constructor(message: string, code = 'ERR_POOL', options: PoolErrorOptions = {}, phase: PoolPhase | undefined = options.phase) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
     this.code = code;
-    this.phase = options.phase;
+    this.phase = phase;
     this.pool = options.pool;
     this.counts = options.counts;
   }
 }
 
+// `name` lives on each class's prototype (as on Error.prototype), not on every instance:
+// one store and one property fewer per error, which a timeout storm makes by the thousand.
+// Set as data properties so subclasses a user derives still read their own.
+Object.defineProperty(PoolError.prototype, 'name', { value: 'PoolError', writable: true, configurable: true, enumerable: false });
+
 /** An acquire waited longer than its timeout. `cause` is the last create error, if any. */
 export class AcquireTimeoutError extends PoolError {
   constructor(message: string, options: PoolErrorOptions = {}) {
-    super(message, 'ERR_POOL_ACQUIRE_TIMEOUT', { phase: 'wait', ...options });
+    super(message, 'ERR_POOL_ACQUIRE_TIMEOUT', options, options.phase ?? 'wait');
   }
 }
 
 /** The pool is closed (or closing) and takes no more acquires. */
 export class PoolClosedError extends PoolError {
   constructor(message: string, options: PoolErrorOptions = {}) {
-    super(message, 'ERR_POOL_CLOSED', { phase: 'wait', ...options });
+    super(message, 'ERR_POOL_CLOSED', options, options.phase ?? 'wait');
   }
 }
 
 /** More than `maxWaiting` acquires are already queued. */
 export class QueueFullError extends PoolError {
   constructor(message: string, options: PoolErrorOptions = {}) {
-    super(message, 'ERR_POOL_QUEUE_FULL', { phase: 'wait', ...options });
+    super(message, 'ERR_POOL_QUEUE_FULL', options, options.phase ?? 'wait');
   }
 }
 
 /** The factory failed to create a resource; `cause` is what it threw. */
 export class CreateError extends PoolError {
   constructor(message: string, options: PoolErrorOptions = {}) {
-    super(message, 'ERR_POOL_CREATE', { phase: 'create', ...options });
+    super(message, 'ERR_POOL_CREATE', options, options.phase ?? 'create');
   }
 }
 
 /** A resource failed validation (or validation timed out). */
 export class ValidationError extends PoolError {
   constructor(message: string, options: PoolErrorOptions = {}) {
-    super(message, 'ERR_POOL_VALIDATION', { phase: 'validate', ...options });
+    super(message, 'ERR_POOL_VALIDATION', options, options.phase ?? 'validate');
   }
 }
 
 /** An option or argument had the wrong type or value. */
 export class PoolOptionsError extends PoolError {
   constructor(message: string) {
-    super(message, 'ERR_POOL_OPTIONS', { phase: 'options' });
+    super(message, 'ERR_POOL_OPTIONS', undefined, 'options');
   }
+}
+
+// Literal names: a bundler may rename a class (`PoolError2`) when two modules clash.
+for (const [ctor, name] of [
+  [AcquireTimeoutError, 'AcquireTimeoutError'], [PoolClosedError, 'PoolClosedError'], [QueueFullError, 'QueueFullError'],
+  [CreateError, 'CreateError'], [ValidationError, 'ValidationError'], [PoolOptionsError, 'PoolOptionsError'],
+] as const) {
+  Object.defineProperty(ctor.prototype, 'name', { value: name, writable: true, configurable: true, enumerable: false });
 }
 
 /** Formats the counts the way every wait-phase message shows them. */

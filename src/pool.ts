@@ -486,7 +486,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     // Captured here, not in the executor: two frames fewer of lido, one more of the caller's.
     const origin = this.#leaks.origin();
     return new Promise<Lease<T>>((resolve, reject) => {
-      const w = new Waiter<T>(resolve, reject, now, now + timeoutMs, timeoutMs);
+      const w = new Waiter<T>(resolve, reject, now, timeoutMs);
       w.origin = origin;
       if (handle !== undefined) handle.waiter = w;
       if (signal !== undefined) {
@@ -502,7 +502,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
         signal.addEventListener('abort', w.onAbort, { once: true });
       }
       this.#waiters.push(w);
-      if (w.deadline !== Infinity) this.#deadline.arm(w.deadline, now);
+      if (timeoutMs !== Infinity) this.#deadline.arm(now + timeoutMs, now);
       this.#dispatch(now);
     });
   }

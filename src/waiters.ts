@@ -20,9 +20,17 @@ export class Waiter<T> {
     readonly resolve: (lease: Lease<T>) => void,
     readonly reject: (error: unknown) => void,
     readonly enqueuedAt: number,
-    readonly deadline: number,
     readonly timeoutMs: number,
   ) {}
+
+  /**
+   * When it times out (Infinity: never). Computed, not stored: a stored fractional time is
+   * one more heap-allocated number per waiter, and a storm of waiters lives long enough
+   * for the garbage collector to copy every byte of it twice.
+   */
+  get deadline(): number {
+    return this.enqueuedAt + this.timeoutMs;
+  }
 }
 
 /**
@@ -50,7 +58,7 @@ export class WaiterQueue<T> {
     this.#tail = w;
     this.length++;
     w.queued = true;
-    if (w.deadline !== Infinity) {
+    if (w.timeoutMs !== Infinity) {
       let g = this.#groups.get(w.timeoutMs);
       if (g === undefined) this.#groups.set(w.timeoutMs, (g = new DeadlineList<T>()));
       w.group = g;
