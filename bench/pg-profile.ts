@@ -81,7 +81,19 @@ async function load(op: () => Promise<unknown>): Promise<Figures> {
   profiler.start();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  // --live: every 50 ms, a minor GC, then the young generation's size: what is alive in it (median, bytes).
+  const live: number[] = [];
+  let liveTimer: NodeJS.Timeout | undefined;
+  if (LIVE) {
+    const g = (globalThis as { gc?: (o: object) => void }).gc!;
+    liveTimer = setInterval(() => {
+      g({ type: 'minor', execution: 'sync' });
+      live.push(v8.getHeapSpaceStatistics().find((x) => x.space_name === 'new_space')!.space_used_size);
+    }, 50);
+  }
   await Promise.all(Array.from({ length: CALLERS }, caller));
+  clearInterval(liveTimer);
+  if (LIVE) console.error(`  young generation alive after a minor GC: ${Math.round(median(live) / 1024)} kB (median of ${live.length})`);
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const usedEnd = v8.getHeapStatistics().used_heap_size;
@@ -120,6 +132,7 @@ async function load(op: () => Promise<unknown>): Promise<Figures> {
 }
 
 const SLOW = args.includes('--slow');
+const LIVE = args.includes('--live');
 
 /** --slow: how the queries slower than the round's p99 spread in time, and how many overlap a GC. */
 function slowReport(lat: number[], starts: number[]): void {
@@ -232,6 +245,16 @@ async function main(): Promise<void> {
     }
   }
   if (flag('heap') !== undefined) await heapSample(subjects[0].pool, Number(flag('heap')));
+  // --snapshot=FILE: a heap snapshot in the middle of a load of the first pool.
+  const snap = flag('snapshot');
+  if (snap !== undefined) {
+    const first = subjects[0];
+    const stop = performance.now() + 600;
+    setTimeout(() => console.error(`snapshot: ${v8.writeHeapSnapshot(snap)}`), 300);
+    await Promise.all(Array.from({ length: CALLERS }, async () => {
+      while (performance.now() < stop) await first.op();
+    }));
+  }
   for (const s of subjects) await s.pool.end();
   if (args.includes('--count')) console.log('other statements sent (both pools, warm-up included):', Object.fromEntries(extra));
   console.log(`${CALLERS} callers, max ${MAX}, ${SECONDS} s × ${ROUNDS} rounds; medians:`);

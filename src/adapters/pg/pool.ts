@@ -10,11 +10,11 @@ import type { Health } from '../../health.js';
 import type { LeakReport } from '../../leak-detector.js';
 import type { Lease } from '../../lease.js';
 import { defaults } from '../../options.js';
-import { kAcquireQueued, kTryAcquire, kWithdraw } from '../../internal.js';
+import { kAcquireQueued, kTryAcquire, kWithdraw, type WaitHandle } from '../../internal.js';
 import { Pool, type CloseOptions, type CloseReport } from '../../pool.js';
 import type { PoolStats } from '../../stats.js';
 import { createPgFactory, kTicket, type PgFactory, type PgFactoryHooks } from './factory.js';
-import { PendingCheckout, PendingList } from './pending.js';
+import { PendingCheckout, PendingList, WaitRing } from './pending.js';
 import { connectionOptions, copyOptions, toCoreOptions, type PgPoolOptions, type PgReplicaOptions } from './options.js';
 import { Secrets, redactOptions } from './redact.js';
 import { MemberPool, clusterSettings, readOnlyQuery, replicaOptions, type PgClusterSettings } from './replicas.js';
@@ -117,9 +117,10 @@ interface ClientMeta<C extends ClientLike> {
 interface Member<C extends ClientLike> {
   readonly pool: Pool<C>;
   /**
-   * Pending checkouts on this pool, oldest first, with their ticket: a failed connection
-   * attempt fails the oldest checkout that was already waiting when the attempt started
-   * (as pg.Pool, where each connect() makes its own attempt and gets its error).
+   * Checkouts through the cluster waiting on this pool, oldest first, with their ticket: a
+   * failed connection attempt fails the oldest checkout that was already waiting when the
+   * attempt started (as pg.Pool, where each connect() makes its own attempt and gets its
+   * error). Without replicas, the primary's are in PgPool's `#ring` instead.
    */
   readonly waiters: PendingList;
   /** `maxLifetimeMs` of this pool (for `expiredCount`). */
@@ -195,8 +196,10 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
   readonly #clock: Clock;
   readonly #meta = new WeakMap<C, ClientMeta<C>>();
   readonly #live = new Set<C>();
-  /** The primary's pending checkouts (see {@link Member.waiters}). */
-  readonly #waiters: PendingList;
+  /** Without replicas: the primary's waiting checkouts, oldest first (see {@link Member.waiters}). */
+  readonly #ring = new WaitRing();
+  /** Handed to the core's `kAcquireQueued`, which fills in its waiter synchronously; read and cleared at once. */
+  readonly #handle: WaitHandle = { waiter: null };
   #tickets = 0;
   readonly #unrefIdle: boolean;
   #lastRandom = 0;
@@ -282,7 +285,6 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
         this.emit('readmit', replica);
       });
     }
-    this.#waiters = this.#primary.waiters;
     for (const m of this.#members.values()) this.#wire(m);
     this.replica = this.#replicaView();
   }
@@ -578,7 +580,7 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
       this.log('remove client', typeof reason === 'string' ? reason : reason instanceof Error ? reason.message : reason);
     });
     pool.on('error', (err, client) => {
-      if (err.phase === 'create') this.#connectFailed(member.waiters, err);
+      if (err.phase === 'create') this.#connectFailed(member, err);
       this.log(`${err.phase ?? 'pool'} error`, err, client);
     });
     pool.on('timeout', (err) => {
@@ -612,19 +614,32 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
 
   /** Waits for a client of the primary. */
   #checkoutWaiting(): Promise<PgPoolClient<C>> {
-    // A handle the core fills with its waiter (no AbortController, signal and listener each).
-    const pending = new PendingCheckout(++this.#tickets, null);
-    this.#waiters.push(pending);
-    return this.#pool[kAcquireQueued](pending).then(
+    const ticket = ++this.#tickets;
+    const acquired = this.#pool[kAcquireQueued](this.#handle);
+    const id = this.#queued(ticket);
+    return acquired.then(
       (lease) => {
-        this.#waiters.remove(pending);
+        this.#ring.remove(id);
         return this.#lend(lease);
       },
       (e: unknown) => {
-        this.#waiters.remove(pending);
+        this.#ring.remove(id);
         throw this.#translate(e);
       },
     );
+  }
+
+  /**
+   * Right after `kAcquireQueued(this.#handle)`: the core's waiter it queued (none when it
+   * lent at once) joins `#ring` with the checkout's ticket, so that a failed connection
+   * attempt can fail it (no AbortController, signal, listener or node per checkout).
+   * Returns its entry's number (-1: none).
+   */
+  #queued(ticket: number): number {
+    const waiter = this.#handle.waiter;
+    if (waiter === null) return -1;
+    this.#handle.waiter = null;
+    return this.#ring.push(waiter, ticket);
   }
 
   /**
@@ -660,7 +675,7 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
   #mayRetry(checkout: RoutedCheckout<C>, e: unknown, retries: number, started: number): boolean {
     if (checkout.member === null || !checkout.member.replica || this.ending || retries >= this.#maxRetries) return false;
     if (this.#acquireTimeoutMs - (this.#clock.now() - started) < 1) return false;
-    const signal = checkout.ac!.signal;
+    const signal = checkout.ac.signal;
     const refused = signal.aborted && signal.reason === e;
     return refused || e instanceof CreateError;
   }
@@ -728,15 +743,16 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
         this.#start(lease, text, values, resolve, reject);
         return;
       }
-      const pending = new PendingCheckout(++this.#tickets, null);
-      this.#waiters.push(pending);
-      this.#pool[kAcquireQueued](pending).then(
+      const ticket = ++this.#tickets;
+      const acquired = this.#pool[kAcquireQueued](this.#handle);
+      const id = this.#queued(ticket);
+      acquired.then(
         (lease) => {
-          this.#waiters.remove(pending);
+          this.#ring.remove(id);
           this.#start(lease, text, values, resolve, reject);
         },
         (e: unknown) => {
-          this.#waiters.remove(pending);
+          this.#ring.remove(id);
           reject(this.#translate(e));
         },
       );
@@ -790,25 +806,30 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
   }
 
   /** A connection attempt of one pool failed: like pg.Pool, the (oldest) pending connect() on it gets that error. */
-  #connectFailed(waiters: PendingList, err: PoolError): void {
+  #connectFailed(member: Member<C>, err: PoolError): void {
     // Only the driver's errors (tagged by the factory) go to a waiter. lido's own create
     // timeout does not: every waiter has its own deadline (connectionTimeoutMillis).
     const cause = err.cause as { [kTicket]?: number } | undefined;
     const ticket = cause?.[kTicket];
     if (ticket === undefined) return;
+    if (this.#cluster === null) {
+      // The primary alone: its checkouts' core waiters.
+      this.#ring.forEach((waiter, since, id) => {
+        if (since > ticket) return false; // came after that attempt started: it gets its own
+        if (!this.#pool[kWithdraw](waiter, cause)) return true; // already handed a client
+        this.#ring.remove(id);
+        return false;
+      });
+      return;
+    }
+    // Checkouts through the cluster that it routed to this member.
+    const waiters = member.waiters;
     for (let pending = waiters.head; pending !== null; pending = pending.next) {
-      if (pending.ticket > ticket) return; // came after that attempt started: it gets its own
+      if (pending.ticket > ticket) return;
       const ac = pending.ac;
-      if (ac !== null) {
-        // A checkout through the cluster.
-        if (ac.signal.aborted) continue;
-        waiters.remove(pending);
-        ac.abort(cause);
-        return;
-      }
-      // A checkout of the primary: only this pool's own waiters are in its list.
-      if (!this.#pool[kWithdraw](pending.waiter, cause)) continue; // already handed a client
+      if (ac.signal.aborted) continue;
       waiters.remove(pending);
+      ac.abort(cause);
       return;
     }
   }
