@@ -40,7 +40,8 @@ export interface Instance {
   release(handle: unknown): void;
   /**
    * An acquire that can be withdrawn; null when the library has no way to cancel a
-   * waiter. `reason`: what lido's AbortController.abort() is given (default: none).
+   * waiter. `reason`: what lido's AbortController.abort() is given (default: none); a
+   * function is called at each abort for a fresh reason.
    */
   cancellable: ((reason?: unknown) => Cancellable) | null;
   /** Uncontended: n sequential acquire + release cycles. */
@@ -252,7 +253,8 @@ function lidoSubjects(Pool: LidoPoolCtor): Subject[] {
     release: (l: unknown) => (l as LidoLease).release(),
     cancellable(reason?: unknown) {
       const ac = new AbortController();
-      return { promise: pool.acquire({ signal: ac.signal }), cancel: () => ac.abort(reason) };
+      const cancel = typeof reason === 'function' ? () => ac.abort((reason as () => unknown)()) : () => ac.abort(reason);
+      return { promise: pool.acquire({ signal: ac.signal }), cancel };
     },
     close: () => pool.close(),
   });

@@ -78,7 +78,9 @@ async function compare(id: string, title: string, unit: 'q/s' | 'req/s', target:
       for (let i = 0; i < 200; i++) await c.op(); // connect + warm
       if (VERBOSE) console.error(`  ${c.name}: warmed in ${((now() - t) / 1000).toFixed(2)} s`);
     }
-    figures = await rounds(cs, (c) => load(() => c.op()), { warmup: false, count: size(4, 1) });
+    // A warm-up round under the full load first: the first contender to run would otherwise
+    // warm the shared driver code (pg, undici's Client) for both, on its own time.
+    figures = await rounds(cs, (c) => load(() => c.op()), { warmup: true, count: size(5, 1) });
   } finally {
     notes.push(...(await closeAll(cs)));
   }

@@ -54,13 +54,20 @@ export async function cancellation(subjects: Subject[]): Promise<Section[]> {
   const n = size(100_000, 1_000);
   const list = subjects.filter((s) => !s.cycleOnly);
   const lido = list.find((s) => s.headline);
-  const reason = new Error('cancelled');
+  const shared = new Error('cancelled');
+  // A fresh Error per abort: the work tarn's own abort() does (`reject(new Error('aborted'))`).
+  const fresh = () => new Error('aborted');
   const entries = [
-    ...list.map((s) => ({ ...s, run: () => onPool(s, n) })),
-    ...(lido ? [{ name: 'lido, abort(reason)', peer: false, headline: false, run: () => onPool(lido, n, reason) }] : []),
+    ...list.map((s) => ({ ...s, run: () => onPool(s, n, s.headline ? fresh : undefined) })),
+    ...(lido
+      ? [
+          { name: 'lido, abort() (no reason)', peer: false, headline: false, run: () => onPool(lido, n) },
+          { name: 'lido, abort(shared reason)', peer: false, headline: false, run: () => onPool(lido, n, shared) },
+        ]
+      : []),
     { name: 'AbortSignal alone (floor)', peer: false, headline: false, run: () => cancelAll('floor', n, bareSignal) },
   ];
-  const figures = await rounds(entries, (e) => e.run(), { warmup: false, count: size(3, 1) });
+  const figures = await rounds(entries, (e) => e.run(), { warmup: false, count: size(5, 1) });
   return [
     {
       id: 'cancel',
@@ -68,8 +75,8 @@ export async function cancellation(subjects: Subject[]): Promise<Section[]> {
       columns: [{ label: 'first cancel → all rejected', unit: 'ms', target: 8 }],
       rows: rowsOf(entries, figures, 1),
       notes: [
-        'lido: `acquire({ signal })` + `AbortController.abort()` (headline); tarn: its own `acquire().abort()`.',
-        '"lido, abort(reason)" passes one shared reason, so Node does not build a DOMException per abort; "AbortSignal alone" is AbortController.abort() plus one promise rejected with signal.reason and no pool: the floor under any AbortSignal-based pool.',
+        'lido (headline): `acquire({ signal })`, then `AbortController.abort(new Error(\'aborted\'))`: a fresh Error per abort, the same work as tarn\'s own `acquire().abort()`, which rejects with `new Error(\'aborted\')`.',
+        '"lido, abort() (no reason)": Node then builds a DOMException per abort, which alone costs about as much as the whole row (see the floor); "lido, abort(shared reason)" passes one Error for all. "AbortSignal alone" is AbortController.abort() with no reason plus one promise rejected with signal.reason and no pool: the floor under any pool cancelled by reason-less aborts.',
         'generic-pool and pg-pool have no way to withdraw a pending acquire (n/a); a `Promise.race` wrapper would only hide the waiter, which stays queued and later takes a resource, so it is not emulated.',
       ],
     },

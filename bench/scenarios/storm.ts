@@ -55,7 +55,7 @@ export async function timeoutStorm(subjects: Subject[]): Promise<Section[]> {
     ...subjects.filter((s) => !s.cycleOnly).map((s) => ({ ...s, run: () => onPool(s, n) })),
     { name: 'one timer + new Error each (floor)', peer: false, headline: false, run: () => floor(n) },
   ];
-  const figures = await rounds(entries, (e) => e.run(), { warmup: false, count: size(3, 1) });
+  const figures = await rounds(entries, (e) => e.run(), { warmup: false, count: size(5, 1) });
   return [
     {
       id: 'storm',
