@@ -42,12 +42,12 @@ async function onPool(s: Subject, n: number, reason?: unknown): Promise<number |
   }
 }
 
-/** The floor: AbortController.abort() and one promise rejected with signal.reason, no pool. */
-function bareSignal(): Cancellable {
+/** The floor: AbortController.abort(reason()) and one promise rejected with signal.reason, no pool. */
+function bareSignal(reason: () => unknown): Cancellable {
   const ac = new AbortController();
   const { signal } = ac;
   const promise = new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
-  return { promise, cancel: () => ac.abort() };
+  return { promise, cancel: () => ac.abort(reason()) };
 }
 
 export async function cancellation(subjects: Subject[]): Promise<Section[]> {
@@ -65,7 +65,7 @@ export async function cancellation(subjects: Subject[]): Promise<Section[]> {
           { name: 'lido, abort(shared reason)', peer: false, headline: false, run: () => onPool(lido, n, shared) },
         ]
       : []),
-    { name: 'AbortSignal alone (floor)', peer: false, headline: false, run: () => cancelAll('floor', n, bareSignal) },
+    { name: 'AbortSignal alone (floor)', peer: false, headline: false, run: () => cancelAll('floor', n, () => bareSignal(fresh)) },
   ];
   const figures = await rounds(entries, (e) => e.run(), { warmup: false, count: size(5, 1) });
   return [
@@ -76,7 +76,7 @@ export async function cancellation(subjects: Subject[]): Promise<Section[]> {
       rows: rowsOf(entries, figures, 1),
       notes: [
         'lido (headline): `acquire({ signal })`, then `AbortController.abort(new Error(\'aborted\'))`: a fresh Error per abort, the same work as tarn\'s own `acquire().abort()`, which rejects with `new Error(\'aborted\')`.',
-        '"lido, abort() (no reason)": Node then builds a DOMException per abort, which alone costs about as much as the whole row (see the floor); "lido, abort(shared reason)" passes one Error for all. "AbortSignal alone" is AbortController.abort() with no reason plus one promise rejected with signal.reason and no pool: the floor under any pool cancelled by reason-less aborts.',
+        '"lido, abort() (no reason)": Node then builds a DOMException per abort, which alone costs about as much as the whole row (see the floor); "lido, abort(shared reason)" passes one Error for all. "AbortSignal alone" is the headline\'s abort (a fresh Error, dispatched through the signal) plus one promise rejected with signal.reason, and no pool: the floor under any AbortSignal-based pool.',
         'generic-pool and pg-pool have no way to withdraw a pending acquire (n/a); a `Promise.race` wrapper would only hide the waiter, which stays queued and later takes a resource, so it is not emulated.',
       ],
     },
