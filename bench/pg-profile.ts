@@ -59,7 +59,7 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
-interface Figures { qps: number; p99: number; p50: number; p90: number; p95: number; p999: number; max: number; cpuUs: number; userUs: number; bytes: number; promoted: number; gcCount: number; gcMs: number; gcLongest: number; gcMajor: number }
+interface Figures { qps: number; p99: number; p50: number; p90: number; p95: number; p98: number; p995: number; p999: number; max: number; cpuUs: number; userUs: number; bytes: number; promoted: number; gcCount: number; gcMs: number; gcLongest: number; gcMajor: number }
 
 async function load(op: () => Promise<unknown>): Promise<Figures> {
   (globalThis as { gc?: () => void }).gc?.();
@@ -121,6 +121,8 @@ async function load(op: () => Promise<unknown>): Promise<Figures> {
     p50: lat[n >> 1],
     p90: lat[Math.floor(n * 0.9)],
     p95: lat[Math.floor(n * 0.95)],
+    p98: lat[Math.floor(n * 0.98)],
+    p995: lat[Math.floor(n * 0.995)],
     p999: lat[Math.min(n - 1, Math.floor(n * 0.999))],
     max: lat[n - 1],
     cpuUs: ((cpu.user + cpu.system) / n),
@@ -260,7 +262,7 @@ async function main(): Promise<void> {
   console.log(`${CALLERS} callers, max ${MAX}, ${SECONDS} s × ${ROUNDS} rounds; medians:`);
   for (const [name, fs] of results) {
     const m = (k: keyof Figures): number => median(fs.map((f) => f[k]));
-    console.log(`${name.padEnd(12)} ${fmt({ qps: m('qps'), p99: m('p99'), p50: m('p50'), p90: m('p90'), p95: m('p95'), p999: m('p999'), max: m('max'), cpuUs: m('cpuUs'), userUs: m('userUs'), bytes: m('bytes'), promoted: m('promoted'), gcCount: m('gcCount'), gcMs: m('gcMs'), gcLongest: m('gcLongest'), gcMajor: m('gcMajor') })}`);
+    console.log(`${name.padEnd(12)} ${fmt({ qps: m('qps'), p99: m('p99'), p50: m('p50'), p90: m('p90'), p95: m('p95'), p98: m('p98'), p995: m('p995'), p999: m('p999'), max: m('max'), cpuUs: m('cpuUs'), userUs: m('userUs'), bytes: m('bytes'), promoted: m('promoted'), gcCount: m('gcCount'), gcMs: m('gcMs'), gcLongest: m('gcLongest'), gcMajor: m('gcMajor') })}`);
     console.log(`${''.padEnd(12)} p99 per round: ${fs.map((f) => f.p99.toFixed(2)).join(' ')}`);
   }
 }
@@ -307,6 +309,15 @@ function variant(pool: pg.Pool, name: string): () => Promise<unknown> {
   });
   switch (name) {
     case 'query': return () => pool.query('SELECT 1');
+    // query+N: N µs of busy CPU per query on top (a slower client, same pool).
+    case (name.startsWith('query+') ? name : ''): {
+      const us = Number(name.slice(6));
+      return () => {
+        const until = performance.now() + us / 1000;
+        while (performance.now() < until);
+        return pool.query('SELECT 1');
+      };
+    }
     case 'connect': return async () => {
       const c = await pool.connect();
       try {
@@ -328,7 +339,7 @@ function variant(pool: pg.Pool, name: string): () => Promise<unknown> {
 }
 
 function fmt(f: Figures): string {
-  return `${Math.round(f.qps)} q/s  p99 ${f.p99.toFixed(2)} ms  p50 ${f.p50.toFixed(2)} ms  p90 ${f.p90.toFixed(2)}  p95 ${f.p95.toFixed(2)}  p99.9 ${f.p999.toFixed(2)}  max ${f.max.toFixed(1)} ms  ${f.cpuUs.toFixed(1)} µs CPU/q (user ${f.userUs.toFixed(1)})  ${Math.round(f.bytes)} B/q (promoted ${Math.round(f.promoted)}) GC ${f.gcCount} (${f.gcMajor} major) ${f.gcMs.toFixed(1)} ms, longest ${f.gcLongest.toFixed(2)} ms`;
+  return `${Math.round(f.qps)} q/s  p99 ${f.p99.toFixed(2)} ms  p50 ${f.p50.toFixed(2)} ms  p90 ${f.p90.toFixed(2)}  p95 ${f.p95.toFixed(2)}  p98 ${f.p98.toFixed(2)}  p99.5 ${f.p995.toFixed(2)}  p99.9 ${f.p999.toFixed(2)}  max ${f.max.toFixed(1)} ms  ${f.cpuUs.toFixed(1)} µs CPU/q (user ${f.userUs.toFixed(1)})  ${Math.round(f.bytes)} B/q (promoted ${Math.round(f.promoted)}) GC ${f.gcCount} (${f.gcMajor} major) ${f.gcMs.toFixed(1)} ms, longest ${f.gcLongest.toFixed(2)} ms`;
 }
 
 await main();
