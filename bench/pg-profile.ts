@@ -59,7 +59,7 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
-interface Figures { qps: number; p99: number; p50: number; p90: number; p95: number; p98: number; p995: number; p999: number; max: number; cpuUs: number; userUs: number; bytes: number; promoted: number; gcCount: number; gcMs: number; gcLongest: number; gcMajor: number }
+interface Figures { over2: number; over3: number; over5: number; qps: number; p99: number; p50: number; p90: number; p95: number; p98: number; p995: number; p999: number; max: number; cpuUs: number; userUs: number; bytes: number; promoted: number; gcCount: number; gcMs: number; gcLongest: number; gcMajor: number }
 
 async function load(op: () => Promise<unknown>): Promise<Figures> {
   (globalThis as { gc?: () => void }).gc?.();
@@ -119,6 +119,9 @@ async function load(op: () => Promise<unknown>): Promise<Figures> {
     qps: n / secs,
     p99: lat[Math.min(n - 1, Math.floor(n * 0.99))],
     p50: lat[n >> 1],
+    over2: share(lat, 2),
+    over3: share(lat, 3),
+    over5: share(lat, 5),
     p90: lat[Math.floor(n * 0.9)],
     p95: lat[Math.floor(n * 0.95)],
     p98: lat[Math.floor(n * 0.98)],
@@ -152,6 +155,18 @@ function slowReport(lat: number[], starts: number[]): void {
     if (gcTimes.some(([t, d]) => t < b && t + d > a)) duringGc++;
   }
   console.error(`  slow (> p99 ${p99.toFixed(2)} ms): ${slow}, in ${windows.size} windows of 5 ms; ${duringGc} overlap a GC (${gcTimes.length} GCs)`);
+}
+
+/** The share of (sorted) latencies above `ms`. */
+function share(sorted: number[], ms: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! <= ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return (sorted.length - lo) / sorted.length;
 }
 
 const median = (xs: number[]): number => {
@@ -262,7 +277,7 @@ async function main(): Promise<void> {
   console.log(`${CALLERS} callers, max ${MAX}, ${SECONDS} s × ${ROUNDS} rounds; medians:`);
   for (const [name, fs] of results) {
     const m = (k: keyof Figures): number => median(fs.map((f) => f[k]));
-    console.log(`${name.padEnd(12)} ${fmt({ qps: m('qps'), p99: m('p99'), p50: m('p50'), p90: m('p90'), p95: m('p95'), p98: m('p98'), p995: m('p995'), p999: m('p999'), max: m('max'), cpuUs: m('cpuUs'), userUs: m('userUs'), bytes: m('bytes'), promoted: m('promoted'), gcCount: m('gcCount'), gcMs: m('gcMs'), gcLongest: m('gcLongest'), gcMajor: m('gcMajor') })}`);
+    console.log(`${name.padEnd(12)} ${fmt({ over2: m('over2'), over3: m('over3'), over5: m('over5'), qps: m('qps'), p99: m('p99'), p50: m('p50'), p90: m('p90'), p95: m('p95'), p98: m('p98'), p995: m('p995'), p999: m('p999'), max: m('max'), cpuUs: m('cpuUs'), userUs: m('userUs'), bytes: m('bytes'), promoted: m('promoted'), gcCount: m('gcCount'), gcMs: m('gcMs'), gcLongest: m('gcLongest'), gcMajor: m('gcMajor') })}`);
     console.log(`${''.padEnd(12)} p99 per round: ${fs.map((f) => f.p99.toFixed(2)).join(' ')}`);
   }
 }
@@ -339,7 +354,7 @@ function variant(pool: pg.Pool, name: string): () => Promise<unknown> {
 }
 
 function fmt(f: Figures): string {
-  return `${Math.round(f.qps)} q/s  p99 ${f.p99.toFixed(2)} ms  p50 ${f.p50.toFixed(2)} ms  p90 ${f.p90.toFixed(2)}  p95 ${f.p95.toFixed(2)}  p98 ${f.p98.toFixed(2)}  p99.5 ${f.p995.toFixed(2)}  p99.9 ${f.p999.toFixed(2)}  max ${f.max.toFixed(1)} ms  ${f.cpuUs.toFixed(1)} µs CPU/q (user ${f.userUs.toFixed(1)})  ${Math.round(f.bytes)} B/q (promoted ${Math.round(f.promoted)}) GC ${f.gcCount} (${f.gcMajor} major) ${f.gcMs.toFixed(1)} ms, longest ${f.gcLongest.toFixed(2)} ms`;
+  return `${Math.round(f.qps)} q/s  p99 ${f.p99.toFixed(2)} ms  p50 ${f.p50.toFixed(2)} ms  p90 ${f.p90.toFixed(2)}  p95 ${f.p95.toFixed(2)}  p98 ${f.p98.toFixed(2)}  p99.5 ${f.p995.toFixed(2)}  p99.9 ${f.p999.toFixed(2)}  max ${f.max.toFixed(1)} ms  ${f.cpuUs.toFixed(1)} µs CPU/q (user ${f.userUs.toFixed(1)})  >2/3/5 ms: ${(f.over2 * 100).toFixed(2)}/${(f.over3 * 100).toFixed(2)}/${(f.over5 * 100).toFixed(2)} %  ${Math.round(f.bytes)} B/q (promoted ${Math.round(f.promoted)}) GC ${f.gcCount} (${f.gcMajor} major) ${f.gcMs.toFixed(1)} ms, longest ${f.gcLongest.toFixed(2)} ms`;
 }
 
 await main();
