@@ -8,7 +8,7 @@ import type { ClusterStrategy } from '../../cluster-options.js';
 import { AcquireTimeoutError, CreateError, PoolClosedError, PoolError, PoolOptionsError, withoutStack, type PoolCounts } from '../../errors.js';
 import type { Health } from '../../health.js';
 import type { LeakReport } from '../../leak-detector.js';
-import type { Lease } from '../../lease.js';
+import { Lease } from '../../lease.js';
 import { defaults } from '../../options.js';
 import { kAcquireQueued, kTryAcquire, kWithdraw, type WaitHandle } from '../../internal.js';
 import { Pool, type CloseOptions, type CloseReport } from '../../pool.js';
@@ -739,24 +739,27 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     // in this tick; a waiting checkout runs it in the acquire's own continuation, and its
     // result reaches the caller one hop after the server's answer (no promise adopting another).
     return new Promise<QueryResultLike>((resolve, reject) => {
-      if (lease !== null) {
-        this.#start(lease, text, values, resolve, reject);
-        return;
-      }
-      const ticket = ++this.#tickets;
-      const acquired = this.#pool[kAcquireQueued](this.#handle);
-      const id = this.#queued(ticket);
-      acquired.then(
-        (lease) => {
-          this.#ring.remove(id);
-          this.#start(lease, text, values, resolve, reject);
-        },
-        (e: unknown) => {
-          this.#ring.remove(id);
-          reject(this.#translate(e));
-        },
-      );
+      if (lease !== null) this.#start(lease, text, values, resolve, reject);
+      else this.#wait(text, values, resolve, reject);
     });
+  }
+
+  /**
+   * A `pool.query()` waits for a client of the primary. What it keeps alive while it waits
+   * is kept small (one context, one function besides the core's waiter and promise): each
+   * scavenge copies it for every waiting query.
+   */
+  #wait(text: unknown, values: unknown, resolve: (r: QueryResultLike) => void, reject: (e: unknown) => void): void {
+    const ticket = ++this.#tickets;
+    const acquired = this.#pool[kAcquireQueued](this.#handle);
+    const id = this.#queued(ticket);
+    // One function for both outcomes: the core resolves with a Lease, and never rejects with one.
+    const then = (r: unknown): void => {
+      this.#ring.remove(id);
+      if (r instanceof Lease) this.#start(r as Lease<C>, text, values, resolve, reject);
+      else reject(this.#translate(r));
+    };
+    acquired.then(then, then);
   }
 
   /** Runs one query on a checked-out client and releases it (destroyed on error). */
