@@ -238,7 +238,11 @@ async function main(): Promise<void> {
   const subjects: { name: string; pool: pg.Pool; op(): Promise<unknown> }[] = [];
   const viaQuery = (pool: pg.Pool) => () => pool.query('SELECT 1');
   if (ONLY !== 'pg') {
-    const pool = new PgPool(config);
+    // --suite-build: the bundle `npm run bench` measures (bench/build.ts: every entry, shared chunks).
+    const Suite = args.includes('--suite-build')
+      ? ((await import((await (await import('./build.js')).lidoBuild()).get('pg')!)) as { PgPool: typeof PgPool }).PgPool
+      : PgPool;
+    const pool = new Suite(config);
     subjects.push({ name: 'lido PgPool', pool, op: variant(pool, flag('variant') ?? 'query') });
   }
   // --before=DIR: also PgPool built from DIR/adapters/pg (e.g. `git archive <rev> src | tar -x -C /tmp/x`, DIR=/tmp/x/src).
