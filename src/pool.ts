@@ -491,20 +491,29 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
       if (handle !== undefined) handle.waiter = w;
       if (signal !== undefined) {
         w.signal = signal;
-        w.onAbort = () => {
-          if (!w.queued) return;
-          this.#waiters.remove(w);
-          this.#counters.aborted++;
-          // The listener was added with `once`: Node already removed it, no need to walk the list again.
-          if (this.#waiters.length === 0) this.#deadline.clear();
-          reject(signal.reason);
-        };
+        w.onAbort = this.#abortListener(w, signal);
         signal.addEventListener('abort', w.onAbort, { once: true });
       }
       this.#waiters.push(w);
       if (timeoutMs !== Infinity) this.#deadline.arm(now + timeoutMs, now);
-      this.#dispatch(now);
+      // #dispatch would find nothing to do: nothing idle to hand out, no room to create.
+      if (this.#idle.length > 0 || this.#live + this.#creator.creating < this.#o.max) this.#dispatch(now);
     });
+  }
+
+  /**
+   * The abort listener of a waiting acquire. Made here, not in #enqueue's promise executor:
+   * a closure there makes every enqueue allocate a context for the executor's locals.
+   */
+  #abortListener(w: Waiter<T>, signal: AbortSignal): () => void {
+    return () => {
+      if (!w.queued) return;
+      this.#waiters.remove(w);
+      this.#counters.aborted++;
+      // The listener was added with `once`: Node already removed it, no need to walk the list again.
+      if (this.#waiters.length === 0) this.#deadline.clear();
+      w.reject(signal.reason);
+    };
   }
 
   /** Detaches a waiter that leaves the queue; disarms the deadline timer once nobody waits. */

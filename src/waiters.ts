@@ -49,15 +49,34 @@ export class WaiterQueue<T> {
   #tail: Waiter<T> | null = null;
   length = 0;
   readonly #groups = new Map<number, DeadlineList<T>>();
+  /**
+   * While every queued waiter has the same timeout (the usual case), the queue itself is in
+   * deadline order and the deadline lists stay empty: `#uniformMs` is that timeout. A waiter
+   * with another timeout moves the queue to the lists (`#grouped`) until it empties.
+   */
+  #grouped = false;
+  #uniformMs = 0;
 
-  /** Appends a waiter; its deadline (if finite) joins its timeout's deadline list. */
+  /** Appends a waiter; its deadline (if finite) joins its timeout's deadline list once timeouts differ. */
   push(w: Waiter<T>): void {
+    if (this.length === 0) {
+      this.#grouped = false;
+      this.#uniformMs = w.timeoutMs;
+    } else if (!this.#grouped && w.timeoutMs !== this.#uniformMs) {
+      this.#grouped = true;
+      for (let q = this.#head; q !== null; q = q.next) this.#group(q);
+    }
     w.prev = this.#tail;
     if (this.#tail === null) this.#head = w;
     else this.#tail.next = w;
     this.#tail = w;
     this.length++;
     w.queued = true;
+    if (this.#grouped) this.#group(w);
+  }
+
+  /** Appends a waiter to its timeout's deadline list (none for Infinity). */
+  #group(w: Waiter<T>): void {
     if (w.timeoutMs !== Infinity) {
       let g = this.#groups.get(w.timeoutMs);
       if (g === undefined) this.#groups.set(w.timeoutMs, (g = new DeadlineList<T>()));
@@ -106,6 +125,7 @@ export class WaiterQueue<T> {
 
   /** The earliest deadline of any queued waiter, or Infinity. */
   nextDeadline(): number {
+    if (!this.#grouped) return this.#head === null ? Infinity : this.#head.deadline;
     let next = Infinity;
     for (const g of this.#groups.values()) {
       if (g.head !== null && g.head.deadline < next) next = g.head.deadline;
@@ -116,6 +136,14 @@ export class WaiterQueue<T> {
   /** Removes and returns every waiter whose deadline is at or before `now`, oldest first. */
   takeExpired(now: number): Waiter<T>[] {
     const out: Waiter<T>[] = [];
+    if (!this.#grouped) {
+      while (this.#head !== null && this.#head.deadline <= now) {
+        const w = this.#head;
+        this.remove(w);
+        out.push(w);
+      }
+      return out;
+    }
     for (const g of [...this.#groups.values()]) {
       while (g.head !== null && g.head.deadline <= now) {
         const w = g.head;
