@@ -24,19 +24,27 @@ export function lidoBuild(): Promise<Map<Entry, string>> {
     const present = (Object.entries(ENTRIES) as [Entry, string][]).filter(([, f]) => existsSync(ROOT + f));
     if (!present.some(([name]) => name === 'index')) return new Map();
     rmSync(OUT, { recursive: true, force: true });
-    await build({
-      entryPoints: Object.fromEntries(present.map(([name, f]) => [name, ROOT + f])),
-      bundle: true,
-      splitting: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node22',
-      packages: 'external',
-      outdir: OUT,
-      outExtension: { '.js': '.mjs' },
-      logLevel: 'error',
-    });
+    await bundle(Object.fromEntries(present.map(([name, f]) => [name, ROOT + f])), OUT);
     return new Map(present.map(([name]) => [name, pathToFileURL(`${OUT}${name}.mjs`).href]));
   })();
   return built;
+}
+
+/**
+ * Bundles `entryPoints` (name → source file) into `outdir` as `<name>.mjs`, with the
+ * options tsup builds dist/ with. The profiling scripts use it for their own copies.
+ */
+export async function bundle(entryPoints: Record<string, string>, outdir: string): Promise<void> {
+  await build({
+    entryPoints,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    packages: 'external',
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    logLevel: 'error',
+  });
 }

@@ -19,11 +19,11 @@
  * callers, 10 connections, CPU time per request. `SRC=/path/to/src` builds lido from
  * another checkout (an A/B against an older commit: `git archive <commit> src | tar -x -C /tmp/old`).
  */
-import { spawn } from 'node:child_process';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { rmSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { bundle } from './build.js';
+import { startServer } from './http-server.js';
 import { EventEmitter } from 'node:events';
 import { Agent, Dispatcher, Pool, errors, request } from 'undici';
 
@@ -39,30 +39,10 @@ async function lidoHttp(): Promise<new (o: Record<string, unknown>) => Dispatche
   const src = process.env.SRC || fileURLToPath(new URL('../src', import.meta.url));
   const out = fileURLToPath(new URL(`../node_modules/.cache/lido-http-profile${process.env.SRC ? '-ab' : ''}/`, import.meta.url));
   rmSync(out, { recursive: true, force: true });
-  await build({
-    entryPoints: { http: `${src}/adapters/http/index.ts` },
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
-    packages: 'external',
-    outdir: out,
-    outExtension: { '.js': '.mjs' },
-    logLevel: 'error',
-  });
+  await bundle({ http: `${src}/adapters/http/index.ts` }, out);
   return ((await import(pathToFileURL(`${out}http.mjs`).href)) as { HttpPool: new (o: Record<string, unknown>) => Dispatcher }).HttpPool;
 }
 
-async function startServer(): Promise<{ url: string; stop(): void }> {
-  const code = `require('node:http').createServer((q, s) => s.end('ok')).listen(0, '127.0.0.1', function () { console.log(this.address().port) })`;
-  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stdout.once('data', (d) => resolve(String(d).trim()));
-    child.once('exit', (c) => reject(new Error(`HTTP server exited with ${c}`)));
-  });
-  return { url: `http://127.0.0.1:${port}/`, stop: () => child.kill() };
-}
 
 interface Figures {
   rps: number;

@@ -14,7 +14,7 @@
  * next (setImmediate): what is left is the pools' own cost.
  */
 import { EventEmitter } from 'node:events';
-import { build } from 'esbuild';
+import { bundle } from './build.js';
 import { rmSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
@@ -36,11 +36,7 @@ const OUT = fileURLToPath(new URL('../node_modules/.cache/lido-pg-profile/', imp
 /** PgPool built from `src` (default: this checkout's), into its own folder. */
 async function lidoPg(src = fileURLToPath(new URL('../src/', import.meta.url)), name = 'pg'): Promise<new (o: pg.PoolConfig) => pg.Pool> {
   rmSync(`${OUT}${name}.mjs`, { force: true });
-  await build({
-    entryPoints: { [name]: `${src}/adapters/pg/index.ts` },
-    bundle: true, format: 'esm', platform: 'node', target: 'node22', packages: 'external',
-    outdir: OUT, outExtension: { '.js': '.mjs' }, logLevel: 'error',
-  });
+  await bundle({ [name]: `${src}/adapters/pg/index.ts` }, OUT);
   return (await import(pathToFileURL(`${OUT}${name}.mjs`).href)).PgPool;
 }
 

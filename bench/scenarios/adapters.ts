@@ -3,10 +3,10 @@
  * HttpPool vs undici's Agent (GET on a local server in a child process). Each part is
  * skipped, with a note, while its adapter does not exist yet.
  */
-import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { Agent, request, type Dispatcher } from 'undici';
 import { lidoBuild } from '../build.js';
+import { startServer } from '../http-server.js';
 import { median, now, rounds, size, VERBOSE, type Section } from '../lib.js';
 
 const CALLERS = 64;
@@ -126,16 +126,6 @@ async function postgres(): Promise<Section> {
   ]);
 }
 
-/** A keep-alive HTTP server in its own process (so it does not share this event loop). */
-async function startServer(): Promise<{ url: string; stop(): void }> {
-  const code = `require('node:http').createServer((q, s) => s.end('ok')).listen(0, '127.0.0.1', function () { console.log(this.address().port) })`;
-  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stdout.once('data', (d) => resolve(String(d).trim()));
-    child.once('exit', (c) => reject(new Error(`HTTP server exited with ${c}`)));
-  });
-  return { url: `http://127.0.0.1:${port}/`, stop: () => child.kill() };
-}
 
 async function http(): Promise<Section> {
   const id = 'http';
