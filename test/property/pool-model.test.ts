@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it, vi } from 'vitest';
-import { commandsArb, configArb, coverage, World } from './pool-model.js';
+import { coverage, poolProperty } from './pool-model.js';
 
 /**
  * 3,000 sequences of up to 50 steps in CI (a few seconds). To hunt longer:
@@ -25,18 +25,7 @@ describe('Pool against its model', () => {
     const started = performance.now();
     console.log(`[property] seed ${SEED}`);
     await fc.assert(
-      fc.asyncProperty(configArb, commandsArb(STEPS), async (config, cmds) => {
-        let world: World | null = null;
-        try {
-          await fc.asyncModelRun(() => {
-            world = new World(config);
-            return { model: {}, real: world };
-          }, cmds);
-          await world!.finish();
-        } finally {
-          (world as World | null)?.dispose();
-        }
-      }),
+      poolProperty(STEPS),
       { numRuns: RUNS, seed: SEED, timeout: 10_000, verbose: process.env.PROPERTY_VERBOSE ? fc.VerbosityLevel.Verbose : fc.VerbosityLevel.None },
     );
     const ms = performance.now() - started;

@@ -166,6 +166,25 @@ export const coverage = {
 };
 
 /** Runs one sequence end to end: every step, then close and the final checks. */
+/**
+ * The property every model-based run checks: the pool applies a random sequence of
+ * commands on a random configuration, then closes, with every invariant holding.
+ */
+export function poolProperty(steps: number) {
+  return fc.asyncProperty(configArb, commandsArb(steps), async (config, cmds) => {
+    let world: World | null = null;
+    try {
+      await fc.asyncModelRun(() => {
+        world = new World(config);
+        return { model: {}, real: world };
+      }, cmds);
+      await world!.finish();
+    } finally {
+      (world as World | null)?.dispose();
+    }
+  });
+}
+
 export async function runOps(config: Config, ops: Op[]): Promise<World> {
   const world = new World(config);
   try {

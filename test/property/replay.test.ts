@@ -12,7 +12,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it, vi } from 'vitest';
-import { commandsArb, configArb, runOps, World, type Config, type Op } from './pool-model.js';
+import { poolProperty, runOps, type Config, type Op } from './pool-model.js';
 
 const base: Config = {
   max: 1, min: 0, maxConcurrentCreates: 1, acquireTimeoutMs: 30, createTimeoutMs: 20, validateTimeoutMs: 20,
@@ -176,18 +176,7 @@ describe('replays', () => {
   for (const s of seeds) {
     it(`${s.name} (seed ${s.seed})`, async () => {
       await fc.assert(
-        fc.asyncProperty(configArb, commandsArb(50), async (config, cmds) => {
-          let world: World | null = null;
-          try {
-            await fc.asyncModelRun(() => {
-              world = new World(config);
-              return { model: {}, real: world };
-            }, cmds);
-            await world!.finish();
-          } finally {
-            (world as World | null)?.dispose();
-          }
-        }),
+        poolProperty(50),
         { seed: s.seed, path: s.path, endOnFailure: true },
       );
     });
