@@ -49,11 +49,6 @@ export class PoolError extends Error {
   }
 }
 
-// `name` lives on each class's prototype (as on Error.prototype), not on every instance:
-// one store and one property fewer per error, which a timeout storm makes by the thousand.
-// Set as data properties so subclasses a user derives still read their own.
-Object.defineProperty(PoolError.prototype, 'name', { value: 'PoolError', writable: true, configurable: true, enumerable: false });
-
 /** An acquire waited longer than its timeout. `cause` is the last create error, if any. */
 export class AcquireTimeoutError extends PoolError {
   constructor(message: string, options: PoolErrorOptions = {}) {
@@ -96,9 +91,12 @@ export class PoolOptionsError extends PoolError {
   }
 }
 
-// Literal names: a bundler may rename a class (`PoolError2`) when two modules clash.
+// `name` lives on each class's prototype (as on Error.prototype), not on every instance:
+// one store and one property fewer per error, which a timeout storm makes by the thousand.
+// Writable data properties, so a subclass a user derives can still set its own. Literal
+// names: a bundler may rename a class (`PoolError2`) when two modules clash.
 for (const [ctor, name] of [
-  [AcquireTimeoutError, 'AcquireTimeoutError'], [PoolClosedError, 'PoolClosedError'], [QueueFullError, 'QueueFullError'],
+  [PoolError, 'PoolError'], [AcquireTimeoutError, 'AcquireTimeoutError'], [PoolClosedError, 'PoolClosedError'], [QueueFullError, 'QueueFullError'],
   [CreateError, 'CreateError'], [ValidationError, 'ValidationError'], [PoolOptionsError, 'PoolOptionsError'],
 ] as const) {
   Object.defineProperty(ctor.prototype, 'name', { value: name, writable: true, configurable: true, enumerable: false });

@@ -496,8 +496,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
       }
       this.#waiters.push(w);
       if (timeoutMs !== Infinity) this.#deadline.arm(now + timeoutMs, now);
-      // #dispatch would find nothing to do: nothing idle to hand out, no room to create.
-      if (this.#idle.length > 0 || this.#live + this.#creator.creating < this.#o.max) this.#dispatch(now);
+      this.#dispatch(now);
     });
   }
 
@@ -571,7 +570,9 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
 
   /** Matches idle resources to waiters, then starts the creates that waiters and `min` need. */
   #dispatch(now?: number): void {
-    if (this.#closed) return;
+    // Nothing idle to hand out and no room to create: nothing to do (the usual case under
+    // contention), and no clock read for it.
+    if (this.#closed || (this.#idle.length === 0 && this.#live + this.#creator.creating >= this.#o.max)) return;
     // A caller that just read the clock passes its reading: one read less per enqueue.
     if (now === undefined) now = this.#clock.now();
     while (this.#waiters.length > this.#checking && this.#idle.length > 0) {
