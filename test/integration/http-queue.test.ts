@@ -6,25 +6,22 @@
  */
 import type { ServerResponse } from 'node:http';
 import { fetch, request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HttpPool, type HttpLeakReport } from '../../src/adapters/http/index.js';
-import { startServer, waitFor, type Handler, type TestServer } from './http-servers.js';
+import { deferEach, startServer, waitFor, type Handler, type TestServer } from './http-servers.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const cleanup = deferEach();
 
 async function server(handler?: Handler): Promise<TestServer> {
   const s = await startServer(handler ? { handler } : {});
-  cleanup.push(() => s.close());
+  cleanup(() => s.close());
   return s;
 }
 
 function pool(options: ConstructorParameters<typeof HttpPool>[0] = {}): HttpPool {
   const p = new HttpPool(options);
-  cleanup.push(() => p.destroy());
+  cleanup(() => p.destroy());
   return p;
 }
 

@@ -11,6 +11,7 @@ import { createServer as createHttps } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -105,4 +106,16 @@ export async function startServer(options: { tls?: boolean; handler?: Handler } 
 /** Waits for `cond` (polling every 5 ms), failing after `timeoutMs`. */
 export function waitFor(cond: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
   return until(cond, timeoutMs, () => what);
+}
+
+/**
+ * Registers an `afterEach` that runs, last first, every clean-up handed to the returned
+ * function during the test (servers closed, pools destroyed).
+ */
+export function deferEach(): (cleanup: () => Promise<unknown>) => void {
+  const pending: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const f of pending.splice(0).reverse()) await f();
+  });
+  return (cleanup) => void pending.push(cleanup);
 }

@@ -8,26 +8,23 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline as streamPipeline } from 'node:stream/promises';
 import * as undici7 from 'undici7';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HttpPool, type UndiciLike } from '../../src/adapters/http/index.js';
-import { startServer, type Handler, type TestServer } from './http-servers.js';
+import { deferEach, startServer, type Handler, type TestServer } from './http-servers.js';
 
 const { Dispatcher, fetch, getGlobalDispatcher, interceptors, pipeline, request, setGlobalDispatcher, stream } = undici7;
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const cleanup = deferEach();
 
 async function server(handler?: Handler): Promise<TestServer> {
   const s = await startServer({ handler: handler ?? ((req, res) => req.pipe(res)) });
-  cleanup.push(() => s.close());
+  cleanup(() => s.close());
   return s;
 }
 
 function pool(options: ConstructorParameters<typeof HttpPool>[0] = {}): HttpPool & undici7.Dispatcher {
   const p = new HttpPool({ undici: undici7 as unknown as UndiciLike, ...options });
-  cleanup.push(() => p.destroy());
+  cleanup(() => p.destroy());
   return p as unknown as HttpPool & undici7.Dispatcher;
 }
 

@@ -9,25 +9,22 @@ import { pipeline as streamPipeline } from 'node:stream/promises';
 import {
   Agent, Dispatcher, fetch as undiciFetch, getGlobalDispatcher, interceptors, pipeline, request, setGlobalDispatcher, stream,
 } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CreateError } from '../../src/index.js';
 import { HttpPool } from '../../src/adapters/http/index.js';
-import { startServer, testCertificate, type TestServer } from './http-servers.js';
+import { deferEach, startServer, testCertificate, type TestServer } from './http-servers.js';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const cleanup = deferEach();
 
 async function server(options: Parameters<typeof startServer>[0] = {}): Promise<TestServer> {
   const s = await startServer(options);
-  cleanup.push(() => s.close());
+  cleanup(() => s.close());
   return s;
 }
 
 function pool(options: ConstructorParameters<typeof HttpPool>[0] = {}): HttpPool {
   const p = new HttpPool(options);
-  cleanup.push(() => p.destroy());
+  cleanup(() => p.destroy());
   return p;
 }
 
@@ -182,7 +179,7 @@ describe('undici 8 entry points', () => {
   it('throughput sanity: an Agent and the pool answer the same', async () => {
     const s = await server();
     const agent = new Agent({ connections: 2 });
-    cleanup.push(() => agent.close());
+    cleanup(() => agent.close());
     const p = pool({ max: 2 });
     const a = await (await request(`${s.origin}/same`, { dispatcher: agent })).body.text();
     const b = await (await request(`${s.origin}/same`, { dispatcher: p })).body.text();
