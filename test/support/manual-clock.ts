@@ -21,6 +21,12 @@ export class ManualClock implements Clock {
   #seq = 0;
   #timers = new Set<Timer>();
 
+  /**
+   * `maxFires`: how many timers one `advance` may fire before it throws (default: no
+   * limit); `check`: runs after every timer fired.
+   */
+  constructor(readonly options: { maxFires?: number; check?: () => void } = {}) {}
+
   now(): number {
     return this.#now;
   }
@@ -50,15 +56,18 @@ export class ManualClock implements Clock {
   /** Moves time forward by `ms`, firing every timer that falls due, in order. */
   async advance(ms: number): Promise<void> {
     const end = this.#now + ms;
+    const max = this.options.maxFires ?? Infinity;
     await flush();
-    for (;;) {
+    for (let fired = 0; ; fired++) {
       let next: Timer | null = null;
       for (const t of this.#timers) if (t.at <= end && (next === null || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
       if (next === null) break;
+      if (fired >= max) throw new Error(`runaway timers: ${max} fired within ${ms} ms (at ${this.#now} ms); something re-arms without waiting`);
       this.#timers.delete(next);
       this.#now = Math.max(this.#now, next.at);
       next.fn();
       await flush();
+      this.options.check?.();
     }
     this.#now = end;
     await flush();
