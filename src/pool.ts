@@ -487,12 +487,13 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     const origin = this.#leaks.origin();
     return new Promise<Lease<T>>((resolve, reject) => {
       const w = new Waiter<T>(resolve, reject, now, timeoutMs);
-      w.origin = origin;
+      if (origin !== null) w.extra().origin = origin;
       if (handle !== undefined) handle.waiter = w;
       if (signal !== undefined) {
-        w.signal = signal;
-        w.onAbort = this.#abortListener(w, signal);
-        signal.addEventListener('abort', w.onAbort, { once: true });
+        const x = w.extra();
+        x.signal = signal;
+        x.onAbort = this.#abortListener(w, signal);
+        signal.addEventListener('abort', x.onAbort, { once: true });
       }
       this.#waiters.push(w);
       if (timeoutMs !== Infinity) this.#deadline.arm(now + timeoutMs, now);
@@ -517,7 +518,8 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
 
   /** Detaches a waiter that leaves the queue; disarms the deadline timer once nobody waits. */
   #settleWaiter(w: Waiter<T>): void {
-    if (w.signal !== null) w.signal.removeEventListener('abort', w.onAbort!);
+    const x = w.x;
+    if (x !== null && x.signal !== null) x.signal.removeEventListener('abort', x.onAbort!);
     if (this.#waiters.length === 0) this.#deadline.clear();
   }
 

@@ -1,20 +1,19 @@
 import type { Lease } from './lease.js';
 
 /**
- * One pending acquire. It sits in two intrusive lists at once: the FIFO queue and the
- * deadline list of its timeout, so timing out or aborting removes it in O(1).
+ * One pending acquire. It sits in the FIFO queue and, once queued timeouts differ, in the
+ * deadline list of its timeout too, so timing out or aborting removes it in O(1).
+ *
+ * Only what every waiter needs is a field here (8 fields, 88 bytes): a waiter that lives
+ * until its timeout is copied twice by the young-generation collector, so every byte
+ * counts in a timeout storm. What only some waiters have lives in {@link WaiterExtra}.
  */
 export class Waiter<T> {
   prev: Waiter<T> | null = null;
   next: Waiter<T> | null = null;
-  dprev: Waiter<T> | null = null;
-  dnext: Waiter<T> | null = null;
-  group: DeadlineList<T> | null = null;
   queued = false;
-  signal: AbortSignal | null = null;
-  onAbort: (() => void) | null = null;
-  /** Where the acquire was called, when leak detection is on. */
-  origin: Error | null = null;
+  /** The signal, leak origin and deadline-list links, when it has any; see {@link extra}. */
+  x: WaiterExtra<T> | null = null;
 
   constructor(
     readonly resolve: (lease: Lease<T>) => void,
@@ -25,12 +24,33 @@ export class Waiter<T> {
 
   /**
    * When it times out (Infinity: never). Computed, not stored: a stored fractional time is
-   * one more heap-allocated number per waiter, and a storm of waiters lives long enough
-   * for the garbage collector to copy every byte of it twice.
+   * one more heap-allocated number per waiter.
    */
   get deadline(): number {
     return this.enqueuedAt + this.timeoutMs;
   }
+
+  /** Where the acquire was called, when leak detection is on. */
+  get origin(): Error | null {
+    return this.x === null ? null : this.x.origin;
+  }
+
+  /** Its rarely needed parts, made on first use. */
+  extra(): WaiterExtra<T> {
+    return this.x ?? (this.x = new WaiterExtra<T>());
+  }
+}
+
+/** The parts of a waiter that only some waiters have (most have none of them). */
+export class WaiterExtra<T> {
+  signal: AbortSignal | null = null;
+  onAbort: (() => void) | null = null;
+  /** Where the acquire was called, when leak detection is on. */
+  origin: Error | null = null;
+  /** The deadline list it is in (only while queued timeouts differ), and its neighbours there. */
+  group: DeadlineList<T> | null = null;
+  dprev: Waiter<T> | null = null;
+  dnext: Waiter<T> | null = null;
 }
 
 /**
@@ -80,10 +100,11 @@ export class WaiterQueue<T> {
     if (w.timeoutMs !== Infinity) {
       let g = this.#groups.get(w.timeoutMs);
       if (g === undefined) this.#groups.set(w.timeoutMs, (g = new DeadlineList<T>()));
-      w.group = g;
-      w.dprev = g.tail;
+      const x = w.extra();
+      x.group = g;
+      x.dprev = g.tail;
       if (g.tail === null) g.head = w;
-      else g.tail.dnext = w;
+      else g.tail.x!.dnext = w;
       g.tail = w;
       g.length++;
     }
@@ -111,14 +132,15 @@ export class WaiterQueue<T> {
     else w.next.prev = w.prev;
     w.prev = w.next = null;
     this.length--;
-    const g = w.group;
-    if (g !== null) {
-      if (w.dprev === null) g.head = w.dnext;
-      else w.dprev.dnext = w.dnext;
-      if (w.dnext === null) g.tail = w.dprev;
-      else w.dnext.dprev = w.dprev;
-      w.dprev = w.dnext = null;
-      w.group = null;
+    const x = w.x;
+    if (x !== null && x.group !== null) {
+      const g = x.group;
+      if (x.dprev === null) g.head = x.dnext;
+      else x.dprev.x!.dnext = x.dnext;
+      if (x.dnext === null) g.tail = x.dprev;
+      else x.dnext.x!.dprev = x.dprev;
+      x.dprev = x.dnext = null;
+      x.group = null;
       if (--g.length === 0) this.#groups.delete(w.timeoutMs);
     }
   }

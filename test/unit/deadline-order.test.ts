@@ -43,4 +43,32 @@ describe('deadline order with one and several timeout values', () => {
     held2.release();
     await pool.close();
   });
+
+  it('aborting waiters in the middle of a deadline list (mixed timeouts) leaves the others in order, on time and served first come first served', async () => {
+    const clock = new ManualClock();
+    const pool = new Pool<{ id: number }>({ factory: { create: async () => ({ id: 1 }), destroy() {} }, clock, max: 1, acquireTimeoutMs: 100 });
+    const held = await pool.acquire();
+    const acs = [0, 1, 2, 3, 4, 5].map(() => new AbortController());
+    // a/c/e have 100 ms, b/d/f 60 ms: two deadline lists of three, interleaved in the queue.
+    const [a, b, c, d, e, f] = acs.map((ac, i) => watch(pool.acquire({ signal: ac.signal, ...(i % 2 ? { timeoutMs: 60 } : {}) })));
+    acs[2].abort(new Error('c gone')); // middle of the 100 ms list
+    acs[3].abort(new Error('d gone')); // middle of the 60 ms list
+    acs[5].abort(new Error('f gone')); // tail of the 60 ms list
+    await flush();
+    expect([a.state, b.state, c.state, d.state, e.state, f.state]).toEqual(['pending', 'pending', 'rejected', 'rejected', 'pending', 'rejected']);
+    expect((c.error as Error).message).toBe('c gone');
+    expect(pool.stats()).toMatchObject({ pending: 3, aborted: 3 });
+    await clock.advance(59);
+    expect(b.state).toBe('pending');
+    await clock.advance(1); // t=60: b, the only 60 ms waiter left, times out
+    expect([a.state, b.state, e.state]).toEqual(['pending', 'rejected', 'pending']);
+    held.release(); // a is the oldest left
+    await flush();
+    expect([a.state, e.state]).toEqual(['fulfilled', 'pending']);
+    await clock.advance(40); // t=100: e's deadline
+    expect(e.state).toBe('rejected');
+    expect(pool.stats()).toMatchObject({ pending: 0, timeouts: 2, aborted: 3 });
+    (a.value as Awaited<ReturnType<typeof pool.acquire>>).release();
+    await pool.close();
+  });
 });
