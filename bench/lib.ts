@@ -142,6 +142,11 @@ export interface Section {
   columns: Column[];
   rows: Row[];
   notes: string[];
+  /**
+   * Per column, lido's advantage measured round by round (see {@link pairedRatios}); when
+   * set, it is the section's ratio instead of the ratio of the medians.
+   */
+  paired?: (number | null)[];
 }
 
 export interface Ratio {
@@ -163,8 +168,28 @@ export function ratioOf(sec: Section, c: number): Ratio | null {
     if (b == null || (col.higherIsBetter ? v > b : v < b)) best = r;
   }
   if (!best) return null;
+  const paired = sec.paired?.[c];
+  if (paired != null) return { ratio: paired, best: best.subject };
   const b = best.values[c]!;
   return { ratio: col.higherIsBetter ? lido / b : b / lido, best: best.subject };
+}
+
+/**
+ * lido's advantage over one peer, column by column, as the median of the ratios of the
+ * rounds: in each round the two ran back to back (alternating which went first), so a
+ * slow spell of the machine, which moves both figures of a round together, cancels out
+ * instead of landing on whichever of the two medians it happened to hit.
+ */
+export function pairedRatios(lido: number[][], peer: number[][], columns: Column[]): (number | null)[] {
+  return columns.map((col, k) => {
+    const ratios: number[] = [];
+    for (let r = 0; r < Math.min(lido.length, peer.length); r++) {
+      const l = lido[r][k];
+      const p = peer[r][k];
+      if (l > 0 && p > 0) ratios.push(col.higherIsBetter ? l / p : p / l);
+    }
+    return ratios.length ? median(ratios) : null;
+  });
 }
 
 /** One row per subject from per-subject figures (missing figures become null). */

@@ -7,11 +7,13 @@ import pg from 'pg';
 import { Agent, request, type Dispatcher } from 'undici';
 import { lidoBuild } from '../build.js';
 import { startServer } from '../http-server.js';
-import { median, now, rounds, size, VERBOSE, type Section } from '../lib.js';
+import { median, now, pairedRatios, rounds, size, VERBOSE, type Column, type Section } from '../lib.js';
 
 const CALLERS = 64;
 const MAX = 10;
 const SECONDS = size(1.5, 0.3);
+/** Rounds after the warm-up round: even, so each contender goes first in half of them. */
+const ROUNDS = size(8, 1);
 
 /** The built adapter (see build.ts), or null while src/adapters/<name> does not exist. */
 async function adapterEntry(name: 'pg' | 'http'): Promise<string | null> {
@@ -71,7 +73,14 @@ async function closeAll(cs: Contender[]): Promise<string[]> {
 }
 
 async function compare(id: string, title: string, unit: 'q/s' | 'req/s', target: number, cs: Contender[], notes: string[]): Promise<Section> {
+  const columns: Column[] = [
+    { label: 'throughput', unit, higherIsBetter: true, target },
+    { label: 'p99 latency', unit: 'ms p99', target: 1 },
+    { label: 'median latency', unit: 'ms' },
+  ];
   let figures: Map<string, number[] | null>;
+  // Every round's figures, warm-up round first, for the round-by-round ratios.
+  const perRound = new Map<string, number[][]>(cs.map((c) => [c.name, []]));
   try {
     for (const c of cs) {
       const t = now();
@@ -80,20 +89,32 @@ async function compare(id: string, title: string, unit: 'q/s' | 'req/s', target:
     }
     // A warm-up round under the full load first: the first contender to run would otherwise
     // warm the shared driver code (pg, undici's Client) for both, on its own time.
-    figures = await rounds(cs, (c) => load(() => c.op()), { warmup: true, count: size(5, 1) });
+    figures = await rounds(
+      cs,
+      async (c) => {
+        const f = await load(() => c.op());
+        perRound.get(c.name)!.push(f);
+        return f;
+      },
+      { warmup: true, count: ROUNDS },
+    );
   } finally {
     notes.push(...(await closeAll(cs)));
   }
+  const lido = cs.find((c) => c.headline)!;
+  const peer = cs.find((c) => c.peer)!;
+  const skip = (rounds: number[][]) => (rounds.length > ROUNDS ? rounds.slice(rounds.length - ROUNDS) : rounds);
   return {
     id,
     title,
-    columns: [
-      { label: 'throughput', unit, higherIsBetter: true, target },
-      { label: 'p99 latency', unit: 'ms p99', target: 1 },
-      { label: 'median latency', unit: 'ms' },
-    ],
+    columns,
     rows: cs.map((c) => ({ subject: c.name, peer: c.peer, headline: c.headline, values: figures.get(c.name) ?? [null, null, null] })),
-    notes: [`${CALLERS} concurrent callers, max ${MAX} connections, ${SECONDS} s per round.`, ...notes],
+    paired: pairedRatios(skip(perRound.get(lido.name)!), skip(perRound.get(peer.name)!), columns),
+    notes: [
+      `${CALLERS} concurrent callers, max ${MAX} connections, ${SECONDS} s per round, ${ROUNDS} rounds after a warm-up round; each figure is the median of the rounds.`,
+      '"lido advantage" is the median of the rounds\' ratios: the two run back to back in each round (taking turns at going first), so the load of this shared machine, which varies from second to second, weighs on both sides of each ratio.',
+      ...notes,
+    ],
   };
 }
 
