@@ -175,20 +175,26 @@ export function ratioOf(sec: Section, c: number): Ratio | null {
 }
 
 /**
- * lido's advantage over one peer, column by column, as the median of the ratios of the
- * rounds: in each round the two ran back to back (alternating which went first), so a
- * slow spell of the machine, which moves both figures of a round together, cancels out
- * instead of landing on whichever of the two medians it happened to hit.
+ * lido's advantage over one peer, column by column, from the rounds in which the two ran
+ * back to back. Consecutive rounds form a pair in which each went first once, and a
+ * pair's ratio is the geometric mean of its two rounds' ratios: that cancels what going
+ * first or second does to a contender (on a shared machine, ±10–15 %), while a slow spell
+ * of the machine, which moves both figures of a round together, cancels within each
+ * round. The result is the median of the pairs (of the rounds, if there is only one).
  */
 export function pairedRatios(lido: number[][], peer: number[][], columns: Column[]): (number | null)[] {
+  const rounds = Math.min(lido.length, peer.length);
   return columns.map((col, k) => {
-    const ratios: number[] = [];
-    for (let r = 0; r < Math.min(lido.length, peer.length); r++) {
+    const ratio = (r: number) => {
       const l = lido[r][k];
       const p = peer[r][k];
-      if (l > 0 && p > 0) ratios.push(col.higherIsBetter ? l / p : p / l);
-    }
-    return ratios.length ? median(ratios) : null;
+      return l > 0 && p > 0 ? (col.higherIsBetter ? l / p : p / l) : NaN;
+    };
+    const pairs: number[] = [];
+    for (let r = 0; r + 1 < rounds; r += 2) pairs.push(Math.sqrt(ratio(r) * ratio(r + 1)));
+    if (pairs.length === 0) for (let r = 0; r < rounds; r++) pairs.push(ratio(r));
+    const valid = pairs.filter((x) => !Number.isNaN(x));
+    return valid.length ? median(valid) : null;
   });
 }
 
