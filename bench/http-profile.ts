@@ -24,6 +24,7 @@ import { rmSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundle } from './build.js';
 import { startServer } from './http-server.js';
+import { closedLoop, median, quantile } from './lib.js';
 import { EventEmitter } from 'node:events';
 import { Agent, Dispatcher, Pool, errors, request } from 'undici';
 
@@ -64,32 +65,15 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 
 async function load(op: () => Promise<unknown>, seconds: number): Promise<Figures> {
-  const lat: number[] = [];
   await new Promise((r) => setTimeout(r, 10)); // the observer hears of earlier pauses (a forced gc()) before the count starts
-  const stop = performance.now() + seconds * 1000;
-  const caller = async (): Promise<void> => {
-    while (performance.now() < stop) {
-      const t = performance.now();
-      await op();
-      lat.push(performance.now() - t);
-    }
-  };
   const c0 = process.cpuUsage();
-  const t0 = performance.now();
   gcTotal = gcMax = 0;
-  await Promise.all(Array.from({ length: CALLERS }, caller));
+  const { lat, secs } = await closedLoop(op, CALLERS, seconds);
   await new Promise((r) => setImmediate(r)); // the observer hears of the last pauses
-  const secs = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
   lat.sort((a, b) => a - b);
-  const at = (q: number): number => lat[Math.min(lat.length - 1, Math.floor(lat.length * q))]!;
-  return { rps: lat.length / secs, p99: at(0.99), p50: at(0.5), cpuUs: (c.user + c.system) / lat.length, gcUs: (gcTotal * 1000) / lat.length, gcMax };
+  return { rps: lat.length / secs, p99: quantile(lat, 0.99), p50: quantile(lat, 0.5), cpuUs: (c.user + c.system) / lat.length, gcUs: (gcTotal * 1000) / lat.length, gcMax };
 }
-
-const med = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 async function main(): Promise<void> {
   const HttpPool = await lidoHttp();
@@ -116,7 +100,7 @@ async function main(): Promise<void> {
       }
     }
     for (const [name, fs] of all) {
-      console.log(`${name.padEnd(12)} median: ${med(fs.map((f) => f.rps)).toFixed(0).padStart(6)} req/s  p99 ${med(fs.map((f) => f.p99)).toFixed(2)} ms  p50 ${med(fs.map((f) => f.p50)).toFixed(2)} ms  cpu ${med(fs.map((f) => f.cpuUs)).toFixed(1)} µs/req  gc ${med(fs.map((f) => f.gcUs)).toFixed(2)} µs/req`);
+      console.log(`${name.padEnd(12)} median: ${median(fs.map((f) => f.rps)).toFixed(0).padStart(6)} req/s  p99 ${median(fs.map((f) => f.p99)).toFixed(2)} ms  p50 ${median(fs.map((f) => f.p50)).toFixed(2)} ms  cpu ${median(fs.map((f) => f.cpuUs)).toFixed(1)} µs/req  gc ${median(fs.map((f) => f.gcUs)).toFixed(2)} µs/req`);
     }
   } finally {
     for (const [, d] of contenders) await d.close();
@@ -248,7 +232,7 @@ async function fake(): Promise<void> {
   for (const [, d] of ds) await fakeRun(d, 50_000);
   const all = new Map<string, number[]>(ds.map(([n]) => [n, []]));
   for (let r = 0; r < (Number(args[0]) || 7); r++) for (const [name, d] of ds) all.get(name)!.push(await fakeRun(d, 100_000));
-  for (const [name, xs] of all) console.log(`${name.padEnd(12)} median ${med(xs).toFixed(0)} ns of CPU per request (rounds: ${xs.map((x) => x.toFixed(0)).join(' ')})`);
+  for (const [name, xs] of all) console.log(`${name.padEnd(12)} median ${median(xs).toFixed(0)} ns of CPU per request (rounds: ${xs.map((x) => x.toFixed(0)).join(' ')})`);
   for (const [, d] of ds) await d.close();
 }
 

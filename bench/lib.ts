@@ -45,6 +45,33 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The value at quantile `q` (0..1) of an ascending array (nearest rank, never past the end). */
+export function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
+}
+
+/**
+ * A closed loop: `callers` concurrent callers, each calling `op` again as soon as its last
+ * call settled, until `seconds` have passed. Returns every call's latency in ms (in the
+ * order the calls ended) and the seconds it all took; with `starts`, each call's start
+ * time (performance.now()) is pushed there too, in the same order.
+ */
+export async function closedLoop(op: () => Promise<unknown>, callers: number, seconds: number, starts?: number[]): Promise<{ lat: number[]; secs: number }> {
+  const lat: number[] = [];
+  const t0 = performance.now();
+  const stop = t0 + seconds * 1000;
+  const caller = async (): Promise<void> => {
+    while (performance.now() < stop) {
+      const t = performance.now();
+      await op();
+      lat.push(performance.now() - t);
+      starts?.push(t);
+    }
+  };
+  await Promise.all(Array.from({ length: callers }, caller));
+  return { lat, secs: (performance.now() - t0) / 1000 };
+}
+
 /** Full GC, twice (weak callbacks and finalizers can free more on the second pass). */
 export function gc(): void {
   const g = (globalThis as { gc?: () => void }).gc;

@@ -15,6 +15,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { bundle } from './build.js';
+import { closedLoop, median, quantile } from './lib.js';
 import { rmSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
@@ -60,23 +61,12 @@ interface Figures { over2: number; over3: number; over5: number; qps: number; p9
 async function load(op: () => Promise<unknown>): Promise<Figures> {
   (globalThis as { gc?: () => void }).gc?.();
   await new Promise((r) => setTimeout(r, 10)); // the observer reports that GC before the counts restart
-  const lat: number[] = [];
   const starts: number[] = [];
-  const stop = performance.now() + SECONDS * 1000;
-  const caller = async (): Promise<void> => {
-    while (performance.now() < stop) {
-      const t = performance.now();
-      await op();
-      lat.push(performance.now() - t);
-      if (SLOW) starts.push(t);
-    }
-  };
   gcTimes = [];
   gcs = { count: 0, total: 0, longest: 0, major: 0 };
   const profiler = new v8.GCProfiler();
   profiler.start();
   const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
   // --live: every 50 ms, a minor GC, then the young generation's size: what is alive in it (median, bytes).
   const live: number[] = [];
   let liveTimer: NodeJS.Timeout | undefined;
@@ -87,10 +77,9 @@ async function load(op: () => Promise<unknown>): Promise<Figures> {
       live.push(v8.getHeapSpaceStatistics().find((x) => x.space_name === 'new_space')!.space_used_size);
     }, 50);
   }
-  await Promise.all(Array.from({ length: CALLERS }, caller));
+  const { lat, secs } = await closedLoop(op, CALLERS, SECONDS, SLOW ? starts : undefined);
   clearInterval(liveTimer);
   if (LIVE) console.error(`  young generation alive after a minor GC: ${Math.round(median(live) / 1024)} kB (median of ${live.length})`);
-  const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const usedEnd = v8.getHeapStatistics().used_heap_size;
   const stats = profiler.stop()?.statistics ?? [];
@@ -113,16 +102,16 @@ async function load(op: () => Promise<unknown>): Promise<Figures> {
   const n = lat.length;
   return {
     qps: n / secs,
-    p99: lat[Math.min(n - 1, Math.floor(n * 0.99))],
-    p50: lat[n >> 1],
+    p99: quantile(lat, 0.99),
+    p50: quantile(lat, 0.5),
     over2: share(lat, 2),
     over3: share(lat, 3),
     over5: share(lat, 5),
-    p90: lat[Math.floor(n * 0.9)],
-    p95: lat[Math.floor(n * 0.95)],
-    p98: lat[Math.floor(n * 0.98)],
-    p995: lat[Math.floor(n * 0.995)],
-    p999: lat[Math.min(n - 1, Math.floor(n * 0.999))],
+    p90: quantile(lat, 0.9),
+    p95: quantile(lat, 0.95),
+    p98: quantile(lat, 0.98),
+    p995: quantile(lat, 0.995),
+    p999: quantile(lat, 0.999),
     max: lat[n - 1],
     cpuUs: ((cpu.user + cpu.system) / n),
     userUs: cpu.user / n,
@@ -164,12 +153,6 @@ function share(sorted: number[], ms: number): number {
   }
   return (sorted.length - lo) / sorted.length;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** The --fake server: queries sent during one turn are answered, in order, on the next. */
 const fakeQueue: (() => void)[] = [];

@@ -13,7 +13,7 @@ import pg from 'pg';
 import { Agent, request, type Dispatcher } from 'undici';
 import { lidoBuild } from '../build.js';
 import { startServer } from '../http-server.js';
-import { childFigures, gc, isMain, median, now, pairedRatios, size, SMOKE, VERBOSE, type Column, type Section } from '../lib.js';
+import { childFigures, closedLoop, gc, isMain, median, now, pairedRatios, quantile, size, SMOKE, VERBOSE, type Column, type Section } from '../lib.js';
 
 const CALLERS = 64;
 const MAX = 10;
@@ -36,20 +36,9 @@ async function adapterEntry(name: Kind): Promise<string | null> {
 
 /** CALLERS concurrent callers running `op` for `seconds`: [ops per second, p99 ms, median ms]. */
 async function load(op: () => Promise<unknown>, seconds: number): Promise<number[]> {
-  const lat: number[] = [];
-  const stop = now() + seconds * 1000;
-  const caller = async () => {
-    while (now() < stop) {
-      const t = now();
-      await op();
-      lat.push(now() - t);
-    }
-  };
-  const t0 = now();
-  await Promise.all(Array.from({ length: CALLERS }, caller));
-  const secs = (now() - t0) / 1000;
+  const { lat, secs } = await closedLoop(op, CALLERS, seconds);
   lat.sort((a, b) => a - b);
-  return [lat.length / secs, lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))], median(lat)];
+  return [lat.length / secs, quantile(lat, 0.99), median(lat)];
 }
 
 interface Contender {
