@@ -1,4 +1,5 @@
 import type { Lease } from './lease.js';
+import { holdShape } from './shapes.js';
 
 /**
  * One pending acquire. It sits in the FIFO queue and, once queued timeouts differ, in the
@@ -52,6 +53,12 @@ export class WaiterExtra<T> {
   dprev: Waiter<T> | null = null;
   dnext: Waiter<T> | null = null;
 }
+
+// One of each, held so that their maps outlive any full GC (see shapes.ts). The times are
+// what a real waiter holds: a fractional clock reading and the default whole-ms timeout.
+const noop = (): void => {};
+holdShape(new Waiter<unknown>(noop, noop, 0.5, 30_000));
+holdShape(new WaiterExtra<unknown>());
 
 /**
  * Waiters sharing one timeout value. Enqueue times only grow, so their deadlines are
