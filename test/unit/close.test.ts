@@ -80,6 +80,26 @@ describe('close()', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('destroys the leases still held oldest lease first, whatever order their resources were created in', async () => {
+    vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const { clock, pool } = setup({ max: 3 });
+    const [a, b, c] = [await pool.acquire(), await pool.acquire(), await pool.acquire()];
+    const first = c.resource;
+    await clock.advance(10);
+    a.release();
+    b.release();
+    const second = (await pool.acquire()).resource; // the idle list is LIFO: b's resource
+    await clock.advance(10);
+    const third = (await pool.acquire()).resource; // a's
+    const destroyed: unknown[] = [];
+    pool.on('destroy', (r) => destroyed.push(r));
+    const closing = watch(pool.close({ timeoutMs: 100 }));
+    await clock.advance(100);
+    expect(closing.value).toEqual({ forced: 3, unsettledDestroys: 0 });
+    expect(destroyed).toEqual([first, second, third]);
+    expect(new Set(destroyed).size).toBe(3);
+  });
+
   it('destroys every resource exactly once, including ones being created, reset or validated', async () => {
     const { clock, f, pool } = setup({ max: 6, min: 1 }, { reset: true, validate: true, delayMs: { reset: 100, validate: 100, create: 100 } });
     await clock.advance(100); // min filled
