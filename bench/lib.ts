@@ -100,6 +100,23 @@ export function shuffle<T>(xs: T[], seed = 42): T[] {
   return xs;
 }
 
+/** How long each round of a cycle scenario runs its loop untimed before measuring (see settle). */
+export const SETTLE_MS = size(50, 1);
+
+/**
+ * Runs `step` untimed until `ms` have passed. rounds() starts every measurement with a full
+ * GC, and a full GC also collects the hidden classes that no live object has: V8 then
+ * throws away the optimized code that checks them, and the acquire path of a pool with
+ * nothing borrowed or queued runs slower for the next tens of milliseconds (lido keeps its
+ * classes alive, src/shapes.ts; the peers do not). A round measured after settling is the
+ * warm cost of a cycle for every library, which is what the cycle rows compare.
+ */
+export async function settle(step: () => Promise<unknown>, ms = SETTLE_MS): Promise<void> {
+  const until = now() + ms;
+  do await step();
+  while (now() < until);
+}
+
 /** A subject whose single measurement takes longer than this is not measured again. */
 export const SLOW_MS = 2_500;
 

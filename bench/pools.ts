@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import genericPool from 'generic-pool';
 import tarn from 'tarn';
 import { lidoBuild } from './build.js';
+import { floorSubject } from './floor.js';
 
 const TarnPool = tarn.Pool;
 
@@ -313,11 +314,11 @@ function lidoSubjects(Pool: LidoPoolCtor): Subject[] {
 
 export const PEERS: Subject[] = [genericPoolSubject, tarnSubject, pgPoolSubject];
 
-/** lido (if present) first, then the peers. */
+/** lido (if present) first, then the peers, then the floor of the cycle scenarios (see floor.ts). */
 export async function allSubjects(): Promise<{ subjects: Subject[]; note: string }> {
   const { Pool, why } = await loadLido();
-  if (!Pool) return { subjects: [...PEERS], note: `lido skipped: ${why}` };
-  return { subjects: [...lidoSubjects(Pool), ...PEERS], note: '' };
+  if (!Pool) return { subjects: [...PEERS, floorSubject], note: `lido skipped: ${why}` };
+  return { subjects: [...lidoSubjects(Pool), ...PEERS, floorSubject], note: '' };
 }
 
 /** Makes one pool per subject, runs `fn`, and closes them all whatever happens. */
