@@ -108,7 +108,7 @@ export const SETTLE_MS = size(50, 1);
  * GC, and a full GC also collects the hidden classes that no live object has: V8 then
  * throws away the optimized code that checks them, and the acquire path of a pool with
  * nothing borrowed or queued runs slower for the next tens of milliseconds (lido keeps its
- * classes alive, src/shapes.ts; the peers do not). A round measured after settling is the
+ * classes alive, see Waiter's `#held`; the peers do not). A round measured after settling is the
  * warm cost of a cycle for every library, which is what the cycle rows compare.
  */
 export async function settle(step: () => Promise<unknown>, ms = SETTLE_MS): Promise<void> {

@@ -1,7 +1,9 @@
 import { PoolError } from './errors.js';
 import { kRelease, type LeaseOwner } from './internal.js';
-import { holdShape } from './shapes.js';
 import { Slot } from './slot.js';
+
+/** The owner of the held lease below: owns nothing. */
+const nobody: LeaseOwner<unknown> = { name: '', [kRelease]: () => false };
 
 /**
  * A borrowed resource. Release it exactly once: `release()`, `destroy(reason)`, or
@@ -12,6 +14,8 @@ export class Lease<T> implements Disposable, AsyncDisposable {
   #slot: Slot<T>;
   /** The slot's generation when lent; -1 once released or destroyed (one field fewer per lease). */
   #gen: number;
+  /** One lease held for the life of the class, so its hidden class outlives any full GC (see `Waiter`'s). */
+  static readonly #held = new Lease<unknown>(nobody, new Slot<unknown>(null, 0.5, Infinity), 0);
 
   /** @internal Leases are made by the pool. */
   constructor(owner: LeaseOwner<T>, slot: Slot<T>, gen: number) {
@@ -69,7 +73,3 @@ export class Lease<T> implements Disposable, AsyncDisposable {
     return Promise.resolve();
   }
 }
-
-// One lease held so that its map outlives any full GC (see shapes.ts).
-const nobody: LeaseOwner<unknown> = { name: '', [kRelease]: () => false };
-holdShape(new Lease<unknown>(nobody, new Slot<unknown>(null, 0.5, Infinity), 0));

@@ -1,5 +1,6 @@
 import type { Lease } from './lease.js';
-import { holdShape } from './shapes.js';
+
+const noop = (): void => {};
 
 /**
  * One pending acquire. It sits in the FIFO queue and, once queued timeouts differ, in the
@@ -15,6 +16,19 @@ export class Waiter<T> {
   queued = false;
   /** The signal, leak origin and deadline-list links, when it has any; see {@link extra}. */
   x: WaiterExtra<T> | null = null;
+
+  /**
+   * One waiter held by the class itself, for as long as lido is loaded. V8 keeps an
+   * object's hidden class (map) alive only through the objects that have it, and optimized
+   * code holds the maps it checks weakly: a full GC at a moment when no waiter exists (most
+   * moments of an idle pool or a quiet service) would collect the map and throw away every
+   * optimized function that checks it (enqueue, hand-over, the queue's push, remove and
+   * shift). Built with what a real waiter holds (a fractional clock reading, the default
+   * whole-ms timeout) so that it shares their map. A static field, not a module-level
+   * array: a bundler's tree-shaking removed the array and its pushes from the published
+   * build. See docs/performance.md, "Surviving a full GC".
+   */
+  static readonly #held = new Waiter<unknown>(noop, noop, 0.5, 30_000);
 
   constructor(
     readonly resolve: (lease: Lease<T>) => void,
@@ -44,6 +58,8 @@ export class Waiter<T> {
 
 /** The parts of a waiter that only some waiters have (most have none of them). */
 export class WaiterExtra<T> {
+  /** One held for the life of the class, as {@link Waiter} holds one. */
+  static readonly #held = new WaiterExtra<unknown>();
   signal: AbortSignal | null = null;
   onAbort: (() => void) | null = null;
   /** Where the acquire was called, when leak detection is on. */
@@ -54,11 +70,6 @@ export class WaiterExtra<T> {
   dnext: Waiter<T> | null = null;
 }
 
-// One of each, held so that their maps outlive any full GC (see shapes.ts). The times are
-// what a real waiter holds: a fractional clock reading and the default whole-ms timeout.
-const noop = (): void => {};
-holdShape(new Waiter<unknown>(noop, noop, 0.5, 30_000));
-holdShape(new WaiterExtra<unknown>());
 
 /**
  * Waiters sharing one timeout value. Enqueue times only grow, so their deadlines are

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const fixture = fileURLToPath(new URL('./fixtures/shapes-survive-gc.ts', import.meta.url));
+const fixture = fileURLToPath(new URL('./fixtures/held-classes-survive-gc.ts', import.meta.url));
 
-describe('hidden classes held for the life of the module (src/shapes.ts)', () => {
+describe('a waiter and a lease held by their classes (docs/performance.md, "Surviving a full GC")', () => {
   it('a full GC while nothing waits or is borrowed leaves the optimized acquire/release path in place', () => {
     const r = spawnSync(process.execPath, ['--allow-natives-syntax', '--expose-gc', '--import', 'tsx', fixture], { encoding: 'utf8', timeout: 60_000 });
     expect(r.stderr).toBe('');
