@@ -82,12 +82,21 @@ export class ActiveLeakDetector<T> implements LeakDetector<T> {
   borrowed(slot: Slot<T>, lease: object | null, now: number, origin: Error | null): void {
     const t = new Token(origin ?? new Error('lease acquired here'), now);
     slot.leak = t;
-    t.timer = this.clock.setTimer(() => {
+    const check = (): void => {
       t.timer = null;
       if (slot.leak !== t) return;
+      const heldMs = this.clock.now() - t.since;
+      // Node's timers count whole milliseconds of the event loop's cached time and can fire
+      // a fraction of a millisecond early by this clock: wait out the rest, so that a report
+      // never says a lease was held for less than the threshold.
+      if (heldMs < this.thresholdMs) {
+        t.timer = this.clock.setTimer(check, Math.ceil(this.thresholdMs - heldMs), false);
+        return;
+      }
       t.reported = true;
-      this.report({ pool: this.name, kind: 'held', heldMs: this.clock.now() - t.since, stack: t.stack }, true);
-    }, this.thresholdMs, false);
+      this.report({ pool: this.name, kind: 'held', heldMs, stack: t.stack }, true);
+    };
+    t.timer = this.clock.setTimer(check, this.thresholdMs, false);
     // The held value must not reference the lease, or the lease could never be collected.
     if (lease !== null) this.#registry.register(lease, { slot, gen: slot.gen }, t);
   }

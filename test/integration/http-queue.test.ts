@@ -167,7 +167,7 @@ describe('leak detection', () => {
     const forgotten = await request(`${s.origin}/big?page=2`, { dispatcher: p });
     await waitFor(() => reports.length === 1, 3_000, 'a leak report');
     expect(reports[0]).toMatchObject({ pool: 'http', method: 'GET', origin: s.origin, path: '/big?page=2' });
-    expect(reports[0].pausedMs).toBeGreaterThanOrEqual(95); // Node's timers may fire a fraction of a ms early
+    expect(reports[0].pausedMs).toBeGreaterThanOrEqual(100); // a timer that fires early by the clock waits out the rest
     expect(reports[0].stack).toContain('http-queue.test.ts');
     expect(p.stats().origins[s.origin]).toMatchObject({ leaks: 1, borrowed: 1 });
 

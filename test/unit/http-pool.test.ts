@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AcquireTimeoutError, CreateError, QueueFullError } from '../../src/index.js';
 import { HttpPool, type HttpLeakReport, type HttpPoolOptions } from '../../src/adapters/http/index.js';
-import { ManualClock, flush } from '../support/manual-clock.js';
+import { EarlyTimersClock, ManualClock, flush } from '../support/manual-clock.js';
 import { FakeUndici, otherSideClosed, recorder } from './http-fake-undici.js';
 
 const O = 'http://api.test';
@@ -258,6 +258,22 @@ describe('connections', () => {
 });
 
 describe('leak detection', () => {
+  it('a leak timer that fires early by the clock waits out the rest: pausedMs is never below leakDetectionMs', async () => {
+    const early = new EarlyTimersClock();
+    const p = make({ leakDetectionMs: 1_000, clock: early });
+    const reports: HttpLeakReport[] = [];
+    p.on('leak', (r) => reports.push(r));
+    const a = get(p, '/items');
+    await flush();
+    world.last.headers(200);
+    a.controller.pause();
+    await early.advance(999.6); // the 1,000 ms timer fires here
+    expect(reports).toHaveLength(0);
+    await early.advance(1);
+    expect(reports).toHaveLength(1);
+    expect(reports[0].pausedMs).toBeGreaterThanOrEqual(1_000);
+  });
+
   it('a body left paused longer than leakDetectionMs is reported once, with method, origin, path and stack', async () => {
     const p = make({ leakDetectionMs: 1_000 });
     const reports: HttpLeakReport[] = [];

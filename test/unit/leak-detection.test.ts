@@ -2,6 +2,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Lease, LeakReport } from '../../src/index.js';
+import { EarlyTimersClock } from '../support/manual-clock.js';
 import { flush, setup, type Res } from './helpers.js';
 
 v8.setFlagsFromString('--expose-gc');
@@ -21,6 +22,22 @@ function releaseFromElsewhere(lease: Lease<Res>): void {
 }
 
 describe('leak detection', () => {
+  it('a threshold timer that fires early by the clock waits out the rest: no report says less than leakDetectionMs', async () => {
+    vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const { clock, pool } = setup({ clock: new EarlyTimersClock(), leakDetectionMs: 50 });
+    const reports: LeakReport[] = [];
+    pool.on('leak', (r) => reports.push(r));
+    const lease = await pool.acquire();
+    await clock.advance(49.6); // the 50 ms timer fires here
+    expect(reports).toHaveLength(0);
+    await clock.advance(1);
+    expect(reports).toHaveLength(1);
+    expect(reports[0].kind).toBe('held');
+    expect(reports[0].heldMs).toBeGreaterThanOrEqual(50);
+    lease.release();
+    await pool.close();
+  });
+
   it('reports a lease held too long once, with the acquire stack, and again when it returns', async () => {
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     const { clock, pool } = setup({ leakDetectionMs: 1_000 });
