@@ -29,8 +29,10 @@ export class Histogram {
   record(ms: number): void {
     // Beyond ~33 minutes no bucket is kept: quantiles that fall there report the max.
     if (ms < 2_000_000) {
-      // Histogram.#index, inlined with SUB = 3 spelled out (a bundler turns the module
-      // constant into a mutable var, which the optimizer cannot fold).
+      // The bucket of `us`: itself below 2^SUB, else (e - SUB + 1) * 2^SUB plus the SUB bits
+      // after the leading one (e = its highest bit), the inverse of #upper. SUB = 3 is spelled
+      // out: a bundler turns the module constant into a mutable var, which the optimizer
+      // cannot fold.
       const us = ms <= 0 ? 0 : (ms * 1000) | 0;
       if (us < 8) this.#counts[us]++;
       else {
@@ -47,12 +49,6 @@ export class Histogram {
   recordZero(): void {
     this.#counts[0]++;
     this.count++;
-  }
-
-  static #index(us: number): number {
-    if (us < 1 << SUB) return us;
-    const e = 31 - Math.clz32(us);
-    return (e - SUB + 1) * (1 << SUB) + ((us >>> (e - SUB)) & ((1 << SUB) - 1));
   }
 
   /** Upper edge of a bucket in microseconds. */

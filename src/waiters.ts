@@ -70,7 +70,6 @@ export class WaiterExtra<T> {
   dnext: Waiter<T> | null = null;
 }
 
-
 /**
  * Waiters sharing one timeout value. Enqueue times only grow, so their deadlines are
  * already sorted: the head always expires first, and no heap is needed.
