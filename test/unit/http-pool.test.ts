@@ -258,15 +258,21 @@ describe('connections', () => {
 });
 
 describe('leak detection', () => {
-  it('a leak timer that fires early by the clock waits out the rest: pausedMs is never below leakDetectionMs', async () => {
-    const early = new EarlyTimersClock();
-    const p = make({ leakDetectionMs: 1_000, clock: early });
+  /** A pool with leakDetectionMs 1,000, its leak reports, and a request whose body was just paused. */
+  async function pausedBody(path?: string, options: HttpPoolOptions = {}) {
+    const p = make({ leakDetectionMs: 1_000, ...options });
     const reports: HttpLeakReport[] = [];
     p.on('leak', (r) => reports.push(r));
-    const a = get(p, '/items');
+    const a = get(p, path);
     await flush();
     world.last.headers(200);
     a.controller.pause();
+    return { p, a, reports };
+  }
+
+  it('a leak timer that fires early by the clock waits out the rest: pausedMs is never below leakDetectionMs', async () => {
+    const early = new EarlyTimersClock();
+    const { reports } = await pausedBody('/items', { clock: early });
     await early.advance(999.6); // the 1,000 ms timer fires here
     expect(reports).toHaveLength(0);
     await early.advance(1);
@@ -275,13 +281,7 @@ describe('leak detection', () => {
   });
 
   it('a body left paused longer than leakDetectionMs is reported once, with method, origin, path and stack', async () => {
-    const p = make({ leakDetectionMs: 1_000 });
-    const reports: HttpLeakReport[] = [];
-    p.on('leak', (r) => reports.push(r));
-    const a = get(p, '/items?page=2');
-    await flush();
-    world.last.headers(200);
-    a.controller.pause();
+    const { p, a, reports } = await pausedBody('/items?page=2');
     await clock.advance(999);
     expect(reports).toHaveLength(0);
     await clock.advance(1);
@@ -297,13 +297,7 @@ describe('leak detection', () => {
   });
 
   it('a body resumed (read) or finished in time is not reported', async () => {
-    const p = make({ leakDetectionMs: 1_000 });
-    const reports: HttpLeakReport[] = [];
-    p.on('leak', (r) => reports.push(r));
-    const a = get(p);
-    await flush();
-    world.last.headers(200);
-    a.controller.pause();
+    const { a, reports } = await pausedBody();
     await clock.advance(500);
     a.controller.resume();
     await clock.advance(5_000);
