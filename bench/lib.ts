@@ -117,23 +117,34 @@ export async function settle(step: () => Promise<unknown>, ms = SETTLE_MS): Prom
   while (now() < until);
 }
 
-/** A subject whose single measurement takes longer than this is not measured again. */
-export const SLOW_MS = 2_500;
+/**
+ * Time one subject may spend in one scenario's rounds: another round is run only if it would
+ * stay within it (so a subject whose single measurement exceeds it, such as the O(n) cases
+ * of some peers, is measured once). A budget rather than a per-measurement cut-off: a
+ * subject whose measurement takes about as long as a cut-off would flip between five samples
+ * and one from run to run (lido's cancellation rounds did, at 2.2–2.6 s each against 2.5).
+ */
+export const BUDGET_MS = 12_000;
+
+/** Rounds of a row shown for information only (no peer, not the headline): a floor or a variant. */
+export const INFO_ROUNDS = size(3, 1);
 
 /**
  * Runs `measure` for every subject: a warm-up round (unless told otherwise), then
- * `count` rounds with the subject order rotated each round, so no library always
- * runs first or right after a GC-heavy neighbour. A measure returns one or more
- * figures (or null: not applicable); the result is the median of each figure.
- * A measurement slower than SLOW_MS is kept (even from the warm-up round: JIT
- * warm-up is noise at that scale) and ends that subject's rounds, to stay in budget.
+ * `count` rounds (INFO_ROUNDS for rows that are neither a peer nor the headline) with the
+ * subject order rotated each round, so no library always runs first or right after a
+ * GC-heavy neighbour. A measure returns one or more figures (or null: not applicable); the
+ * result is the median of each figure. A subject stops once another round would take it
+ * past BUDGET_MS; if that happens in the warm-up round, that measurement is kept (JIT
+ * warm-up is noise at that scale). `clock` (ms) is for tests.
  */
-export async function rounds<S extends { name: string }>(
+export async function rounds<S extends { name: string; peer?: boolean; headline?: boolean }>(
   subjects: readonly S[],
   measure: (s: S) => Promise<number | number[] | null>,
-  { warmup = true, count = ROUNDS }: { warmup?: boolean; count?: number } = {},
+  { warmup = true, count = ROUNDS, clock = now }: { warmup?: boolean; count?: number; clock?: () => number } = {},
 ): Promise<Map<string, number[] | null>> {
   const samples = new Map<string, number[][]>(subjects.map((s) => [s.name, []]));
+  const spent = new Map<string, number>(subjects.map((s) => [s.name, 0]));
   const done = new Set<string>();
   const skip = warmup && !SMOKE ? 1 : 0;
   for (let r = 0; r < count + skip; r++) {
@@ -141,13 +152,18 @@ export async function rounds<S extends { name: string }>(
       const s = subjects[(i + r) % subjects.length];
       if (done.has(s.name)) continue;
       gc();
-      const t = now();
+      const t = clock();
       const v = await measure(s);
-      const ms = now() - t;
+      const ms = clock() - t;
+      const total = spent.get(s.name)! + ms;
+      spent.set(s.name, total);
       if (VERBOSE) console.error(`  [round ${r}] ${s.name}: ${JSON.stringify(v)} (${(ms / 1000).toFixed(2)} s)`);
       if (v === null) continue;
-      if (r >= skip || ms > SLOW_MS) samples.get(s.name)!.push(typeof v === 'number' ? [v] : v);
-      if (ms > SLOW_MS) done.add(s.name);
+      const last = total + ms > BUDGET_MS;
+      const runs = samples.get(s.name)!;
+      if (r >= skip || last) runs.push(typeof v === 'number' ? [v] : v);
+      const info = s.peer === false && s.headline === false;
+      if (last || (info && runs.length >= Math.min(count, INFO_ROUNDS))) done.add(s.name);
     }
   }
   const out = new Map<string, number[] | null>();
