@@ -3,25 +3,42 @@
  * HttpPool vs undici's Agent (GET on a local server in a child process). Each part is
  * skipped, with a note, while its adapter does not exist yet.
  *
- * Every measured run is a child process of its own (this file in child mode): one
- * contender, warmed up, then measured. Run in one process, the two contenders share the
- * driver's code (pg's Client, undici's Client) and its optimised state, and whichever
- * ran just before changed the figures of the other (a round's second run lost 10–25 %).
+ * Each contender runs in a child process of its own (this file in child mode), started
+ * and warmed up once, then told to measure one window at a time, taking turns with the
+ * other contender's process (which sits idle meanwhile). Run in one process, the two
+ * contenders share the driver's code (pg's Client, undici's Client) and its optimised
+ * state, and whichever ran just before changed the figures of the other (a round's second
+ * run lost 10–25 %). A fresh process per window, as before, was measured while the JIT was
+ * still warming up on a slow machine (see WARM_OPS).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Agent, request, type Dispatcher } from 'undici';
 import { lidoBuild } from '../build.js';
 import { startServer } from '../http-server.js';
-import { childFigures, closedLoop, gc, isMain, median, now, pairedRatios, quantile, size, SMOKE, VERBOSE, type Column, type Section } from '../lib.js';
+import { closedLoop, isMain, median, now, pairedRatios, quantile, size, SMOKE, VERBOSE, within, type Column, type Section } from '../lib.js';
 
 const CALLERS = 64;
 const MAX = 10;
+/** Length of one measured window. */
 const SECONDS = size(1.5, 0.3);
-/** Full-load warm-up of each child before its measured run (the JIT starts cold in each). */
-const WARM_SECONDS = size(1, 0.1);
-/** Measured runs per contender: even, so each goes first in half of the rounds. */
-const ROUNDS = size(6, 1);
+/**
+ * Calls a child makes under the full load before its first window (at least WARM_MIN_SECONDS,
+ * at most WARM_MAX_SECONDS). Counted rather than timed: V8 optimises a function after so
+ * many calls, not after so many seconds. On a 2-core machine doing ≈14k requests per second
+ * once warm, both contenders ran at 6–7k in their first 1.5 s and ≈11k in the next, and were
+ * steady from ≈25,000 calls on; 1 s of load, the warm-up of the first version, measured
+ * that second stretch.
+ */
+const WARM_OPS = size(40_000, 200);
+const WARM_MIN_SECONDS = size(1, 0.05);
+const WARM_MAX_SECONDS = size(6, 0.3);
+/** Untimed load before each window: the first calls after an idle spell are not the steady state. */
+const REWARM_SECONDS = size(0.2, 0.02);
+/** Measured windows per contender: even, so each goes first in half of the rounds. */
+const ROUNDS = size(8, 2);
 
 // The children inherit the environment: a smoke run's children measure with tiny counts too.
 if (SMOKE) process.env.BENCH_SMOKE = '1';
@@ -69,14 +86,39 @@ async function contender(kind: Kind, who: Who, entry: string, url: string): Prom
   return { op: async () => (await request(url, { dispatcher })).body.text(), close: () => dispatcher.close() };
 }
 
-/** Child mode: warms one contender up, measures it once, prints its figures, exits. */
+/** Runs the full load until WARM_OPS calls (within the time bounds); returns [calls, seconds]. */
+async function warm(op: () => Promise<unknown>): Promise<number[]> {
+  const t0 = now();
+  let calls = 0;
+  let secs = 0;
+  while (secs < WARM_MAX_SECONDS && (calls < WARM_OPS || secs < WARM_MIN_SECONDS)) {
+    calls += (await closedLoop(op, CALLERS, Math.min(0.5, WARM_MAX_SECONDS - secs))).lat.length;
+    secs = (now() - t0) / 1000;
+  }
+  return [calls, secs];
+}
+
+/**
+ * Child mode: makes one contender, warms it up, prints `ready`, then for each `measure`
+ * line on stdin measures one window and prints its figures as JSON; `close` (or the end
+ * of stdin) closes the contender and exits.
+ */
 async function child(kind: Kind, who: Who, entry: string, url: string): Promise<void> {
   const c = await contender(kind, who, entry, url);
   for (let i = 0; i < 200; i++) await c.op(); // connect + warm
-  await load(() => c.op(), WARM_SECONDS);
-  gc();
-  const figures = await load(() => c.op(), SECONDS);
-  process.stdout.write(JSON.stringify(figures) + '\n');
+  const warmed = await warm(() => c.op());
+  process.stdout.write(`ready ${JSON.stringify(warmed)}\n`);
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line !== 'measure') break;
+    // No forced GC here (the cycle scenarios have one per round): this process runs one
+    // contender, so no one pays for another's garbage, and a full GC between windows, when
+    // none of a request's objects is alive, collects their hidden classes and makes V8
+    // drop the optimised code that checks them, again and again (docs/performance.md,
+    // "Comparing the adapters"): a loaded service, always with requests in flight, does not
+    // see that. The GCs the load itself brings happen inside the windows, as in service.
+    await closedLoop(() => c.op(), CALLERS, REWARM_SECONDS);
+    process.stdout.write(JSON.stringify(await load(() => c.op(), SECONDS)) + '\n');
+  }
   const closed = await Promise.race([c.close().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3_000).unref())]);
   if (!closed) console.error(`bench adapters: ${kind} ${who}: close() had not resolved after 3 s`);
   process.exit(closed ? 0 : 2);
@@ -90,24 +132,88 @@ if (isMain(import.meta.url)) {
   });
 }
 
+/** The parent's handle on one child: ask for a window, get its figures. */
+class Measurer {
+  readonly #proc: ChildProcess;
+  readonly #lines: AsyncIterator<string>;
+  readonly #what: string;
+
+  private constructor(proc: ChildProcess, what: string) {
+    this.#proc = proc;
+    this.#lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
+    this.#what = what;
+  }
+
+  /** Starts the child and waits until it is warm: [warm-up calls, seconds]. */
+  static async start(kind: Kind, who: Who, entry: string, url: string, what: string): Promise<{ m: Measurer; warmed: number[] }> {
+    const self = fileURLToPath(import.meta.url);
+    const proc = spawn(process.execPath, [...process.execArgv, self, kind, who, entry, url], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const m = new Measurer(proc, what);
+    try {
+      const line = await m.#line(60_000, 'warm-up');
+      if (!line.startsWith('ready ')) throw new Error(`${what}: expected "ready", got ${JSON.stringify(line)}`);
+      return { m, warmed: JSON.parse(line.slice(6)) as number[] };
+    } catch (e) {
+      proc.kill();
+      throw e;
+    }
+  }
+
+  async #line(ms: number, phase: string): Promise<string> {
+    const next = await within(ms, `${this.#what} (${phase})`, this.#lines.next());
+    if (next.done) throw new Error(`${this.#what}: the child exited during its ${phase}`);
+    return next.value;
+  }
+
+  /** One measured window: [ops per second, p99 ms, median ms]. */
+  async measure(): Promise<number[]> {
+    this.#proc.stdin!.write('measure\n');
+    return JSON.parse(await this.#line(60_000, 'measured window')) as number[];
+  }
+
+  /** Closes the contender and waits for the child to exit (killed after 10 s). */
+  async stop(): Promise<void> {
+    if (this.#proc.exitCode !== null || this.#proc.signalCode !== null) return;
+    const exited = new Promise<void>((r) => this.#proc.once('exit', () => r()));
+    this.#proc.stdin!.end('close\n');
+    try {
+      await within(10_000, `${this.#what} (close)`, exited);
+    } catch {
+      this.#proc.kill('SIGKILL');
+    }
+  }
+}
+
 const COLUMNS = (unit: 'q/s' | 'req/s', target: number): Column[] => [
   { label: 'throughput', unit, higherIsBetter: true, target },
   { label: 'p99 latency', unit: 'ms p99', target: 1 },
   { label: 'median latency', unit: 'ms' },
 ];
 
-/** ROUNDS rounds of one child run per contender, back to back, taking turns at going first. */
-function compare(id: string, title: string, kind: Kind, names: Record<Who, string>, entry: string, url: string, target: number, notes: string[]): Section {
-  const self = fileURLToPath(import.meta.url);
+/** Two warm children, one per contender; ROUNDS rounds of one window each, taking turns at going first. */
+async function compare(id: string, title: string, kind: Kind, names: Record<Who, string>, entry: string, url: string, target: number, notes: string[]): Promise<Section> {
   const perRound: Record<Who, number[][]> = { lido: [], peer: [] };
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const who of (r % 2 ? ['peer', 'lido'] : ['lido', 'peer']) as Who[]) {
-      const t = now();
-      const f = childFigures(self, [kind, who, entry, url], 60_000);
-      perRound[who].push(f);
-      if (VERBOSE) console.error(`  [round ${r}] ${names[who]}: ${JSON.stringify(f)} (${((now() - t) / 1000).toFixed(2)} s)`);
+  const started: Partial<Record<Who, Measurer>> = {};
+  const warmed: Partial<Record<Who, number[]>> = {};
+  try {
+    // One after the other: a child warming up alone has both cores, as a measured one has.
+    for (const who of ['lido', 'peer'] as Who[]) {
+      const { m, warmed: w } = await Measurer.start(kind, who, entry, url, `bench adapters: ${names[who]}`);
+      started[who] = m;
+      warmed[who] = w;
+      if (VERBOSE) console.error(`  ${names[who]}: warm after ${w[0]} calls in ${w[1].toFixed(2)} s`);
     }
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const who of (r % 2 ? ['peer', 'lido'] : ['lido', 'peer']) as Who[]) {
+        const f = await started[who]!.measure();
+        perRound[who].push(f);
+        if (VERBOSE) console.error(`  [round ${r}] ${names[who]}: ${JSON.stringify(f)}`);
+      }
+    }
+  } finally {
+    await Promise.all(Object.values(started).map((m) => m.stop()));
   }
+  const warmNote = (who: Who) => `${names[who]} ${Math.round(warmed[who]![0]).toLocaleString('en')} calls in ${warmed[who]![1].toFixed(1)} s`;
   const columns = COLUMNS(kind === 'pg' ? 'q/s' : 'req/s', target);
   const medians = (who: Who) => columns.map((_, k) => median(perRound[who].map((f) => f[k])));
   return {
@@ -120,8 +226,8 @@ function compare(id: string, title: string, kind: Kind, names: Record<Who, strin
     ],
     paired: pairedRatios(perRound.lido, perRound.peer, columns),
     notes: [
-      `${CALLERS} concurrent callers, max ${MAX} connections. Each run is a child process of its own: 200 calls one after another, ${WARM_SECONDS} s under the full load, then ${SECONDS} s measured; ${ROUNDS} runs per contender, each figure the median of its runs.`,
-      '"lido advantage" is measured round by round: each round runs the two back to back, so the load of this shared machine, which varies from second to second, weighs on both sides of its ratio; two consecutive rounds, one with each going first, make a pair (the geometric mean of their ratios), and the figure is the median of the pairs.',
+      `${CALLERS} concurrent callers, max ${MAX} connections. Each contender runs in a child process of its own, warmed up once (200 calls one after another, then the full load until ${WARM_OPS.toLocaleString('en')} calls and at least ${WARM_MIN_SECONDS} s, at most ${WARM_MAX_SECONDS} s; this run: ${warmNote('lido')}, ${warmNote('peer')}), then measured in ${ROUNDS} windows of ${SECONDS} s, each after ${REWARM_SECONDS} s of untimed load (no forced GC: see docs/performance.md), while the other contender's process sits idle; each figure is the median of its windows.`,
+      '"lido advantage" is measured round by round: each round measures the two back to back, so the load of this shared machine, which varies from second to second, weighs on both sides of its ratio; two consecutive rounds, one with each going first, make a pair (the geometric mean of their ratios), and the figure is the median of the pairs.',
       ...notes,
     ],
   };
@@ -136,7 +242,7 @@ async function postgres(): Promise<Section> {
   if (!entry) return skipped(id, title, 'src/adapters/pg does not exist yet');
   if (typeof ((await import(entry)) as { PgPool?: unknown }).PgPool !== 'function') return skipped(id, title, 'src/adapters/pg exports no PgPool yet');
   const config = pgConfig();
-  return compare(id, title, 'pg', { lido: 'lido PgPool', peer: 'pg.Pool' }, entry, '', 1, [`Postgres at ${config.host}:${config.port}, database ${config.database}.`]);
+  return await compare(id, title, 'pg', { lido: 'lido PgPool', peer: 'pg.Pool' }, entry, '', 1, [`Postgres at ${config.host}:${config.port}, database ${config.database}.`]);
 }
 
 async function http(): Promise<Section> {
@@ -147,7 +253,7 @@ async function http(): Promise<Section> {
   if (typeof ((await import(entry)) as { HttpPool?: unknown }).HttpPool !== 'function') return skipped(id, title, 'src/adapters/http exports no HttpPool yet');
   const server = await startServer();
   try {
-    return compare(id, title, 'http', { lido: 'lido HttpPool', peer: 'undici Agent' }, entry, server.url, 0.95, ['Server: node:http in a child process on 127.0.0.1, body "ok".']);
+    return await compare(id, title, 'http', { lido: 'lido HttpPool', peer: 'undici Agent' }, entry, server.url, 0.95, ['Server: node:http in a child process on 127.0.0.1, body "ok".']);
   } finally {
     server.stop();
   }
