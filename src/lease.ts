@@ -6,6 +6,17 @@ import { Slot } from './slot.js';
 const nobody: LeaseOwner<unknown> = { name: '', [kRelease]: () => false };
 
 /**
+ * The slot of the held lease below, with the fractional times a lent slot carries: its
+ * `borrowedAt` starts as the integer 0 and a first lend makes it fractional, which gives
+ * slots a new hidden class; this slot holds that one (see `Pool`'s held pool).
+ */
+function heldSlot(): Slot<unknown> {
+  const s = new Slot<unknown>(null, 0.5, Infinity);
+  s.borrowedAt = 0.5;
+  return s;
+}
+
+/**
  * A borrowed resource. Release it exactly once: `release()`, `destroy(reason)`, or
  * `using` / `await using` (both dispose by releasing). Further calls are no-ops.
  */
@@ -15,7 +26,7 @@ export class Lease<T> implements Disposable, AsyncDisposable {
   /** The slot's generation when lent; -1 once released or destroyed (one field fewer per lease). */
   #gen: number;
   /** One lease held for the life of the class, so its hidden class outlives any full GC (see `Waiter`'s). */
-  static readonly #held = new Lease<unknown>(nobody, new Slot<unknown>(null, 0.5, Infinity), 0);
+  static readonly #held = new Lease<unknown>(nobody, heldSlot(), 0);
 
   /** @internal Leases are made by the pool. */
   constructor(owner: LeaseOwner<T>, slot: Slot<T>, gen: number) {

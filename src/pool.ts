@@ -58,6 +58,29 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   #hasValidate: boolean;
   #hasReset: boolean;
 
+  /**
+   * One pool held by the class for as long as lido is loaded: made with the default options,
+   * closed at once (no timer, no resource, nothing counted anywhere). V8 keeps an object's
+   * hidden class alive only through the objects that have it; when every pool of a process
+   * is gone at a full GC (a test file's pools, a `KeyedPool` whose keys all went idle, the
+   * benchmark's rounds), the next pool's parts (options, lists, queue, counters, histograms,
+   * creator, timers) get new hidden classes, and the shared hot path, seeing more and more of
+   * them, ends up with megamorphic property accesses for good: 2.5× slower per cycle after
+   * a few such rounds. Held, the classes stay the same ones. See docs/performance.md,
+   * "Surviving a full GC" (the same reason as `Waiter`'s and `Lease`'s held instances).
+   */
+  static readonly #held = Pool.#hold();
+
+  static #hold(): Pool<unknown> {
+    const pool = new Pool<unknown>({ name: 'lido (held)', factory: { create: async () => null, destroy: noop } });
+    // A histogram's sum and max start as small integers and become fractional with the first
+    // duration recorded: V8 then gives histograms a new hidden class, which only the live
+    // pools' histograms would hold. Recorded here first, the held one holds it.
+    pool.#counters.waitTime.record(0.5);
+    void pool.close();
+    return pool;
+  }
+
   /** Creates a pool; `min` resources start being created on the next tick. Options are validated at once. */
   constructor(options: PoolOptions<T>) {
     super();

@@ -70,13 +70,14 @@ node -e 'const p = require(process.argv[1]);
   console.log("sideEffects: false; optional peers: " + peers.join(", "));' "$BARE/node_modules/lido/package.json"
 cp "$FIXTURE/bare.mjs" "$BARE/"
 (cd "$BARE" && node bare.mjs)
-# The Waiter, WaiterExtra and Lease that the classes hold (docs/performance.md, "Surviving a
-# full GC") must survive the build's tree-shaking: a module-level array holding them did not.
+# The Waiter, WaiterExtra, Lease and Pool that the classes hold (docs/performance.md,
+# "Surviving a full GC") must survive the build's tree-shaking: a module-level array holding
+# them did not.
 for ext in js cjs; do
-  held=$(cat "$BARE"/node_modules/lido/dist/*."$ext" | grep -c 'static #held = new ') || true
-  [ "$held" -eq 3 ] || fail "dist/*.$ext: $held held instances, expected 3 (Waiter, WaiterExtra, Lease)"
+  held=$(cat "$BARE"/node_modules/lido/dist/*."$ext" | grep -cE 'static #held = (new |_?Pool\.#hold\(\))') || true
+  [ "$held" -eq 4 ] || fail "dist/*.$ext: $held held instances, expected 4 (Waiter, WaiterExtra, Lease, Pool)"
 done
-echo "held instances: 3 in the ESM build, 3 in the CJS build"
+echo "held instances: 4 in the ESM build, 4 in the CJS build"
 
 say "app project: the tarball with its peers"
 APP="$WORK/app"
