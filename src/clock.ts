@@ -31,3 +31,19 @@ export const systemClock: Clock = {
     clearTimeout(handle as NodeJS.Timeout);
   },
 };
+
+/**
+ * Calls `fire(now)` once `clock.now()` is at least `ms` past `since`. Node's timers count
+ * whole milliseconds of the event loop's cached time and can fire a fraction of a
+ * millisecond before `performance.now()` gets there: a timer that fired early is armed
+ * again for the rest. `store` gets every handle armed, so that the caller can clear the
+ * current one.
+ */
+export function setTimerAtLeast(clock: Clock, since: number, ms: number, keepAlive: boolean, store: (handle: unknown) => void, fire: (now: number) => void): void {
+  const check = (): void => {
+    const now = clock.now();
+    if (now - since < ms) store(clock.setTimer(check, Math.ceil(ms - (now - since)), keepAlive));
+    else fire(now);
+  };
+  store(clock.setTimer(check, ms, keepAlive));
+}

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import { setTimerAtLeast, type Clock } from './clock.js';
 import type { Slot } from './slot.js';
 
 /** What a leak report says. */
@@ -82,21 +82,13 @@ export class ActiveLeakDetector<T> implements LeakDetector<T> {
   borrowed(slot: Slot<T>, lease: object | null, now: number, origin: Error | null): void {
     const t = new Token(origin ?? new Error('lease acquired here'), now);
     slot.leak = t;
-    const check = (): void => {
+    // At least the threshold by this clock, so a report never says a lease was held for less.
+    setTimerAtLeast(this.clock, now, this.thresholdMs, false, (h) => (t.timer = h), (at) => {
       t.timer = null;
       if (slot.leak !== t) return;
-      const heldMs = this.clock.now() - t.since;
-      // Node's timers count whole milliseconds of the event loop's cached time and can fire
-      // a fraction of a millisecond early by this clock: wait out the rest, so that a report
-      // never says a lease was held for less than the threshold.
-      if (heldMs < this.thresholdMs) {
-        t.timer = this.clock.setTimer(check, Math.ceil(this.thresholdMs - heldMs), false);
-        return;
-      }
       t.reported = true;
-      this.report({ pool: this.name, kind: 'held', heldMs, stack: t.stack }, true);
-    };
-    t.timer = this.clock.setTimer(check, this.thresholdMs, false);
+      this.report({ pool: this.name, kind: 'held', heldMs: at - t.since, stack: t.stack }, true);
+    });
     // The held value must not reference the lease, or the lease could never be collected.
     if (lease !== null) this.#registry.register(lease, { slot, gen: slot.gen }, t);
   }

@@ -1,4 +1,4 @@
-import type { Clock } from '../../clock.js';
+import { setTimerAtLeast, type Clock } from '../../clock.js';
 import type { Flight } from './flight.js';
 
 /** A response whose body was left unread (paused) longer than `leakDetectionMs`: it holds its connection. */
@@ -68,16 +68,10 @@ export class LeakWatch {
     }
     if (f.leakTimer !== null || f.leaked) return;
     const since = this.#clock.now();
-    const check = (): void => {
+    // At least the threshold by this clock, so a report never says less (as the core's detector).
+    setTimerAtLeast(this.#clock, since, this.#ms, false, (h) => (f.leakTimer = h), (now) => {
       f.leakTimer = null;
       if (f.done || !f.paused) return;
-      const now = this.#clock.now();
-      // Node's timers can fire a fraction of a millisecond early by this clock: wait out the
-      // rest, so that a report never says less than the threshold (as the core's detector).
-      if (now - since < this.#ms) {
-        f.leakTimer = this.#clock.setTimer(check, Math.ceil(this.#ms - (now - since)), false);
-        return;
-      }
       f.leaked = true;
       this.#report({
         pool: this.#pool,
@@ -88,7 +82,6 @@ export class LeakWatch {
         heldMs: now - f.since,
         stack: (f.stack?.stack ?? '').split('\n').slice(1).join('\n'),
       });
-    };
-    f.leakTimer = this.#clock.setTimer(check, this.#ms, false);
+    });
   }
 }
