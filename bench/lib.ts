@@ -35,6 +35,34 @@ export function costNow(): number {
   return (u.user + u.system) / 1000;
 }
 
+/**
+ * What one `performance.now()` costs on this machine, in ns of {@link costNow}: the median
+ * of 3 runs of a million reads through a function, as lido's clock reads it. lido reads
+ * the clock twice per cycle (docs/performance.md, "Clock reads"), so how far it is from
+ * the peers depends on this figure: the cycle scenarios print it. Measured once per run.
+ */
+export function clockReadNs(): number {
+  if (clockNs !== null) return clockNs;
+  const read = (): number => performance.now();
+  const n = size(1_000_000, 10_000);
+  const samples: number[] = [];
+  let sink = 0;
+  for (let r = 0; r < 3; r++) {
+    const t = costNow();
+    for (let i = 0; i < n; i++) sink += read();
+    samples.push(((costNow() - t) * 1e6) / n);
+  }
+  // The sum is used, so the loop cannot be optimised away.
+  if (sink < 0) throw new Error('clockReadNs: the clock went backwards');
+  return (clockNs = median(samples));
+}
+let clockNs: number | null = null;
+
+/** The note the cycle scenarios print about the clock (see {@link clockReadNs}). */
+export function clockNote(): string {
+  return `\`performance.now()\` costs ${clockReadNs().toFixed(0)} ns per read on this machine (${WALL ? "wall-clock" : "CPU"} time); lido reads it twice per cycle`;
+}
+
 /** How cycle costs were measured, for notes. */
 export const COST_NOTE = WALL ? 'wall-clock time' : 'CPU time of the process (user + system; --wall for wall-clock)';
 

@@ -1,5 +1,5 @@
 /** 2. Contended: 100 and 1,000 concurrent borrowers on max 10, each holding across one await. */
-import { COST_NOTE, costNow, rounds, rowsOf, settle, SETTLE_MS, size, type Section } from '../lib.js';
+import { clockNote, COST_NOTE, costNow, rounds, rowsOf, settle, SETTLE_MS, size, type Section } from '../lib.js';
 import { prefill, runBorrowers, withPools, type Subject } from '../pools.js';
 
 /** Cycles per measurement (at least one per borrower). */
@@ -33,7 +33,7 @@ export async function contended(subjects: Subject[]): Promise<Section[]> {
       title: '2. Contended (max 10, each borrower holds across one await)',
       columns: counts.map((b) => ({ label: `${b.toLocaleString('en')} borrowers`, unit: 'ns/cycle', target: 3 })),
       rows: rowsOf(subjects, figures, counts.length),
-      notes: [`About ${CYCLES.toLocaleString('en')} cycles per round, measured after ${SETTLE_MS} ms of untimed cycles (each round starts with a full GC); the await is \`await null\`; ${COST_NOTE}.`],
+      notes: [`About ${CYCLES.toLocaleString('en')} cycles per round, measured after ${SETTLE_MS} ms of untimed cycles (each round starts with a full GC); the await is \`await null\`; ${COST_NOTE}.`, `${clockNote()}.`],
     },
   ];
 }

@@ -1,5 +1,5 @@
 /** 1. Uncontended: one borrower acquires and releases an idle resource; ns per cycle. */
-import { COST_NOTE, costNow, rounds, rowsOf, settle, SETTLE_MS, size, type Section } from '../lib.js';
+import { clockNote, COST_NOTE, costNow, rounds, rowsOf, settle, SETTLE_MS, size, type Section } from '../lib.js';
 import { withPools, type Subject } from '../pools.js';
 
 export async function uncontended(subjects: Subject[]): Promise<Section[]> {
@@ -20,7 +20,7 @@ export async function uncontended(subjects: Subject[]): Promise<Section[]> {
       title: '1. Uncontended acquire + release',
       columns: [{ label: 'one borrower, idle resource', unit: 'ns/cycle', target: 3 }],
       rows: rowsOf(subjects, figures, 1),
-      notes: [`${n.toLocaleString('en')} sequential cycles per round, max 10, measured after ${SETTLE_MS} ms of untimed cycles (each round starts with a full GC); ${COST_NOTE}.`],
+      notes: [`${n.toLocaleString('en')} sequential cycles per round, max 10, measured after ${SETTLE_MS} ms of untimed cycles (each round starts with a full GC); ${COST_NOTE}.`, `${clockNote()}.`],
     },
   ];
 }
