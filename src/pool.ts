@@ -37,7 +37,14 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   readonly #f: Factory<T>;
   readonly #clock: Clock;
   readonly #idle: IdleList<T>;
+  /**
+   * The slots of leases out, plus (for the length of a synchronous release) the one being
+   * returned: a resource that goes straight to the next waiter stays linked, and only the
+   * other ways out unlink it (see [kRelease]). Counts come from `#lent`.
+   */
   readonly #borrowed = new SlotList<T>();
+  /** Leases out: what stats call `borrowed`. */
+  #lent = 0;
   readonly #waiters = new WaiterQueue<T>();
   readonly #counters: Counters;
   readonly #creator: Creator<T>;
@@ -154,7 +161,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
       const s = this.#idle.take();
       if (s !== null) {
         const now = this.#clock.now();
-        if (this.#usable(s, now)) return Promise.resolve(this.#lease(s, now, now, null));
+        if (this.#usable(s, now)) return Promise.resolve(this.#lease(s, now, now, null, false));
       }
     }
     return this.#enqueue(options, handle);
@@ -185,7 +192,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     if (s === null) return null;
     const now = this.#clock.now();
     // An unusable one went to its check (or was destroyed): the caller's acquire() waits, as acquire's own would.
-    return this.#usable(s, now) ? this.#lease(s, now, now, null) : null;
+    return this.#usable(s, now) ? this.#lease(s, now, now, null, false) : null;
   }
 
   /**
@@ -201,7 +208,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
         const now = this.#clock.now();
         if (this.#usable(s, now)) {
           const gen = ++s.gen;
-          this.#lend(s, now, now, null, null);
+          this.#lend(s, now, now, null, null, false);
           return this.#run(fn, s.resource, (broken, error) => this[kRelease](s, gen, broken, error));
         }
         // Being validated, or just retired: wait in line as acquire() does, which also
@@ -268,7 +275,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
       name: this.#o.name,
       size: this.#live + this.#creator.creating,
       idle: this.#idle.length,
-      borrowed: this.#borrowed.length,
+      borrowed: this.#lent,
       pending: this.#waiters.length,
       creating: this.#creator.creating,
       checking: this.#checking,
@@ -295,7 +302,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
 
   /** Zeroes the counters and histograms (counts of live resources are kept). */
   resetStats(): void {
-    this.#counters.reset(this.#clock.now(), this.#borrowed.length);
+    this.#counters.reset(this.#clock.now(), this.#lent);
   }
 
   /** `ok`, `degraded` (waits, timeouts, leaks) or `down` (creates failing, nothing idle), with reasons. */
@@ -344,7 +351,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#creator.abortAll(closedError);
     for (const s of this.#idle.toArray()) this.#destroy(s, 'pool closed');
     const { done, check } = drain({
-      busy: () => this.#borrowed.length + this.#checking + this.#creator.creating + this.#destroying,
+      busy: () => this.#lent + this.#checking + this.#creator.creating + this.#destroying,
       destroying: () => this.#destroying,
       force: () => this.#forceReturn(timeoutMs),
     }, this.#clock, timeoutMs);
@@ -356,7 +363,8 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
 
   /** The close timeout ran out: destroys the resources of leases still held and says so. */
   #forceReturn(timeoutMs: number): number {
-    const outstanding = this.#borrowed.toArray();
+    // Oldest first: a slot handed from one lease to the next keeps its place in the list.
+    const outstanding = this.#borrowed.toArray().sort((a, b) => a.borrowedAt - b.borrowedAt);
     for (const s of outstanding) this.#destroy(s, new PoolClosedError(`lease still held ${timeoutMs} ms after close(); resource destroyed`, { pool: this.#o.name }));
     if (outstanding.length > 0) {
       process.emitWarning(`lido: pool "${this.#o.name}" closed with ${outstanding.length} lease(s) still held after ${timeoutMs} ms; their resources were destroyed`, { code: 'LIDO_CLOSE_FORCED' });
@@ -372,7 +380,9 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   /** @internal Called by leases. */
   [kRelease](s: Slot<T>, gen: number, destroy: boolean, reason: unknown): boolean {
     if (s.gen !== gen || s.state !== SlotState.Borrowed) return false;
-    this.#borrowed.remove(s);
+    // Still linked in #borrowed: if it goes straight to a waiter (#handOff), it stays there
+    // instead of being unlinked and linked again; every other way out unlinks it.
+    this.#lent--;
     s.state = SlotState.Checking;
     const now = this.#clock.now();
     this.#leaks.returned(s, now);
@@ -381,15 +391,18 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     if (this.hearsRelease) this.emitSafe('release', s.resource);
     publishRelease(this, s.resource, now - s.borrowedAt);
     if (destroy || s.broken !== undefined) {
+      this.#borrowed.remove(s);
       this.#destroy(s, destroy ? reason : s.broken);
     } else if (this.#closed || s.uses >= this.#o.maxUses || now >= s.expiresAt || this.#live > this.#o.max) {
+      this.#borrowed.remove(s);
       this.#destroy(s, this.#closed ? 'pool closed' : s.uses >= this.#o.maxUses ? 'max uses reached' : now >= s.expiresAt ? 'max lifetime reached' : 'pool resized');
     } else if (this.#hasReset) {
+      this.#borrowed.remove(s);
       this.#reset(s, now);
       return true;
     } else {
       s.lastGood = now;
-      this.#handOff(s, now);
+      this.#handOff(s, now, true);
       return true;
     }
     this.#dispatch();
@@ -413,23 +426,25 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     return true;
   }
 
-  #lend(s: Slot<T>, now: number, since: number, lease: Lease<T> | null, origin: Error | null): void {
+  /** Lends `s`; `listed`: it is still in #borrowed (straight from a release). */
+  #lend(s: Slot<T>, now: number, since: number, lease: Lease<T> | null, origin: Error | null, listed: boolean): void {
     s.state = SlotState.Borrowed;
     s.uses++;
     s.borrowedAt = now;
-    this.#borrowed.push(s);
+    if (!listed) this.#borrowed.push(s);
+    const lent = ++this.#lent;
     const c = this.#counters;
     c.acquired++;
     if (now === since) c.waitTime.recordZero();
     else c.waitTime.record(now - since);
-    if (this.#borrowed.length > c.peakBorrowed) c.peakBorrowed = this.#borrowed.length;
+    if (lent > c.peakBorrowed) c.peakBorrowed = lent;
     this.#leaks.borrowed(s, lease, now, origin);
     if (this.hearsAcquire) this.emitSafe('acquire', s.resource);
   }
 
-  #lease(s: Slot<T>, now: number, since: number, origin: Error | null): Lease<T> {
+  #lease(s: Slot<T>, now: number, since: number, origin: Error | null, listed: boolean): Lease<T> {
     const lease = new Lease<T>(this, s, ++s.gen);
-    this.#lend(s, now, since, lease, origin);
+    this.#lend(s, now, since, lease, origin, listed);
     return lease;
   }
 
@@ -467,9 +482,13 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     }
   }
 
-  /** A slot became available: the oldest waiter gets it, else it goes idle. */
-  #handOff(s: Slot<T>, now: number): void {
+  /**
+   * A slot became available: the oldest waiter gets it, else it goes idle. `listed`: it
+   * comes straight from a release and is still in #borrowed.
+   */
+  #handOff(s: Slot<T>, now: number, listed = false): void {
     if (this.#closed || this.#live > this.#o.max) {
+      if (listed) this.#borrowed.remove(s);
       // It may come straight from the idle list (#dispatch): out of it already, whatever its state says.
       s.state = SlotState.Checking;
       this.#destroy(s, this.#closed ? 'pool closed' : 'pool resized');
@@ -479,9 +498,10 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     const w = this.#waiters.shift();
     if (w !== null) {
       this.#settleWaiter(w);
-      w.resolve(this.#lease(s, now, w.enqueuedAt, w.origin));
+      w.resolve(this.#lease(s, now, w.enqueuedAt, w.origin, listed));
       return;
     }
+    if (listed) this.#borrowed.remove(s);
     s.state = SlotState.Idle;
     s.idleSince = now;
     this.#idle.push(s);
@@ -778,6 +798,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     if (s.state === SlotState.Idle) this.#idle.remove(s);
     else if (s.state === SlotState.Borrowed) {
       this.#borrowed.remove(s);
+      this.#lent--;
       this.#leaks.returned(s, this.#clock.now());
     }
     s.state = SlotState.Dead;
@@ -846,7 +867,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     return {
       size: this.#live + this.#creator.creating,
       idle: this.#idle.length,
-      borrowed: this.#borrowed.length,
+      borrowed: this.#lent,
       pending: this.#waiters.length,
       creating: this.#creator.creating,
       max: this.#o.max,

@@ -100,6 +100,56 @@ describe('close()', () => {
     expect(new Set(destroyed).size).toBe(3);
   });
 
+  it('oldest lease first also when a resource went straight from one lease to a waiter (it keeps its place in the borrowed list)', async () => {
+    vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const { clock, pool } = setup({ max: 2 });
+    const a = await pool.acquire(); // t=0
+    await clock.advance(10);
+    const b = await pool.acquire(); // t=10
+    const w = watch(pool.acquire());
+    await clock.advance(10);
+    const handed = a.resource;
+    const bResource = b.resource;
+    a.release(); // t=20: a's resource goes to the waiter, now the newest lease
+    await flush();
+    expect(w.value!.resource).toBe(handed);
+    expect(pool.stats()).toMatchObject({ borrowed: 2, idle: 0, pending: 0, peakBorrowed: 2, acquired: 3, released: 1 });
+    const destroyed: unknown[] = [];
+    pool.on('destroy', (r) => destroyed.push(r));
+    const closing = watch(pool.close({ timeoutMs: 100 }));
+    await clock.advance(100);
+    expect(closing.value).toEqual({ forced: 2, unsettledDestroys: 0 });
+    expect(destroyed).toEqual([bResource, handed]);
+  });
+
+  it('counts a resource handed from lease to lease as borrowed once, also inside a release listener, and unlinks it on every other way back', async () => {
+    vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const { clock, pool } = setup({ max: 2 });
+    const a = await pool.acquire();
+    const b = await pool.acquire();
+    const w = watch(pool.acquire());
+    const seen: number[] = [];
+    pool.on('release', () => seen.push(pool.stats().borrowed));
+    a.release(); // straight to the waiter
+    await flush();
+    expect(seen).toEqual([1]);
+    expect(pool.stats()).toMatchObject({ borrowed: 2, pending: 0 });
+    w.value!.destroy(new Error('broken')); // out of the list for good
+    b.release(); // to the idle list
+    await flush();
+    expect(seen).toEqual([1, 1, 0]);
+    expect(pool.stats()).toMatchObject({ borrowed: 0, idle: 1 });
+    const c = await pool.acquire(); // held through close: the only lease left to force
+    const cResource = c.resource;
+    const destroyed: unknown[] = [];
+    pool.on('destroy', (r) => destroyed.push(r));
+    const closing = watch(pool.close({ timeoutMs: 100 }));
+    await clock.advance(100);
+    expect(closing.value).toEqual({ forced: 1, unsettledDestroys: 0 });
+    expect(destroyed).toEqual([cResource]);
+    expect(c.released).toBe(true);
+  });
+
   it('destroys every resource exactly once, including ones being created, reset or validated', async () => {
     const { clock, f, pool } = setup({ max: 6, min: 1 }, { reset: true, validate: true, delayMs: { reset: 100, validate: 100, create: 100 } });
     await clock.advance(100); // min filled
