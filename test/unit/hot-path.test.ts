@@ -12,6 +12,17 @@ class CountingClock extends ManualClock {
 }
 
 describe('hot path', () => {
+  it('a lease answers the `then` lookup on its own prototype (undefined: not a thenable), so resolving with it stops there', async () => {
+    const { pool } = setup({ max: 1 });
+    const lease = await pool.acquire();
+    expect(await Promise.resolve(lease)).toBe(lease);
+    expect((lease as unknown as { then?: unknown }).then).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(lease), 'then')).toEqual({ value: undefined, writable: true, enumerable: false, configurable: true });
+    expect(Object.keys(lease)).toEqual([]);
+    lease.release();
+    await pool.close();
+  });
+
   it('acquire and release of an idle resource read the clock once each', async () => {
     const clock = new CountingClock();
     const { pool } = setup({ clock, max: 2 });
