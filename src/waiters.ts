@@ -11,6 +11,9 @@ const noop = (): void => {};
  * counts in a timeout storm. What only some waiters have lives in {@link WaiterExtra}.
  */
 export class Waiter<T> {
+  /** Set by the acquire's promise executor right after construction (see `Pool`'s #enqueue). */
+  resolve: (lease: Lease<T>) => void = noop;
+  reject: (error: unknown) => void = noop;
   prev: Waiter<T> | null = null;
   next: Waiter<T> | null = null;
   queued = false;
@@ -28,14 +31,20 @@ export class Waiter<T> {
    * array: a bundler's tree-shaking removed the array and its pushes from the published
    * build. See docs/performance.md, "Surviving a full GC".
    */
-  static readonly #held = new Waiter<unknown>(noop, noop, 0.5, 30_000);
+  static readonly #held = Waiter.#hold();
 
   constructor(
-    readonly resolve: (lease: Lease<T>) => void,
-    readonly reject: (error: unknown) => void,
     readonly enqueuedAt: number,
     readonly timeoutMs: number,
   ) {}
+
+  /** The held waiter, with resolving functions set after construction as a real one's are. */
+  static #hold(): Waiter<unknown> {
+    const w = new Waiter<unknown>(0.5, 30_000);
+    w.resolve = (): void => {};
+    w.reject = (): void => {};
+    return w;
+  }
 
   /**
    * When it times out (Infinity: never). Computed, not stored: a stored fractional time is

@@ -24,6 +24,28 @@ describe('abort', () => {
     await pool.close();
   });
 
+  it('a signal whose addEventListener throws rejects that acquire (no throw out of acquire(), nothing queued)', async () => {
+    const { pool } = setup({ max: 1 });
+    const a = await pool.acquire();
+    const boom = new Error('listener refused');
+    const signal = {
+      aborted: false,
+      reason: undefined,
+      addEventListener() {
+        throw boom;
+      },
+      removeEventListener() {},
+    } as unknown as AbortSignal;
+    let p!: Promise<unknown>;
+    expect(() => (p = pool.acquire({ signal }))).not.toThrow();
+    await expect(p).rejects.toBe(boom);
+    expect(pool.stats().pending).toBe(0);
+    a.release();
+    await flush();
+    expect(pool.stats()).toMatchObject({ idle: 1, borrowed: 0 });
+    await pool.close();
+  });
+
   it('rejects at once with an already-aborted signal, without queueing', async () => {
     const { f, pool } = setup({ max: 1 });
     const reason = new DOMException('stop', 'AbortError');
