@@ -557,8 +557,8 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   }
 
   /**
-   * The abort listener of a waiting acquire. Made here, not in #enqueue's promise executor:
-   * a closure there makes every enqueue allocate a context for the executor's locals.
+   * The abort listener of a waiting acquire. Made here, not in #enqueue: a closure there
+   * would make every enqueue allocate a context for #enqueue's locals.
    */
   #abortListener(w: Waiter<T>, signal: AbortSignal): () => void {
     return () => {
