@@ -31,20 +31,12 @@ export class Waiter<T> {
    * array: a bundler's tree-shaking removed the array and its pushes from the published
    * build. See docs/performance.md, "Surviving a full GC".
    */
-  static readonly #held = Waiter.#hold();
+  static readonly #held = new Waiter<unknown>(0.5, 30_000);
 
   constructor(
     readonly enqueuedAt: number,
     readonly timeoutMs: number,
   ) {}
-
-  /** The held waiter, with resolving functions set after construction as a real one's are. */
-  static #hold(): Waiter<unknown> {
-    const w = new Waiter<unknown>(0.5, 30_000);
-    w.resolve = (): void => {};
-    w.reject = (): void => {};
-    return w;
-  }
 
   /**
    * When it times out (Infinity: never). Computed, not stored: a stored fractional time is
