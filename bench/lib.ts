@@ -41,7 +41,7 @@ export function costNow(): number {
  * the clock twice per cycle (docs/performance.md, "Clock reads"), so how far it is from
  * the peers depends on this figure: the cycle scenarios print it. Measured once per run.
  */
-export function clockReadNs(): number {
+function clockReadNs(): number {
   if (clockNs !== null) return clockNs;
   const read = (): number => performance.now();
   const n = size(1_000_000, 10_000);
