@@ -1,5 +1,5 @@
 /** 4. Cancellation: N waiters withdrawn in random order. */
-import { gc, now, rounds, rowsOf, shuffle, size, type Section } from '../lib.js';
+import { gc, now, rounds, rowsOf, shuffle, size, type Row, type Section } from '../lib.js';
 import type { Cancellable, Subject } from '../pools.js';
 
 /** Enqueues n cancellable waiters, cancels them in a fixed random order: ms until all rejected. */
@@ -50,6 +50,28 @@ function bareSignal(reason: () => unknown): Cancellable {
   return { promise, cancel: () => ac.abort(reason()) };
 }
 
+const TARGET = 8;
+
+/** The floor row's name: AbortSignal and one rejected promise, no pool. */
+const FLOOR = 'AbortSignal alone (floor)';
+
+/**
+ * What the floor row means for the target, on the machine that ran: the fastest peer's
+ * time divided by the floor's is the best ratio any pool cancelled through AbortSignal
+ * could get there, since every such pool pays the floor. Null when a figure is missing.
+ */
+export function ceilingNote(rows: readonly Row[], target: number): string | null {
+  const ms = (r: Row | undefined) => (r && typeof r.values[0] === 'number' ? r.values[0] : null);
+  const peers = rows.filter((r) => r.peer && ms(r) !== null).sort((a, b) => ms(a)! - ms(b)!);
+  const best = peers[0];
+  const floor = ms(rows.find((r) => r.subject === FLOOR));
+  const lido = ms(rows.find((r) => r.headline));
+  if (!best || floor === null || lido === null || floor <= 0) return null;
+  const ceiling = ms(best)! / floor;
+  const reach = ceiling >= target ? 'within reach' : `out of reach for any pool cancelled through AbortSignal on this machine`;
+  return `The floor alone is ×${ceiling.toFixed(2)} of ${best.subject} in this run: the most that any pool paying it could show here (target ×${target}: ${reach}); lido took ×${(lido / floor).toFixed(2)} of the floor's time.`;
+}
+
 export async function cancellation(subjects: Subject[]): Promise<Section[]> {
   const n = size(100_000, 1_000);
   const list = subjects.filter((s) => !s.cycleOnly);
@@ -65,19 +87,22 @@ export async function cancellation(subjects: Subject[]): Promise<Section[]> {
           { name: 'lido, abort(shared reason)', peer: false, headline: false, run: () => onPool(lido, n, shared) },
         ]
       : []),
-    { name: 'AbortSignal alone (floor)', peer: false, headline: false, run: () => cancelAll('floor', n, () => bareSignal(fresh)) },
+    { name: FLOOR, peer: false, headline: false, run: () => cancelAll('floor', n, () => bareSignal(fresh)) },
   ];
   const figures = await rounds(entries, (e) => e.run(), { warmup: false, count: size(5, 1) });
+  const rows = rowsOf(entries, figures, 1);
+  const ceiling = ceilingNote(rows, TARGET);
   return [
     {
       id: 'cancel',
       title: `4. Cancellation (${n.toLocaleString('en')} waiters withdrawn in random order)`,
-      columns: [{ label: 'first cancel → all rejected', unit: 'ms', target: 8 }],
-      rows: rowsOf(entries, figures, 1),
+      columns: [{ label: 'first cancel → all rejected', unit: 'ms', target: TARGET }],
+      rows,
       notes: [
         'lido (headline): `acquire({ signal })`, then `AbortController.abort(new Error(\'aborted\'))`: a fresh Error per abort, the same work as tarn\'s own `acquire().abort()`, which rejects with `new Error(\'aborted\')`.',
         '"lido, abort() (no reason)": Node then builds a DOMException per abort, which alone costs about as much as the whole row (see the floor); "lido, abort(shared reason)" passes one Error for all. "AbortSignal alone" is the headline\'s abort (a fresh Error, dispatched through the signal) plus one promise rejected with signal.reason, and no pool: the floor under any AbortSignal-based pool.',
         'generic-pool and pg-pool have no way to withdraw a pending acquire (n/a); a `Promise.race` wrapper would only hide the waiter, which stays queued and later takes a resource, so it is not emulated.',
+        ...(ceiling ? [ceiling] : []),
       ],
     },
   ];
