@@ -159,14 +159,15 @@ export const INFO_ROUNDS = size(3, 1);
 
 /**
  * Runs `measure` for every subject: a warm-up round (unless told otherwise), then
- * `count` rounds (INFO_ROUNDS for rows that are neither a peer nor the headline) with the
+ * `count` rounds (INFO_ROUNDS for rows that are neither a peer nor the headline, unless
+ * marked `full`: a floor that a note compares with the peers) with the
  * subject order rotated each round, so no library always runs first or right after a
  * GC-heavy neighbour. A measure returns one or more figures (or null: not applicable); the
  * result is the median of each figure. A subject stops once another round would take it
  * past BUDGET_MS; if that happens in the warm-up round, that measurement is kept (JIT
  * warm-up is noise at that scale). `clock` (ms) is for tests.
  */
-export async function rounds<S extends { name: string; peer?: boolean; headline?: boolean }>(
+export async function rounds<S extends { name: string; peer?: boolean; headline?: boolean; full?: boolean }>(
   subjects: readonly S[],
   measure: (s: S) => Promise<number | number[] | null>,
   { warmup = true, count = ROUNDS, clock = now }: { warmup?: boolean; count?: number; clock?: () => number } = {},
@@ -190,7 +191,7 @@ export async function rounds<S extends { name: string; peer?: boolean; headline?
       const last = total + ms > BUDGET_MS;
       const runs = samples.get(s.name)!;
       if (r >= skip || last) runs.push(typeof v === 'number' ? [v] : v);
-      const info = s.peer === false && s.headline === false;
+      const info = s.peer === false && s.headline === false && s.full !== true;
       if (last || (info && runs.length >= Math.min(count, INFO_ROUNDS))) done.add(s.name);
     }
   }

@@ -66,6 +66,19 @@ describe('bench rounds()', () => {
     expect(calls.get('peer')).toBe(7);
   });
 
+  it('gives an information-only row marked full as many samples as the peers', async () => {
+    const { calls, measure } = measurer();
+    const subjects = [
+      { name: 'floor', peer: false, headline: false, full: true, ms: 10 },
+      { name: 'variant', peer: false, headline: false, ms: 10 },
+      { name: 'peer', peer: true, headline: false, ms: 10 },
+    ];
+    await rounds(subjects, measure, { count: 7, warmup: false, clock });
+    expect(calls.get('floor')).toBe(7);
+    expect(calls.get('variant')).toBe(INFO_ROUNDS);
+    expect(calls.get('peer')).toBe(7);
+  });
+
   it('reports null for a subject whose every measurement is not applicable', async () => {
     const out = await rounds([{ name: 'n/a', peer: true, headline: false, ms: 0 }], async () => null, { count: 3, clock });
     expect(out.get('n/a')).toBeNull();
