@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     reporters: ['default'],
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/types/**/*.test.ts'] } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/bench/**/*.test.ts'] } },
       { test: { name: 'property', include: ['test/property/**/*.test.ts'], testTimeout: 120_000 } },
       { test: { name: 'chaos', include: ['test/chaos/**/*.test.ts'], testTimeout: 120_000 } },
       {

@@ -4,7 +4,7 @@
  * no-op, alternating in one process. `npx tsx bench/histogram-cost.ts` (or with
  * BENCH_SMOKE=1 for a tiny run). Prints ns per cycle for both and the difference.
  */
-import { Histogram } from '../src/histogram.js';
+import { Histogram } from '../src/stats/histogram.js';
 import { Pool } from '../src/index.js';
 
 const SMOKE = process.env.BENCH_SMOKE === '1';

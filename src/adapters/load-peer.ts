@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { PoolOptionsError } from '../errors.js';
+import { PoolOptionsError } from '../core/errors.js';
 
 /**
  * Where to resolve an optional peer (a driver) from, best first: this module's own

@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { checkAcquire, type AcquireOptions } from './acquire-options.js';
-import { Member, type ClusterMemberHealth, type ClusterMemberStats } from './cluster-member.js';
-import { resolveClusterOptions, type ClusterStrategy, type PoolClusterOptions, type ResolvedClusterOptions } from './cluster-options.js';
-import { PoolClosedError, PoolError, PoolOptionsError } from './errors.js';
-import type { Health } from './health.js';
-import type { Lease } from './lease.js';
-import { describe } from './options.js';
-import type { CloseOptions, CloseReport, Pool } from './pool.js';
+import { checkAcquire, type AcquireOptions } from '../core/acquire-options.js';
+import { Member, type ClusterMemberHealth, type ClusterMemberStats } from './member.js';
+import { resolveClusterOptions, type ClusterStrategy, type PoolClusterOptions, type ResolvedClusterOptions } from './options.js';
+import { PoolClosedError, PoolError, PoolOptionsError } from '../core/errors.js';
+import type { Health } from '../stats/health.js';
+import type { Lease } from '../core/lease.js';
+import { describe } from '../core/options.js';
+import type { CloseOptions, CloseReport, Pool } from '../core/pool.js';
 
 /** Options of `cluster.acquire()` / `cluster.use()`: a pool acquire's, plus where to go. */
 export interface ClusterAcquireOptions extends AcquireOptions {

@@ -1,11 +1,11 @@
-import type { AcquireOptions } from './acquire-options.js';
-import { Backoff } from './backoff.js';
-import { AcquireTimeoutError, CreateError, ValidationError } from './errors.js';
-import type { Health } from './health.js';
-import type { Lease } from './lease.js';
-import type { ResolvedClusterOptions } from './cluster-options.js';
-import type { Pool } from './pool.js';
-import type { PoolStats } from './stats.js';
+import type { AcquireOptions } from '../core/acquire-options.js';
+import { Backoff } from '../core/util/backoff.js';
+import { AcquireTimeoutError, CreateError, ValidationError } from '../core/errors.js';
+import type { Health } from '../stats/health.js';
+import type { Lease } from '../core/lease.js';
+import type { ResolvedClusterOptions } from './options.js';
+import type { Pool } from '../core/pool.js';
+import type { PoolStats } from '../stats/counters.js';
 
 /** A member's role in a cluster. */
 export type MemberRole = 'primary' | 'replica';

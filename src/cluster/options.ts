@@ -1,7 +1,7 @@
-import { systemClock, type Clock } from './clock.js';
-import { PoolOptionsError } from './errors.js';
-import { checkDuration, checkInt, describe, rejectUnknown, type PoolOptions } from './options.js';
-import { Pool } from './pool.js';
+import { systemClock, type Clock } from '../core/util/clock.js';
+import { PoolOptionsError } from '../core/errors.js';
+import { checkDuration, checkInt, describe, rejectUnknown, type PoolOptions } from '../core/options.js';
+import { Pool } from '../core/pool.js';
 
 /** How read-only acquires pick a healthy replica. */
 export type ClusterStrategy = 'round-robin' | 'least-borrowed';

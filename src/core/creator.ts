@@ -1,8 +1,8 @@
-import { Backoff } from './backoff.js';
-import type { Clock } from './clock.js';
+import { Backoff } from './util/backoff.js';
+import type { Clock } from './util/clock.js';
 import { CreateError, type PoolErrorOptions } from './errors.js';
 import type { Factory } from './factory.js';
-import { settle } from './settle.js';
+import { settle } from './util/settle.js';
 
 /** What the {@link Creator} reports to its pool. */
 export interface CreatorHost<T> {

@@ -1,5 +1,5 @@
-import type { Clock } from './clock.js';
-import { SlotState, type Slot } from './slot.js';
+import type { Clock } from './util/clock.js';
+import { SlotState, type Slot } from './containers/slot.js';
 
 /** What the housekeeper may do to a pool. */
 export interface Housekept<T> {

@@ -1,4 +1,4 @@
-import type { Slot } from './slot.js';
+import type { Slot } from './containers/slot.js';
 
 /** Module-private method keys: reachable from lido's own files, not part of the API. */
 export const kRelease = Symbol('lido.release');

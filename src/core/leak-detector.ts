@@ -1,5 +1,5 @@
-import { setTimerAtLeast, type Clock } from './clock.js';
-import type { Slot } from './slot.js';
+import { setTimerAtLeast, type Clock } from './util/clock.js';
+import type { Slot } from './containers/slot.js';
 
 /** What a leak report says. */
 export interface LeakReport {

@@ -1,6 +1,6 @@
 import { PoolError } from './errors.js';
 import { kRelease, type LeaseOwner } from './internal.js';
-import { Slot } from './slot.js';
+import { Slot } from './containers/slot.js';
 
 /** The owner of the held lease below: owns nothing. */
 const nobody: LeaseOwner<unknown> = { name: '', [kRelease]: () => false };

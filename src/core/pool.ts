@@ -1,30 +1,30 @@
-import { advise, type Advice } from './advice.js';
-import { bounded } from './bounded.js';
-import type { Clock } from './clock.js';
+import { advise, type Advice } from '../stats/advice.js';
+import { bounded } from './util/bounded.js';
+import type { Clock } from './util/clock.js';
 import { Creator } from './creator.js';
-import { DeadlineTimer } from './deadline-timer.js';
-import { publishCreate, publishDestroy, publishLeak, publishRelease, publishTimeout, traceAcquire, tracingAcquire } from './diagnostics.js';
+import { DeadlineTimer } from './util/deadline-timer.js';
+import { publishCreate, publishDestroy, publishLeak, publishRelease, publishTimeout, traceAcquire, tracingAcquire } from '../stats/diagnostics.js';
 import { drain, type CloseOptions, type CloseReport } from './drain.js';
 import {
   AcquireTimeoutError, CreateError, PoolClosedError, PoolError, PoolOptionsError, QueueFullError, ValidationError,
   describeCounts, withoutStack, type PoolCounts, type PoolPhase,
 } from './errors.js';
 import type { Factory } from './factory.js';
-import { PoolEmitter } from './pool-events.js';
-import { health, type Health } from './health.js';
+import { PoolEmitter } from './events.js';
+import { health, type Health } from '../stats/health.js';
 import { Housekeeper, noSweeper, type Housekept, type Sweeper } from './housekeeper.js';
-import { IdleList } from './idle-list.js';
+import { IdleList } from './containers/idle-list.js';
 import { kAcquireQueued, kRelease, kTryAcquire, kWithdraw, type LeaseOwner, type WaitHandle } from './internal.js';
 import { ActiveLeakDetector, NoLeakDetector, type LeakDetector, type LeakReport } from './leak-detector.js';
 import { Lease } from './lease.js';
 import { checkAcquire, type AcquireOptions } from './acquire-options.js';
 import { checkDuration, checkInt, describe, resolveOptions, type PoolOptions, type ResolvedOptions } from './options.js';
-import { Slot, SlotList, SlotState } from './slot.js';
-import { Counters, type PoolStats } from './stats.js';
-import { Waiter, WaiterQueue } from './waiters.js';
+import { Slot, SlotList, SlotState } from './containers/slot.js';
+import { Counters, type PoolStats } from '../stats/counters.js';
+import { Waiter, WaiterQueue } from './containers/waiters.js';
 
 export type { CloseOptions, CloseReport } from './drain.js';
-export type { PoolEvents } from './pool-events.js';
+export type { PoolEvents } from './events.js';
 
 const noop = (): void => {};
 

@@ -1,11 +1,11 @@
 import type { Budget, BudgetEntry } from './budget.js';
-import type { Clock } from './clock.js';
-import { CreateError, PoolError, PoolOptionsError } from './errors.js';
-import type { Factory } from './factory.js';
-import type { ResolvedKeyedOptions } from './keyed-options.js';
-import { describe } from './options.js';
-import { Pool } from './pool.js';
-import { settle } from './settle.js';
+import type { Clock } from '../core/util/clock.js';
+import { CreateError, PoolError, PoolOptionsError } from '../core/errors.js';
+import type { Factory } from '../core/factory.js';
+import type { ResolvedKeyedOptions } from './options.js';
+import { describe } from '../core/options.js';
+import { Pool } from '../core/pool.js';
+import { settle } from '../core/util/settle.js';
 
 /** @internal What an entry tells its keyed pool. */
 export interface EntryHooks<K, T> {

@@ -1,15 +1,15 @@
 import { EventEmitter } from 'node:events';
-import { checkAcquire, type AcquireOptions } from './acquire-options.js';
+import { checkAcquire, type AcquireOptions } from '../core/acquire-options.js';
 import { Budget } from './budget.js';
-import { AcquireTimeoutError, PoolClosedError, type PoolError } from './errors.js';
-import type { Health } from './health.js';
-import type { KeyEntry } from './keyed-entry.js';
-import { resolveKeyedOptions, type KeyedPoolOptions, type ResolvedKeyedOptions } from './keyed-options.js';
-import { KeyRegistry } from './keyed-registry.js';
-import type { KeyedPoolStats } from './keyed-stats.js';
-import { kAcquireQueued, kTryAcquire, type WaitHandle } from './internal.js';
-import type { Lease } from './lease.js';
-import type { CloseOptions, CloseReport, Pool } from './pool.js';
+import { AcquireTimeoutError, PoolClosedError, type PoolError } from '../core/errors.js';
+import type { Health } from '../stats/health.js';
+import type { KeyEntry } from './entry.js';
+import { resolveKeyedOptions, type KeyedPoolOptions, type ResolvedKeyedOptions } from './options.js';
+import { KeyRegistry } from './registry.js';
+import type { KeyedPoolStats } from './stats.js';
+import { kAcquireQueued, kTryAcquire, type WaitHandle } from '../core/internal.js';
+import type { Lease } from '../core/lease.js';
+import type { CloseOptions, CloseReport, Pool } from '../core/pool.js';
 
 /** Events a keyed pool emits, with their arguments. */
 export interface KeyedPoolEvents<K> {

@@ -1,7 +1,7 @@
-import { systemClock, type Clock } from './clock.js';
-import { PoolOptionsError } from './errors.js';
-import type { Factory } from './factory.js';
-import { checkDuration, checkInt, describe, rejectUnknown, resolveOptions, type PoolOptions } from './options.js';
+import { systemClock, type Clock } from '../core/util/clock.js';
+import { PoolOptionsError } from '../core/errors.js';
+import type { Factory } from '../core/factory.js';
+import { checkDuration, checkInt, describe, rejectUnknown, resolveOptions, type PoolOptions } from '../core/options.js';
 
 /** Options of each key's pool: every {@link PoolOptions} except `factory`, `name` and `clock`. */
 export type PerKeyOptions<T> = Omit<PoolOptions<T>, 'factory' | 'name' | 'clock'>;

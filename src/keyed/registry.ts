@@ -1,8 +1,8 @@
 import type { Budget } from './budget.js';
-import { KeyEntry, type EntryHooks } from './keyed-entry.js';
-import type { ResolvedKeyedOptions } from './keyed-options.js';
-import { addStats, zeroTotals, type KeyedPoolTotals, type KeyStats } from './keyed-stats.js';
-import type { CloseOptions, CloseReport } from './pool.js';
+import { KeyEntry, type EntryHooks } from './entry.js';
+import type { ResolvedKeyedOptions } from './options.js';
+import { addStats, zeroTotals, type KeyedPoolTotals, type KeyStats } from './stats.js';
+import type { CloseOptions, CloseReport } from '../core/pool.js';
 
 /**
  * @internal The keys of a keyed pool, least recently used first: creates a key's entry on

@@ -1,4 +1,4 @@
-import type { PoolStats } from './stats.js';
+import type { PoolStats } from '../stats/counters.js';
 
 /** Sums over a keyed pool's key pools, as returned in `keyedPool.stats().total`. */
 export interface KeyedPoolTotals {

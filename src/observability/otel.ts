@@ -12,9 +12,9 @@ import {
   ValueType, createNoopMeter, metrics,
   type Attributes, type BatchObservableResult, type Histogram, type Meter, type MeterProvider, type Observable,
 } from '@opentelemetry/api';
-import type { PoolRef } from '../diagnostics.js';
-import { PoolOptionsError } from '../errors.js';
-import { checkDuration, describe, rejectUnknown } from '../options.js';
+import type { PoolRef } from '../stats/diagnostics.js';
+import { PoolOptionsError } from '../core/errors.js';
+import { checkDuration, describe, rejectUnknown } from '../core/options.js';
 import { COUNTERS, GAUGES, HISTOGRAMS, POOL_NAME, STATE } from './names.js';
 import { DEFAULT_BUCKETS_S, Monotonic, openCounts, originOf, snapshots, toSource, toSources, Sources, type ObservablePool, type PoolSource, type Source } from './source.js';
 import { subscribeTimings, type TimingKind } from './timings.js';

@@ -8,10 +8,10 @@
  * `diagnostics_channel` channels.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { PoolRef } from '../diagnostics.js';
-import { PoolOptionsError } from '../errors.js';
-import { describe, rejectUnknown } from '../options.js';
-import type { PoolStats } from '../stats.js';
+import type { PoolRef } from '../stats/diagnostics.js';
+import { PoolOptionsError } from '../core/errors.js';
+import { describe, rejectUnknown } from '../core/options.js';
+import type { PoolStats } from '../stats/counters.js';
 import { COUNTERS, GAUGES, HISTOGRAMS, promName } from './names.js';
 import { DEFAULT_BUCKETS_S, Monotonic, openCounts, originOf, snapshots, toSource, toSources, Sources, type ObservablePool, type PoolSource, type Source } from './source.js';
 import { subscribeTimings, type TimingKind } from './timings.js';

@@ -1,6 +1,6 @@
-import { PoolOptionsError } from '../errors.js';
-import { describe } from '../options.js';
-import type { PoolStats } from '../stats.js';
+import { PoolOptionsError } from '../core/errors.js';
+import { describe } from '../core/options.js';
+import type { PoolStats } from '../stats/counters.js';
 
 /**
  * Anything the exporters can read: a `Pool` (whose `stats()` is one snapshot), or a

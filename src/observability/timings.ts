@@ -1,7 +1,7 @@
 import {
   acquireChannel, createChannel, releaseChannel,
   type AcquireContext, type CreateMessage, type PoolRef, type ReleaseMessage,
-} from '../diagnostics.js';
+} from '../stats/diagnostics.js';
 
 /** Which latency a timing measures: `create` (create_time), `wait` (wait_time) or `use` (use_time). */
 export type TimingKind = 'create' | 'wait' | 'use';

@@ -1,4 +1,4 @@
-import type { PoolStats } from './stats.js';
+import type { PoolStats } from './counters.js';
 
 /** One recommendation from `pool.advise()`. */
 export interface Advice {

@@ -12,8 +12,8 @@
  * Messages name their pool by object (`pool`) and by name (`name`).
  */
 import dc from 'node:diagnostics_channel';
-import type { AcquireOptions } from './acquire-options.js';
-import type { LeakReport } from './leak-detector.js';
+import type { AcquireOptions } from '../core/acquire-options.js';
+import type { LeakReport } from '../core/leak-detector.js';
 
 /** The channel names, for `diagnostics_channel.subscribe(name, fn)` and `tracingChannel(name)`. */
 export const CHANNELS = {

@@ -1,4 +1,4 @@
-import type { PoolStats } from './stats.js';
+import type { PoolStats } from './counters.js';
 
 /** What `pool.health()` returns. */
 export interface Health {

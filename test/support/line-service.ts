@@ -9,7 +9,7 @@
  * evicts a connection the moment its socket closes.
  */
 import net from 'node:net';
-import type { Factory } from '../../src/factory.js';
+import type { Factory } from '../../src/core/factory.js';
 
 export interface LineService {
   readonly port: number;

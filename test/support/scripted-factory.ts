@@ -12,8 +12,8 @@
  * f.violations                       // what went wrong, in words
  * ```
  */
-import type { Clock } from '../../src/clock.js';
-import type { Factory } from '../../src/factory.js';
+import type { Clock } from '../../src/core/util/clock.js';
+import type { Factory } from '../../src/core/factory.js';
 
 /** A resource made by {@link ScriptedFactory}. */
 export interface Conn {

@@ -1,5 +1,5 @@
-import type { Clock } from '../../src/clock.js';
-import type { Factory } from '../../src/factory.js';
+import type { Clock } from '../../src/core/util/clock.js';
+import type { Factory } from '../../src/core/factory.js';
 
 /** A resource made by {@link TestFactory}. */
 export interface Res {

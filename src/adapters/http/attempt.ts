@@ -1,4 +1,4 @@
-import type { Lease } from '../../lease.js';
+import type { Lease } from '../../core/lease.js';
 import type { Connection } from './connection.js';
 import type { Flight } from './flight.js';
 import type { ControllerLike, DispatchOptionsLike, HandlerLike } from './types.js';

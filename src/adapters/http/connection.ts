@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Factory } from '../../factory.js';
+import type { Factory } from '../../core/factory.js';
 import type { ClientLike, ConnectTarget, Connector, UndiciLike } from './types.js';
 
 const noop = (): void => {};

@@ -1,4 +1,4 @@
-import { PoolClosedError, PoolOptionsError } from '../../errors.js';
+import { PoolClosedError, PoolOptionsError } from '../../core/errors.js';
 import { normalizeOrigin } from './options.js';
 
 type ErrorClass = new (message?: string) => Error;

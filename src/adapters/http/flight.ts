@@ -1,7 +1,7 @@
-import { kWithdraw } from '../../internal.js';
-import type { Checkout } from '../../keyed-pool.js';
-import type { Lease } from '../../lease.js';
-import type { Pool } from '../../pool.js';
+import { kWithdraw } from '../../core/internal.js';
+import type { Checkout } from '../../keyed/keyed-pool.js';
+import type { Lease } from '../../core/lease.js';
+import type { Pool } from '../../core/pool.js';
 import type { Connection } from './connection.js';
 import { Attempt, safeToResend, staleSocket, watchSignal } from './attempt.js';
 import type { ControllerLike, DispatchOptionsLike, HandlerLike } from './types.js';

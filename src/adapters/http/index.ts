@@ -14,4 +14,4 @@ export type { UndiciLike, Connector, ConnectTarget, ClientLike, LegacyHandlerLik
 // The error classes, so `instanceof` works against the same copy lido/http throws.
 export {
   PoolError, AcquireTimeoutError, PoolClosedError, QueueFullError, CreateError, PoolOptionsError,
-} from '../../errors.js';
+} from '../../core/errors.js';

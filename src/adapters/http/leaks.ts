@@ -1,4 +1,4 @@
-import { setTimerAtLeast, type Clock } from '../../clock.js';
+import { setTimerAtLeast, type Clock } from '../../core/util/clock.js';
 import type { Flight } from './flight.js';
 
 /** A response whose body was left unread (paused) longer than `leakDetectionMs`: it holds its connection. */

@@ -1,5 +1,5 @@
 import { loadPeer } from '../load-peer.js';
-import type { PoolOptionsError } from '../../errors.js';
+import type { PoolOptionsError } from '../../core/errors.js';
 import type { UndiciLike } from './types.js';
 
 let cached: UndiciLike | null = null;

@@ -1,8 +1,8 @@
 import type { Client, buildConnector } from 'undici';
-import type { Clock } from '../../clock.js';
-import { PoolOptionsError } from '../../errors.js';
-import type { Factory } from '../../factory.js';
-import { checkDuration, checkInt, describe, rejectUnknown, resolveOptions, type PoolOptions } from '../../options.js';
+import type { Clock } from '../../core/util/clock.js';
+import { PoolOptionsError } from '../../core/errors.js';
+import type { Factory } from '../../core/factory.js';
+import { checkDuration, checkInt, describe, rejectUnknown, resolveOptions, type PoolOptions } from '../../core/options.js';
 import type { Connector, UndiciLike } from './types.js';
 
 /** Socket options: undici's `buildConnector` options (TLS: `ca`, `cert`, `key`, `rejectUnauthorized`, `servername`; `timeout`, `keepAlive`, `socketPath`, …). */

@@ -1,10 +1,10 @@
-import type { Clock } from '../../clock.js';
-import type { PoolError } from '../../errors.js';
-import type { Health } from '../../health.js';
-import { kAcquireQueued, kTryAcquire } from '../../internal.js';
-import { KeyedPool, kCheckout, type Checkout } from '../../keyed-pool.js';
-import type { Lease } from '../../lease.js';
-import { Pool, type CloseReport } from '../../pool.js';
+import type { Clock } from '../../core/util/clock.js';
+import type { PoolError } from '../../core/errors.js';
+import type { Health } from '../../stats/health.js';
+import { kAcquireQueued, kTryAcquire } from '../../core/internal.js';
+import { KeyedPool, kCheckout, type Checkout } from '../../keyed/keyed-pool.js';
+import type { Lease } from '../../core/lease.js';
+import { Pool, type CloseReport } from '../../core/pool.js';
 import { connectionFactory, targetOf, type Connection, type OriginContext } from './connection.js';
 import { clientOptionsOf, type OriginConfig, type ResolvedHttpOptions } from './options.js';
 import { addInto, type CounterBook, type HttpOriginStats, type HttpPoolStats } from './stats.js';

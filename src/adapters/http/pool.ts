@@ -1,8 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import type { Dispatcher } from 'undici';
-import { systemClock, type Clock } from '../../clock.js';
-import { PoolOptionsError, type PoolError } from '../../errors.js';
-import type { Health } from '../../health.js';
+import { systemClock, type Clock } from '../../core/util/clock.js';
+import { PoolOptionsError, type PoolError } from '../../core/errors.js';
+import type { Health } from '../../stats/health.js';
 import { DispatcherBase, bindDispatcher } from './base.js';
 import { Flight, type FlightHost } from './flight.js';
 import { FlightList } from './flight-list.js';

@@ -1,5 +1,5 @@
-import type { KeyedPoolTotals } from '../../keyed-stats.js';
-import type { PoolStats } from '../../stats.js';
+import type { KeyedPoolTotals } from '../../keyed/stats.js';
+import type { PoolStats } from '../../stats/counters.js';
 
 /** What lido/http counts per origin, on top of the pool's own stats. */
 export interface HttpCounters {

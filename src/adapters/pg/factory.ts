@@ -1,6 +1,6 @@
-import { PoolOptionsError } from '../../errors.js';
-import type { Factory } from '../../factory.js';
-import { describe } from '../../options.js';
+import { PoolOptionsError } from '../../core/errors.js';
+import type { Factory } from '../../core/factory.js';
+import { describe } from '../../core/options.js';
 import { loadPgClient } from './load-pg.js';
 import { Secrets } from './redact.js';
 import {

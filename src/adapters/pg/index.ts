@@ -18,4 +18,4 @@ export type {
 // The error classes, so `instanceof` works against the same copy lido/pg throws.
 export {
   PoolError, AcquireTimeoutError, PoolClosedError, QueueFullError, CreateError, ValidationError, PoolOptionsError,
-} from '../../errors.js';
+} from '../../core/errors.js';

@@ -1,6 +1,6 @@
-import type { ClusterProbeOptions, ClusterStrategy } from '../../cluster-options.js';
-import { PoolOptionsError } from '../../errors.js';
-import type { PoolOptions } from '../../options.js';
+import type { ClusterProbeOptions, ClusterStrategy } from '../../cluster/options.js';
+import { PoolOptionsError } from '../../core/errors.js';
+import type { PoolOptions } from '../../core/options.js';
 import { Secrets } from './redact.js';
 import type { ClientLike, PgConnectionOptions } from './types.js';
 

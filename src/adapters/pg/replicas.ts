@@ -1,9 +1,9 @@
-import type { AcquireOptions } from '../../acquire-options.js';
-import type { ClusterStrategy } from '../../cluster-options.js';
-import { PoolOptionsError } from '../../errors.js';
-import type { Lease } from '../../lease.js';
-import { checkInt, describe, type PoolOptions } from '../../options.js';
-import { Pool } from '../../pool.js';
+import type { AcquireOptions } from '../../core/acquire-options.js';
+import type { ClusterStrategy } from '../../cluster/options.js';
+import { PoolOptionsError } from '../../core/errors.js';
+import type { Lease } from '../../core/lease.js';
+import { checkInt, describe, type PoolOptions } from '../../core/options.js';
+import { Pool } from '../../core/pool.js';
 import { CLUSTER_OPTION_KEYS, type PgPoolOptions, type PgReplicaOptions } from './options.js';
 import type { ClientLike } from './types.js';
 

@@ -1,4 +1,4 @@
-import { PoolOptionsError } from '../../errors.js';
+import { PoolOptionsError } from '../../core/errors.js';
 import type { RedisConnectionOptions } from './types.js';
 
 /**

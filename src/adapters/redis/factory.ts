@@ -1,5 +1,5 @@
-import { PoolOptionsError } from '../../errors.js';
-import type { Factory } from '../../factory.js';
+import { PoolOptionsError } from '../../core/errors.js';
+import type { Factory } from '../../core/factory.js';
 import { checkConnection, connectionOptions, describeTarget, FORCED_OPTIONS, redactUrl } from './config.js';
 import { RedisConnectError, sanitize } from './errors.js';
 import { loadRedis } from './load.js';

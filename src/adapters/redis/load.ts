@@ -1,5 +1,5 @@
 import { loadPeer } from '../load-peer.js';
-import type { PoolOptionsError } from '../../errors.js';
+import type { PoolOptionsError } from '../../core/errors.js';
 import type { RedisClientLike, RedisConstructor } from './types.js';
 
 let cached: RedisConstructor | null = null;

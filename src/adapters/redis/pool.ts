@@ -1,6 +1,6 @@
-import { PoolOptionsError } from '../../errors.js';
-import type { PoolOptions } from '../../options.js';
-import { Pool } from '../../pool.js';
+import { PoolOptionsError } from '../../core/errors.js';
+import type { PoolOptions } from '../../core/options.js';
+import { Pool } from '../../core/pool.js';
 import { describeConnection, redisFactory, type RedisFactory } from './factory.js';
 import type { RedisClientLike, RedisConnectionOptions, RedisConstructor } from './types.js';
 

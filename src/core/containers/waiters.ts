@@ -1,4 +1,4 @@
-import type { Lease } from './lease.js';
+import type { Lease } from '../lease.js';
 
 const noop = (): void => {};
 

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import type { Advice } from '../../advice.js';
-import { PoolOptionsError } from '../../errors.js';
-import type { Health } from '../../health.js';
-import { describe, rejectUnknown } from '../../options.js';
+import type { Advice } from '../../stats/advice.js';
+import { PoolOptionsError } from '../../core/errors.js';
+import type { Health } from '../../stats/health.js';
+import { describe, rejectUnknown } from '../../core/options.js';
 
 /**
  * What the admin handler needs of a pool: a name and `stats()`. `health()`, `advise()`,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Pool, PoolClosedError, PoolCluster, PoolOptionsError, type PoolOptions } from '../../src/index.js';
-import { flush, ManualClock } from '../support/manual-clock.js';
-import { TestFactory, type Res } from '../support/test-factory.js';
+import { Pool, PoolClosedError, PoolCluster, PoolOptionsError, type PoolOptions } from '../../../src/index.js';
+import { flush, ManualClock } from '../../support/manual-clock.js';
+import { TestFactory, type Res } from '../../support/test-factory.js';
 
 /** A primary and `n` replicas, each on its own TestFactory, on one manual clock. */
 function setup(n: number, extra: Partial<ConstructorParameters<typeof PoolCluster<Res>>[0]> = {}, member: Partial<PoolOptions<Res>> = {}) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flush, setup, watch } from './helpers.js';
+import { flush, setup, watch } from '../helpers.js';
 
 describe('abort', () => {
   it('rejects with signal.reason and leaves the queue at once', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AcquireTimeoutError, CreateError, PoolError } from '../../src/index.js';
-import { flush, setup, watch } from './helpers.js';
+import { AcquireTimeoutError, CreateError, PoolError } from '../../../src/index.js';
+import { flush, setup, watch } from '../helpers.js';
 
 describe('acquire timeout', () => {
   it('rejects with AcquireTimeoutError showing the counts', async () => {

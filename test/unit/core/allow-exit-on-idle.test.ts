@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const fixture = fileURLToPath(new URL('./fixtures/exit-on-idle.ts', import.meta.url));
+const fixture = fileURLToPath(new URL('../fixtures/exit-on-idle.ts', import.meta.url));
 
 interface Run {
   code: number | null;

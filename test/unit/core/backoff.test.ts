@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Backoff } from '../../src/backoff.js';
-import { setup, watch } from './helpers.js';
+import { Backoff } from '../../../src/core/util/backoff.js';
+import { setup, watch } from '../helpers.js';
 
 describe('create backoff', () => {
   it('a factory that rejects at once is called a bounded number of times', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AcquireTimeoutError, CreateError, Pool } from '../../src/index.js';
-import { ManualClock, flush, setup, watch } from './helpers.js';
+import { AcquireTimeoutError, CreateError, Pool } from '../../../src/index.js';
+import { ManualClock, flush, setup, watch } from '../helpers.js';
 
 describe('a misbehaving factory', () => {
   it('create() resolving to undefined is a CreateError that says so', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Pool, PoolClosedError } from '../../src/index.js';
-import { ManualClock, TestFactory, flush, setup, watch, type Res } from './helpers.js';
+import { Pool, PoolClosedError } from '../../../src/index.js';
+import { ManualClock, TestFactory, flush, setup, watch, type Res } from '../helpers.js';
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CreateError } from '../../src/index.js';
-import { flush, setup } from './helpers.js';
+import { CreateError } from '../../../src/index.js';
+import { flush, setup } from '../helpers.js';
 
 describe('createTimeoutMs', () => {
   it('aborts the signal handed to create', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Pool } from '../../src/index.js';
-import { flush, ManualClock } from '../support/manual-clock.js';
+import { Pool } from '../../../src/index.js';
+import { flush, ManualClock } from '../../support/manual-clock.js';
 
 function watch<T>(p: Promise<T>) {
   const w: { state: string; error?: unknown; value?: T; at?: number } = { state: 'pending' };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   AcquireTimeoutError, CreateError, PoolClosedError, PoolError, PoolOptionsError, QueueFullError, ValidationError,
-} from '../../src/index.js';
+} from '../../../src/index.js';
 
 describe('error classes', () => {
   const cases = [

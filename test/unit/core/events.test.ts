@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AcquireTimeoutError, PoolError } from '../../src/index.js';
-import { flush, setup, watch } from './helpers.js';
+import { AcquireTimeoutError, PoolError } from '../../../src/index.js';
+import { flush, setup, watch } from '../helpers.js';
 
 describe('events', () => {
   it('emits create, acquire, release and destroy with the resource', async () => {

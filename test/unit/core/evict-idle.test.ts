@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flush, setup } from './helpers.js';
+import { flush, setup } from '../helpers.js';
 
 describe('evictIdle()', () => {
   it('destroys up to n idle resources, least recently used first, never borrowed ones', async () => {

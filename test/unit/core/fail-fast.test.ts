@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CreateError } from '../../src/index.js';
-import { flush, setup, watch } from './helpers.js';
+import { CreateError } from '../../../src/index.js';
+import { flush, setup, watch } from '../helpers.js';
 
 describe('failFast', () => {
   it('rejects waiters with the create error at once while the backend is down', async () => {

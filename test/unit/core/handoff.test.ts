@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AcquireTimeoutError } from '../../src/index.js';
-import { flush, setup, watch } from './helpers.js';
+import { AcquireTimeoutError } from '../../../src/index.js';
+import { flush, setup, watch } from '../helpers.js';
 
 describe('hand-off', () => {
   it('a resource freed as its waiter times out goes to the next waiter', async () => {

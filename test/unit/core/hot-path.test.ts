@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Histogram } from '../../src/histogram.js';
-import { ManualClock, setup } from './helpers.js';
+import { Histogram } from '../../../src/stats/histogram.js';
+import { ManualClock, setup } from '../helpers.js';
 
 /** A manual clock that counts reads. */
 class CountingClock extends ManualClock {

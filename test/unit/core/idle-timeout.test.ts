@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Lease } from '../../src/index.js';
-import { setup, type Res } from './helpers.js';
+import type { Lease } from '../../../src/index.js';
+import { setup, type Res } from '../helpers.js';
 
 describe('idleTimeoutMs', () => {
   it('destroys idle resources above min after the timeout, never going below min', async () => {

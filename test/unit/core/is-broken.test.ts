@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { setup } from './helpers.js';
+import { setup } from '../helpers.js';
 
 describe('isBroken', () => {
   it('destroys the resource when use() throws and isBroken says so', async () => {

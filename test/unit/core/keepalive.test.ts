@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { setup } from './helpers.js';
+import { setup } from '../helpers.js';
 
 describe('keepaliveMs', () => {
   it('validates idle resources on that period', async () => {

@@ -1,9 +1,9 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Lease, LeakReport } from '../../src/index.js';
-import { EarlyTimersClock } from '../support/manual-clock.js';
-import { flush, setup, type Res } from './helpers.js';
+import type { Lease, LeakReport } from '../../../src/index.js';
+import { EarlyTimersClock } from '../../support/manual-clock.js';
+import { flush, setup, type Res } from '../helpers.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Lease, PoolError } from '../../src/index.js';
-import { flush, setup } from './helpers.js';
+import { Lease, PoolError } from '../../../src/index.js';
+import { flush, setup } from '../helpers.js';
 
 describe('Lease', () => {
   it('exposes the resource until released, then throws ERR_POOL_LEASE_RELEASED', async () => {

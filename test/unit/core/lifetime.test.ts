@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { setup } from './helpers.js';
+import { setup } from '../helpers.js';
 
 describe('maxLifetimeMs', () => {
   it('retires a resource at its lifetime minus random jitter of up to 10 %', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { setup, watch } from './helpers.js';
+import { setup, watch } from '../helpers.js';
 
 describe('maxConcurrentCreates', () => {
   it('bounds creates in flight (default 2)', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { QueueFullError } from '../../src/index.js';
-import { flush, setup, watch } from './helpers.js';
+import { QueueFullError } from '../../../src/index.js';
+import { flush, setup, watch } from '../helpers.js';
 
 describe('maxWaiting', () => {
   it('rejects with QueueFullError at once beyond maxWaiting', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flush, setup, watch } from './helpers.js';
+import { flush, setup, watch } from '../helpers.js';
 
 /** Deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CreateError } from '../../src/index.js';
-import { flush, setup, watch } from './helpers.js';
+import { CreateError } from '../../../src/index.js';
+import { flush, setup, watch } from '../helpers.js';
 
 describe('min and ready()', () => {
   it('fills min at start and ready() resolves once it is filled', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Pool, PoolOptionsError, defaults } from '../../src/index.js';
-import { TestFactory } from './helpers.js';
+import { Pool, PoolOptionsError, defaults } from '../../../src/index.js';
+import { TestFactory } from '../helpers.js';
 
 const f = new TestFactory();
 const make = (o: Record<string, unknown>): Pool<unknown> => new Pool({ factory: f, ...o } as never);

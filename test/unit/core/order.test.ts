@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Lease } from '../../src/index.js';
-import { flush, setup, watch, type Res } from './helpers.js';
+import type { Lease } from '../../../src/index.js';
+import { flush, setup, watch, type Res } from '../helpers.js';
 
 async function fill(pool: { acquire(): Promise<Lease<Res>> }, n: number): Promise<Lease<Res>[]> {
   const out: Lease<Res>[] = [];

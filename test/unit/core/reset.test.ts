@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flush, setup, watch } from './helpers.js';
+import { flush, setup, watch } from '../helpers.js';
 
 describe('reset on release', () => {
   it('resets each released resource before reuse', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Pool } from '../../src/index.js';
-import { ManualClock } from '../support/manual-clock.js';
-import { TestFactory } from '../support/test-factory.js';
+import { Pool } from '../../../src/index.js';
+import { ManualClock } from '../../support/manual-clock.js';
+import { TestFactory } from '../../support/test-factory.js';
 
 describe('smoke', () => {
   it('acquires and releases', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flush, setup, watch } from './helpers.js';
+import { flush, setup, watch } from '../helpers.js';
 
 describe('validation on acquire', () => {
   it('validates only when idle longer than validateAfterIdleMs (default 500)', async () => {

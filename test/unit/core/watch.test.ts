@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flush, setup, watch } from './helpers.js';
+import { flush, setup, watch } from '../helpers.js';
 
 describe('watch', () => {
   it('evicts an idle resource the moment the adapter reports it dead, and refills min', async () => {

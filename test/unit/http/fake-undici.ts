@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { Dispatcher, errors } from 'undici';
-import type { UndiciLike } from '../../src/adapters/http/index.js';
+import type { UndiciLike } from '../../../src/adapters/http/index.js';
 
 type Cb = (error: Error | null, socket: FakeSocket | null) => void;
 

@@ -4,10 +4,10 @@
  * legacy handler driven end to end through HttpPool on the fake undici.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { HttpPool } from '../../src/adapters/http/index.js';
-import { LegacyHandler, isNewHandler } from '../../src/adapters/http/handler.js';
-import { flush } from '../support/manual-clock.js';
-import { FakeUndici } from './http-fake-undici.js';
+import { HttpPool } from '../../../src/adapters/http/index.js';
+import { LegacyHandler, isNewHandler } from '../../../src/adapters/http/handler.js';
+import { flush } from '../../support/manual-clock.js';
+import { FakeUndici } from './fake-undici.js';
 
 function controller(extra: Record<string, unknown> = {}) {
   return { aborted: false, paused: false, reason: null, abort: vi.fn(), pause: vi.fn(), resume: vi.fn(), ...extra };

@@ -4,11 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PoolOptionsError, defaults as coreDefaults } from '../../src/index.js';
-import { HttpPool, type HttpPoolOptions } from '../../src/adapters/http/index.js';
-import { missingPart } from '../../src/adapters/http/load.js';
-import { clientOptionsOf, normalizeOrigin, resolveHttpOptions } from '../../src/adapters/http/options.js';
-import { FakeUndici } from './http-fake-undici.js';
+import { PoolOptionsError, defaults as coreDefaults } from '../../../src/index.js';
+import { HttpPool, type HttpPoolOptions } from '../../../src/adapters/http/index.js';
+import { missingPart } from '../../../src/adapters/http/load.js';
+import { clientOptionsOf, normalizeOrigin, resolveHttpOptions } from '../../../src/adapters/http/options.js';
+import { FakeUndici } from './fake-undici.js';
 
 const bad = (options: unknown) => () => resolveHttpOptions(options as HttpPoolOptions);
 
@@ -91,7 +91,7 @@ describe('resolution', () => {
 });
 
 describe('docs/http.md', () => {
-  const doc = readFileSync(new URL('../../docs/http.md', import.meta.url), 'utf8');
+  const doc = readFileSync(new URL('../../../docs/http.md', import.meta.url), 'utf8');
   const table = doc.slice(doc.indexOf('## Options'), doc.indexOf('## How it behaves'));
   const rows = [...table.matchAll(/^\| `(\w+)`(?:, `(\w+)`)? \| (.+?) \|/gm)].map((m) => ({ names: [m[1], m[2]].filter(Boolean), def: m[3].replace(/\*\*/g, '').trim() }));
 

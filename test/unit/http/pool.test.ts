@@ -1,14 +1,14 @@
 /**
- * HttpPool on a fake undici (test/unit/http-fake-undici.ts) and a manual clock: the
+ * HttpPool on a fake undici (test/unit/http/fake-undici.ts) and a manual clock: the
  * queue (abort, timeout, maxWaiting), the stale-socket retry, leak reports, warm
  * connections, eviction of dead idle connections, max lifetime, close and destroy.
  * Nothing here sleeps or opens a socket.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AcquireTimeoutError, CreateError, QueueFullError } from '../../src/index.js';
-import { HttpPool, type HttpLeakReport, type HttpPoolOptions } from '../../src/adapters/http/index.js';
-import { EarlyTimersClock, ManualClock, flush } from '../support/manual-clock.js';
-import { FakeUndici, otherSideClosed, recorder } from './http-fake-undici.js';
+import { AcquireTimeoutError, CreateError, QueueFullError } from '../../../src/index.js';
+import { HttpPool, type HttpLeakReport, type HttpPoolOptions } from '../../../src/adapters/http/index.js';
+import { EarlyTimersClock, ManualClock, flush } from '../../support/manual-clock.js';
+import { FakeUndici, otherSideClosed, recorder } from './fake-undici.js';
 
 const O = 'http://api.test';
 let world: FakeUndici;
@@ -287,7 +287,7 @@ describe('leak detection', () => {
     await clock.advance(1);
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatchObject({ pool: 'http', method: 'GET', origin: O, path: '/items?page=2', pausedMs: 1_000 });
-    expect(reports[0].stack).toContain('http-pool.test.ts');
+    expect(reports[0].stack).toContain('http/pool.test.ts');
     a.controller.resume();
     a.controller.pause();
     await clock.advance(5_000);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedPool, type Factory } from '../../src/index.js';
-import { flush, ManualClock } from '../support/manual-clock.js';
-import { TestFactory, type Res } from '../support/test-factory.js';
+import { KeyedPool, type Factory } from '../../../src/index.js';
+import { flush, ManualClock } from '../../support/manual-clock.js';
+import { TestFactory, type Res } from '../../support/test-factory.js';
 
 /** Per-key TestFactories that also count resources alive across all keys. */
 function counted() {

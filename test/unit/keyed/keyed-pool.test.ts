@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AcquireTimeoutError, KeyedPool, PoolClosedError, PoolOptionsError, type Factory } from '../../src/index.js';
-import { flush, ManualClock } from '../support/manual-clock.js';
-import { TestFactory, type Res } from '../support/test-factory.js';
+import { AcquireTimeoutError, KeyedPool, PoolClosedError, PoolOptionsError, type Factory } from '../../../src/index.js';
+import { flush, ManualClock } from '../../support/manual-clock.js';
+import { TestFactory, type Res } from '../../support/test-factory.js';
 
 /** One TestFactory per key, created on demand; `calls` counts factory(key) calls. */
 function perKey(setup: (f: TestFactory, key: string) => void = () => {}) {

@@ -1,8 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { KeyedPool, type Factory } from '../../src/index.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { KeyedPool, type Factory } from '../../../src/index.js';
+import { ManualClock } from '../../support/manual-clock.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact, redactString } from '../../src/observability/admin/index.js';
+import { redact, redactString } from '../../../src/observability/admin/index.js';
 
 describe('lido/admin redaction', () => {
   it('removes URL passwords and secret key=value pairs from strings', () => {

@@ -1,10 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Pool } from '../../src/index.js';
-import { createAdminHandler, type AdminPool } from '../../src/observability/admin/index.js';
-import { ManualClock } from '../support/manual-clock.js';
-import { TestFactory } from '../support/test-factory.js';
+import { Pool } from '../../../src/index.js';
+import { createAdminHandler, type AdminPool } from '../../../src/observability/admin/index.js';
+import { ManualClock } from '../../support/manual-clock.js';
+import { TestFactory } from '../../support/test-factory.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {

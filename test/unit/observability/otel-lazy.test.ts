@@ -1,7 +1,7 @@
 import { metrics } from '@opentelemetry/api';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { registerPoolMetrics } from '../../src/observability/otel.js';
+import { registerPoolMetrics } from '../../../src/observability/otel.js';
 
 class TestReader extends MetricReader {
   protected async onForceFlush(): Promise<void> {}

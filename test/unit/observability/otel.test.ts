@@ -3,11 +3,11 @@ import {
   type HistogramMetricData, type MetricData, type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
-import { publishCreate, publishRelease, traceAcquire, tracingAcquire } from '../../src/diagnostics.js';
-import { Pool } from '../../src/index.js';
-import { registerPoolMetrics, type PoolMetrics } from '../../src/observability/otel.js';
-import { ManualClock } from '../support/manual-clock.js';
-import { TestFactory, type Res } from '../support/test-factory.js';
+import { publishCreate, publishRelease, traceAcquire, tracingAcquire } from '../../../src/stats/diagnostics.js';
+import { Pool } from '../../../src/index.js';
+import { registerPoolMetrics, type PoolMetrics } from '../../../src/observability/otel.js';
+import { ManualClock } from '../../support/manual-clock.js';
+import { TestFactory, type Res } from '../../support/test-factory.js';
 
 /** A pull reader: the test decides when to collect. */
 class TestReader extends MetricReader {

@@ -1,10 +1,10 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { publishCreate, publishRelease, traceAcquire, tracingAcquire } from '../../src/diagnostics.js';
-import { Pool } from '../../src/index.js';
-import { registerPoolCollector, type PoolCollector } from '../../src/observability/prometheus.js';
-import { ManualClock } from '../support/manual-clock.js';
-import { TestFactory, type Res } from '../support/test-factory.js';
+import { publishCreate, publishRelease, traceAcquire, tracingAcquire } from '../../../src/stats/diagnostics.js';
+import { Pool } from '../../../src/index.js';
+import { registerPoolCollector, type PoolCollector } from '../../../src/observability/prometheus.js';
+import { ManualClock } from '../../support/manual-clock.js';
+import { TestFactory, type Res } from '../../support/test-factory.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {

@@ -4,13 +4,13 @@
  */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { Pool } from '../../src/index.js';
-import { PgPool, pgFactory, redactConnectionString } from '../../src/adapters/pg/index.js';
-import { loadPgClient } from '../../src/adapters/pg/load-pg.js';
-import { toCoreOptions } from '../../src/adapters/pg/options.js';
-import { Secrets, redactOptions } from '../../src/adapters/pg/redact.js';
-import { TxTracker } from '../../src/adapters/pg/session.js';
-import { fakePg, settle } from './pg-fake-client.js';
+import { Pool } from '../../../src/index.js';
+import { PgPool, pgFactory, redactConnectionString } from '../../../src/adapters/pg/index.js';
+import { loadPgClient } from '../../../src/adapters/pg/load-pg.js';
+import { toCoreOptions } from '../../../src/adapters/pg/options.js';
+import { Secrets, redactOptions } from '../../../src/adapters/pg/redact.js';
+import { TxTracker } from '../../../src/adapters/pg/session.js';
+import { fakePg, settle } from './fake-client.js';
 
 describe('pgFactory with the core Pool', () => {
   it('creates, validates after idle, resets and destroys clients', async () => {

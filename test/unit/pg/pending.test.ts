@@ -3,7 +3,7 @@
  * intrusive list of checkouts through the cluster.
  */
 import { describe, expect, it } from 'vitest';
-import { PendingCheckout, PendingList, WaitRing } from '../../src/adapters/pg/pending.js';
+import { PendingCheckout, PendingList, WaitRing } from '../../../src/adapters/pg/pending.js';
 
 function entries(ring: WaitRing): [unknown, number][] {
   const out: [unknown, number][] = [];

@@ -3,9 +3,9 @@
  * asynchrony, events and their order, release rules, counts, errors.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { AcquireTimeoutError, PgPool, PoolClosedError, PoolOptionsError } from '../../src/adapters/pg/index.js';
-import { ManualClock } from '../support/manual-clock.js';
-import { fakePg, settle } from './pg-fake-client.js';
+import { AcquireTimeoutError, PgPool, PoolClosedError, PoolOptionsError } from '../../../src/adapters/pg/index.js';
+import { ManualClock } from '../../support/manual-clock.js';
+import { fakePg, settle } from './fake-client.js';
 
 function setup(options: Record<string, unknown> = {}) {
   const { Client, server } = fakePg();

@@ -4,9 +4,9 @@
  * kept to the member they happened on, counters, events, stats, config, close.
  */
 import { describe, expect, it } from 'vitest';
-import { PgPool, PoolOptionsError } from '../../src/adapters/pg/index.js';
-import { Pool } from '../../src/index.js';
-import { fakePg, settle, type FakeClient } from './pg-fake-client.js';
+import { PgPool, PoolOptionsError } from '../../../src/adapters/pg/index.js';
+import { Pool } from '../../../src/index.js';
+import { fakePg, settle, type FakeClient } from './fake-client.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

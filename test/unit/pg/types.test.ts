@@ -4,8 +4,8 @@
 import type { PostgresPool } from 'kysely';
 import pg from 'pg';
 import { describe, expectTypeOf, it } from 'vitest';
-import { PgPool, type PgFactory, type PgPoolClient, type ClientLike, type QueryResultLike } from '../../src/adapters/pg/index.js';
-import type { Lease, Pool } from '../../src/index.js';
+import { PgPool, type PgFactory, type PgPoolClient, type ClientLike, type QueryResultLike } from '../../../src/adapters/pg/index.js';
+import type { Lease, Pool } from '../../../src/index.js';
 
 type PgClientPool = PgPool<pg.Client>;
 

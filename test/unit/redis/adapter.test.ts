@@ -7,12 +7,12 @@ import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { Pool, PoolOptionsError } from '../../src/index.js';
-import { checkConnection, checkUrl, redactUrl } from '../../src/adapters/redis/config.js';
-import { RedisConnectError, sanitize } from '../../src/adapters/redis/errors.js';
-import { DirtyConnectionError, FORCED_OPTIONS, RedisPool, redisFactory } from '../../src/adapters/redis/index.js';
-import { loadRedis } from '../../src/adapters/redis/load.js';
-import { ConnectionState } from '../../src/adapters/redis/tracker.js';
+import { Pool, PoolOptionsError } from '../../../src/index.js';
+import { checkConnection, checkUrl, redactUrl } from '../../../src/adapters/redis/config.js';
+import { RedisConnectError, sanitize } from '../../../src/adapters/redis/errors.js';
+import { DirtyConnectionError, FORCED_OPTIONS, RedisPool, redisFactory } from '../../../src/adapters/redis/index.js';
+import { loadRedis } from '../../../src/adapters/redis/load.js';
+import { ConnectionState } from '../../../src/adapters/redis/tracker.js';
 
 // ---- a fake ioredis connection -------------------------------------------------------
 

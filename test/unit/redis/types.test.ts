@@ -2,8 +2,8 @@
 // adapter's structural subset, and passing the class types `lease.resource` fully.
 import { Redis } from 'ioredis';
 import { expect, expectTypeOf, it } from 'vitest';
-import { Pool } from '../../src/index.js';
-import { RedisPool, redisFactory, type RedisClientLike } from '../../src/adapters/redis/index.js';
+import { Pool } from '../../../src/index.js';
+import { RedisPool, redisFactory, type RedisClientLike } from '../../../src/adapters/redis/index.js';
 
 it('types the resource as the Redis class passed in', () => {
   const make = () => new RedisPool({ Redis, redis: 'redis://127.0.0.1:1/0', max: 1 });

@@ -1,19 +1,13 @@
 import dc from 'node:diagnostics_channel';
-import { readFileSync } from 'node:fs';
 import { MeterProvider, MetricReader, type HistogramMetricData } from '@opentelemetry/sdk-metrics';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHANNELS, acquireChannel, type AcquireContext } from '../../src/diagnostics.js';
-import { Pool } from '../../src/index.js';
-import { registerPoolMetrics } from '../../src/observability/otel.js';
-import { registerPoolCollector } from '../../src/observability/prometheus.js';
-import { ManualClock } from '../support/manual-clock.js';
-import { TestFactory, type Res } from '../support/test-factory.js';
-
-// These tests need src/pool.ts to publish on the channels (see src/diagnostics.ts).
-// Until it does they are skipped, loudly.
-const wired = readFileSync(new URL('../../src/pool.ts', import.meta.url), 'utf8').includes("from './diagnostics.js'");
-if (!wired) process.stderr.write('\n!!! src/pool.ts does not publish on the lido:pool:* diagnostics channels yet: diagnostics-pool tests SKIPPED\n');
+import { CHANNELS, acquireChannel, type AcquireContext } from '../../../src/stats/diagnostics.js';
+import { Pool } from '../../../src/index.js';
+import { registerPoolMetrics } from '../../../src/observability/otel.js';
+import { registerPoolCollector } from '../../../src/observability/prometheus.js';
+import { ManualClock } from '../../support/manual-clock.js';
+import { TestFactory, type Res } from '../../support/test-factory.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -38,7 +32,7 @@ function newPool(clock: ManualClock, options: { leakDetectionMs?: number } = {})
   return pool;
 }
 
-describe.skipIf(!wired)('a Pool on the diagnostics channels', () => {
+describe('a Pool on the diagnostics channels', () => {
   it('publishes create, traced acquire, release, timeout, leak and destroy', async () => {
     const clock = new ManualClock();
     const pool = newPool(clock, { leakDetectionMs: 1_000 });

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   CHANNELS, acquireChannel, publishCreate, publishDestroy, publishLeak, publishRelease, publishTimeout,
   traceAcquire, tracingAcquire, type AcquireContext,
-} from '../../src/diagnostics.js';
-import { ManualClock } from '../support/manual-clock.js';
+} from '../../../src/stats/diagnostics.js';
+import { ManualClock } from '../../support/manual-clock.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

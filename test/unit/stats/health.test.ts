@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { setup, watch } from './helpers.js';
+import { setup, watch } from '../helpers.js';
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Histogram } from '../../src/histogram.js';
+import { Histogram } from '../../../src/stats/histogram.js';
 
 describe('Histogram', () => {
   it('puts each value in the bucket whose upper edge is at most 12.5 % above it (record\'s inlined index agrees with the edges)', () => {

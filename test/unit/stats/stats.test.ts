@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flush, setup, watch } from './helpers.js';
+import { flush, setup, watch } from '../helpers.js';
 
 const FIELDS = [
   'name', 'size', 'idle', 'borrowed', 'pending', 'creating', 'min', 'max', 'peakBorrowed', 'created', 'destroyed',
