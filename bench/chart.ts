@@ -35,11 +35,16 @@ export function ratiosSvg(sections: Section[]): string {
   const maxRatio = Math.max(8, ...data.map((d) => Math.max(d.ratio, d.target ?? 0)));
   const lo = -2; // log2(1/4)
   const hi = Math.ceil(Math.log2(maxRatio));
-  const x = (r: number) => left + ((Math.log2(Math.min(Math.max(r, 2 ** lo), 2 ** hi)) - lo) / (hi - lo)) * (right - left);
+  const x = (r: number) =>
+    left + ((Math.log2(Math.min(Math.max(r, 2 ** lo), 2 ** hi)) - lo) / (hi - lo)) * (right - left);
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="12">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="12">`,
+  );
   parts.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
-  parts.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="600">lido vs the fastest peer (×, log scale; right of 1 = lido better; | = target)</text>`);
+  parts.push(
+    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="600">lido vs the fastest peer (×, log scale; right of 1 = lido better; | = target)</text>`,
+  );
   for (let e = lo; e <= hi; e++) {
     const gx = x(2 ** e);
     const label = e < 0 ? `1/${2 ** -e}` : `${2 ** e}`;
@@ -52,14 +57,21 @@ export function ratiosSvg(sections: Section[]): string {
     const x0 = x(1);
     const x1 = x(d.ratio);
     parts.push(`<text x="${left - 8}" y="${y + 15}" text-anchor="end">${esc(d.label)}</text>`);
-    parts.push(`<rect x="${Math.min(x0, x1)}" y="${y + 4}" width="${Math.max(1, Math.abs(x1 - x0))}" height="${rowH - 8}" fill="${ok ? '#2e8b57' : '#d9822b'}"/>`);
+    parts.push(
+      `<rect x="${Math.min(x0, x1)}" y="${y + 4}" width="${Math.max(1, Math.abs(x1 - x0))}" height="${rowH - 8}" fill="${ok ? '#2e8b57' : '#d9822b'}"/>`,
+    );
     if (d.target !== undefined) {
       const tx = x(d.target);
       parts.push(`<line x1="${tx}" y1="${y + 1}" x2="${tx}" y2="${y + rowH - 1}" stroke="#c00" stroke-width="2"/>`);
     }
-    parts.push(`<text x="${Math.max(x0, x1) + 6}" y="${y + 15}" fill="#222">×${d.ratio.toFixed(2)} <tspan fill="#888">vs ${esc(d.best)}</tspan></text>`);
+    parts.push(
+      `<text x="${Math.max(x0, x1) + 6}" y="${y + 15}" fill="#222">×${d.ratio.toFixed(2)} <tspan fill="#888">vs ${esc(d.best)}</tspan></text>`,
+    );
   });
-  if (data.length === 0) parts.push(`<text x="${W / 2}" y="${top + 15}" text-anchor="middle" fill="#888">no lido figures in this run</text>`);
+  if (data.length === 0)
+    parts.push(
+      `<text x="${W / 2}" y="${top + 15}" text-anchor="middle" fill="#888">no lido figures in this run</text>`,
+    );
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }

@@ -36,6 +36,8 @@ Histogram.prototype.record = record;
 await pool.close();
 const a = median(on);
 const b = median(off);
-console.log(`uncontended cycle, histograms on:  ${a.toFixed(1)} ns (median of ${ROUNDS} rounds of ${CYCLES.toLocaleString('en')})`);
+console.log(
+  `uncontended cycle, histograms on:  ${a.toFixed(1)} ns (median of ${ROUNDS} rounds of ${CYCLES.toLocaleString('en')})`,
+);
 console.log(`uncontended cycle, histograms off: ${b.toFixed(1)} ns`);
 console.log(`histogram recording: ${(a - b).toFixed(1)} ns per cycle (${(((a - b) / a) * 100).toFixed(1)} %)`);

@@ -33,17 +33,23 @@ const MAX = 10;
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const ROUNDS = Number(args[0] ?? 5);
 const SECONDS = Number(args[1] ?? 1);
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 const withOrigin = process.argv.includes('--origin');
 
 async function lidoHttp(): Promise<new (o: Record<string, unknown>) => Dispatcher> {
   const src = process.env.SRC || fileURLToPath(new URL('../src', import.meta.url));
-  const out = fileURLToPath(new URL(`../node_modules/.cache/lido-http-profile${process.env.SRC ? '-ab' : ''}/`, import.meta.url));
+  const out = fileURLToPath(
+    new URL(`../node_modules/.cache/lido-http-profile${process.env.SRC ? '-ab' : ''}/`, import.meta.url),
+  );
   rmSync(out, { recursive: true, force: true });
   await bundle({ http: `${src}/adapters/http/index.ts` }, out);
-  return ((await import(pathToFileURL(`${out}http.mjs`).href)) as { HttpPool: new (o: Record<string, unknown>) => Dispatcher }).HttpPool;
+  return (
+    (await import(pathToFileURL(`${out}http.mjs`).href)) as { HttpPool: new (o: Record<string, unknown>) => Dispatcher }
+  ).HttpPool;
 }
-
 
 interface Figures {
   rps: number;
@@ -72,7 +78,14 @@ async function load(op: () => Promise<unknown>, seconds: number): Promise<Figure
   await new Promise((r) => setImmediate(r)); // the observer hears of the last pauses
   const c = process.cpuUsage(c0);
   lat.sort((a, b) => a - b);
-  return { rps: lat.length / secs, p99: quantile(lat, 0.99), p50: quantile(lat, 0.5), cpuUs: (c.user + c.system) / lat.length, gcUs: (gcTotal * 1000) / lat.length, gcMax };
+  return {
+    rps: lat.length / secs,
+    p99: quantile(lat, 0.99),
+    p50: quantile(lat, 0.5),
+    cpuUs: (c.user + c.system) / lat.length,
+    gcUs: (gcTotal * 1000) / lat.length,
+    gcMax,
+  };
 }
 
 async function main(): Promise<void> {
@@ -87,7 +100,9 @@ async function main(): Promise<void> {
   // Two identical Agents: what the position in a round alone does to the figures.
   if (only?.includes('agent2')) contenders.push(['agent2', new Agent({ connections: MAX })]);
   if (process.argv.includes('--agent-first')) contenders.reverse();
-  const ops = contenders.map(([name, dispatcher]) => [name, async () => (await request(server.url, { dispatcher })).body.text()] as const);
+  const ops = contenders.map(
+    ([name, dispatcher]) => [name, async () => (await request(server.url, { dispatcher })).body.text()] as const,
+  );
   try {
     for (const [, op] of ops) for (let i = 0; i < 200; i++) await op();
     const all = new Map<string, Figures[]>(ops.map(([n]) => [n, []]));
@@ -96,11 +111,19 @@ async function main(): Promise<void> {
         (globalThis as { gc?: () => void }).gc?.(); // with --expose-gc, as bench/run.ts does before each measurement
         const f = await load(op, SECONDS);
         all.get(name)!.push(f);
-        console.error(`round ${r} ${name.padEnd(12)} ${f.rps.toFixed(0).padStart(6)} req/s  p99 ${f.p99.toFixed(2)} ms  p50 ${f.p50.toFixed(2)} ms  cpu ${f.cpuUs.toFixed(1)} µs/req  gc ${f.gcUs.toFixed(2)} µs/req (max ${f.gcMax.toFixed(1)} ms)`);
+        console.error(
+          `round ${r} ${name.padEnd(12)} ${f.rps.toFixed(0).padStart(6)} req/s  p99 ${f.p99.toFixed(2)} ms  p50 ${f.p50.toFixed(2)} ms  cpu ${f.cpuUs.toFixed(1)} µs/req  gc ${f.gcUs.toFixed(2)} µs/req (max ${f.gcMax.toFixed(1)} ms)`,
+        );
       }
     }
     for (const [name, fs] of all) {
-      console.log(`${name.padEnd(12)} median: ${median(fs.map((f) => f.rps)).toFixed(0).padStart(6)} req/s  p99 ${median(fs.map((f) => f.p99)).toFixed(2)} ms  p50 ${median(fs.map((f) => f.p50)).toFixed(2)} ms  cpu ${median(fs.map((f) => f.cpuUs)).toFixed(1)} µs/req  gc ${median(fs.map((f) => f.gcUs)).toFixed(2)} µs/req`);
+      console.log(
+        `${name.padEnd(12)} median: ${median(fs.map((f) => f.rps))
+          .toFixed(0)
+          .padStart(
+            6,
+          )} req/s  p99 ${median(fs.map((f) => f.p99)).toFixed(2)} ms  p50 ${median(fs.map((f) => f.p50)).toFixed(2)} ms  cpu ${median(fs.map((f) => f.cpuUs)).toFixed(1)} µs/req  gc ${median(fs.map((f) => f.gcUs)).toFixed(2)} µs/req`,
+      );
     }
   } finally {
     for (const [, d] of contenders) await d.close();
@@ -222,17 +245,25 @@ async function fakeRun(d: Dispatcher, n: number): Promise<number> {
 
 async function fake(): Promise<void> {
   const HttpPool = await lidoHttp();
-  const buildConnector = () => (_t: unknown, cb: (e: Error | null, s: FakeSocket) => void) => queueMicrotask(() => cb(null, new FakeSocket()));
+  const buildConnector = () => (_t: unknown, cb: (e: Error | null, s: FakeSocket) => void) =>
+    queueMicrotask(() => cb(null, new FakeSocket()));
   const undici = { Dispatcher, errors, Client: LidoClient, buildConnector };
   const ds: [string, Dispatcher][] = [
-    ['agent', new Agent({ factory: (o, opts) => new Pool(o, { ...opts, connections: MAX, factory: () => new PoolClient() }) })],
+    [
+      'agent',
+      new Agent({ factory: (o, opts) => new Pool(o, { ...opts, connections: MAX, factory: () => new PoolClient() }) }),
+    ],
     ['lido-origin', new HttpPool({ max: MAX, undici, origins: { [FAKE_ORIGIN]: {} } })],
     ['lido', new HttpPool({ max: MAX, undici })],
   ];
   for (const [, d] of ds) await fakeRun(d, 50_000);
   const all = new Map<string, number[]>(ds.map(([n]) => [n, []]));
-  for (let r = 0; r < (Number(args[0]) || 7); r++) for (const [name, d] of ds) all.get(name)!.push(await fakeRun(d, 100_000));
-  for (const [name, xs] of all) console.log(`${name.padEnd(12)} median ${median(xs).toFixed(0)} ns of CPU per request (rounds: ${xs.map((x) => x.toFixed(0)).join(' ')})`);
+  for (let r = 0; r < (Number(args[0]) || 7); r++)
+    for (const [name, d] of ds) all.get(name)!.push(await fakeRun(d, 100_000));
+  for (const [name, xs] of all)
+    console.log(
+      `${name.padEnd(12)} median ${median(xs).toFixed(0)} ns of CPU per request (rounds: ${xs.map((x) => x.toFixed(0)).join(' ')})`,
+    );
   for (const [, d] of ds) await d.close();
 }
 

@@ -60,7 +60,7 @@ let clockNs: number | null = null;
 
 /** The note the cycle scenarios print about the clock (see {@link clockReadNs}). */
 export function clockNote(): string {
-  return `\`performance.now()\` costs ${clockReadNs().toFixed(0)} ns per read on this machine (${WALL ? "wall-clock" : "CPU"} time); lido reads it twice per cycle`;
+  return `\`performance.now()\` costs ${clockReadNs().toFixed(0)} ns per read on this machine (${WALL ? 'wall-clock' : 'CPU'} time); lido reads it twice per cycle`;
 }
 
 /** How cycle costs were measured, for notes. */
@@ -84,7 +84,12 @@ export function quantile(sorted: readonly number[], q: number): number {
  * order the calls ended) and the seconds it all took; with `starts`, each call's start
  * time (performance.now()) is pushed there too, in the same order.
  */
-export async function closedLoop(op: () => Promise<unknown>, callers: number, seconds: number, starts?: number[]): Promise<{ lat: number[]; secs: number }> {
+export async function closedLoop(
+  op: () => Promise<unknown>,
+  callers: number,
+  seconds: number,
+  starts?: number[],
+): Promise<{ lat: number[]; secs: number }> {
   const lat: number[] = [];
   const t0 = performance.now();
   const stop = t0 + seconds * 1000;
@@ -120,7 +125,7 @@ export const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 /** In-place Fisher-Yates shuffle with a seeded generator, so every run removes in the same order. */
 export function shuffle<T>(xs: T[], seed = 42): T[] {
   let s = seed >>> 0;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   for (let i = xs.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));
     [xs[i], xs[j]] = [xs[j], xs[i]];

@@ -35,13 +35,21 @@ const MAX = 10;
 const OUT = fileURLToPath(new URL('../node_modules/.cache/lido-pg-profile/', import.meta.url));
 
 /** PgPool built from `src` (default: this checkout's), into its own folder. */
-async function lidoPg(src = fileURLToPath(new URL('../src/', import.meta.url)), name = 'pg'): Promise<new (o: pg.PoolConfig) => pg.Pool> {
+async function lidoPg(
+  src = fileURLToPath(new URL('../src/', import.meta.url)),
+  name = 'pg',
+): Promise<new (o: pg.PoolConfig) => pg.Pool> {
   rmSync(`${OUT}${name}.mjs`, { force: true });
   await bundle({ [name]: `${src}/adapters/pg/index.ts` }, OUT);
   return (await import(pathToFileURL(`${OUT}${name}.mjs`).href)).PgPool;
 }
 
-interface Gc { count: number; total: number; longest: number; major: number }
+interface Gc {
+  count: number;
+  total: number;
+  longest: number;
+  major: number;
+}
 
 let gcs: Gc = { count: 0, total: 0, longest: 0, major: 0 };
 let gcTimes: [number, number][] = [];
@@ -56,7 +64,28 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
-interface Figures { over2: number; over3: number; over5: number; qps: number; p99: number; p50: number; p90: number; p95: number; p98: number; p995: number; p999: number; max: number; cpuUs: number; userUs: number; bytes: number; promoted: number; gcCount: number; gcMs: number; gcLongest: number; gcMajor: number }
+interface Figures {
+  over2: number;
+  over3: number;
+  over5: number;
+  qps: number;
+  p99: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p98: number;
+  p995: number;
+  p999: number;
+  max: number;
+  cpuUs: number;
+  userUs: number;
+  bytes: number;
+  promoted: number;
+  gcCount: number;
+  gcMs: number;
+  gcLongest: number;
+  gcMajor: number;
+}
 
 async function load(op: () => Promise<unknown>): Promise<Figures> {
   (globalThis as { gc?: () => void }).gc?.();
@@ -79,7 +108,10 @@ async function load(op: () => Promise<unknown>): Promise<Figures> {
   }
   const { lat, secs } = await closedLoop(op, CALLERS, SECONDS, SLOW ? starts : undefined);
   clearInterval(liveTimer);
-  if (LIVE) console.error(`  young generation alive after a minor GC: ${Math.round(median(live) / 1024)} kB (median of ${live.length})`);
+  if (LIVE)
+    console.error(
+      `  young generation alive after a minor GC: ${Math.round(median(live) / 1024)} kB (median of ${live.length})`,
+    );
   const cpu = process.cpuUsage(cpu0);
   const usedEnd = v8.getHeapStatistics().used_heap_size;
   const stats = profiler.stop()?.statistics ?? [];
@@ -113,11 +145,14 @@ async function load(op: () => Promise<unknown>): Promise<Figures> {
     p995: quantile(lat, 0.995),
     p999: quantile(lat, 0.999),
     max: lat[n - 1],
-    cpuUs: ((cpu.user + cpu.system) / n),
+    cpuUs: (cpu.user + cpu.system) / n,
     userUs: cpu.user / n,
     bytes: bytes / n,
     promoted: promoted / n,
-    gcCount: gcs.count, gcMs: gcs.total, gcLongest: gcs.longest, gcMajor: gcs.major,
+    gcCount: gcs.count,
+    gcMs: gcs.total,
+    gcLongest: gcs.longest,
+    gcMajor: gcs.major,
   };
 }
 
@@ -139,7 +174,9 @@ function slowReport(lat: number[], starts: number[]): void {
     windows.add(Math.floor(a / 5));
     if (gcTimes.some(([t, d]) => t < b && t + d > a)) duringGc++;
   }
-  console.error(`  slow (> p99 ${p99.toFixed(2)} ms): ${slow}, in ${windows.size} windows of 5 ms; ${duringGc} overlap a GC (${gcTimes.length} GCs)`);
+  console.error(
+    `  slow (> p99 ${p99.toFixed(2)} ms): ${slow}, in ${windows.size} windows of 5 ms; ${duringGc} overlap a GC (${gcTimes.length} GCs)`,
+  );
 }
 
 /** The share of (sorted) latencies above `ms`. */
@@ -197,8 +234,12 @@ class FakeClient extends EventEmitter {
 
 async function main(): Promise<void> {
   const config: pg.PoolConfig = {
-    host: process.env.PGHOST ?? '127.0.0.1', port: Number(process.env.PGPORT ?? 5432),
-    user: process.env.PGUSER ?? 'postgres', password: process.env.PGPASSWORD, database: process.env.PGDATABASE ?? 'test', max: MAX,
+    host: process.env.PGHOST ?? '127.0.0.1',
+    port: Number(process.env.PGPORT ?? 5432),
+    user: process.env.PGUSER ?? 'postgres',
+    password: process.env.PGPASSWORD,
+    database: process.env.PGDATABASE ?? 'test',
+    max: MAX,
   };
   if (args.includes('--fake')) (config as { Client?: unknown }).Client = FakeClient;
   // --count: which statements the pools send besides the workload's (pre-pings, resets).
@@ -219,7 +260,8 @@ async function main(): Promise<void> {
   if (ONLY !== 'pg') {
     // --suite-build: the bundle `npm run bench` measures (bench/build.ts: every entry, shared chunks).
     const Suite = args.includes('--suite-build')
-      ? ((await import((await (await import('./build.js')).lidoBuild()).get('pg')!)) as { PgPool: typeof PgPool }).PgPool
+      ? ((await import((await (await import('./build.js')).lidoBuild()).get('pg')!)) as { PgPool: typeof PgPool })
+          .PgPool
       : PgPool;
     const pool = new Suite(config);
     subjects.push({ name: 'lido PgPool', pool, op: variant(pool, flag('variant') ?? 'query') });
@@ -251,16 +293,21 @@ async function main(): Promise<void> {
     const first = subjects[0];
     const stop = performance.now() + 600;
     setTimeout(() => console.error(`snapshot: ${v8.writeHeapSnapshot(snap)}`), 300);
-    await Promise.all(Array.from({ length: CALLERS }, async () => {
-      while (performance.now() < stop) await first.op();
-    }));
+    await Promise.all(
+      Array.from({ length: CALLERS }, async () => {
+        while (performance.now() < stop) await first.op();
+      }),
+    );
   }
   for (const s of subjects) await s.pool.end();
-  if (args.includes('--count')) console.log('other statements sent (both pools, warm-up included):', Object.fromEntries(extra));
+  if (args.includes('--count'))
+    console.log('other statements sent (both pools, warm-up included):', Object.fromEntries(extra));
   console.log(`${CALLERS} callers, max ${MAX}, ${SECONDS} s × ${ROUNDS} rounds; medians:`);
   for (const [name, fs] of results) {
     const m = (k: keyof Figures): number => median(fs.map((f) => f[k]));
-    console.log(`${name.padEnd(12)} ${fmt({ over2: m('over2'), over3: m('over3'), over5: m('over5'), qps: m('qps'), p99: m('p99'), p50: m('p50'), p90: m('p90'), p95: m('p95'), p98: m('p98'), p995: m('p995'), p999: m('p999'), max: m('max'), cpuUs: m('cpuUs'), userUs: m('userUs'), bytes: m('bytes'), promoted: m('promoted'), gcCount: m('gcCount'), gcMs: m('gcMs'), gcLongest: m('gcLongest'), gcMajor: m('gcMajor') })}`);
+    console.log(
+      `${name.padEnd(12)} ${fmt({ over2: m('over2'), over3: m('over3'), over5: m('over5'), qps: m('qps'), p99: m('p99'), p50: m('p50'), p90: m('p90'), p95: m('p95'), p98: m('p98'), p995: m('p995'), p999: m('p999'), max: m('max'), cpuUs: m('cpuUs'), userUs: m('userUs'), bytes: m('bytes'), promoted: m('promoted'), gcCount: m('gcCount'), gcMs: m('gcMs'), gcLongest: m('gcLongest'), gcMajor: m('gcMajor') })}`,
+    );
     console.log(`${''.padEnd(12)} p99 per round: ${fs.map((f) => f.p99.toFixed(2)).join(' ')}`);
   }
 }
@@ -272,15 +319,25 @@ async function main(): Promise<void> {
 async function heapSample(pool: pg.Pool, ms: number): Promise<void> {
   const session = new Session();
   session.connect();
-  await session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
   const stop = performance.now() + ms;
-  await Promise.all(Array.from({ length: CALLERS }, async () => {
-    while (performance.now() < stop) await pool.query('SELECT 1');
-  }));
+  await Promise.all(
+    Array.from({ length: CALLERS }, async () => {
+      while (performance.now() < stop) await pool.query('SELECT 1');
+    }),
+  );
   const { profile } = await session.post('HeapProfiler.getSamplingProfile');
   await session.post('HeapProfiler.stopSampling');
   session.disconnect();
-  type Node = { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: Node[] };
+  type Node = {
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    selfSize: number;
+    children: Node[];
+  };
   const sites = new Map<string, number>();
   const walk = (n: Node, stack: string[]): void => {
     const f = n.callFrame;
@@ -295,20 +352,23 @@ async function heapSample(pool: pg.Pool, ms: number): Promise<void> {
   walk(profile.head as unknown as Node, []);
   const total = [...sites.values()].reduce((a, b) => a + b, 0);
   console.log(`allocated in ${ms} ms of load: ${(total / 1e6).toFixed(1)} MB; top sites:`);
-  for (const [k, v] of [...sites].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${(v / 1e3).toFixed(0).padStart(7)} kB  ${k}`);
+  for (const [k, v] of [...sites].sort((a, b) => b[1] - a[1]).slice(0, 25))
+    console.log(`${(v / 1e3).toFixed(0).padStart(7)} kB  ${k}`);
 }
 
 /** --variant=…: other ways through lido, to see which part of the path costs what. */
 function variant(pool: pg.Pool, name: string): () => Promise<unknown> {
   type Core = { acquire(): Promise<{ resource: pg.Client; release(): void }> };
   const core = (pool as unknown as { corePool: Core }).corePool;
-  const cbQuery = (c: pg.Client): Promise<unknown> => new Promise((resolve, reject) => {
-    c.query('SELECT 1', (err: Error | undefined, res: unknown) => (err ? reject(err) : resolve(res)));
-  });
+  const cbQuery = (c: pg.Client): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      c.query('SELECT 1', (err: Error | undefined, res: unknown) => (err ? reject(err) : resolve(res)));
+    });
   switch (name) {
-    case 'query': return () => pool.query('SELECT 1');
+    case 'query':
+      return () => pool.query('SELECT 1');
     // query+N: N µs of busy CPU per query on top (a slower client, same pool).
-    case (name.startsWith('query+') ? name : ''): {
+    case name.startsWith('query+') ? name : '': {
       const us = Number(name.slice(6));
       return () => {
         const until = performance.now() + us / 1000;
@@ -316,23 +376,26 @@ function variant(pool: pg.Pool, name: string): () => Promise<unknown> {
         return pool.query('SELECT 1');
       };
     }
-    case 'connect': return async () => {
-      const c = await pool.connect();
-      try {
-        return await cbQuery(c);
-      } finally {
-        c.release();
-      }
-    };
-    case 'core': return async () => {
-      const lease = await core.acquire();
-      try {
-        return await cbQuery(lease.resource);
-      } finally {
-        lease.release();
-      }
-    };
-    default: throw new Error(`unknown variant ${name}`);
+    case 'connect':
+      return async () => {
+        const c = await pool.connect();
+        try {
+          return await cbQuery(c);
+        } finally {
+          c.release();
+        }
+      };
+    case 'core':
+      return async () => {
+        const lease = await core.acquire();
+        try {
+          return await cbQuery(lease.resource);
+        } finally {
+          lease.release();
+        }
+      };
+    default:
+      throw new Error(`unknown variant ${name}`);
   }
 }
 

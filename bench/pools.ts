@@ -19,7 +19,9 @@ const TarnPool = tarn.Pool;
 
 const require = createRequire(import.meta.url);
 // pg-pool ships no types; it is used exactly as pg.Pool uses it.
-const PgPool = require('pg-pool') as new (opts: Record<string, unknown>) => {
+const PgPool = require('pg-pool') as new (
+  opts: Record<string, unknown>,
+) => {
   connect(): Promise<{ release(err?: unknown): void }>;
   end(): Promise<void>;
 };
@@ -254,7 +256,8 @@ function lidoSubjects(Pool: LidoPoolCtor): Subject[] {
     release: (l: unknown) => (l as LidoLease).release(),
     cancellable(reason?: unknown) {
       const ac = new AbortController();
-      const cancel = typeof reason === 'function' ? () => ac.abort((reason as () => unknown)()) : () => ac.abort(reason);
+      const cancel =
+        typeof reason === 'function' ? () => ac.abort((reason as () => unknown)()) : () => ac.abort(reason);
       return { promise: pool.acquire({ signal: ac.signal }), cancel };
     },
     close: () => pool.close(),

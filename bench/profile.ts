@@ -56,7 +56,9 @@ async function workload(kind: Workload, seconds: number): Promise<void> {
       for (let i = 0; i < n; i++) {
         const ac = new AbortController();
         acs.push(ac);
-        waits.push(pool.acquire(kind === 'cancel' ? { signal: ac.signal, timeoutMs: 60_000 } : undefined).catch(() => {}));
+        waits.push(
+          pool.acquire(kind === 'cancel' ? { signal: ac.signal, timeoutMs: 60_000 } : undefined).catch(() => {}),
+        );
       }
       if (kind === 'cancel') for (let i = n - 1; i >= 0; i -= 2) acs[i].abort();
       if (kind === 'cancel') for (let i = 0; i < n; i += 2) acs[i].abort();
@@ -88,7 +90,17 @@ function summarise(file: string): void {
     const where = url ? `${url.replace(/^.*node_modules\//, '')}:${f.lineNumber + 1}` : '(native)';
     const key = `${f.functionName || '(anonymous)'}  ${where}`;
     self.set(key, (self.get(key) ?? 0) + dt);
-    const fileKey = url.includes('.cache/lido-bench/') ? 'lido (built bundle)' : url.startsWith('src/') ? url : url.startsWith('node:') ? 'node internals' : url ? 'other JS (bench, tsx)' : f.functionName.startsWith('(') ? f.functionName : 'native/builtins';
+    const fileKey = url.includes('.cache/lido-bench/')
+      ? 'lido (built bundle)'
+      : url.startsWith('src/')
+        ? url
+        : url.startsWith('node:')
+          ? 'node internals'
+          : url
+            ? 'other JS (bench, tsx)'
+            : f.functionName.startsWith('(')
+              ? f.functionName
+              : 'native/builtins';
     perFile.set(fileKey, (perFile.get(fileKey) ?? 0) + dt);
     total += dt;
   });
@@ -113,7 +125,11 @@ if (process.argv.includes('--child')) {
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'lido-prof-'));
   const self = fileURLToPath(import.meta.url);
-  execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--import', 'tsx', self, kind, secs, '--child'], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    ['--cpu-prof', '--cpu-prof-dir', dir, '--import', 'tsx', self, kind, secs, '--child'],
+    { stdio: 'inherit' },
+  );
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no profile written in ${dir}`);
   summarise(join(dir, file));

@@ -41,14 +41,19 @@ function watchdog(ms: number): void {
   new Worker(code, { eval: true }).unref();
 }
 
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 
 async function main(): Promise<number> {
   const t0 = now();
   const load = loadavg()[0];
   watchdog(SMOKE ? 180_000 : 900_000);
   const { subjects, note } = await allSubjects();
-  console.log(`lido bench${SMOKE ? ' (smoke)' : ''}: ${subjects.map((s) => s.name).join(', ')}; Node ${process.version}; load ${load.toFixed(2)}`);
+  console.log(
+    `lido bench${SMOKE ? ' (smoke)' : ''}: ${subjects.map((s) => s.name).join(', ')}; Node ${process.version}; load ${load.toFixed(2)}`,
+  );
   if (note) console.log(`NOTE: ${note}`);
   const sections: Section[] = [];
   const failed: string[] = [];

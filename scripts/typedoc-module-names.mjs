@@ -20,7 +20,9 @@ export function load(app) {
     for (const mod of context.project.getReflectionsByKind(ReflectionKind.Module)) {
       const name = NAMES[mod.name];
       if (name === undefined) {
-        throw new Error(`typedoc-module-names: no import specifier for module "${mod.name}"; add it to scripts/typedoc-module-names.mjs`);
+        throw new Error(
+          `typedoc-module-names: no import specifier for module "${mod.name}"; add it to scripts/typedoc-module-names.mjs`,
+        );
       }
       mod.name = name;
     }

@@ -6,8 +6,16 @@ export type { Factory } from './core/factory.js';
 export { Lease } from './core/lease.js';
 export { systemClock, type Clock } from './core/util/clock.js';
 export {
-  PoolError, AcquireTimeoutError, PoolClosedError, QueueFullError, CreateError, ValidationError, PoolOptionsError,
-  type PoolPhase, type PoolCounts, type PoolErrorOptions,
+  PoolError,
+  AcquireTimeoutError,
+  PoolClosedError,
+  QueueFullError,
+  CreateError,
+  ValidationError,
+  PoolOptionsError,
+  type PoolPhase,
+  type PoolCounts,
+  type PoolErrorOptions,
 } from './core/errors.js';
 export type { PoolStats, HistogramSummary } from './stats/counters.js';
 export type { Health } from './stats/health.js';
@@ -16,7 +24,22 @@ export type { LeakReport } from './core/leak-detector.js';
 export { KeyedPool, type KeyedPoolEvents } from './keyed/keyed-pool.js';
 export type { KeyedPoolOptions, PerKeyOptions } from './keyed/options.js';
 export type { KeyedPoolStats, KeyedPoolTotals, KeyStats } from './keyed/stats.js';
-export { PoolCluster, type ClusterAcquireOptions, type PoolClusterStats, type PoolClusterHealth, type PoolClusterEvents } from './cluster/cluster.js';
+export {
+  PoolCluster,
+  type ClusterAcquireOptions,
+  type PoolClusterStats,
+  type PoolClusterHealth,
+  type PoolClusterEvents,
+} from './cluster/cluster.js';
 export type { PoolClusterOptions, ClusterProbeOptions, ClusterStrategy } from './cluster/options.js';
 export type { ClusterMemberStats, ClusterMemberHealth, MemberRole, MemberState } from './cluster/member.js';
-export { CHANNELS, type AcquireContext, type CreateMessage, type DestroyMessage, type ReleaseMessage, type TimeoutMessage, type LeakMessage, type PoolRef } from './stats/diagnostics.js';
+export {
+  CHANNELS,
+  type AcquireContext,
+  type CreateMessage,
+  type DestroyMessage,
+  type ReleaseMessage,
+  type TimeoutMessage,
+  type LeakMessage,
+  type PoolRef,
+} from './stats/diagnostics.js';

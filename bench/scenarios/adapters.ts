@@ -18,7 +18,20 @@ import pg from 'pg';
 import { Agent, request, type Dispatcher } from 'undici';
 import { lidoBuild } from '../build.js';
 import { startServer } from '../http-server.js';
-import { closedLoop, isMain, median, now, pairedRatios, quantile, size, SMOKE, VERBOSE, within, type Column, type Section } from '../lib.js';
+import {
+  closedLoop,
+  isMain,
+  median,
+  now,
+  pairedRatios,
+  quantile,
+  size,
+  SMOKE,
+  VERBOSE,
+  within,
+  type Column,
+  type Section,
+} from '../lib.js';
 
 const CALLERS = 64;
 const MAX = 10;
@@ -119,7 +132,10 @@ async function child(kind: Kind, who: Who, entry: string, url: string): Promise<
     await closedLoop(() => c.op(), CALLERS, REWARM_SECONDS);
     process.stdout.write(JSON.stringify(await load(() => c.op(), SECONDS)) + '\n');
   }
-  const closed = await Promise.race([c.close().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3_000).unref())]);
+  const closed = await Promise.race([
+    c.close().then(() => true),
+    new Promise<boolean>((r) => setTimeout(() => r(false), 3_000).unref()),
+  ]);
   if (!closed) console.error(`bench adapters: ${kind} ${who}: close() had not resolved after 3 s`);
   process.exit(closed ? 0 : 2);
 }
@@ -145,9 +161,17 @@ class Measurer {
   }
 
   /** Starts the child and waits until it is warm: [warm-up calls, seconds]. */
-  static async start(kind: Kind, who: Who, entry: string, url: string, what: string): Promise<{ m: Measurer; warmed: number[] }> {
+  static async start(
+    kind: Kind,
+    who: Who,
+    entry: string,
+    url: string,
+    what: string,
+  ): Promise<{ m: Measurer; warmed: number[] }> {
     const self = fileURLToPath(import.meta.url);
-    const proc = spawn(process.execPath, [...process.execArgv, self, kind, who, entry, url], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [...process.execArgv, self, kind, who, entry, url], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const m = new Measurer(proc, what);
     try {
       const line = await m.#line(60_000, 'warm-up');
@@ -191,7 +215,16 @@ const COLUMNS = (unit: 'q/s' | 'req/s', target: number): Column[] => [
 ];
 
 /** Two warm children, one per contender; ROUNDS rounds of one window each, taking turns at going first. */
-async function compare(id: string, title: string, kind: Kind, names: Record<Who, string>, entry: string, url: string, target: number, notes: string[]): Promise<Section> {
+async function compare(
+  id: string,
+  title: string,
+  kind: Kind,
+  names: Record<Who, string>,
+  entry: string,
+  url: string,
+  target: number,
+  notes: string[],
+): Promise<Section> {
   const perRound: Record<Who, number[][]> = { lido: [], peer: [] };
   const started: Partial<Record<Who, Measurer>> = {};
   const warmed: Partial<Record<Who, number[]>> = {};
@@ -213,7 +246,8 @@ async function compare(id: string, title: string, kind: Kind, names: Record<Who,
   } finally {
     await Promise.all(Object.values(started).map((m) => m.stop()));
   }
-  const warmNote = (who: Who) => `${names[who]} ${Math.round(warmed[who]![0]).toLocaleString('en')} calls in ${warmed[who]![1].toFixed(1)} s`;
+  const warmNote = (who: Who) =>
+    `${names[who]} ${Math.round(warmed[who]![0]).toLocaleString('en')} calls in ${warmed[who]![1].toFixed(1)} s`;
   const columns = COLUMNS(kind === 'pg' ? 'q/s' : 'req/s', target);
   const medians = (who: Who) => columns.map((_, k) => median(perRound[who].map((f) => f[k])));
   return {
@@ -233,16 +267,25 @@ async function compare(id: string, title: string, kind: Kind, names: Record<Who,
   };
 }
 
-const skipped = (id: string, title: string, why: string): Section => ({ id, title, columns: [], rows: [], notes: [`Skipped: ${why}.`] });
+const skipped = (id: string, title: string, why: string): Section => ({
+  id,
+  title,
+  columns: [],
+  rows: [],
+  notes: [`Skipped: ${why}.`],
+});
 
 async function postgres(): Promise<Section> {
   const id = 'pg';
   const title = '7a. Postgres: SELECT 1 through PgPool vs pg.Pool';
   const entry = await adapterEntry('pg');
   if (!entry) return skipped(id, title, 'src/adapters/pg does not exist yet');
-  if (typeof ((await import(entry)) as { PgPool?: unknown }).PgPool !== 'function') return skipped(id, title, 'src/adapters/pg exports no PgPool yet');
+  if (typeof ((await import(entry)) as { PgPool?: unknown }).PgPool !== 'function')
+    return skipped(id, title, 'src/adapters/pg exports no PgPool yet');
   const config = pgConfig();
-  return await compare(id, title, 'pg', { lido: 'lido PgPool', peer: 'pg.Pool' }, entry, '', 1, [`Postgres at ${config.host}:${config.port}, database ${config.database}.`]);
+  return await compare(id, title, 'pg', { lido: 'lido PgPool', peer: 'pg.Pool' }, entry, '', 1, [
+    `Postgres at ${config.host}:${config.port}, database ${config.database}.`,
+  ]);
 }
 
 async function http(): Promise<Section> {
@@ -250,10 +293,13 @@ async function http(): Promise<Section> {
   const title = '7b. HTTP: GET through HttpPool vs undici Agent';
   const entry = await adapterEntry('http');
   if (!entry) return skipped(id, title, 'src/adapters/http does not exist yet');
-  if (typeof ((await import(entry)) as { HttpPool?: unknown }).HttpPool !== 'function') return skipped(id, title, 'src/adapters/http exports no HttpPool yet');
+  if (typeof ((await import(entry)) as { HttpPool?: unknown }).HttpPool !== 'function')
+    return skipped(id, title, 'src/adapters/http exports no HttpPool yet');
   const server = await startServer();
   try {
-    return await compare(id, title, 'http', { lido: 'lido HttpPool', peer: 'undici Agent' }, entry, server.url, 0.95, ['Server: node:http in a child process on 127.0.0.1, body "ok".']);
+    return await compare(id, title, 'http', { lido: 'lido HttpPool', peer: 'undici Agent' }, entry, server.url, 0.95, [
+      'Server: node:http in a child process on 127.0.0.1, body "ok".',
+    ]);
   } finally {
     server.stop();
   }

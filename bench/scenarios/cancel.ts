@@ -46,7 +46,9 @@ async function onPool(s: Subject, n: number, reason?: unknown): Promise<number |
 function bareSignal(reason: () => unknown): Cancellable {
   const ac = new AbortController();
   const { signal } = ac;
-  const promise = new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+  const promise = new Promise((_, reject) =>
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+  );
   return { promise, cancel: () => ac.abort(reason()) };
 }
 
@@ -69,7 +71,8 @@ export function ceilingNote(rows: readonly Row[], target: number): string | null
   const lido = ms(rows.find((r) => r.headline));
   if (!best || floor === null || lido === null || floor <= 0) return null;
   const ceiling = ms(best)! / floor;
-  const reach = ceiling >= target ? 'within reach' : `out of reach for any pool cancelled through AbortSignal on this machine`;
+  const reach =
+    ceiling >= target ? 'within reach' : `out of reach for any pool cancelled through AbortSignal on this machine`;
   return `The floor alone is ×${ceiling.toFixed(2)} of ${best.subject} in this run: about the most that a pool paying it can show here (target ×${target}: ${reach}); lido took ×${(lido / floor).toFixed(2)} of the floor's time.`;
 }
 
@@ -89,7 +92,13 @@ export async function cancellation(subjects: Subject[]): Promise<Section[]> {
         ]
       : []),
     // As many rounds as the pools get: the ceiling note below divides a peer's time by it.
-    { name: FLOOR, peer: false, headline: false, full: true, run: () => cancelAll('floor', n, () => bareSignal(fresh)) },
+    {
+      name: FLOOR,
+      peer: false,
+      headline: false,
+      full: true,
+      run: () => cancelAll('floor', n, () => bareSignal(fresh)),
+    },
   ];
   const figures = await rounds(entries, (e) => e.run(), { warmup: false, count: size(5, 1) });
   const rows = rowsOf(entries, figures, 1);
@@ -101,7 +110,7 @@ export async function cancellation(subjects: Subject[]): Promise<Section[]> {
       columns: [{ label: 'first cancel → all rejected', unit: 'ms', target: TARGET }],
       rows,
       notes: [
-        'lido (headline): `acquire({ signal })`, then `AbortController.abort(new Error(\'aborted\'))`: a fresh Error per abort, the same work as tarn\'s own `acquire().abort()`, which rejects with `new Error(\'aborted\')`.',
+        "lido (headline): `acquire({ signal })`, then `AbortController.abort(new Error('aborted'))`: a fresh Error per abort, the same work as tarn's own `acquire().abort()`, which rejects with `new Error('aborted')`.",
         '"lido, abort() (no reason)": Node then builds a DOMException per abort, which alone costs about as much as the whole row (see the floor); "lido, abort(shared reason)" passes one Error for all. "AbortSignal alone" is the headline\'s abort (a fresh Error, dispatched through the signal) plus one promise rejected with signal.reason, and no pool: the floor under any AbortSignal-based pool.',
         'generic-pool and pg-pool have no way to withdraw a pending acquire (n/a); a `Promise.race` wrapper would only hide the waiter, which stays queued and later takes a resource, so it is not emulated.',
         ...(ceiling ? [ceiling] : []),

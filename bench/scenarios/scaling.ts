@@ -105,7 +105,12 @@ export async function scaling(subjects: Subject[]): Promise<Section[]> {
       : await inProcess(subjects, max, borrowers);
     for (const s of subjects) figures.get(s.name)!.push(res.get(s.name)?.[0] ?? null);
   }
-  const rows = subjects.map((s) => ({ subject: s.name, peer: s.peer, headline: s.headline, values: figures.get(s.name)! }));
+  const rows = subjects.map((s) => ({
+    subject: s.name,
+    peer: s.peer,
+    headline: s.headline,
+    values: figures.get(s.name)!,
+  }));
   const growth = (r: (typeof rows)[number]) => {
     const [w10, , wBig, r10, rBig] = r.values;
     const f = (a: number | null, b: number | null) => (a && b ? (b / a).toFixed(2) + '×' : 'n/a');
@@ -120,7 +125,9 @@ export async function scaling(subjects: Subject[]): Promise<Section[]> {
       notes: [
         'Waiters: max 10 with 10 + N borrowers, so N are queued at all times. Resources: max R with R borrowers, all R resources created beforehand.',
         `Cost per cycle (${COST_NOTE}) over ${WINDOW_MS} ms windows after ${WARM_MS} ms of warm-up; the ${bigQueue.toLocaleString('en')}-waiter case runs in a child process per library (median of ${CHILD_WINDOWS} windows); the others are the median of ${size(5, 1)} rounds.`,
-        `Growth from 10 to ${cases[2][0]} and from 10 to ${cases[4][0]} (1.00× = flat): ` + rows.map(growth).join('; ') + '.',
+        `Growth from 10 to ${cases[2][0]} and from 10 to ${cases[4][0]} (1.00× = flat): ` +
+          rows.map(growth).join('; ') +
+          '.',
       ],
     },
   ];

@@ -58,8 +58,14 @@ console.log(`\nlido is ${(unpooledMs / pooledMs).toFixed(1)}x faster here.\n`);
 
 const s = pool.stats();
 console.log('pool.stats():', {
-  size: s.size, idle: s.idle, borrowed: s.borrowed, creating: s.creating, pending: s.pending, created: s.created,
-  acquired: s.acquired, peakBorrowed: s.peakBorrowed,
+  size: s.size,
+  idle: s.idle,
+  borrowed: s.borrowed,
+  creating: s.creating,
+  pending: s.pending,
+  created: s.created,
+  acquired: s.acquired,
+  peakBorrowed: s.peakBorrowed,
   waitTime: `p50 ${s.waitTime.p50.toFixed(2)} ms, p99 ${s.waitTime.p99.toFixed(2)} ms`,
   useTime: `p50 ${s.useTime.p50.toFixed(2)} ms, p99 ${s.useTime.p99.toFixed(2)} ms`,
   createTime: `p50 ${s.createTime.p50.toFixed(1)} ms, max ${s.createTime.max.toFixed(1)} ms`,

@@ -5,7 +5,9 @@ import net from 'node:net';
  * it waits 20–50 ms (a stand-in for TLS + auth) before it says READY. Each line sent
  * is answered with `OK <line>` after `workMs`.
  */
-export async function startService(workMs = 2): Promise<{ port: number; connections: () => number; stop: () => Promise<void> }> {
+export async function startService(
+  workMs = 2,
+): Promise<{ port: number; connections: () => number; stop: () => Promise<void> }> {
   let accepted = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -13,30 +15,34 @@ export async function startService(workMs = 2): Promise<{ port: number; connecti
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
-    setTimeout(() => {
-      if (socket.destroyed) return;
-      socket.write('READY\n');
-      let buffered = '';
-      socket.on('data', (chunk) => {
-        buffered += chunk.toString();
-        let nl: number;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl);
-          buffered = buffered.slice(nl + 1);
-          setTimeout(() => socket.destroyed || socket.write(`OK ${line}\n`), workMs);
-        }
-      });
-    }, 20 + Math.random() * 30);
+    setTimeout(
+      () => {
+        if (socket.destroyed) return;
+        socket.write('READY\n');
+        let buffered = '';
+        socket.on('data', (chunk) => {
+          buffered += chunk.toString();
+          let nl: number;
+          while ((nl = buffered.indexOf('\n')) >= 0) {
+            const line = buffered.slice(0, nl);
+            buffered = buffered.slice(nl + 1);
+            setTimeout(() => socket.destroyed || socket.write(`OK ${line}\n`), workMs);
+          }
+        });
+      },
+      20 + Math.random() * 30,
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
   return {
     port,
     connections: () => accepted,
-    stop: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -65,7 +71,9 @@ export class Connection {
       const socket = net.connect({ port, host: '127.0.0.1', signal });
       const conn = new Connection(socket);
       socket.once('error', reject);
-      conn.#pending.push((line) => (line === 'READY' ? resolve(conn) : reject(new Error(`unexpected greeting ${line}`))));
+      conn.#pending.push((line) =>
+        line === 'READY' ? resolve(conn) : reject(new Error(`unexpected greeting ${line}`)),
+      );
     });
   }
 

@@ -17,7 +17,10 @@ let openNow = 0;
 let peakOpen = 0;
 const upstream = createServer((req, res) => {
   const id = Number(new URL(req.url!, 'http://x').searchParams.get('id'));
-  setTimeout(() => res.setHeader('content-type', 'application/json').end(JSON.stringify({ id, price: id * 3 })), 5 + Math.random() * 10);
+  setTimeout(
+    () => res.setHeader('content-type', 'application/json').end(JSON.stringify({ id, price: id * 3 })),
+    5 + Math.random() * 10,
+  );
 });
 upstream.on('connection', (s) => {
   sockets++;
@@ -54,16 +57,20 @@ async function price(id: number): Promise<number> {
 const started = performance.now();
 let next = 0;
 let total = 0;
-await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-  while (next < JOBS) total += await price(next++);
-}));
+await Promise.all(
+  Array.from({ length: CONCURRENCY }, async () => {
+    while (next < JOBS) total += await price(next++);
+  }),
+);
 const ms = performance.now() - started;
 
 const s = http.stats().origins[API];
 console.log(`${JOBS} jobs in ${ms.toFixed(0)} ms (sum of prices ${total})`);
 console.log(`pool "${s.name}": ${s.size} connections (${s.idle} idle), peak ${s.peakBorrowed} in use of max ${s.max}`);
 console.log(`  requests ${s.requests}, retries ${s.retries}, connections opened ${s.created}, retired ${s.destroyed}`);
-console.log(`  wait for a connection: p50 ${s.waitTime.p50.toFixed(1)} ms, p99 ${s.waitTime.p99.toFixed(1)} ms; held: p50 ${s.useTime.p50.toFixed(1)} ms`);
+console.log(
+  `  wait for a connection: p50 ${s.waitTime.p50.toFixed(1)} ms, p99 ${s.waitTime.p99.toFixed(1)} ms; held: p50 ${s.useTime.p50.toFixed(1)} ms`,
+);
 console.log(`upstream saw ${sockets} sockets in all, at most ${peakOpen} open at once`);
 console.log(`health: ${http.health().status}`);
 

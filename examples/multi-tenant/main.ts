@@ -14,12 +14,12 @@ const CONCURRENCY = 16;
 const base: pg.ClientConfig = process.env.DATABASE_URL
   ? { connectionString: process.env.DATABASE_URL }
   : {
-    host: process.env.PGHOST ?? '127.0.0.1',
-    port: Number(process.env.PGPORT ?? 5432),
-    user: process.env.PGUSER ?? 'postgres',
-    password: process.env.PGPASSWORD,
-    database: process.env.PGDATABASE ?? 'test',
-  };
+      host: process.env.PGHOST ?? '127.0.0.1',
+      port: Number(process.env.PGPORT ?? 5432),
+      user: process.env.PGUSER ?? 'postgres',
+      password: process.env.PGPASSWORD,
+      database: process.env.PGDATABASE ?? 'test',
+    };
 const schema = (tenant: number): string => `tenant_${tenant}`;
 
 // A tenant's identity is fixed when its connection is opened (search_path and
@@ -27,7 +27,12 @@ const schema = (tenant: number): string => `tenant_${tenant}`;
 // see tenant 3's tables. Nothing tenant-specific is ever SET on a pooled connection.
 // pgFactory also hands clients over clean: a transaction left open is rolled back.
 const tenantFactory = (tenant: number): Factory<pg.Client> =>
-  pgFactory<pg.Client>({ ...base, Client: pg.Client, application_name: `lido-example-${schema(tenant)}`, options: `-c search_path=${schema(tenant)}` });
+  pgFactory<pg.Client>({
+    ...base,
+    Client: pg.Client,
+    application_name: `lido-example-${schema(tenant)}`,
+    options: `-c search_path=${schema(tenant)}`,
+  });
 
 const admin = new pg.Client(base);
 try {
@@ -38,7 +43,9 @@ try {
 }
 for (let t = 1; t <= TENANTS; t++) {
   await admin.query(`DROP SCHEMA IF EXISTS ${schema(t)} CASCADE; CREATE SCHEMA ${schema(t)}`);
-  await admin.query(`CREATE TABLE ${schema(t)}.notes (id serial PRIMARY KEY, author text NOT NULL, body text NOT NULL)`);
+  await admin.query(
+    `CREATE TABLE ${schema(t)}.notes (id serial PRIMARY KEY, author text NOT NULL, body text NOT NULL)`,
+  );
 }
 
 const tenants = new KeyedPool<number, pg.Client>({
@@ -56,8 +63,11 @@ async function handle(tenant: number, user: string, body: string): Promise<void>
     // Transaction-local (is_local = true): gone at COMMIT, never seen by the next borrower.
     await client.query(`SELECT set_config('app.user', $1, true)`, [user]);
     await client.query(`INSERT INTO notes (author, body) VALUES (current_setting('app.user'), $1)`, [body]);
-    const { rows } = await client.query<{ schema: string; who: string }>(`SELECT current_schema() AS schema, current_setting('app.user') AS who`);
-    if (rows[0].schema !== schema(tenant) || rows[0].who !== user) throw new Error(`request of ${user}@${schema(tenant)} ran as ${rows[0].who}@${rows[0].schema}`);
+    const { rows } = await client.query<{ schema: string; who: string }>(
+      `SELECT current_schema() AS schema, current_setting('app.user') AS who`,
+    );
+    if (rows[0].schema !== schema(tenant) || rows[0].who !== user)
+      throw new Error(`request of ${user}@${schema(tenant)} ran as ${rows[0].who}@${rows[0].schema}`);
     await client.query('COMMIT');
   });
 }
@@ -70,27 +80,39 @@ const tenantOf = (i: number): number => {
 };
 let peakConnections = 0;
 const watcher = setInterval(() => {
-  void admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'lido-example-%'`)
-    .then(({ rows }) => (peakConnections = Math.max(peakConnections, rows[0].n)), () => {});
+  void admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'lido-example-%'`).then(
+    ({ rows }) => (peakConnections = Math.max(peakConnections, rows[0].n)),
+    () => {},
+  );
 }, 20);
 const started = performance.now();
 let next = 0;
-await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-  while (next < REQUESTS) {
-    const i = next++;
-    await handle(tenantOf(i), `user-${i % 7}`, `note ${i}`);
-  }
-}));
+await Promise.all(
+  Array.from({ length: CONCURRENCY }, async () => {
+    while (next < REQUESTS) {
+      const i = next++;
+      await handle(tenantOf(i), `user-${i % 7}`, `note ${i}`);
+    }
+  }),
+);
 clearInterval(watcher);
 const ms = performance.now() - started;
 
 const s = tenants.stats();
 console.log(`${REQUESTS} requests for ${TENANTS} tenants in ${ms.toFixed(0)} ms, ${CONCURRENCY} at a time`);
-console.log(`connections: ${s.total.created} opened, at most ${peakConnections} at once seen by the server (maxTotal ${MAX_TOTAL})`);
-console.log(`room under the cap: ${s.evictions} idle connections of other tenants evicted, ${s.reclaims} given back by busy tenants`);
-console.log(`tenant pools open now: ${s.keys}; waits p99 per tenant: ${s.perKey.map((k) => `${k.key}:${k.waitTime.p99.toFixed(0)}ms`).join(' ')}`);
+console.log(
+  `connections: ${s.total.created} opened, at most ${peakConnections} at once seen by the server (maxTotal ${MAX_TOTAL})`,
+);
+console.log(
+  `room under the cap: ${s.evictions} idle connections of other tenants evicted, ${s.reclaims} given back by busy tenants`,
+);
+console.log(
+  `tenant pools open now: ${s.keys}; waits p99 per tenant: ${s.perKey.map((k) => `${k.key}:${k.waitTime.p99.toFixed(0)}ms`).join(' ')}`,
+);
 for (let t = 1; t <= TENANTS; t++) {
-  const { rows } = await admin.query<{ n: number; authors: number }>(`SELECT count(*)::int AS n, count(DISTINCT author)::int AS authors FROM ${schema(t)}.notes`);
+  const { rows } = await admin.query<{ n: number; authors: number }>(
+    `SELECT count(*)::int AS n, count(DISTINCT author)::int AS authors FROM ${schema(t)}.notes`,
+  );
   if (t <= 3) console.log(`${schema(t)}: ${rows[0].n} notes by ${rows[0].authors} users`);
 }
 

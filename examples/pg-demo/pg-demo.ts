@@ -56,14 +56,18 @@ export async function runPgDemo(options: PgDemoOptions = {}): Promise<void> {
       // 3. A burst bigger than the pool, with live stats.
       const ticker = setInterval(() => {
         const s = pool.stats();
-        print(`  live: ${s.borrowed}/${s.max} borrowed, ${s.idle} idle, ${s.pending} waiting, wait p99 ${s.waitTime.p99.toFixed(1)} ms`);
+        print(
+          `  live: ${s.borrowed}/${s.max} borrowed, ${s.idle} idle, ${s.pending} waiting, wait p99 ${s.waitTime.p99.toFixed(1)} ms`,
+        );
       }, 100);
       t0 = performance.now();
       await Promise.all(Array.from({ length: n }, () => pool.query('SELECT pg_sleep(0.002)')));
       clearInterval(ticker);
       const s = pool.stats();
-      print(`burst: ${n} concurrent queries through ${s.max} connections: ${ms(t0)}; peak borrowed ${s.peakBorrowed}, ` +
-        `wait mean ${s.waitTime.mean.toFixed(1)} ms, use mean ${s.useTime.mean.toFixed(1)} ms`);
+      print(
+        `burst: ${n} concurrent queries through ${s.max} connections: ${ms(t0)}; peak borrowed ${s.peakBorrowed}, ` +
+          `wait mean ${s.waitTime.mean.toFixed(1)} ms, use mean ${s.useTime.mean.toFixed(1)} ms`,
+      );
       print(`health: ${pool.health().status}`);
       for (const a of pool.advise()) print(`advice [${a.severity}]: ${a.issue} — ${a.suggestion}`);
     } finally {

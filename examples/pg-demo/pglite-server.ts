@@ -43,7 +43,12 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   const host = options.host ?? '127.0.0.1';
   const db = await PGlite.create(options.dataDir);
-  const server = new PGLiteSocketServer({ db, host, port: options.port ?? 0, maxConnections: options.maxConnections ?? 16 });
+  const server = new PGLiteSocketServer({
+    db,
+    host,
+    port: options.port ?? 0,
+    maxConnections: options.maxConnections ?? 16,
+  });
   try {
     await server.start();
   } catch (e) {
@@ -57,9 +62,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     host,
     port,
     db,
-    stop: () => (stopped ??= (async () => {
-      await server.stop();
-      await db.close();
-    })()),
+    stop: () =>
+      (stopped ??= (async () => {
+        await server.stop();
+        await db.close();
+      })()),
   };
 }

@@ -14,7 +14,8 @@ const pings = ['', ';', 'SELECT 1'];
 
 const client = new pg.Client({ connectionString: url });
 await client.connect();
-const stream = (client as unknown as { connection: { stream: { bytesRead: number; bytesWritten: number } } }).connection.stream;
+const stream = (client as unknown as { connection: { stream: { bytesRead: number; bytesWritten: number } } }).connection
+  .stream;
 
 const samples = new Map<string, number[]>(pings.map((p) => [p, []]));
 const wire = new Map<string, { out: number; in: number }>();
@@ -35,9 +36,13 @@ for (let r = 0; r < rounds; r++) {
 await client.end();
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-console.log(`${rounds} rounds × ${perRound} sequential queries per statement, one connection (${url.replace(/:[^:@/]*@/, ':***@')})`);
+console.log(
+  `${rounds} rounds × ${perRound} sequential queries per statement, one connection (${url.replace(/:[^:@/]*@/, ':***@')})`,
+);
 console.log('statement   | median µs/round trip | bytes sent | bytes received');
 for (const p of pings) {
   const w = wire.get(p)!;
-  console.log(`${JSON.stringify(p).padEnd(11)} | ${median(samples.get(p)!).toFixed(1).padStart(20)} | ${String(w.out).padStart(10)} | ${String(w.in).padStart(14)}`);
+  console.log(
+    `${JSON.stringify(p).padEnd(11)} | ${median(samples.get(p)!).toFixed(1).padStart(20)} | ${String(w.out).padStart(10)} | ${String(w.in).padStart(14)}`,
+  );
 }

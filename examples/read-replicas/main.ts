@@ -16,11 +16,11 @@ deadline.unref();
 
 const url = process.env.DATABASE_URL ? new URL(process.env.DATABASE_URL) : null;
 const server = {
-  host: url ? decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1') : process.env.PGHOST ?? '127.0.0.1',
+  host: url ? decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1') : (process.env.PGHOST ?? '127.0.0.1'),
   port: Number(url?.port || process.env.PGPORT || 5432),
-  user: url ? decodeURIComponent(url.username) : process.env.PGUSER ?? 'postgres',
+  user: url ? decodeURIComponent(url.username) : (process.env.PGUSER ?? 'postgres'),
   password: url ? decodeURIComponent(url.password) : process.env.PGPASSWORD,
-  database: url ? decodeURIComponent(url.pathname.slice(1)) || 'test' : process.env.PGDATABASE ?? 'test',
+  database: url ? decodeURIComponent(url.pathname.slice(1)) || 'test' : (process.env.PGDATABASE ?? 'test'),
 };
 
 /** A TCP proxy to the server: `cut()` refuses new connections and drops open ones; `restore()` listens again. */
@@ -41,17 +41,20 @@ async function proxy(target: { host: string; port: number }) {
   };
   let listener: net.Server | null = null;
   let port = 0;
-  const listen = () => new Promise<void>((resolve, reject) => {
-    const s = net.createServer(onConnection).once('error', reject);
-    s.listen(port, '127.0.0.1', () => {
-      port = (s.address() as net.AddressInfo).port;
-      listener = s;
-      resolve();
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      const s = net.createServer(onConnection).once('error', reject);
+      s.listen(port, '127.0.0.1', () => {
+        port = (s.address() as net.AddressInfo).port;
+        listener = s;
+        resolve();
+      });
     });
-  });
   await listen();
   return {
-    get port() { return port; },
+    get port() {
+      return port;
+    },
     cut() {
       listener?.close();
       listener = null;
@@ -65,21 +68,28 @@ async function proxy(target: { host: string; port: number }) {
 }
 
 const proxies = [await proxy(server), await proxy(server)];
-const pool = new PgPool<pg.Client>({
-  ...server,
-  name: 'app',
-  application_name: 'primary',
-  max: 4,
-  connectionTimeoutMillis: 5_000,
-  // Each replica is only where it is and its own name; everything else comes from above.
-  replicas: proxies.map((p, i) => ({ host: '127.0.0.1', port: p.port, application_name: `replica-${i}` })),
-  ejectAfter: 3,
-  probe: { baseMs: 250, capMs: 1_000 },
-}, pg.Client);
+const pool = new PgPool<pg.Client>(
+  {
+    ...server,
+    name: 'app',
+    application_name: 'primary',
+    max: 4,
+    connectionTimeoutMillis: 5_000,
+    // Each replica is only where it is and its own name; everything else comes from above.
+    replicas: proxies.map((p, i) => ({ host: '127.0.0.1', port: p.port, application_name: `replica-${i}` })),
+    ejectAfter: 3,
+    probe: { baseMs: 250, capMs: 1_000 },
+  },
+  pg.Client,
+);
 
 const started = Date.now();
 const log = (...m: unknown[]): void => console.log(`${String(Date.now() - started).padStart(5)} ms `, ...m);
-pool.on('eject', (name, error) => log(`eject   ${name} (${(error as Error).message}; cause: ${((error as Error).cause as Error | undefined)?.message ?? 'none'})`));
+pool.on('eject', (name, error) =>
+  log(
+    `eject   ${name} (${(error as Error).message}; cause: ${((error as Error).cause as Error | undefined)?.message ?? 'none'})`,
+  ),
+);
 pool.on('readmit', (name) => log(`readmit ${name}`));
 pool.on('error', (err) => log(`idle client dropped: ${err.message}`)); // a cut replica's idle connections
 
@@ -88,12 +98,14 @@ const WHERE = "SELECT current_setting('application_name') AS app";
 async function reads(n: number): Promise<Record<string, number>> {
   const seen: Record<string, number> = {};
   let left = n;
-  await Promise.all(Array.from({ length: 4 }, async () => {
-    while (left-- > 0) {
-      const { rows } = await pool.query<{ app: string }>(WHERE, [], { readOnly: true });
-      seen[rows[0]!.app] = (seen[rows[0]!.app] ?? 0) + 1;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (left-- > 0) {
+        const { rows } = await pool.query<{ app: string }>(WHERE, [], { readOnly: true });
+        seen[rows[0]!.app] = (seen[rows[0]!.app] ?? 0) + 1;
+      }
+    }),
+  );
   return seen;
 }
 const until = async (what: () => boolean): Promise<Record<string, number>> => {
@@ -101,7 +113,11 @@ const until = async (what: () => boolean): Promise<Record<string, number>> => {
   while (!what()) for (const [k, v] of Object.entries(await reads(4))) seen[k] = (seen[k] ?? 0) + v;
   return seen;
 };
-const state = () => pool.stats().replicas!.map((r) => `${r.name}: ${r.state}`).join(', ');
+const state = () =>
+  pool
+    .stats()
+    .replicas!.map((r) => `${r.name}: ${r.state}`)
+    .join(', ');
 
 try {
   log('40 reads           ', await reads(40));
@@ -122,7 +138,9 @@ try {
   log('40 reads           ', await reads(40));
   log('health             ', pool.health().status);
 } catch (e) {
-  console.error(`failed: ${(e as Error).message} (is Postgres reachable? set DATABASE_URL or PGHOST/PGPORT/PGUSER/PGDATABASE)`);
+  console.error(
+    `failed: ${(e as Error).message} (is Postgres reachable? set DATABASE_URL or PGHOST/PGPORT/PGUSER/PGDATABASE)`,
+  );
   process.exitCode = 1;
 } finally {
   await pool.close({ timeoutMs: 5_000 });

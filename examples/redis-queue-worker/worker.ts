@@ -61,7 +61,9 @@ try {
   await Promise.all(workers); // each finishes the job in hand (at most one BLPOP timeout)
   const report = await pool.close({ timeoutMs: 5_000 }); // graceful: waits for leases, then disconnects
   const s = pool.stats();
-  console.log(`${done}/${JOBS} jobs done by ${WORKERS} workers (${byWorker.join(', ')}); ${s.created} connections made, ${s.destroyed} closed, forced: ${report.forced}`);
+  console.log(
+    `${done}/${JOBS} jobs done by ${WORKERS} workers (${byWorker.join(', ')}); ${s.created} connections made, ${s.destroyed} closed, forced: ${report.forced}`,
+  );
 } catch (e) {
   const why = e instanceof Error ? e.message : String(e);
   const cause = sharedError === null ? '' : ` (${(sharedError as Error).message})`;

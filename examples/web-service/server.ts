@@ -21,27 +21,30 @@ const port = Number(process.env.PORT ?? (selfDriving ? 0 : 3000));
 const connection: pg.ClientConfig = process.env.DATABASE_URL
   ? { connectionString: process.env.DATABASE_URL }
   : {
-    host: process.env.PGHOST ?? '127.0.0.1',
-    port: Number(process.env.PGPORT ?? 5432),
-    user: process.env.PGUSER ?? 'postgres',
-    password: process.env.PGPASSWORD,
-    database: process.env.PGDATABASE ?? 'test',
-  };
+      host: process.env.PGHOST ?? '127.0.0.1',
+      port: Number(process.env.PGPORT ?? 5432),
+      user: process.env.PGUSER ?? 'postgres',
+      password: process.env.PGPASSWORD,
+      database: process.env.PGDATABASE ?? 'test',
+    };
 
 // One pool for the process, made at start and closed at shutdown. Small on purpose
 // (docs/sizing.md): 10 connections serve far more than 10 concurrent requests, since
 // each request holds a connection only for its queries.
-const pool = new PgPool({
-  ...connection,
-  name: 'web-db',
-  application_name: 'lido-example-web-service',
-  min: 2, // opened before the server listens: the first requests find warm connections
-  max: 10,
-  connectionTimeoutMillis: 2_000, // a request waits at most 2 s for a connection, then gets a 503
-  maxWaiting: 200, // beyond 200 queued requests, a 503 at once instead of a growing queue
-  idleTimeoutMillis: 30_000,
-  statement_timeout: 5_000, // the server cancels any query running longer
-}, pg.Client);
+const pool = new PgPool(
+  {
+    ...connection,
+    name: 'web-db',
+    application_name: 'lido-example-web-service',
+    min: 2, // opened before the server listens: the first requests find warm connections
+    max: 10,
+    connectionTimeoutMillis: 2_000, // a request waits at most 2 s for a connection, then gets a 503
+    maxWaiting: 200, // beyond 200 queued requests, a 503 at once instead of a growing queue
+    idleTimeoutMillis: 30_000,
+    statement_timeout: 5_000, // the server cancels any query running longer
+  },
+  pg.Client,
+);
 
 // --- the application -------------------------------------------------------------------
 
@@ -49,7 +52,8 @@ type Handler = (req: http.IncomingMessage, url: URL) => Promise<[status: number,
 
 const routes: Record<string, Handler> = {
   'GET /healthz': async () => [200, { status: 'ok' }], // liveness: the process answers
-  'GET /readyz': async () => { // readiness: take traffic? Not while shutting down or when the database is down
+  'GET /readyz': async () => {
+    // readiness: take traffic? Not while shutting down or when the database is down
     const health = pool.health();
     return [shuttingDown || health.status === 'down' ? 503 : 200, { shuttingDown, ...health }];
   },
@@ -65,19 +69,36 @@ const routes: Record<string, Handler> = {
     // the transaction, PgPool would roll back before handing it to anyone else.
     await using client = await pool.connect();
     await client.query('BEGIN');
-    const { rows: [note] } = await client.query('INSERT INTO lido_example_notes (body) VALUES ($1) RETURNING id, body, created_at', [body]);
-    const { rows: [{ count }] } = await client.query('SELECT count(*)::int AS count FROM lido_example_notes');
+    const {
+      rows: [note],
+    } = await client.query('INSERT INTO lido_example_notes (body) VALUES ($1) RETURNING id, body, created_at', [body]);
+    const {
+      rows: [{ count }],
+    } = await client.query('SELECT count(*)::int AS count FROM lido_example_notes');
     await client.query('COMMIT');
     return [201, { ...note, notes: count }];
   },
-  'GET /slow': async (_req, url) => { // a long request, to watch a graceful shutdown wait for it
+  'GET /slow': async (_req, url) => {
+    // a long request, to watch a graceful shutdown wait for it
     const ms = Math.min(Number(url.searchParams.get('ms') ?? 500), 4_000);
     await pool.query('SELECT pg_sleep($1 / 1000.0)', [ms]);
     return [200, { sleptMs: ms }];
   },
   'GET /stats': async () => {
     const s = pool.stats();
-    return [200, { size: s.size, idle: s.idle, borrowed: s.borrowed, pending: s.pending, acquired: s.acquired, timeouts: s.timeouts, waitP99Ms: s.waitTime.p99, useP99Ms: s.useTime.p99 }];
+    return [
+      200,
+      {
+        size: s.size,
+        idle: s.idle,
+        borrowed: s.borrowed,
+        pending: s.pending,
+        acquired: s.acquired,
+        timeouts: s.timeouts,
+        waitP99Ms: s.waitTime.p99,
+        useP99Ms: s.useTime.p99,
+      },
+    ];
   },
 };
 
@@ -226,11 +247,16 @@ async function drive(): Promise<void> {
       requests++;
     } while (Date.now() < until || requests < 200);
   };
-  const ticker = setInterval(async () => console.log(`stats: ${JSON.stringify((await call('GET', '/stats')).json)}`), 1_000);
+  const ticker = setInterval(
+    async () => console.log(`stats: ${JSON.stringify((await call('GET', '/stats')).json)}`),
+    1_000,
+  );
   await Promise.all(Array.from({ length: 25 }, (_, w) => worker(w)));
   clearInterval(ticker);
   const stats = (await call('GET', '/stats')).json;
-  console.log(`${requests} requests from 25 concurrent clients over ${stats.size} connections (wait p99 ${stats.waitP99Ms.toFixed(1)} ms)`);
+  console.log(
+    `${requests} requests from 25 concurrent clients over ${stats.size} connections (wait p99 ${stats.waitP99Ms.toFixed(1)} ms)`,
+  );
 
   await pool.query('DELETE FROM lido_example_notes WHERE id = ANY($1)', [ids]);
 
@@ -241,7 +267,10 @@ async function drive(): Promise<void> {
   const answered = await slow;
   expect('in-flight request during shutdown', answered.status, 200);
   console.log(`the request in flight at SIGTERM was answered: ${answered.status}`);
-  const refused = await call('GET', '/healthz').then((r) => `status ${r.status}`, (e: Error) => (e.cause as Error | undefined)?.message ?? e.message);
+  const refused = await call('GET', '/healthz').then(
+    (r) => `status ${r.status}`,
+    (e: Error) => (e.cause as Error | undefined)?.message ?? e.message,
+  );
   console.log(`a new request after SIGTERM: ${refused}`);
   await shutdownDone;
 }

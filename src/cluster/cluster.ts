@@ -1,7 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { checkAcquire, type AcquireOptions } from '../core/acquire-options.js';
 import { Member, type ClusterMemberHealth, type ClusterMemberStats } from './member.js';
-import { resolveClusterOptions, type ClusterStrategy, type PoolClusterOptions, type ResolvedClusterOptions } from './options.js';
+import {
+  resolveClusterOptions,
+  type ClusterStrategy,
+  type PoolClusterOptions,
+  type ResolvedClusterOptions,
+} from './options.js';
 import { PoolClosedError, PoolError, PoolOptionsError } from '../core/errors.js';
 import type { Health } from '../stats/health.js';
 import type { Lease } from '../core/lease.js';
@@ -130,10 +135,15 @@ export class PoolCluster<T> extends EventEmitter<PoolClusterEvents> implements A
     const members = [this.#primary, ...this.#replicas].map((m) => m.health());
     if (this.closed) return { status: 'down', reasons: ['cluster is closed'], members };
     const reasons: string[] = [];
-    for (const m of members) if (m.status !== 'ok') reasons.push(`${m.role} "${m.name}" ${m.status}: ${m.reasons.join('; ')}`);
+    for (const m of members)
+      if (m.status !== 'ok') reasons.push(`${m.role} "${m.name}" ${m.status}: ${m.reasons.join('; ')}`);
     const healthy = this.#replicas.filter((m) => m.state === 'healthy').length;
     if (this.#replicas.length > 0 && healthy === 0) {
-      reasons.push(this.#o.fallbackToPrimary ? 'no healthy replica: read-only work goes to the primary' : 'no healthy replica: read-only acquires fail');
+      reasons.push(
+        this.#o.fallbackToPrimary
+          ? 'no healthy replica: read-only work goes to the primary'
+          : 'no healthy replica: read-only acquires fail',
+      );
     }
     const status = members[0].status === 'down' ? 'down' : reasons.length > 0 ? 'degraded' : 'ok';
     return { status, reasons, members };
@@ -157,18 +167,27 @@ export class PoolCluster<T> extends EventEmitter<PoolClusterEvents> implements A
   }
 
   #route(options: ClusterAcquireOptions | undefined): [Member<T>, AcquireOptions | undefined] {
-    if (this.#closing !== null) throw new PoolClosedError(`cluster "${this.#o.name}" is closed`, { pool: this.#o.name });
+    if (this.#closing !== null)
+      throw new PoolClosedError(`cluster "${this.#o.name}" is closed`, { pool: this.#o.name });
     if (options === undefined) return [this.#primary, undefined];
-    if (options === null || typeof options !== 'object') throw new PoolOptionsError(`acquire options: expected an object { readOnly?, timeoutMs?, signal? }, got ${describe(options)}`);
+    if (options === null || typeof options !== 'object')
+      throw new PoolOptionsError(
+        `acquire options: expected an object { readOnly?, timeoutMs?, signal? }, got ${describe(options)}`,
+      );
     const { readOnly, ...rest } = options;
-    if (readOnly !== undefined && typeof readOnly !== 'boolean') throw new PoolOptionsError(`readOnly: expected a boolean, got ${describe(readOnly)}`);
+    if (readOnly !== undefined && typeof readOnly !== 'boolean')
+      throw new PoolOptionsError(`readOnly: expected a boolean, got ${describe(readOnly)}`);
     checkAcquire(rest);
     if (readOnly !== true) return [this.#primary, rest];
     const replica = this.#pick();
     if (replica !== null) return [replica, rest];
     if (this.#o.fallbackToPrimary) return [this.#primary, rest];
     const why = this.#replicas.length === 0 ? 'it has none' : `all ${this.#replicas.length} ejected`;
-    throw new PoolError(`no healthy replica in cluster "${this.#o.name}" (${why}) and fallbackToPrimary is false`, 'ERR_POOL_NO_REPLICA', { phase: 'wait', pool: this.#o.name });
+    throw new PoolError(
+      `no healthy replica in cluster "${this.#o.name}" (${why}) and fallbackToPrimary is false`,
+      'ERR_POOL_NO_REPLICA',
+      { phase: 'wait', pool: this.#o.name },
+    );
   }
 
   /** A healthy replica by the strategy, or null. Ties in `least-borrowed` go round-robin. */

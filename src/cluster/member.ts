@@ -47,7 +47,11 @@ export interface MemberHooks {
 
 /** A failure that says the backend is unreachable or broken, not merely busy. */
 function backendFailure(e: unknown): boolean {
-  return e instanceof CreateError || e instanceof ValidationError || (e instanceof AcquireTimeoutError && e.cause !== undefined);
+  return (
+    e instanceof CreateError ||
+    e instanceof ValidationError ||
+    (e instanceof AcquireTimeoutError && e.cause !== undefined)
+  );
 }
 
 /**
@@ -71,7 +75,12 @@ export class Member<T> {
   #stopped = false;
   #readmittedAt = -Infinity;
 
-  constructor(readonly pool: Pool<T>, readonly role: MemberRole, o: ResolvedClusterOptions<T>, hooks: MemberHooks) {
+  constructor(
+    readonly pool: Pool<T>,
+    readonly role: MemberRole,
+    o: ResolvedClusterOptions<T>,
+    hooks: MemberHooks,
+  ) {
     this.#o = o;
     this.#hooks = hooks;
     this.#backoff = new Backoff(o.probe.baseMs, o.probe.capMs, o.random);
@@ -117,18 +126,20 @@ export class Member<T> {
     this.routed++;
     this.pending++;
     let started = false;
-    return this.pool.use((r) => {
-      started = true;
-      this.pending--;
-      this.succeed();
-      return fn(r);
-    }, options).catch((e) => {
-      if (!started) {
+    return this.pool
+      .use((r) => {
+        started = true;
         this.pending--;
-        if (backendFailure(e)) this.fail(e);
-      }
-      throw e;
-    });
+        this.succeed();
+        return fn(r);
+      }, options)
+      .catch((e) => {
+        if (!started) {
+          this.pending--;
+          if (backendFailure(e)) this.fail(e);
+        }
+        throw e;
+      });
   }
 
   /** A success: the failure streak ends. (An ejected replica comes back only through a probe.) */
@@ -159,14 +170,27 @@ export class Member<T> {
   }
 
   stats(): ClusterMemberStats {
-    return { ...this.pool.stats(), role: this.role, state: this.state, consecutiveFailures: this.failures, ejections: this.ejections, routed: this.routed };
+    return {
+      ...this.pool.stats(),
+      role: this.role,
+      state: this.state,
+      consecutiveFailures: this.failures,
+      ejections: this.ejections,
+      routed: this.routed,
+    };
   }
 
   health(): ClusterMemberHealth {
     const h = this.pool.health();
     if (this.state === 'ejected') {
       const why = this.lastError instanceof Error ? this.lastError.message : String(this.lastError);
-      return { name: this.pool.name, role: this.role, state: this.state, status: 'down', reasons: [`ejected after ${this.#o.ejectAfter} failures in a row (last: ${why}); probing`, ...h.reasons] };
+      return {
+        name: this.pool.name,
+        role: this.role,
+        state: this.state,
+        status: 'down',
+        reasons: [`ejected after ${this.#o.ejectAfter} failures in a row (last: ${why}); probing`, ...h.reasons],
+      };
     }
     return { name: this.pool.name, role: this.role, state: this.state, ...h };
   }
@@ -189,21 +213,33 @@ export class Member<T> {
     if (this.state !== 'ejected' || this.#stopped) return;
     const ac = (this.#probe = new AbortController());
     const { timeoutMs, check } = this.#o.probe;
-    const timer = this.#o.clock.setTimer(() => ac.abort(new Error(`probe timed out after ${timeoutMs} ms`)), timeoutMs, false);
-    const probe = check === undefined
-      ? this.pool.use(() => {}, { timeoutMs, signal: ac.signal })
-      : Promise.race([check(this.pool, ac.signal), new Promise((_, reject) => ac.signal.addEventListener('abort', () => reject(ac.signal.reason), { once: true }))]);
-    probe.finally(() => this.#o.clock.clearTimer(timer)).then(
-      () => {
-        this.#probe = null;
-        if (this.state === 'ejected' && !this.#stopped) this.#readmit();
-      },
-      (e) => {
-        this.#probe = null;
-        if (this.state !== 'ejected' || this.#stopped) return;
-        this.lastError = e;
-        this.#schedule();
-      },
+    const timer = this.#o.clock.setTimer(
+      () => ac.abort(new Error(`probe timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+      false,
     );
+    const probe =
+      check === undefined
+        ? this.pool.use(() => {}, { timeoutMs, signal: ac.signal })
+        : Promise.race([
+            check(this.pool, ac.signal),
+            new Promise((_, reject) =>
+              ac.signal.addEventListener('abort', () => reject(ac.signal.reason), { once: true }),
+            ),
+          ]);
+    probe
+      .finally(() => this.#o.clock.clearTimer(timer))
+      .then(
+        () => {
+          this.#probe = null;
+          if (this.state === 'ejected' && !this.#stopped) this.#readmit();
+        },
+        (e) => {
+          this.#probe = null;
+          if (this.state !== 'ejected' || this.#stopped) return;
+          this.lastError = e;
+          this.#schedule();
+        },
+      );
   }
 }

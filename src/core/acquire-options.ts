@@ -15,11 +15,15 @@ export function checkAcquire(options: AcquireOptions): void {
     throw new PoolOptionsError(`acquire options: expected an object { timeoutMs?, signal? }, got ${describe(options)}`);
   }
   for (const key in options) {
-    if (key !== 'timeoutMs' && key !== 'signal') throw new PoolOptionsError(`acquire options: unknown option "${key}" (known: timeoutMs, signal)`);
+    if (key !== 'timeoutMs' && key !== 'signal')
+      throw new PoolOptionsError(`acquire options: unknown option "${key}" (known: timeoutMs, signal)`);
   }
   if (options.timeoutMs !== undefined) checkDuration('timeoutMs', options.timeoutMs, true, true);
   const s = options.signal;
-  if (s !== undefined && (s === null || typeof s !== 'object' || typeof s.addEventListener !== 'function' || typeof s.aborted !== 'boolean')) {
+  if (
+    s !== undefined &&
+    (s === null || typeof s !== 'object' || typeof s.addEventListener !== 'function' || typeof s.aborted !== 'boolean')
+  ) {
     throw new PoolOptionsError(`signal: expected an AbortSignal, got ${describe(s)}`);
   }
 }

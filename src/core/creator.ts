@@ -73,19 +73,31 @@ export class Creator<T> {
     const started = this.clock.now();
     this.#inFlight.set(ac, started);
     const ms = this.timeoutMs;
-    const timer = ms === Infinity ? null : this.clock.setTimer(
-      () => ac.abort(new CreateError(`create timed out after ${ms} ms (factory.create() did not settle)`, { pool: this.name })),
-      ms,
-      this.host.keepAlive(),
-    );
+    const timer =
+      ms === Infinity
+        ? null
+        : this.clock.setTimer(
+            () =>
+              ac.abort(
+                new CreateError(`create timed out after ${ms} ms (factory.create() did not settle)`, {
+                  pool: this.name,
+                }),
+              ),
+            ms,
+            this.host.keepAlive(),
+          );
     const done = (): void => {
       if (timer !== null) this.clock.clearTimer(timer);
       this.#inFlight.delete(ac);
     };
     // Two-argument then: a failure inside `created` must never be mistaken for a failed create.
-    settle(() => this.factory.create(ac.signal), ac.signal, (resource) => {
-      if (resource !== undefined && resource !== null) this.host.stray(resource);
-    }).then(
+    settle(
+      () => this.factory.create(ac.signal),
+      ac.signal,
+      (resource) => {
+        if (resource !== undefined && resource !== null) this.host.stray(resource);
+      },
+    ).then(
       (resource) => {
         done();
         if (resource === undefined || resource === null) {
@@ -125,12 +137,16 @@ export class Creator<T> {
    */
   #retryIn(delay: number): void {
     if (this.#retryTimer !== null) this.clock.clearTimer(this.#retryTimer);
-    this.#retryTimer = this.clock.setTimer(() => {
-      this.#retryTimer = null;
-      const left = this.#backoff.until - this.clock.now();
-      if (left > 0) this.#retryIn(left);
-      else this.host.retry();
-    }, Math.ceil(delay), this.host.keepAlive());
+    this.#retryTimer = this.clock.setTimer(
+      () => {
+        this.#retryTimer = null;
+        const left = this.#backoff.until - this.clock.now();
+        if (left > 0) this.#retryIn(left);
+        else this.host.retry();
+      },
+      Math.ceil(delay),
+      this.host.keepAlive(),
+    );
   }
 
   /** Close: aborts every create in flight and the pending retry. */
@@ -143,9 +159,13 @@ export class Creator<T> {
   #failed(e: unknown): void {
     const cause = e instanceof CreateError && e.cause !== undefined ? e.cause : e;
     const opts = this.host.errorOptions();
-    const error = e instanceof CreateError && e.cause === undefined
-      ? new CreateError(e.message, { ...opts, cause: e })
-      : new CreateError(`create failed: ${cause instanceof Error ? cause.message : String(cause)}`, { ...opts, cause });
+    const error =
+      e instanceof CreateError && e.cause === undefined
+        ? new CreateError(e.message, { ...opts, cause: e })
+        : new CreateError(`create failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
+            ...opts,
+            cause,
+          });
     this.host.failed(error);
   }
 }

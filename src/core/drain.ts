@@ -29,7 +29,11 @@ export interface Draining {
  * calls the returned `check` whenever something settles) or, after `timeoutMs`, forces
  * the leases still held and resolves with how many it forced.
  */
-export function drain(pool: Draining, clock: Clock, timeoutMs: number): { done: Promise<CloseReport>; check: () => void } {
+export function drain(
+  pool: Draining,
+  clock: Clock,
+  timeoutMs: number,
+): { done: Promise<CloseReport>; check: () => void } {
   let settle!: (r: CloseReport) => void;
   const done = new Promise<CloseReport>((resolve) => (settle = resolve));
   let finished = false;
@@ -46,11 +50,15 @@ export function drain(pool: Draining, clock: Clock, timeoutMs: number): { done: 
     if (!forcing && pool.busy() === 0) finish(0);
   };
   if (timeoutMs !== Infinity) {
-    timer = clock.setTimer(() => {
-      timer = null;
-      forcing = true;
-      finish(pool.force());
-    }, timeoutMs, true);
+    timer = clock.setTimer(
+      () => {
+        timer = null;
+        forcing = true;
+        finish(pool.force());
+      },
+      timeoutMs,
+      true,
+    );
   }
   return { done, check };
 }

@@ -40,7 +40,12 @@ export class PoolError extends Error {
   /** The pool's counts when it was raised. */
   readonly counts: PoolCounts | undefined;
 
-  constructor(message: string, code = 'ERR_POOL', options: PoolErrorOptions = {}, phase: PoolPhase | undefined = options.phase) {
+  constructor(
+    message: string,
+    code = 'ERR_POOL',
+    options: PoolErrorOptions = {},
+    phase: PoolPhase | undefined = options.phase,
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.phase = phase;
@@ -96,8 +101,13 @@ export class PoolOptionsError extends PoolError {
 // Writable data properties, so a subclass a user derives can still set its own. Literal
 // names: a bundler may rename a class (`PoolError2`) when two modules clash.
 for (const [ctor, name] of [
-  [PoolError, 'PoolError'], [AcquireTimeoutError, 'AcquireTimeoutError'], [PoolClosedError, 'PoolClosedError'], [QueueFullError, 'QueueFullError'],
-  [CreateError, 'CreateError'], [ValidationError, 'ValidationError'], [PoolOptionsError, 'PoolOptionsError'],
+  [PoolError, 'PoolError'],
+  [AcquireTimeoutError, 'AcquireTimeoutError'],
+  [PoolClosedError, 'PoolClosedError'],
+  [QueueFullError, 'QueueFullError'],
+  [CreateError, 'CreateError'],
+  [ValidationError, 'ValidationError'],
+  [PoolOptionsError, 'PoolOptionsError'],
 ] as const) {
   Object.defineProperty(ctor.prototype, 'name', { value: name, writable: true, configurable: true, enumerable: false });
 }

@@ -49,11 +49,15 @@ export class Housekeeper<T> implements Sweeper {
 
   start(): void {
     if (this.#timer !== null) return;
-    this.#timer = this.clock.setTimer(() => {
-      this.#timer = null;
-      this.sweep();
-      this.start();
-    }, this.periodMs, this.keepAlive);
+    this.#timer = this.clock.setTimer(
+      () => {
+        this.#timer = null;
+        this.sweep();
+        this.start();
+      },
+      this.periodMs,
+      this.keepAlive,
+    );
   }
 
   stop(): void {

@@ -83,12 +83,19 @@ export class ActiveLeakDetector<T> implements LeakDetector<T> {
     const t = new Token(origin ?? new Error('lease acquired here'), now);
     slot.leak = t;
     // At least the threshold by this clock, so a report never says a lease was held for less.
-    setTimerAtLeast(this.clock, now, this.thresholdMs, false, (h) => (t.timer = h), (at) => {
-      t.timer = null;
-      if (slot.leak !== t) return;
-      t.reported = true;
-      this.report({ pool: this.name, kind: 'held', heldMs: at - t.since, stack: t.stack }, true);
-    });
+    setTimerAtLeast(
+      this.clock,
+      now,
+      this.thresholdMs,
+      false,
+      (h) => (t.timer = h),
+      (at) => {
+        t.timer = null;
+        if (slot.leak !== t) return;
+        t.reported = true;
+        this.report({ pool: this.name, kind: 'held', heldMs: at - t.since, stack: t.stack }, true);
+      },
+    );
     // The held value must not reference the lease, or the lease could never be collected.
     if (lease !== null) this.#registry.register(lease, { slot, gen: slot.gen }, t);
   }

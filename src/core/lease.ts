@@ -37,7 +37,12 @@ export class Lease<T> implements Disposable, AsyncDisposable {
    * "Resolving with a lease". In a static block so that it stays with the class in any build.
    */
   static {
-    Object.defineProperty(this.prototype, 'then', { value: undefined, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(this.prototype, 'then', {
+      value: undefined,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
   }
 
   /** @internal Leases are made by the pool. */
@@ -54,7 +59,10 @@ export class Lease<T> implements Disposable, AsyncDisposable {
   get resource(): T {
     if (this.#slot.gen !== this.#gen) {
       const why = this.#gen === -1 ? 'was already released' : 'was revoked by the pool (closed or reclaimed)';
-      throw new PoolError(`lease of pool "${this.#owner.name}" ${why}; acquire again`, 'ERR_POOL_LEASE_RELEASED', { phase: 'use', pool: this.#owner.name });
+      throw new PoolError(`lease of pool "${this.#owner.name}" ${why}; acquire again`, 'ERR_POOL_LEASE_RELEASED', {
+        phase: 'use',
+        pool: this.#owner.name,
+      });
     }
     return this.#slot.resource;
   }

@@ -86,10 +86,28 @@ export interface ResolvedOptions<T> {
 }
 
 const KNOWN = new Set([
-  'factory', 'name', 'min', 'max', 'acquireTimeoutMs', 'createTimeoutMs', 'idleTimeoutMs',
-  'maxLifetimeMs', 'keepaliveMs', 'validateAfterIdleMs', 'validateTimeoutMs', 'resetTimeoutMs',
-  'maxWaiting', 'maxUses', 'order', 'leakDetectionMs', 'createRetry', 'failFast',
-  'maxConcurrentCreates', 'allowExitOnIdle', 'clock', 'random',
+  'factory',
+  'name',
+  'min',
+  'max',
+  'acquireTimeoutMs',
+  'createTimeoutMs',
+  'idleTimeoutMs',
+  'maxLifetimeMs',
+  'keepaliveMs',
+  'validateAfterIdleMs',
+  'validateTimeoutMs',
+  'resetTimeoutMs',
+  'maxWaiting',
+  'maxUses',
+  'order',
+  'leakDetectionMs',
+  'createRetry',
+  'failFast',
+  'maxConcurrentCreates',
+  'allowExitOnIdle',
+  'clock',
+  'random',
 ]);
 
 /** Default values of every option that has one. */
@@ -188,11 +206,13 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
   rejectUnknown('Pool options', o, KNOWN);
 
   const factory = o.factory as Factory<T> | undefined;
-  if (factory === null || typeof factory !== 'object') fail('factory', 'an object with create() and destroy()', factory);
+  if (factory === null || typeof factory !== 'object')
+    fail('factory', 'an object with create() and destroy()', factory);
   if (typeof factory.create !== 'function') fail('factory.create', 'a function', factory.create);
   if (typeof factory.destroy !== 'function') fail('factory.destroy', 'a function', factory.destroy);
   for (const hook of ['validate', 'reset', 'watch', 'isBroken'] as const) {
-    if (factory[hook] !== undefined && typeof factory[hook] !== 'function') fail(`factory.${hook}`, 'a function or undefined', factory[hook]);
+    if (factory[hook] !== undefined && typeof factory[hook] !== 'function')
+      fail(`factory.${hook}`, 'a function or undefined', factory[hook]);
   }
 
   const name = o.name === undefined ? `pool-${++poolCounter}` : o.name;
@@ -215,7 +235,8 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
   rejectUnknown('createRetry', retry, new Set(['baseMs', 'capMs']));
   const baseMs = checkDuration('createRetry.baseMs', retry.baseMs ?? defaults.createRetry.baseMs, true);
   const capMs = checkDuration('createRetry.capMs', retry.capMs ?? defaults.createRetry.capMs, true);
-  if (capMs < baseMs) throw new PoolOptionsError(`createRetry.capMs: expected at least baseMs (${baseMs}), got ${capMs}`);
+  if (capMs < baseMs)
+    throw new PoolOptionsError(`createRetry.capMs: expected at least baseMs (${baseMs}), got ${capMs}`);
 
   const bool = (k: 'failFast' | 'allowExitOnIdle'): boolean => {
     const v = pick(o, k);
@@ -224,7 +245,11 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
   };
 
   const clock = (o.clock ?? systemClock) as Clock;
-  if (typeof clock?.now !== 'function' || typeof clock.setTimer !== 'function' || typeof clock.clearTimer !== 'function') {
+  if (
+    typeof clock?.now !== 'function' ||
+    typeof clock.setTimer !== 'function' ||
+    typeof clock.clearTimer !== 'function'
+  ) {
     fail('clock', 'a Clock { now, setTimer, clearTimer }', clock);
   }
   const random = (o.random ?? Math.random) as () => number;
@@ -232,7 +257,9 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
 
   const keepaliveMs = checkDuration('keepaliveMs', pick(o, 'keepaliveMs'));
   if (keepaliveMs > 0 && typeof factory.validate !== 'function') {
-    throw new PoolOptionsError(`keepaliveMs: expected 0 when the factory has no validate() (a keepalive is a validation), got ${keepaliveMs}`);
+    throw new PoolOptionsError(
+      `keepaliveMs: expected 0 when the factory has no validate() (a keepalive is a validation), got ${keepaliveMs}`,
+    );
   }
 
   return {

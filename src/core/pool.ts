@@ -3,11 +3,28 @@ import { bounded } from './util/bounded.js';
 import type { Clock } from './util/clock.js';
 import { Creator } from './creator.js';
 import { DeadlineTimer } from './util/deadline-timer.js';
-import { publishCreate, publishDestroy, publishLeak, publishRelease, publishTimeout, traceAcquire, tracingAcquire } from '../stats/diagnostics.js';
+import {
+  publishCreate,
+  publishDestroy,
+  publishLeak,
+  publishRelease,
+  publishTimeout,
+  traceAcquire,
+  tracingAcquire,
+} from '../stats/diagnostics.js';
 import { drain, type CloseOptions, type CloseReport } from './drain.js';
 import {
-  AcquireTimeoutError, CreateError, PoolClosedError, PoolError, PoolOptionsError, QueueFullError, ValidationError,
-  describeCounts, withoutStack, type PoolCounts, type PoolPhase,
+  AcquireTimeoutError,
+  CreateError,
+  PoolClosedError,
+  PoolError,
+  PoolOptionsError,
+  QueueFullError,
+  ValidationError,
+  describeCounts,
+  withoutStack,
+  type PoolCounts,
+  type PoolPhase,
 } from './errors.js';
 import type { Factory } from './factory.js';
 import { PoolEmitter } from './events.js';
@@ -18,7 +35,14 @@ import { kAcquireQueued, kRelease, kTryAcquire, kWithdraw, type LeaseOwner, type
 import { ActiveLeakDetector, NoLeakDetector, type LeakDetector, type LeakReport } from './leak-detector.js';
 import { Lease } from './lease.js';
 import { checkAcquire, type AcquireOptions } from './acquire-options.js';
-import { checkDuration, checkInt, describe, resolveOptions, type PoolOptions, type ResolvedOptions } from './options.js';
+import {
+  checkDuration,
+  checkInt,
+  describe,
+  resolveOptions,
+  type PoolOptions,
+  type ResolvedOptions,
+} from './options.js';
 import { Slot, SlotList, SlotState } from './containers/slot.js';
 import { Counters, type PoolStats } from '../stats/counters.js';
 import { Waiter, WaiterQueue } from './containers/waiters.js';
@@ -110,11 +134,27 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#validateAfterIdleMs = o.validateAfterIdleMs === 0 ? -1 : o.validateAfterIdleMs;
     this.#hasValidate = typeof o.factory.validate === 'function';
     this.#hasReset = typeof o.factory.reset === 'function';
-    this.#leaks = o.leakDetectionMs > 0
-      ? new ActiveLeakDetector<T>(o.name, o.leakDetectionMs, o.clock, (r, first) => this.#onLeak(r, first), (s, gen) => this[kRelease](s, gen, true, new PoolError('lease was garbage-collected without release', 'ERR_POOL_LEAK')))
-      : new NoLeakDetector<T>();
+    this.#leaks =
+      o.leakDetectionMs > 0
+        ? new ActiveLeakDetector<T>(
+            o.name,
+            o.leakDetectionMs,
+            o.clock,
+            (r, first) => this.#onLeak(r, first),
+            (s, gen) =>
+              this[kRelease](
+                s,
+                gen,
+                true,
+                new PoolError('lease was garbage-collected without release', 'ERR_POOL_LEAK'),
+              ),
+          )
+        : new NoLeakDetector<T>();
     const period = Housekeeper.period(o.idleTimeoutMs, o.maxLifetimeMs, o.keepaliveMs);
-    this.#sweeper = period === Infinity ? noSweeper : new Housekeeper<T>(this.#housekept(), o.clock, period, o.idleTimeoutMs, o.keepaliveMs, !o.allowExitOnIdle);
+    this.#sweeper =
+      period === Infinity
+        ? noSweeper
+        : new Housekeeper<T>(this.#housekept(), o.clock, period, o.idleTimeoutMs, o.keepaliveMs, !o.allowExitOnIdle);
     this.#sweeper.start();
     // Start filling `min` after the constructor returns, so listeners can be attached first.
     if (o.min > 0) queueMicrotask(() => this.#dispatch());
@@ -254,7 +294,8 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
 
   /** Changes `min` and/or `max` at run time; excess idle resources go at once, borrowed ones on release. */
   resize(sizes: { min?: number; max?: number }): void {
-    if (sizes === null || typeof sizes !== 'object') throw new PoolOptionsError(`resize: expected { min?, max? }, got ${describe(sizes)}`);
+    if (sizes === null || typeof sizes !== 'object')
+      throw new PoolOptionsError(`resize: expected { min?, max? }, got ${describe(sizes)}`);
     const max = sizes.max === undefined ? this.#o.max : checkInt('max', sizes.max, 1);
     const min = sizes.min === undefined ? Math.min(this.#o.min, max) : checkInt('min', sizes.min, 0);
     if (min > max) throw new PoolOptionsError(`min: expected at most max (${max}), got ${min}`);
@@ -350,11 +391,15 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     for (const r of this.#readyWaiters.splice(0)) r.reject(closedError);
     this.#creator.abortAll(closedError);
     for (const s of this.#idle.toArray()) this.#destroy(s, 'pool closed');
-    const { done, check } = drain({
-      busy: () => this.#lent + this.#checking + this.#creator.creating + this.#destroying,
-      destroying: () => this.#destroying,
-      force: () => this.#forceReturn(timeoutMs),
-    }, this.#clock, timeoutMs);
+    const { done, check } = drain(
+      {
+        busy: () => this.#lent + this.#checking + this.#creator.creating + this.#destroying,
+        destroying: () => this.#destroying,
+        force: () => this.#forceReturn(timeoutMs),
+      },
+      this.#clock,
+      timeoutMs,
+    );
     this.#onSettle = check;
     this.#closing = done.finally(() => (this.#onSettle = null));
     check();
@@ -365,9 +410,18 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   #forceReturn(timeoutMs: number): number {
     // Oldest first: a slot handed from one lease to the next keeps its place in the list.
     const outstanding = this.#borrowed.toArray().sort((a, b) => a.borrowedAt - b.borrowedAt);
-    for (const s of outstanding) this.#destroy(s, new PoolClosedError(`lease still held ${timeoutMs} ms after close(); resource destroyed`, { pool: this.#o.name }));
+    for (const s of outstanding)
+      this.#destroy(
+        s,
+        new PoolClosedError(`lease still held ${timeoutMs} ms after close(); resource destroyed`, {
+          pool: this.#o.name,
+        }),
+      );
     if (outstanding.length > 0) {
-      process.emitWarning(`lido: pool "${this.#o.name}" closed with ${outstanding.length} lease(s) still held after ${timeoutMs} ms; their resources were destroyed`, { code: 'LIDO_CLOSE_FORCED' });
+      process.emitWarning(
+        `lido: pool "${this.#o.name}" closed with ${outstanding.length} lease(s) still held after ${timeoutMs} ms; their resources were destroyed`,
+        { code: 'LIDO_CLOSE_FORCED' },
+      );
     }
     return outstanding.length;
   }
@@ -395,7 +449,16 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
       this.#destroy(s, destroy ? reason : s.broken);
     } else if (this.#closed || s.uses >= this.#o.maxUses || now >= s.expiresAt || this.#live > this.#o.max) {
       this.#borrowed.remove(s);
-      this.#destroy(s, this.#closed ? 'pool closed' : s.uses >= this.#o.maxUses ? 'max uses reached' : now >= s.expiresAt ? 'max lifetime reached' : 'pool resized');
+      this.#destroy(
+        s,
+        this.#closed
+          ? 'pool closed'
+          : s.uses >= this.#o.maxUses
+            ? 'max uses reached'
+            : now >= s.expiresAt
+              ? 'max lifetime reached'
+              : 'pool resized',
+      );
     } else if (this.#hasReset) {
       this.#borrowed.remove(s);
       this.#reset(s, now);
@@ -449,7 +512,11 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   }
 
   /** Calls `fn` and gives the resource back when it settles, however it settles. */
-  #run<R>(fn: (resource: T) => R | PromiseLike<R>, resource: T, giveBack: (broken: boolean, error: unknown) => unknown): Promise<Awaited<R>> {
+  #run<R>(
+    fn: (resource: T) => R | PromiseLike<R>,
+    resource: T,
+    giveBack: (broken: boolean, error: unknown) => unknown,
+  ): Promise<Awaited<R>> {
     const done = (error: unknown, failed: boolean): void => {
       giveBack(failed && this.#f.isBroken !== undefined && this.#isBroken(error, resource), error);
     };
@@ -516,7 +583,12 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
       this.#counters.rejected++;
       // The fast path may just have retired an expired resource: refill `min` all the same.
       this.#dispatch();
-      return Promise.reject(new QueueFullError(`acquire rejected: ${this.#waiters.length} already waiting, maxWaiting is ${this.#o.maxWaiting} (${describeCounts(this.#o.name, this.#counts())})`, this.#errorOptions()));
+      return Promise.reject(
+        new QueueFullError(
+          `acquire rejected: ${this.#waiters.length} already waiting, maxWaiting is ${this.#o.maxWaiting} (${describeCounts(this.#o.name, this.#counts())})`,
+          this.#errorOptions(),
+        ),
+      );
     }
     const now = this.#clock.now();
     // failFast: while the backend is known down (inside the backoff window) reject at once;
@@ -592,7 +664,8 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
       this.#lastTimeoutAt = now;
       this.#counters.timeouts += expired.length;
       const cause = this.#creator.lastError?.cause;
-      let why = cause === undefined ? '' : `; last create error: ${cause instanceof Error ? cause.message : String(cause)}`;
+      let why =
+        cause === undefined ? '' : `; last create error: ${cause instanceof Error ? cause.message : String(cause)}`;
       const pendingMs = this.#creator.oldestPendingMs(now);
       if (pendingMs > 0) why += `; a create has been pending for ${Math.round(pendingMs)} ms`;
       // What the errors of one batch share is formatted once: counts, cause, and the message
@@ -664,7 +737,13 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
       // create, with backoff, or a backend that kills every connection would make us spin.
       const cause = s.broken;
       this.#destroy(s, cause);
-      this.#createFailure(new CreateError(`create failed: the resource was reported dead as soon as it was created (${cause instanceof Error ? cause.message : String(cause)})`, { ...this.#errorOptions(), cause }), now);
+      this.#createFailure(
+        new CreateError(
+          `create failed: the resource was reported dead as soon as it was created (${cause instanceof Error ? cause.message : String(cause)})`,
+          { ...this.#errorOptions(), cause },
+        ),
+        now,
+      );
       return;
     }
     this.#creator.succeeded();
@@ -701,35 +780,46 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     // A keepalive ping of an idle pool must not keep the process alive.
     const keepAlive = !keepalive || !this.#o.allowExitOnIdle;
     const timeout = (): Error => new ValidationError(`validate timed out after ${ms} ms`, this.#errorOptions());
-    bounded((signal) => this.#f.validate!(s.resource, signal), this.#clock, ms, keepAlive, timeout).then(
-      (ok) => ok === true,
-      (e) => {
-        this.#report(e instanceof ValidationError ? e : new ValidationError(`validate failed: ${e instanceof Error ? e.message : String(e)}`, { ...this.#errorOptions(), cause: e }), 'validate', s.resource);
-        return false;
-      },
-    ).then((ok) => {
-      this.#checking--;
-      const now = this.#clock.now();
-      if (!ok || s.broken !== undefined) {
-        this.#counters.validationFailures++;
-        this.#destroy(s, s.broken ?? 'validation failed');
-        this.#dispatch();
-      } else if (now >= s.expiresAt) {
-        // Its lifetime ran out while it was being checked: retired, never lent.
-        this.#destroy(s, 'max lifetime reached');
-        this.#dispatch();
-      } else if (keepalive && this.#waiters.length === 0 && !this.#closed && this.#live <= this.#o.max) {
-        // A keepalive ping is not a use: the idle clock keeps running. (Above max after a
-        // shrink, #handOff below destroys it instead.)
-        s.lastGood = now;
-        s.state = SlotState.Idle;
-        this.#idle.push(s);
-      } else {
-        s.lastGood = now;
-        this.#handOff(s, now);
-      }
-      this.#onSettle?.();
-    });
+    bounded((signal) => this.#f.validate!(s.resource, signal), this.#clock, ms, keepAlive, timeout)
+      .then(
+        (ok) => ok === true,
+        (e) => {
+          this.#report(
+            e instanceof ValidationError
+              ? e
+              : new ValidationError(`validate failed: ${e instanceof Error ? e.message : String(e)}`, {
+                  ...this.#errorOptions(),
+                  cause: e,
+                }),
+            'validate',
+            s.resource,
+          );
+          return false;
+        },
+      )
+      .then((ok) => {
+        this.#checking--;
+        const now = this.#clock.now();
+        if (!ok || s.broken !== undefined) {
+          this.#counters.validationFailures++;
+          this.#destroy(s, s.broken ?? 'validation failed');
+          this.#dispatch();
+        } else if (now >= s.expiresAt) {
+          // Its lifetime ran out while it was being checked: retired, never lent.
+          this.#destroy(s, 'max lifetime reached');
+          this.#dispatch();
+        } else if (keepalive && this.#waiters.length === 0 && !this.#closed && this.#live <= this.#o.max) {
+          // A keepalive ping is not a use: the idle clock keeps running. (Above max after a
+          // shrink, #handOff below destroys it instead.)
+          s.lastGood = now;
+          s.state = SlotState.Idle;
+          this.#idle.push(s);
+        } else {
+          s.lastGood = now;
+          this.#handOff(s, now);
+        }
+        this.#onSettle?.();
+      });
   }
 
   /**
@@ -758,32 +848,45 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     }
     this.#checking++;
     const ms = this.#o.resetTimeoutMs;
-    const timeout = (): Error => new PoolError(`reset timed out after ${ms} ms`, 'ERR_POOL_RESET', { ...this.#errorOptions(), phase: 'reset' });
-    bounded(() => r as PromiseLike<void>, this.#clock, ms, true, timeout).then(
-      () => true,
-      (e) => {
-        this.#resetFailed(s, e);
-        return false;
-      },
-    ).then((ok) => {
-      this.#checking--;
-      const later = this.#clock.now();
-      if (ok && s.broken === undefined && later < s.expiresAt) {
-        s.lastGood = later;
-        this.#handOff(s, later);
-      } else {
-        // Reset well, but evicted or past its lifetime meanwhile.
-        if (ok) this.#destroy(s, s.broken ?? 'max lifetime reached');
-        this.#dispatch();
-      }
-      this.#onSettle?.();
-    });
+    const timeout = (): Error =>
+      new PoolError(`reset timed out after ${ms} ms`, 'ERR_POOL_RESET', { ...this.#errorOptions(), phase: 'reset' });
+    bounded(() => r as PromiseLike<void>, this.#clock, ms, true, timeout)
+      .then(
+        () => true,
+        (e) => {
+          this.#resetFailed(s, e);
+          return false;
+        },
+      )
+      .then((ok) => {
+        this.#checking--;
+        const later = this.#clock.now();
+        if (ok && s.broken === undefined && later < s.expiresAt) {
+          s.lastGood = later;
+          this.#handOff(s, later);
+        } else {
+          // Reset well, but evicted or past its lifetime meanwhile.
+          if (ok) this.#destroy(s, s.broken ?? 'max lifetime reached');
+          this.#dispatch();
+        }
+        this.#onSettle?.();
+      });
   }
 
   /** Counts, reports and destroys after a reset that threw, rejected or timed out. */
   #resetFailed(s: Slot<T>, e: unknown): void {
     this.#counters.resetFailures++;
-    this.#report(e instanceof PoolError ? e : new PoolError(`reset failed: ${e instanceof Error ? e.message : String(e)}`, 'ERR_POOL_RESET', { ...this.#errorOptions(), phase: 'reset', cause: e }), 'reset', s.resource);
+    this.#report(
+      e instanceof PoolError
+        ? e
+        : new PoolError(`reset failed: ${e instanceof Error ? e.message : String(e)}`, 'ERR_POOL_RESET', {
+            ...this.#errorOptions(),
+            phase: 'reset',
+            cause: e,
+          }),
+      'reset',
+      s.resource,
+    );
     this.#destroy(s, s.broken ?? 'reset failed');
   }
 
@@ -843,10 +946,12 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     }
     if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<void>).then === 'function') {
       this.#destroying++;
-      Promise.resolve(r).then(noop, (e) => this.#report(e, 'destroy', resource)).finally(() => {
-        this.#destroying--;
-        this.#onSettle?.();
-      });
+      Promise.resolve(r)
+        .then(noop, (e) => this.#report(e, 'destroy', resource))
+        .finally(() => {
+          this.#destroying--;
+          this.#onSettle?.();
+        });
     }
   }
 
@@ -860,7 +965,14 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
 
   #report(e: unknown, phase: PoolPhase, resource?: T): void {
     if (this.listenerCount('error') === 0) return; // reported only to those who listen; never thrown
-    const error = e instanceof PoolError ? e : new PoolError(`${phase} failed: ${e instanceof Error ? e.message : String(e)}`, 'ERR_POOL_' + phase.toUpperCase(), { ...this.#errorOptions(), phase, cause: e });
+    const error =
+      e instanceof PoolError
+        ? e
+        : new PoolError(
+            `${phase} failed: ${e instanceof Error ? e.message : String(e)}`,
+            'ERR_POOL_' + phase.toUpperCase(),
+            { ...this.#errorOptions(), phase, cause: e },
+          );
     this.emitSafe('error', error, resource);
   }
 
@@ -871,7 +983,12 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     }
     this.emitSafe('leak', r);
     publishLeak(this, r);
-    const what = r.kind === 'held' ? `held for ${Math.round(r.heldMs)} ms` : r.kind === 'lost' ? 'garbage-collected without release' : `returned after ${Math.round(r.heldMs)} ms`;
+    const what =
+      r.kind === 'held'
+        ? `held for ${Math.round(r.heldMs)} ms`
+        : r.kind === 'lost'
+          ? 'garbage-collected without release'
+          : `returned after ${Math.round(r.heldMs)} ms`;
     process.emitWarning(`lido: pool "${r.pool}" lease ${what}; acquired at:\n${r.stack}`, { code: 'LIDO_LEAK' });
   }
 
@@ -896,7 +1013,11 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
 
   #own(lease: Lease<T>, verb: string): Lease<T> {
     if (!(lease instanceof Lease) || !lease.isFrom(this)) {
-      throw new PoolError(`${verb}: expected a lease of pool "${this.#o.name}", got ${lease instanceof Lease ? 'a lease of another pool' : typeof lease}`, 'ERR_POOL_FOREIGN_LEASE', { phase: 'use', pool: this.#o.name });
+      throw new PoolError(
+        `${verb}: expected a lease of pool "${this.#o.name}", got ${lease instanceof Lease ? 'a lease of another pool' : typeof lease}`,
+        'ERR_POOL_FOREIGN_LEASE',
+        { phase: 'use', pool: this.#o.name },
+      );
     }
     return lease;
   }

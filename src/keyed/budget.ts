@@ -59,7 +59,10 @@ export class Budget<E extends BudgetEntry> {
   #busy = false;
   #again = false;
 
-  constructor(readonly max: number, readonly reclaimer: Reclaimer<E>) {}
+  constructor(
+    readonly max: number,
+    readonly reclaimer: Reclaimer<E>,
+  ) {}
 
   /** Creates waiting for a slot. */
   get waiting(): number {
@@ -75,12 +78,18 @@ export class Budget<E extends BudgetEntry> {
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
-      const r: Request<E> = { e, resolve, reject, signal, onAbort: () => {
-        if (!this.#queue.delete(r)) return;
-        e.queued--;
-        reject(signal.reason);
-        this.settle();
-      } };
+      const r: Request<E> = {
+        e,
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          if (!this.#queue.delete(r)) return;
+          e.queued--;
+          reject(signal.reason);
+          this.settle();
+        },
+      };
       signal.addEventListener('abort', r.onAbort, { once: true });
       this.#queue.add(r);
       e.queued++;
@@ -240,7 +249,7 @@ export class Budget<E extends BudgetEntry> {
     if (e.owed === 0) {
       this.#owing.delete(e);
       // Its waiting creates go to the back of the queue: it yields to those who waited.
-      for (const r of [...this.#queue]) if (r.e === e) (this.#queue.delete(r), this.#queue.add(r));
+      for (const r of [...this.#queue]) if (r.e === e) this.#queue.delete(r), this.#queue.add(r);
     }
     this.reclaimer.capChanged(e);
   }

@@ -55,7 +55,13 @@ export class KeyEntry<K, T> implements BudgetEntry {
     this.factory = f;
     // The key's own createTimeoutMs starts once the budget is reserved (see budgeted()):
     // waiting for room under maxTotal is not a failing create.
-    this.pool = new Pool<T>({ ...o.perKey, createTimeoutMs: Infinity, name: `${o.name}[${label}]`, clock: o.clock, factory: budgeted(f, this, budget, o.clock, o.createTimeoutMs, hooks) });
+    this.pool = new Pool<T>({
+      ...o.perKey,
+      createTimeoutMs: Infinity,
+      name: `${o.name}[${label}]`,
+      clock: o.clock,
+      factory: budgeted(f, this, budget, o.clock, o.createTimeoutMs, hooks),
+    });
     // `borrowed` goes up where the keyed pool hands the lease on (no `acquire` listener:
     // the pool emits nothing on a borrow nobody listens to).
     this.pool.on('release', () => {
@@ -96,7 +102,14 @@ export class KeyEntry<K, T> implements BudgetEntry {
 }
 
 /** The key's factory, with every create inside the global budget and its own create timeout. */
-function budgeted<K, T>(f: Factory<T>, e: KeyEntry<K, T>, budget: Budget<KeyEntry<K, T>>, clock: Clock, timeoutMs: number, hooks: EntryHooks<K, T>): Factory<T> {
+function budgeted<K, T>(
+  f: Factory<T>,
+  e: KeyEntry<K, T>,
+  budget: Budget<KeyEntry<K, T>>,
+  clock: Clock,
+  timeoutMs: number,
+  hooks: EntryHooks<K, T>,
+): Factory<T> {
   const w: Factory<T> = {
     async create(signal) {
       await budget.reserve(e, signal); // counts e.creating
@@ -104,10 +117,17 @@ function budgeted<K, T>(f: Factory<T>, e: KeyEntry<K, T>, budget: Budget<KeyEntr
       const ac = new AbortController();
       const onAbort = (): void => ac.abort(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
-      const timer = timeoutMs === Infinity ? null : clock.setTimer(() => ac.abort(new CreateError(`create timed out after ${timeoutMs} ms`)), timeoutMs, true);
+      const timer =
+        timeoutMs === Infinity
+          ? null
+          : clock.setTimer(() => ac.abort(new CreateError(`create timed out after ${timeoutMs} ms`)), timeoutMs, true);
       try {
         // A resource that arrives after the timeout is destroyed; its slot was given back already.
-        return await settle(() => f.create(ac.signal), ac.signal, (late) => destroyQuietly(f, late));
+        return await settle(
+          () => f.create(ac.signal),
+          ac.signal,
+          (late) => destroyQuietly(f, late),
+        );
       } catch (error) {
         budget.release(e);
         throw error;

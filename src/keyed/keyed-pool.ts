@@ -165,9 +165,18 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
     const { total, perKey } = this.#keys.stats();
     const b = this.#budget;
     return {
-      name: this.#o.name, keys: this.#keys.size, maxTotal: b.max, live: b.used, budgetWaiting: b.waiting, owed: b.owedTotal,
-      evictions: this.#evictions, reclaims: this.#reclaims, poolsCreated: this.#keys.created, poolsClosed: this.#keys.closed,
-      total, perKey,
+      name: this.#o.name,
+      keys: this.#keys.size,
+      maxTotal: b.max,
+      live: b.used,
+      budgetWaiting: b.waiting,
+      owed: b.owedTotal,
+      evictions: this.#evictions,
+      reclaims: this.#reclaims,
+      poolsCreated: this.#keys.created,
+      poolsClosed: this.#keys.closed,
+      total,
+      perKey,
     };
   }
 
@@ -175,7 +184,10 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
   health(): Health {
     if (this.#closed) return { status: 'down', reasons: ['keyed pool is closed'] };
     const reasons: string[] = [];
-    if (this.#budget.waiting > 0) reasons.push(`${this.#budget.waiting} create(s) waiting for room under maxTotal ${this.#budget.max} (${this.#budget.used} live)`);
+    if (this.#budget.waiting > 0)
+      reasons.push(
+        `${this.#budget.waiting} create(s) waiting for room under maxTotal ${this.#budget.max} (${this.#budget.used} live)`,
+      );
     let more = 0;
     for (const e of this.#keys.values()) {
       const h = e.pool.health();
@@ -238,10 +250,15 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
 
   #explain(e: Entry<K, T>, error: AcquireTimeoutError): AcquireTimeoutError {
     const b = this.#budget;
-    const why = e.owed > 0
-      ? `key capped at ${e.cap} while other keys wait for room under maxTotal ${b.max}`
-      : `waiting for room under maxTotal ${b.max}: ${b.used} live across ${b.holders.size} key(s), ${b.waiting} create(s) waiting`;
-    return new AcquireTimeoutError(`${error.message}; ${why}`, { pool: error.pool, counts: error.counts, cause: error });
+    const why =
+      e.owed > 0
+        ? `key capped at ${e.cap} while other keys wait for room under maxTotal ${b.max}`
+        : `waiting for room under maxTotal ${b.max}: ${b.used} live across ${b.holders.size} key(s), ${b.waiting} create(s) waiting`;
+    return new AcquireTimeoutError(`${error.message}; ${why}`, {
+      pool: error.pool,
+      counts: error.counts,
+      cause: error,
+    });
   }
 
   /** After a release, once the resource has settled (handed on or idle), creates waiting for room may take it. */
@@ -274,5 +291,4 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
     if (donor !== null) this.#reclaims++;
     return donor;
   }
-
 }

@@ -47,13 +47,19 @@ const probe: Factory<unknown> = { create: () => Promise.resolve({}), destroy: ()
 
 /** @internal Validates `KeyedPool` options eagerly, naming the bad option. */
 export function resolveKeyedOptions<K, T>(input: KeyedPoolOptions<K, T>): ResolvedKeyedOptions<K, T> {
-  if (input === null || typeof input !== 'object') throw new PoolOptionsError(`KeyedPool options: expected an object, got ${describe(input)}`);
+  if (input === null || typeof input !== 'object')
+    throw new PoolOptionsError(`KeyedPool options: expected an object, got ${describe(input)}`);
   rejectUnknown('KeyedPool options', input, KNOWN);
-  if (typeof input.factory !== 'function') throw new PoolOptionsError(`factory: expected a function (key) => Factory, got ${describe(input.factory)}`);
+  if (typeof input.factory !== 'function')
+    throw new PoolOptionsError(`factory: expected a function (key) => Factory, got ${describe(input.factory)}`);
   const perKey = (input.perKey ?? {}) as PerKeyOptions<T>;
-  if (perKey === null || typeof perKey !== 'object') throw new PoolOptionsError(`perKey: expected an object of pool options, got ${describe(perKey)}`);
+  if (perKey === null || typeof perKey !== 'object')
+    throw new PoolOptionsError(`perKey: expected an object of pool options, got ${describe(perKey)}`);
   for (const k of ['factory', 'name', 'clock'] as const) {
-    if (k in perKey) throw new PoolOptionsError(`perKey.${k}: not allowed per key; set ${k === 'factory' ? 'factory: (key) => Factory' : k} at the top level`);
+    if (k in perKey)
+      throw new PoolOptionsError(
+        `perKey.${k}: not allowed per key; set ${k === 'factory' ? 'factory: (key) => Factory' : k} at the top level`,
+      );
   }
   const clock = input.clock ?? systemClock;
   let resolved;
@@ -62,14 +68,19 @@ export function resolveKeyedOptions<K, T>(input: KeyedPoolOptions<K, T>): Resolv
     resolved = resolveOptions({ ...(perKey as PoolOptions<unknown>), factory: probe, name: 'perKey', clock });
   } catch (e) {
     if (!(e instanceof PoolOptionsError)) throw e;
-    throw new PoolOptionsError(e.message.startsWith('Pool options: ') ? `perKey: ${e.message.slice(14)}` : `perKey.${e.message}`);
+    throw new PoolOptionsError(
+      e.message.startsWith('Pool options: ') ? `perKey: ${e.message.slice(14)}` : `perKey.${e.message}`,
+    );
   }
   const name = input.name ?? `keyed-${++keyedCounter}`;
-  if (typeof name !== 'string' || name.length === 0) throw new PoolOptionsError(`name: expected a non-empty string, got ${describe(name)}`);
+  if (typeof name !== 'string' || name.length === 0)
+    throw new PoolOptionsError(`name: expected a non-empty string, got ${describe(name)}`);
   const keyName = input.keyName ?? String;
-  if (typeof keyName !== 'function') throw new PoolOptionsError(`keyName: expected a function (key) => string, got ${describe(keyName)}`);
+  if (typeof keyName !== 'function')
+    throw new PoolOptionsError(`keyName: expected a function (key) => string, got ${describe(keyName)}`);
   const maxTotal = checkInt('maxTotal', input.maxTotal ?? Infinity, 1, true);
-  if (resolved.min > maxTotal) throw new PoolOptionsError(`perKey.min: expected at most maxTotal (${maxTotal}), got ${resolved.min}`);
+  if (resolved.min > maxTotal)
+    throw new PoolOptionsError(`perKey.min: expected at most maxTotal (${maxTotal}), got ${resolved.min}`);
   return {
     factory: input.factory,
     perKey,

@@ -73,8 +73,17 @@ export interface KeyedPoolStats<K> {
 }
 
 const COUNTERS = [
-  'created', 'destroyed', 'acquired', 'released', 'timeouts', 'createErrors',
-  'validationFailures', 'resetFailures', 'leaks', 'rejected', 'aborted',
+  'created',
+  'destroyed',
+  'acquired',
+  'released',
+  'timeouts',
+  'createErrors',
+  'validationFailures',
+  'resetFailures',
+  'leaks',
+  'rejected',
+  'aborted',
 ] as const;
 const GAUGES = ['size', 'idle', 'borrowed', 'pending', 'creating', 'checking'] as const;
 

@@ -9,14 +9,33 @@
  * histogram, and per-event recording is what backends aggregate correctly).
  */
 import {
-  ValueType, createNoopMeter, metrics,
-  type Attributes, type BatchObservableResult, type Histogram, type Meter, type MeterProvider, type Observable,
+  ValueType,
+  createNoopMeter,
+  metrics,
+  type Attributes,
+  type BatchObservableResult,
+  type Histogram,
+  type Meter,
+  type MeterProvider,
+  type Observable,
 } from '@opentelemetry/api';
 import type { PoolRef } from '../stats/diagnostics.js';
 import { PoolOptionsError } from '../core/errors.js';
 import { checkDuration, describe, rejectUnknown } from '../core/options.js';
 import { COUNTERS, GAUGES, HISTOGRAMS, POOL_NAME, STATE } from './names.js';
-import { DEFAULT_BUCKETS_S, Monotonic, openCounts, originOf, snapshots, toSource, toSources, Sources, type ObservablePool, type PoolSource, type Source } from './source.js';
+import {
+  DEFAULT_BUCKETS_S,
+  Monotonic,
+  openCounts,
+  originOf,
+  snapshots,
+  toSource,
+  toSources,
+  Sources,
+  type ObservablePool,
+  type PoolSource,
+  type Source,
+} from './source.js';
 import { subscribeTimings, type TimingKind } from './timings.js';
 
 export type { ObservablePool, PoolSource } from './source.js';
@@ -59,16 +78,23 @@ const NoopMeter = createNoopMeter().constructor;
  * before the SDK starts is fine. Options are validated at once.
  */
 export function registerPoolMetrics(options: OtelOptions): PoolMetrics {
-  if (options === null || typeof options !== 'object') throw new PoolOptionsError(`registerPoolMetrics options: expected an object, got ${describe(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new PoolOptionsError(`registerPoolMetrics options: expected an object, got ${describe(options)}`);
   rejectUnknown('registerPoolMetrics options', options, KNOWN);
   const sources = toSources(options.pools);
   const provider = options.meterProvider;
-  if (provider !== undefined && typeof provider?.getMeter !== 'function') throw new PoolOptionsError(`meterProvider: expected a MeterProvider, got ${describe(provider)}`);
+  if (provider !== undefined && typeof provider?.getMeter !== 'function')
+    throw new PoolOptionsError(`meterProvider: expected a MeterProvider, got ${describe(provider)}`);
   const meterName = options.meterName ?? 'lido';
-  if (typeof meterName !== 'string' || meterName === '') throw new PoolOptionsError(`meterName: expected a non-empty string, got ${describe(meterName)}`);
-  if (options.histograms !== undefined && typeof options.histograms !== 'boolean') throw new PoolOptionsError(`histograms: expected a boolean, got ${describe(options.histograms)}`);
+  if (typeof meterName !== 'string' || meterName === '')
+    throw new PoolOptionsError(`meterName: expected a non-empty string, got ${describe(meterName)}`);
+  if (options.histograms !== undefined && typeof options.histograms !== 'boolean')
+    throw new PoolOptionsError(`histograms: expected a boolean, got ${describe(options.histograms)}`);
   const buckets = options.buckets ?? DEFAULT_BUCKETS_S;
-  if (!Array.isArray(buckets) || buckets.some((b, i) => typeof b !== 'number' || !(b > 0) || (i > 0 && b <= buckets[i - 1]))) {
+  if (
+    !Array.isArray(buckets) ||
+    buckets.some((b, i) => typeof b !== 'number' || !(b > 0) || (i > 0 && b <= buckets[i - 1]))
+  ) {
     throw new PoolOptionsError(`buckets: expected increasing positive numbers (seconds), got ${describe(buckets)}`);
   }
   const pollMs = checkDuration('lazyPollMs', options.lazyPollMs ?? 1_000, true);
@@ -87,7 +113,14 @@ class OtelBinding implements PoolMetrics {
   #closed = false;
   readonly #observe = (r: BatchObservableResult): void => this.#collect(r);
 
-  constructor(sources: Source[], provider: MeterProvider | undefined, name: string, histograms: boolean, readonly buckets: readonly number[], pollMs: number) {
+  constructor(
+    sources: Source[],
+    provider: MeterProvider | undefined,
+    name: string,
+    histograms: boolean,
+    readonly buckets: readonly number[],
+    pollMs: number,
+  ) {
     this.#sources = new Sources(sources);
     const attach = (): boolean => {
       const meter = (provider ?? metrics.getMeterProvider()).getMeter(name);
@@ -133,15 +166,21 @@ class OtelBinding implements PoolMetrics {
     this.#meter = meter;
     const gauge = (g: { name: string; unit: string; help: string }): Observable =>
       meter.createObservableUpDownCounter(g.name, { unit: g.unit, description: g.help, valueType: ValueType.INT });
-    const gauges = Object.fromEntries(Object.entries(GAUGES).map(([k, g]) => [k, gauge(g)])) as Record<keyof typeof GAUGES, Observable>;
-    const counters = COUNTERS.map((c) => meter.createObservableCounter(c.name, { unit: c.unit, description: c.help, valueType: ValueType.INT }));
+    const gauges = Object.fromEntries(Object.entries(GAUGES).map(([k, g]) => [k, gauge(g)])) as Record<
+      keyof typeof GAUGES,
+      Observable
+    >;
+    const counters = COUNTERS.map((c) =>
+      meter.createObservableCounter(c.name, { unit: c.unit, description: c.help, valueType: ValueType.INT }),
+    );
     this.#instruments = [...Object.values(gauges), ...counters];
     this.#gauges = gauges;
     this.#counters = counters;
     meter.addBatchObservableCallback(this.#observe, this.#instruments);
     if (!histograms) return;
     const advice = { explicitBucketBoundaries: [...this.buckets] };
-    const hist = (k: TimingKind): Histogram => meter.createHistogram(HISTOGRAMS[k].name, { unit: 's', description: HISTOGRAMS[k].help, advice });
+    const hist = (k: TimingKind): Histogram =>
+      meter.createHistogram(HISTOGRAMS[k].name, { unit: 's', description: HISTOGRAMS[k].help, advice });
     const h: Record<TimingKind, Histogram> = { create: hist('create'), wait: hist('wait'), use: hist('use') };
     this.#unsubscribe = subscribeTimings((pool: PoolRef, kind, ms) => {
       if (this.#sources.includes(pool)) h[kind].record(ms / 1000, { [POOL_NAME]: pool.name });
@@ -170,7 +209,8 @@ class OtelBinding implements PoolMetrics {
         COUNTERS.forEach((c, i) => r.observe(this.#counters[i], this.#monotonic.total(s, c.field), attrs));
         if (source.kind === 'http') {
           const o = originOf(s.name);
-          const where: Attributes = o === null ? attrs : { 'server.address': o.address, 'server.port': o.port, 'url.scheme': o.scheme };
+          const where: Attributes =
+            o === null ? attrs : { 'server.address': o.address, 'server.port': o.port, 'url.scheme': o.scheme };
           r.observe(g.httpOpen, open.used, { ...where, 'http.connection.state': 'active' });
           r.observe(g.httpOpen, open.idle, { ...where, 'http.connection.state': 'idle' });
         }

@@ -13,7 +13,19 @@ import { PoolOptionsError } from '../core/errors.js';
 import { describe, rejectUnknown } from '../core/options.js';
 import type { PoolStats } from '../stats/counters.js';
 import { COUNTERS, GAUGES, HISTOGRAMS, promName } from './names.js';
-import { DEFAULT_BUCKETS_S, Monotonic, openCounts, originOf, snapshots, toSource, toSources, Sources, type ObservablePool, type PoolSource, type Source } from './source.js';
+import {
+  DEFAULT_BUCKETS_S,
+  Monotonic,
+  openCounts,
+  originOf,
+  snapshots,
+  toSource,
+  toSources,
+  Sources,
+  type ObservablePool,
+  type PoolSource,
+  type Source,
+} from './source.js';
 import { subscribeTimings, type TimingKind } from './timings.js';
 
 export type { ObservablePool, PoolSource } from './source.js';
@@ -51,22 +63,37 @@ const KNOWN = new Set(['registry', 'pools', 'prefix', 'histograms', 'buckets']);
  * validated at once.
  */
 export function registerPoolCollector(options: PrometheusOptions): PoolCollector {
-  if (options === null || typeof options !== 'object') throw new PoolOptionsError(`registerPoolCollector options: expected an object, got ${describe(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new PoolOptionsError(`registerPoolCollector options: expected an object, got ${describe(options)}`);
   rejectUnknown('registerPoolCollector options', options, KNOWN);
   const registry = options.registry;
-  if (registry === null || typeof registry !== 'object' || typeof registry.registerMetric !== 'function' || typeof registry.getSingleMetric !== 'function') {
+  if (
+    registry === null ||
+    typeof registry !== 'object' ||
+    typeof registry.registerMetric !== 'function' ||
+    typeof registry.getSingleMetric !== 'function'
+  ) {
     throw new PoolOptionsError(`registry: expected a prom-client Registry, got ${describe(registry)}`);
   }
   const sources = toSources(options.pools);
   const prefix = options.prefix ?? '';
-  if (typeof prefix !== 'string' || !/^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/.test(prefix)) throw new PoolOptionsError(`prefix: expected a Prometheus name prefix like "myapp_", got ${describe(prefix)}`);
-  if (options.histograms !== undefined && typeof options.histograms !== 'boolean') throw new PoolOptionsError(`histograms: expected a boolean, got ${describe(options.histograms)}`);
+  if (typeof prefix !== 'string' || !/^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/.test(prefix))
+    throw new PoolOptionsError(`prefix: expected a Prometheus name prefix like "myapp_", got ${describe(prefix)}`);
+  if (options.histograms !== undefined && typeof options.histograms !== 'boolean')
+    throw new PoolOptionsError(`histograms: expected a boolean, got ${describe(options.histograms)}`);
   const buckets = options.buckets ?? DEFAULT_BUCKETS_S;
-  if (!Array.isArray(buckets) || buckets.length === 0 || buckets.some((b, i) => typeof b !== 'number' || !(b > 0) || (i > 0 && b <= buckets[i - 1]))) {
+  if (
+    !Array.isArray(buckets) ||
+    buckets.length === 0 ||
+    buckets.some((b, i) => typeof b !== 'number' || !(b > 0) || (i > 0 && b <= buckets[i - 1]))
+  ) {
     throw new PoolOptionsError(`buckets: expected increasing positive numbers (seconds), got ${describe(buckets)}`);
   }
   const taken = promName(prefix + GAUGES.count.name);
-  if (registry.getSingleMetric(taken) !== undefined) throw new PoolOptionsError(`registry: already has ${taken}; register one collector per registry and add() pools to it`);
+  if (registry.getSingleMetric(taken) !== undefined)
+    throw new PoolOptionsError(
+      `registry: already has ${taken}; register one collector per registry and add() pools to it`,
+    );
   return new PromCollector(registry, sources, prefix, options.histograms ?? true, buckets);
 }
 
@@ -78,7 +105,13 @@ class PromCollector implements PoolCollector {
   #unsubscribe: (() => void) | null = null;
   #closed = false;
 
-  constructor(readonly registry: Registry, sources: Source[], prefix: string, histograms: boolean, buckets: readonly number[]) {
+  constructor(
+    readonly registry: Registry,
+    sources: Source[],
+    prefix: string,
+    histograms: boolean,
+    buckets: readonly number[],
+  ) {
     this.#sources = new Sources(sources);
     const registers = [registry];
     const name = (n: string, suffix = ''): string => {
@@ -88,11 +121,18 @@ class PromCollector implements PoolCollector {
     };
     // The first metric registered is collected first in a scrape: it takes a fresh snapshot.
     let first = true;
-    const gauge = (g: { name: string; help: string }, labelNames: string[], fill: (set: (labels: Record<string, string | number>, v: number) => void, x: Snapshot) => void): void => {
+    const gauge = (
+      g: { name: string; help: string },
+      labelNames: string[],
+      fill: (set: (labels: Record<string, string | number>, v: number) => void, x: Snapshot) => void,
+    ): void => {
       const fresh = first;
       first = false;
       const metric: Gauge = new Gauge({
-        name: name(g.name), help: g.help, labelNames, registers,
+        name: name(g.name),
+        help: g.help,
+        labelNames,
+        registers,
         collect: () => {
           metric.reset();
           for (const x of this.#snapshots(fresh)) fill((labels, v) => metric.set(labels, v), x);
@@ -110,17 +150,27 @@ class PromCollector implements PoolCollector {
     gauge(GAUGES.max, pool, (set, { s }) => set({ pool_name: s.name }, s.max));
     gauge(GAUGES.limit, pool, (set, { s }) => set({ pool_name: s.name }, s.max));
     gauge(GAUGES.pending, pool, (set, { s }) => set({ pool_name: s.name }, s.pending));
-    gauge(GAUGES.httpOpen, ['pool_name', 'state', 'server_address', 'server_port', 'url_scheme'], (set, { source, s }) => {
-      if (source.kind !== 'http') return;
-      const o = originOf(s.name);
-      const where: Record<string, string | number> = o === null ? { pool_name: s.name } : { pool_name: s.name, server_address: o.address, server_port: o.port, url_scheme: o.scheme };
-      const open = openCounts(s);
-      set({ ...where, state: 'active' }, open.used);
-      set({ ...where, state: 'idle' }, open.idle);
-    });
+    gauge(
+      GAUGES.httpOpen,
+      ['pool_name', 'state', 'server_address', 'server_port', 'url_scheme'],
+      (set, { source, s }) => {
+        if (source.kind !== 'http') return;
+        const o = originOf(s.name);
+        const where: Record<string, string | number> =
+          o === null
+            ? { pool_name: s.name }
+            : { pool_name: s.name, server_address: o.address, server_port: o.port, url_scheme: o.scheme };
+        const open = openCounts(s);
+        set({ ...where, state: 'active' }, open.used);
+        set({ ...where, state: 'idle' }, open.idle);
+      },
+    );
     for (const c of COUNTERS) {
       const metric: Counter = new Counter({
-        name: name(c.name, '_total'), help: c.help, labelNames: pool, registers,
+        name: name(c.name, '_total'),
+        help: c.help,
+        labelNames: pool,
+        registers,
         collect: () => {
           metric.reset();
           for (const { s } of this.#snapshots()) metric.inc({ pool_name: s.name }, this.#monotonic.total(s, c.field));
@@ -128,7 +178,14 @@ class PromCollector implements PoolCollector {
       });
     }
     if (!histograms) return;
-    const hist = (k: TimingKind): Histogram => new Histogram({ name: name(HISTOGRAMS[k].name, '_seconds'), help: HISTOGRAMS[k].help, labelNames: pool, buckets: [...buckets], registers });
+    const hist = (k: TimingKind): Histogram =>
+      new Histogram({
+        name: name(HISTOGRAMS[k].name, '_seconds'),
+        help: HISTOGRAMS[k].help,
+        labelNames: pool,
+        buckets: [...buckets],
+        registers,
+      });
     const h: Record<TimingKind, Histogram> = { create: hist('create'), wait: hist('wait'), use: hist('use') };
     this.#unsubscribe = subscribeTimings((p: PoolRef, kind, ms) => {
       if (this.#sources.includes(p)) h[kind].observe({ pool_name: p.name }, ms / 1000);

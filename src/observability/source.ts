@@ -19,12 +19,14 @@ export interface ObservablePool {
 }
 
 /** A pool to export, optionally saying what it pools: `http` pools also report `http.client.open_connections`. */
-export type PoolSource = ObservablePool | {
-  /** The pool to export. */
-  pool: ObservablePool;
-  /** What it pools: `'db'` (the default) or `'http'`. */
-  kind?: 'db' | 'http';
-};
+export type PoolSource =
+  | ObservablePool
+  | {
+      /** The pool to export. */
+      pool: ObservablePool;
+      /** What it pools: `'db'` (the default) or `'http'`. */
+      kind?: 'db' | 'http';
+    };
 
 /** @internal A source after validation. */
 export interface Source {
@@ -33,17 +35,23 @@ export interface Source {
 }
 
 const isStats = (v: unknown): v is PoolStats =>
-  v !== null && typeof v === 'object' && typeof (v as PoolStats).size === 'number' && typeof (v as PoolStats).idle === 'number';
+  v !== null &&
+  typeof v === 'object' &&
+  typeof (v as PoolStats).size === 'number' &&
+  typeof (v as PoolStats).idle === 'number';
 
 /** @internal Validates one entry of a `pools` option, naming it (`pools[2]`) when it is wrong. */
 export function toSource(entry: unknown, where: string): Source {
   const e = entry as { pool?: unknown; kind?: unknown; stats?: unknown } | null;
   if (e !== null && typeof e === 'object' && 'pool' in e && typeof e.stats !== 'function') {
-    if (e.kind !== undefined && e.kind !== 'db' && e.kind !== 'http') throw new PoolOptionsError(`${where}.kind: expected "db" or "http", got ${describe(e.kind)}`);
+    if (e.kind !== undefined && e.kind !== 'db' && e.kind !== 'http')
+      throw new PoolOptionsError(`${where}.kind: expected "db" or "http", got ${describe(e.kind)}`);
     return { pool: toSource(e.pool, `${where}.pool`).pool, kind: (e.kind as 'db' | 'http' | undefined) ?? 'db' };
   }
   if (e === null || typeof e !== 'object' || typeof e.stats !== 'function') {
-    throw new PoolOptionsError(`${where}: expected a pool (an object with stats()) or { pool, kind }, got ${describe(entry)}`);
+    throw new PoolOptionsError(
+      `${where}: expected a pool (an object with stats()) or { pool, kind }, got ${describe(entry)}`,
+    );
   }
   return { pool: e as ObservablePool, kind: 'db' };
 }
@@ -59,7 +67,11 @@ export function snapshots(pool: ObservablePool): PoolStats[] {
   const out: PoolStats[] = [];
   const base = typeof pool.name === 'string' && pool.name !== '' ? pool.name : 'pool';
   const add = (s: PoolStats, key: unknown): void => {
-    out.push(typeof s.name === 'string' && s.name !== '' ? s : { ...s, name: key === undefined ? base : `${base}/${String(key)}` });
+    out.push(
+      typeof s.name === 'string' && s.name !== ''
+        ? s
+        : { ...s, name: key === undefined ? base : `${base}/${String(key)}` },
+    );
   };
   // One snapshot; or a Map, iterable or object of them (one level down too, as in
   // KeyedPool's `{ total, perKey: [...] }`); `total` is skipped.
@@ -147,7 +159,15 @@ export function originOf(name: string): { address: string; port: number; scheme:
 }
 
 /** Counter fields a pool's stats carry; reset by `resetStats()`. */
-export type CounterField = 'timeouts' | 'created' | 'destroyed' | 'acquired' | 'createErrors' | 'validationFailures' | 'leaks' | 'rejected';
+export type CounterField =
+  | 'timeouts'
+  | 'created'
+  | 'destroyed'
+  | 'acquired'
+  | 'createErrors'
+  | 'validationFailures'
+  | 'leaks'
+  | 'rejected';
 
 /**
  * @internal Turns counters that `resetStats()` zeroes into monotonic totals: after a
@@ -173,4 +193,6 @@ export class Monotonic {
 }
 
 /** Default histogram bucket bounds, in seconds: 0.5 ms to 30 s. */
-export const DEFAULT_BUCKETS_S: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+export const DEFAULT_BUCKETS_S: readonly number[] = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+];

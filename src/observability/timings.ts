@@ -1,6 +1,11 @@
 import {
-  acquireChannel, createChannel, releaseChannel,
-  type AcquireContext, type CreateMessage, type PoolRef, type ReleaseMessage,
+  acquireChannel,
+  createChannel,
+  releaseChannel,
+  type AcquireContext,
+  type CreateMessage,
+  type PoolRef,
+  type ReleaseMessage,
 } from '../stats/diagnostics.js';
 
 /** Which latency a timing measures: `create` (create_time), `wait` (wait_time) or `use` (use_time). */

@@ -77,7 +77,13 @@ export function advise(s: PoolStats, o: AdviceOptions): Advice[] {
       value: needed,
       evidence: law,
     });
-  } else if (enough && o.min < needed && s.createTime.count > 0 && s.waitTime.p99 >= s.createTime.p50 && s.waitTime.p99 > 1) {
+  } else if (
+    enough &&
+    o.min < needed &&
+    s.createTime.count > 0 &&
+    s.waitTime.p99 >= s.createTime.p50 &&
+    s.waitTime.p99 > 1
+  ) {
     out.push({
       severity: 'info',
       issue: `callers wait for creates: p99 wait ${round(s.waitTime.p99)} ms vs create p50 ${round(s.createTime.p50)} ms with min ${o.min}`,
@@ -91,7 +97,10 @@ export function advise(s: PoolStats, o: AdviceOptions): Advice[] {
     out.push({
       severity: 'warning',
       issue: `${s.leaks} lease(s) held too long or never released`,
-      suggestion: o.leakDetectionMs > 0 ? 'release every lease: use pool.use(), `await using` or try/finally; see the leak reports for the acquire stacks' : 'set leakDetectionMs to capture the acquire stacks, and release every lease',
+      suggestion:
+        o.leakDetectionMs > 0
+          ? 'release every lease: use pool.use(), `await using` or try/finally; see the leak reports for the acquire stacks'
+          : 'set leakDetectionMs to capture the acquire stacks, and release every lease',
       option: o.leakDetectionMs > 0 ? undefined : 'leakDetectionMs',
       value: o.leakDetectionMs > 0 ? undefined : Math.max(1_000, Math.ceil(s.useTime.p99 * 10)),
       evidence: `${s.leaks} leak report(s); p99 use ${round(s.useTime.p99)} ms`,

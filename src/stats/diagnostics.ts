@@ -135,34 +135,46 @@ export function tracingAcquire(): boolean {
  * when it rejects). `waitMs` is set on the context, from `clock`, before asyncStart.
  * Without subscribers it just calls `acquire`.
  */
-export function traceAcquire<L>(pool: PoolRef, options: AcquireOptions | undefined, clock: { now(): number }, acquire: () => Promise<L>): Promise<L> {
+export function traceAcquire<L>(
+  pool: PoolRef,
+  options: AcquireOptions | undefined,
+  clock: { now(): number },
+  acquire: () => Promise<L>,
+): Promise<L> {
   if (!acquireChannel.hasSubscribers) return acquire();
   const context: AcquireContext = { pool, name: pool.name, options, startedAt: clock.now() };
-  return acquireChannel.tracePromise(() => acquire().then(
-    (lease) => {
-      context.waitMs = clock.now() - context.startedAt;
-      return lease;
-    },
-    (error: unknown) => {
-      context.waitMs = clock.now() - context.startedAt;
-      throw error;
-    },
-  ), context);
+  return acquireChannel.tracePromise(
+    () =>
+      acquire().then(
+        (lease) => {
+          context.waitMs = clock.now() - context.startedAt;
+          return lease;
+        },
+        (error: unknown) => {
+          context.waitMs = clock.now() - context.startedAt;
+          throw error;
+        },
+      ),
+    context,
+  );
 }
 
 /** Publishes on `lido:pool:create` if anyone listens. */
 export function publishCreate(pool: PoolRef, resource: unknown, durationMs: number): void {
-  if (createChannel.hasSubscribers) createChannel.publish({ pool, name: pool.name, resource, durationMs } satisfies CreateMessage);
+  if (createChannel.hasSubscribers)
+    createChannel.publish({ pool, name: pool.name, resource, durationMs } satisfies CreateMessage);
 }
 
 /** Publishes on `lido:pool:destroy` if anyone listens. */
 export function publishDestroy(pool: PoolRef, resource: unknown, reason: unknown): void {
-  if (destroyChannel.hasSubscribers) destroyChannel.publish({ pool, name: pool.name, resource, reason } satisfies DestroyMessage);
+  if (destroyChannel.hasSubscribers)
+    destroyChannel.publish({ pool, name: pool.name, resource, reason } satisfies DestroyMessage);
 }
 
 /** Publishes on `lido:pool:release` if anyone listens. */
 export function publishRelease(pool: PoolRef, resource: unknown, heldMs: number): void {
-  if (releaseChannel.hasSubscribers) releaseChannel.publish({ pool, name: pool.name, resource, heldMs } satisfies ReleaseMessage);
+  if (releaseChannel.hasSubscribers)
+    releaseChannel.publish({ pool, name: pool.name, resource, heldMs } satisfies ReleaseMessage);
 }
 
 /** Publishes on `lido:pool:timeout` if anyone listens. */

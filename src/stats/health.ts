@@ -38,10 +38,14 @@ export function health(h: HealthInput): Health {
   }
   const waitLimit = Math.min(1_000, h.acquireTimeoutMs / 4);
   if (s.pending > 0 && h.oldestWaitMs > waitLimit) {
-    degraded.push(`${s.pending} acquire(s) waiting, the oldest for ${Math.round(h.oldestWaitMs)} ms (${s.borrowed}/${s.max} borrowed)`);
+    degraded.push(
+      `${s.pending} acquire(s) waiting, the oldest for ${Math.round(h.oldestWaitMs)} ms (${s.borrowed}/${s.max} borrowed)`,
+    );
   }
-  if (h.sinceTimeoutMs < HEALTH_WINDOW_MS) degraded.push(`acquire timeouts in the last ${HEALTH_WINDOW_MS / 1000} s (${s.timeouts} since stats reset)`);
-  if (h.sinceLeakMs < HEALTH_WINDOW_MS) degraded.push(`leaked leases in the last ${HEALTH_WINDOW_MS / 1000} s (${s.leaks} since stats reset)`);
+  if (h.sinceTimeoutMs < HEALTH_WINDOW_MS)
+    degraded.push(`acquire timeouts in the last ${HEALTH_WINDOW_MS / 1000} s (${s.timeouts} since stats reset)`);
+  if (h.sinceLeakMs < HEALTH_WINDOW_MS)
+    degraded.push(`leaked leases in the last ${HEALTH_WINDOW_MS / 1000} s (${s.leaks} since stats reset)`);
   if (down.length > 0) return { status: 'down', reasons: [...down, ...degraded] };
   if (degraded.length > 0) return { status: 'degraded', reasons: degraded };
   return { status: 'ok', reasons: [] };

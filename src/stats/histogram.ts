@@ -56,7 +56,7 @@ export class Histogram {
     if (i < 1 << SUB) return i;
     const e = (i >> SUB) + SUB - 1;
     const sub = i & ((1 << SUB) - 1);
-    return (1 << SUB | sub) * 2 ** (e - SUB) + 2 ** (e - SUB) - 1;
+    return ((1 << SUB) | sub) * 2 ** (e - SUB) + 2 ** (e - SUB) - 1;
   }
 
   /** The value at quantile `q` (0..1), in ms, never above the observed max. */

@@ -47,7 +47,10 @@ describe('bench rounds()', () => {
 
   it('measures a subject slower than the budget once, keeping that measurement even from the warm-up round', async () => {
     const { calls, measure } = measurer();
-    const out = await rounds([{ name: 'slow', peer: true, headline: false, ms: BUDGET_MS * 0.6 }], measure, { count: 5, clock });
+    const out = await rounds([{ name: 'slow', peer: true, headline: false, ms: BUDGET_MS * 0.6 }], measure, {
+      count: 5,
+      clock,
+    });
     expect(calls.get('slow')).toBe(1);
     expect(out.get('slow')).toEqual([1]);
   });
@@ -80,7 +83,10 @@ describe('bench rounds()', () => {
   });
 
   it('reports null for a subject whose every measurement is not applicable', async () => {
-    const out = await rounds([{ name: 'n/a', peer: true, headline: false, ms: 0 }], async () => null, { count: 3, clock });
+    const out = await rounds([{ name: 'n/a', peer: true, headline: false, ms: 0 }], async () => null, {
+      count: 3,
+      clock,
+    });
     expect(out.get('n/a')).toBeNull();
   });
 });

@@ -13,7 +13,10 @@ import { ScriptedFactory } from '../support/scripted-factory.js';
  * before it is due (shorter ones on time: in Node the cached loop time catches up).
  */
 class EarlyClock implements Clock {
-  constructor(readonly inner: StrictClock, readonly earlyMs: number) {}
+  constructor(
+    readonly inner: StrictClock,
+    readonly earlyMs: number,
+  ) {}
   now(): number {
     return this.inner.now();
   }
@@ -29,7 +32,14 @@ describe('timers that fire early', () => {
   it('a failing create is retried at the backoff pace, never stalling (min refill, nobody waiting)', async () => {
     const clock = new StrictClock();
     const f = new ScriptedFactory({ clock, plans: { create: ['fail'] } });
-    const pool = new Pool({ factory: f, clock: new EarlyClock(clock, 1), min: 1, maxConcurrentCreates: 1, random: () => 0.5, createRetry: { baseMs: 40, capMs: 320 } });
+    const pool = new Pool({
+      factory: f,
+      clock: new EarlyClock(clock, 1),
+      min: 1,
+      maxConcurrentCreates: 1,
+      random: () => 0.5,
+      createRetry: { baseMs: 40, capMs: 320 },
+    });
     await clock.advance(2_000);
     const times = f.calls.filter((c) => c.hook === 'create').map((c) => c.calledAt);
     // 0, then 30, 60, 120, 240, 240… ms apart (each retry waits out the 1 ms its timer was early).

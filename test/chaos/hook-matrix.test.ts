@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../src/index.js';
 import { flush } from '../support/manual-clock.js';
 import { StrictClock } from '../support/strict-clock.js';
-import { checkClosed, checkDrained, combos, modes, name, startPool, type MatrixTiming, type PoolRun } from './hook-matrix.js';
+import {
+  checkClosed,
+  checkDrained,
+  combos,
+  modes,
+  name,
+  startPool,
+  type MatrixTiming,
+  type PoolRun,
+} from './hook-matrix.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -30,12 +39,20 @@ describe('hook matrix: ok / error / slow / never for create, validate, reset, de
   for (const create of modes) {
     it(`create=${create}: 64 pools on a manual clock, every invariant holds and nothing stays pending`, async () => {
       const clock = new StrictClock();
-      const runs = combos().filter((c) => c.create === create).map((c, i) => startPool(c, clock, 1 + i + 64 * modes.indexOf(create), manual));
+      const runs = combos()
+        .filter((c) => c.create === create)
+        .map((c, i) => startPool(c, clock, 1 + i + 64 * modes.indexOf(create), manual));
       let done = false;
       void Promise.all(runs.map((r) => r.borrowers)).then(() => (done = true));
       // Every acquire is bounded by its timeout (at most 20 ms) and every hold by 4 ms: 6 rounds take well under 1 s.
       while (!done && clock.now() < 1_000) await clock.advance(2);
-      expect(done, `borrowers still waiting after ${clock.now()} ms:\n${runs.filter((r) => r.settled < r.started).map((r) => name(r.combo)).join('\n')}`).toBe(true);
+      expect(
+        done,
+        `borrowers still waiting after ${clock.now()} ms:\n${runs
+          .filter((r) => r.settled < r.started)
+          .map((r) => name(r.combo))
+          .join('\n')}`,
+      ).toBe(true);
 
       const closes = runs.map((r) => r.close());
       let closed = false;
@@ -65,7 +82,13 @@ describe('hook matrix: ok / error / slow / never for create, validate, reset, de
     let done = false;
     void Promise.all(runs.map((r) => r.borrowers)).then(() => (done = true));
     while (!done && performance.now() - started < 20_000) await sleep(10);
-    expect(done, `borrowers still waiting after 20 s:\n${runs.filter((r) => r.settled < r.started).map((r) => name(r.combo)).join('\n')}`).toBe(true);
+    expect(
+      done,
+      `borrowers still waiting after 20 s:\n${runs
+        .filter((r) => r.settled < r.started)
+        .map((r) => name(r.combo))
+        .join('\n')}`,
+    ).toBe(true);
     const ran = performance.now() - started;
 
     const closes = runs.map((r) => r.close());
@@ -81,6 +104,8 @@ describe('hook matrix: ok / error / slow / never for create, validate, reset, de
     await sleep(real.slowMs + 30);
     for (const r of runs) checkDrained(r);
     expect(report(runs)).toBe('');
-    console.log(`[matrix] real clock: 256 pools in ${Math.round(ran)} ms, closed in ${Math.round(performance.now() - closeStart)} ms, ${JSON.stringify(tally(runs))}`);
+    console.log(
+      `[matrix] real clock: 256 pools in ${Math.round(ran)} ms, closed in ${Math.round(performance.now() - closeStart)} ms, ${JSON.stringify(tally(runs))}`,
+    );
   });
 });

@@ -5,7 +5,12 @@
  * what went wrong (an empty list when every invariant held).
  */
 import {
-  AcquireTimeoutError, Pool, PoolClosedError, type CloseReport, type Clock, type Lease,
+  AcquireTimeoutError,
+  Pool,
+  PoolClosedError,
+  type CloseReport,
+  type Clock,
+  type Lease,
 } from '../../src/index.js';
 import { ScriptedFactory, type Behaviour, type Conn, type Hook } from '../support/scripted-factory.js';
 import { TrackedClock } from '../support/tracked-clock.js';
@@ -17,13 +22,17 @@ export type Combo = Record<Hook, Mode>;
 /** Every combination, create varying slowest. */
 export function combos(): Combo[] {
   const out: Combo[] = [];
-  for (const create of modes) for (const validate of modes) for (const reset of modes) for (const destroy of modes) {
-    out.push({ create, validate, reset, destroy });
-  }
+  for (const create of modes)
+    for (const validate of modes)
+      for (const reset of modes)
+        for (const destroy of modes) {
+          out.push({ create, validate, reset, destroy });
+        }
   return out;
 }
 
-export const name = (c: Combo): string => `create=${c.create} validate=${c.validate} reset=${c.reset} destroy=${c.destroy}`;
+export const name = (c: Combo): string =>
+  `create=${c.create} validate=${c.validate} reset=${c.reset} destroy=${c.destroy}`;
 
 /** What each mode means for a hook: error alternates a rejection and a synchronous throw (validate also says `false`). */
 function plan(hook: Hook, m: Mode): Behaviour[] {
@@ -76,7 +85,14 @@ export interface PoolRun {
  * Starts one pool of the matrix and its borrowers. `clock` is the shared time source
  * (a ManualClock or the system clock); the pool gets a tracking wrapper around it.
  */
-export function startPool(combo: Combo, clock: Clock, seed: number, t: MatrixTiming, borrowerCount = 6, rounds = 6): PoolRun {
+export function startPool(
+  combo: Combo,
+  clock: Clock,
+  seed: number,
+  t: MatrixTiming,
+  borrowerCount = 6,
+  rounds = 6,
+): PoolRun {
   const random = rng(seed);
   const tclock = new TrackedClock(clock);
   const problems: string[] = [];
@@ -84,7 +100,12 @@ export function startPool(combo: Combo, clock: Clock, seed: number, t: MatrixTim
   const f = new ScriptedFactory({
     clock,
     hooks: { validate: true, reset: true, watch: false, isBroken: true },
-    plans: { create: plan('create', combo.create), validate: plan('validate', combo.validate), reset: plan('reset', combo.reset), destroy: plan('destroy', combo.destroy) },
+    plans: {
+      create: plan('create', combo.create),
+      validate: plan('validate', combo.validate),
+      reset: plan('reset', combo.reset),
+      destroy: plan('destroy', combo.destroy),
+    },
     slowMs: { create: t.slowMs, validate: t.slowMs, reset: t.slowMs, destroy: t.slowMs },
     limit: () => max,
   });
@@ -107,7 +128,16 @@ export function startPool(combo: Combo, clock: Clock, seed: number, t: MatrixTim
   const held = new Set<number>();
   const outcomes: Record<string, number> = {};
   const run: PoolRun = {
-    combo, pool, f, tclock, borrowers: Promise.resolve(), started: 0, settled: 0, outcomes, problems, closed: null,
+    combo,
+    pool,
+    f,
+    tclock,
+    borrowers: Promise.resolve(),
+    started: 0,
+    settled: 0,
+    outcomes,
+    problems,
+    closed: null,
     close: () => pool.close({ timeoutMs: t.closeTimeoutMs }).then((r) => (run.closed = r)),
   };
   const count = (what: string): void => {
@@ -121,7 +151,9 @@ export function startPool(combo: Combo, clock: Clock, seed: number, t: MatrixTim
     held.add(conn.id);
   };
   const expected = (e: unknown, signal: AbortSignal | undefined, own?: unknown): boolean =>
-    e instanceof AcquireTimeoutError || (signal !== undefined && e === signal.reason) || (own !== undefined && e === own);
+    e instanceof AcquireTimeoutError ||
+    (signal !== undefined && e === signal.reason) ||
+    (own !== undefined && e === own);
 
   const borrower = async (): Promise<void> => {
     for (let i = 0; i < rounds; i++) {
@@ -158,13 +190,16 @@ export function startPool(combo: Combo, clock: Clock, seed: number, t: MatrixTim
         const own = Object.assign(new Error('use failed'), { broken: random() < 0.5 });
         const fails = random() < 0.5;
         try {
-          await pool.use(async (conn) => {
-            take(conn);
-            await sleep(Math.floor(random() * t.holdMs));
-            if (conn.dead) problems.push(`conn ${conn.id} destroyed while in use()`);
-            held.delete(conn.id);
-            if (fails) throw own;
-          }, { timeoutMs, signal });
+          await pool.use(
+            async (conn) => {
+              take(conn);
+              await sleep(Math.floor(random() * t.holdMs));
+              if (conn.dead) problems.push(`conn ${conn.id} destroyed while in use()`);
+              held.delete(conn.id);
+              if (fails) throw own;
+            },
+            { timeoutMs, signal },
+          );
           count('use');
         } catch (e) {
           count(e === own ? 'use threw' : e instanceof AcquireTimeoutError ? 'timeout' : 'aborted');
@@ -184,9 +219,11 @@ export function checkClosed(run: PoolRun, t: MatrixTiming): void {
   if (run.closed === null) problems.push('close() did not resolve');
   if (run.settled !== run.started) problems.push(`${run.started - run.settled} acquire(s) never settled`);
   const s = pool.stats();
-  if (s.pending !== 0 || s.borrowed !== 0 || s.creating !== 0) problems.push(`after close: ${s.pending} pending, ${s.borrowed} borrowed, ${s.creating} creating`);
+  if (s.pending !== 0 || s.borrowed !== 0 || s.creating !== 0)
+    problems.push(`after close: ${s.pending} pending, ${s.borrowed} borrowed, ${s.creating} creating`);
   // Left by a close that timed out: time limits of validate/reset calls in flight, which run out by themselves.
-  for (const a of run.tclock.armed()) if (a.ms !== t.hookLimitMs) problems.push(`a ${a.ms} ms pool timer still armed after close`);
+  for (const a of run.tclock.armed())
+    if (a.ms !== t.hookLimitMs) problems.push(`a ${a.ms} ms pool timer still armed after close`);
   if (f.peak > pool.stats().max) problems.push(`peak ${f.peak} alive or creating, max ${pool.stats().max}`);
   problems.push(...f.violations);
 }
@@ -195,15 +232,18 @@ export function checkClosed(run: PoolRun, t: MatrixTiming): void {
 export function checkDrained(run: PoolRun): void {
   const { pool, f, problems } = run;
   const s = pool.stats();
-  if (s.size !== 0 || s.idle !== 0 || s.checking !== 0) problems.push(`after drain: size ${s.size}, idle ${s.idle}, checking ${s.checking}`);
+  if (s.size !== 0 || s.idle !== 0 || s.checking !== 0)
+    problems.push(`after drain: size ${s.size}, idle ${s.idle}, checking ${s.checking}`);
   if (s.created !== s.destroyed) problems.push(`created ${s.created}, destroyed ${s.destroyed}`);
   if (s.created !== f.conns.size) problems.push(`stats.created ${s.created}, factory delivered ${f.conns.size}`);
-  for (const r of f.conns.values()) if (r.destroys !== 1) problems.push(`conn ${r.conn.id} destroyed ${r.destroys} times`);
+  for (const r of f.conns.values())
+    if (r.destroys !== 1) problems.push(`conn ${r.conn.id} destroyed ${r.destroys} times`);
   if (run.tclock.armed().length > 0) problems.push(`${run.tclock.armed().length} pool timer(s) armed after drain`);
   if (s.acquired !== (run.outcomes.lease ?? 0) + (run.outcomes.use ?? 0) + (run.outcomes['use threw'] ?? 0)) {
     problems.push(`stats.acquired ${s.acquired} != leases and uses ${JSON.stringify(run.outcomes)}`);
   }
-  if (s.timeouts !== (run.outcomes.timeout ?? 0)) problems.push(`stats.timeouts ${s.timeouts} != ${run.outcomes.timeout ?? 0}`);
+  if (s.timeouts !== (run.outcomes.timeout ?? 0))
+    problems.push(`stats.timeouts ${s.timeouts} != ${run.outcomes.timeout ?? 0}`);
   problems.push(...f.violations);
 }
 

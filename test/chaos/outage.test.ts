@@ -6,7 +6,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AcquireTimeoutError, Pool, type PoolOptions } from '../../src/index.js';
 import { faultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { lineFactory, lineService, type LineConn, type LineFactoryStats, type LineService } from '../support/line-service.js';
+import {
+  lineFactory,
+  lineService,
+  type LineConn,
+  type LineFactoryStats,
+  type LineService,
+} from '../support/line-service.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -62,27 +68,37 @@ describe('outages against a real socket', () => {
   it('service refusing connections: acquires reject within acquireTimeoutMs, cause = the last connect error', async () => {
     await proxy.refuse();
     const { pool, stats } = makePool({ acquireTimeoutMs: 300, createRetry: { baseMs: 20, capMs: 100 } });
-    const settled = await Promise.all(Array.from({ length: 5 }, async () => {
-      const t0 = performance.now();
-      const e = await rejection(pool.acquire());
-      return { e, ms: performance.now() - t0 };
-    }));
+    const settled = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const t0 = performance.now();
+        const e = await rejection(pool.acquire());
+        return { e, ms: performance.now() - t0 };
+      }),
+    );
     for (const { e, ms } of settled) {
       expect(e).toBeInstanceOf(AcquireTimeoutError);
       expect((e as AcquireTimeoutError).cause).toMatchObject({ code: 'ECONNREFUSED' });
-      expect((e as Error).message).toMatch(/acquire timed out after 300 ms \(pool "outage": 0\/10 borrowed, 0 idle, \d creating, \d waiting\); last create error: connect ECONNREFUSED/);
+      expect((e as Error).message).toMatch(
+        /acquire timed out after 300 ms \(pool "outage": 0\/10 borrowed, 0 idle, \d creating, \d waiting\); last create error: connect ECONNREFUSED/,
+      );
       expect(ms).toBeGreaterThanOrEqual(299);
       expect(ms).toBeLessThan(300 + 150);
     }
     // Retried, at the backoff's pace (waves of up to 2 after at least 10, 20, 40, 50, 50… ms), never spinning.
     expect(stats.attempts.length).toBeGreaterThanOrEqual(4);
     expect(stats.attempts.length).toBeLessThanOrEqual(16);
-    console.log(`[outage] refused: ${stats.attempts.length} connect attempts in 300 ms, timeouts after ${settled.map((s) => Math.round(s.ms)).join(', ')} ms`);
+    console.log(
+      `[outage] refused: ${stats.attempts.length} connect attempts in 300 ms, timeouts after ${settled.map((s) => Math.round(s.ms)).join(', ')} ms`,
+    );
   });
 
   it('service accepting and never answering: acquires reject within acquireTimeoutMs, cause = the create timeout', async () => {
     proxy.blackhole();
-    const { pool, stats } = makePool({ acquireTimeoutMs: 400, createTimeoutMs: 150, createRetry: { baseMs: 20, capMs: 100 } });
+    const { pool, stats } = makePool({
+      acquireTimeoutMs: 400,
+      createTimeoutMs: 150,
+      createRetry: { baseMs: 20, capMs: 100 },
+    });
     const t0 = performance.now();
     const e = await rejection(pool.acquire());
     const ms = performance.now() - t0;
@@ -100,12 +116,19 @@ describe('outages against a real socket', () => {
     const base = 40;
     const cap = 320;
     // min 1 and nobody waiting: only the backoff's retry timer drives the attempts.
-    const { stats } = makePool({ min: 1, maxConcurrentCreates: 1, createRetry: { baseMs: base, capMs: cap }, random: () => 0.5 });
+    const { stats } = makePool({
+      min: 1,
+      maxConcurrentCreates: 1,
+      createRetry: { baseMs: base, capMs: cap },
+      random: () => 0.5,
+    });
     await sleep(2_000);
     const a = stats.attempts;
     const gaps = a.slice(1).map((t, i) => t - a[i]);
     const want = gaps.map((_, i) => delay(i + 1, base, cap, 0.5));
-    console.log(`[outage] backoff ${base}/${cap} ms: ${a.length} attempts in 2 s; gaps ${gaps.map(Math.round).join(', ')} ms; schedule ${want.join(', ')} ms`);
+    console.log(
+      `[outage] backoff ${base}/${cap} ms: ${a.length} attempts in 2 s; gaps ${gaps.map(Math.round).join(', ')} ms; schedule ${want.join(', ')} ms`,
+    );
     // 30, 60, 120, 240, 240… ms after each failure (a refused connect fails within a few ms): 11 attempts in 2 s
     // (one fewer if timers run late on a busy machine).
     expect(a.length).toBeGreaterThanOrEqual(9);
@@ -120,12 +143,18 @@ describe('outages against a real socket', () => {
     await proxy.refuse();
     const base = 40;
     const cap = 320;
-    const { pool, stats } = makePool({ maxConcurrentCreates: 1, acquireTimeoutMs: 10_000, createRetry: { baseMs: base, capMs: cap } });
+    const { pool, stats } = makePool({
+      maxConcurrentCreates: 1,
+      acquireTimeoutMs: 10_000,
+      createRetry: { baseMs: base, capMs: cap },
+    });
     const waiting = rejection(pool.acquire()); // a waiter, this time, drives the pool
     await sleep(2_000);
     const a = stats.attempts;
     const gaps = a.slice(1).map((t, i) => t - a[i]);
-    console.log(`[outage] backoff ${base}/${cap} ms with jitter: ${a.length} attempts in 2 s; gaps ${gaps.map(Math.round).join(', ')} ms`);
+    console.log(
+      `[outage] backoff ${base}/${cap} ms with jitter: ${a.length} attempts in 2 s; gaps ${gaps.map(Math.round).join(', ')} ms`,
+    );
     expect(a.length).toBeGreaterThanOrEqual(7); // all at their ceilings: 40, 80, 160, 320, 320, 320… => 8
     expect(a.length).toBeLessThanOrEqual(14); // all at half: 20, 40, 80, 160, 160… => 14
     for (let i = 0; i < gaps.length; i++) {
@@ -148,7 +177,9 @@ describe('outages against a real socket', () => {
     const back = performance.now();
     const lease = await waiting;
     const recovered = performance.now() - back;
-    console.log(`[outage] recovered ${Math.round(recovered)} ms after the service came back (cap ${cap} ms), after ${failedBefore} failed connects`);
+    console.log(
+      `[outage] recovered ${Math.round(recovered)} ms after the service came back (cap ${cap} ms), after ${failedBefore} failed connects`,
+    );
     expect(recovered).toBeLessThanOrEqual(cap + 100);
     expect(await lease.resource.request('PING')).toBe('PONG');
     lease.release();
@@ -169,7 +200,14 @@ describe('outages against a real socket', () => {
   });
 
   it('pause: a stalled service makes acquires time out (never hang); resume: served again', async () => {
-    const { pool } = makePool({ min: 1, acquireTimeoutMs: 400, createTimeoutMs: 200, validateAfterIdleMs: 0, validateTimeoutMs: 100, createRetry: { baseMs: 20, capMs: 100 } });
+    const { pool } = makePool({
+      min: 1,
+      acquireTimeoutMs: 400,
+      createTimeoutMs: 200,
+      validateAfterIdleMs: 0,
+      validateTimeoutMs: 100,
+      createRetry: { baseMs: 20, capMs: 100 },
+    });
     await pool.ready();
     proxy.pause();
     const t0 = performance.now();
@@ -186,13 +224,23 @@ describe('outages against a real socket', () => {
 
   it('never hangs a caller while the service flaps through every failure; close leaves nothing open', async () => {
     const { pool, stats } = makePool({
-      max: 4, acquireTimeoutMs: 200, createTimeoutMs: 150, validateAfterIdleMs: 0, validateTimeoutMs: 80,
+      max: 4,
+      acquireTimeoutMs: 200,
+      createTimeoutMs: 150,
+      validateAfterIdleMs: 0,
+      validateTimeoutMs: 80,
       createRetry: { baseMs: 10, capMs: 80 },
     });
     let stop = false;
     const faults: (() => unknown)[] = [
-      () => proxy.refuse(), () => proxy.forward(), () => proxy.blackhole(), () => proxy.forward(),
-      () => proxy.reset(), () => proxy.pause(), () => proxy.resume(), () => proxy.forward(),
+      () => proxy.refuse(),
+      () => proxy.forward(),
+      () => proxy.blackhole(),
+      () => proxy.forward(),
+      () => proxy.reset(),
+      () => proxy.pause(),
+      () => proxy.resume(),
+      () => proxy.forward(),
     ];
     const flapper = (async () => {
       for (let i = 0; !stop; i++) {
@@ -220,7 +268,9 @@ describe('outages against a real socket', () => {
     await sleep(2_500);
     stop = true;
     await Promise.all([...borrowers, flapper]);
-    console.log(`[outage] flapping for 2.5 s: ${ok} served, ${failed} failed, slowest call ${Math.round(longest)} ms, ${stats.attempts.length} connects`);
+    console.log(
+      `[outage] flapping for 2.5 s: ${ok} served, ${failed} failed, slowest call ${Math.round(longest)} ms, ${stats.attempts.length} connects`,
+    );
     // acquire (200 ms) + the request's own limit (100 ms), plus scheduling slack.
     expect(longest).toBeLessThan(200 + 100 + 150);
     expect(ok).toBeGreaterThan(0);

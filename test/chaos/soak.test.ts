@@ -34,7 +34,16 @@ interface Conn {
 describe('soak', () => {
   it(`${CYCLES.toLocaleString('en')} acquire/release cycles with 1 % failing creates, validations and resets: flat heap, balanced stats`, async () => {
     const random = rng(42);
-    const f = { created: 0, createFailures: 0, destroyed: 0, validations: 0, validationFailures: 0, resets: 0, resetFailures: 0, doubleDestroys: 0 };
+    const f = {
+      created: 0,
+      createFailures: 0,
+      destroyed: 0,
+      validations: 0,
+      validationFailures: 0,
+      resets: 0,
+      resetFailures: 0,
+      doubleDestroys: 0,
+    };
     let ids = 0;
     const factory: Factory<Conn> = {
       create: async () => {
@@ -69,8 +78,14 @@ describe('soak', () => {
       },
     };
     const pool = new Pool<Conn>({
-      name: 'soak', factory, max: 4, acquireTimeoutMs: 10_000, validateAfterIdleMs: 0,
-      idleTimeoutMs: 0, maxLifetimeMs: 0, createRetry: { baseMs: 1, capMs: 4 },
+      name: 'soak',
+      factory,
+      max: 4,
+      acquireTimeoutMs: 10_000,
+      validateAfterIdleMs: 0,
+      idleTimeoutMs: 0,
+      maxLifetimeMs: 0,
+      createRetry: { baseMs: 1, capMs: 4 },
     });
     // Fewer borrowers than max: most acquires find an idle resource (validated first, as
     // validateAfterIdleMs is 0); while one is validated, a release may hand another over.
@@ -79,18 +94,21 @@ describe('soak', () => {
     let held = 0;
     let peakHeld = 0;
     /** Runs cycles on `borrowers` concurrent loops until `upTo` were started. */
-    const run = (upTo: number): Promise<unknown> => Promise.all(Array.from({ length: borrowers }, async () => {
-      while (cycles < upTo) {
-        cycles++;
-        const lease = await pool.acquire();
-        if (++held > peakHeld) peakHeld = held;
-        const c = lease.resource;
-        if (c.dead) throw new Error(`lent destroyed conn ${c.id}`);
-        if (cycles % 4 === 0) await null; // held across a tick now and then
-        held--;
-        lease.release();
-      }
-    }));
+    const run = (upTo: number): Promise<unknown> =>
+      Promise.all(
+        Array.from({ length: borrowers }, async () => {
+          while (cycles < upTo) {
+            cycles++;
+            const lease = await pool.acquire();
+            if (++held > peakHeld) peakHeld = held;
+            const c = lease.resource;
+            if (c.dead) throw new Error(`lent destroyed conn ${c.id}`);
+            if (cycles % 4 === 0) await null; // held across a tick now and then
+            held--;
+            lease.release();
+          }
+        }),
+      );
     const started = performance.now();
     await run(Math.min(CHECKPOINT, CYCLES));
     const measuring = performance.now();
@@ -105,9 +123,9 @@ describe('soak', () => {
     const growth = heapAtEnd - heapAt100k;
     console.log(
       `[soak] ${CYCLES.toLocaleString('en')} cycles in ${(ms / 1000).toFixed(1)} s (${Math.round(CYCLES / (ms / 1000)).toLocaleString('en')}/s); ` +
-      `heap after GC: ${(heapAt100k / 1048576).toFixed(2)} MB at ${CHECKPOINT.toLocaleString('en')} cycles, ${(heapAtEnd / 1048576).toFixed(2)} MB at the end ` +
-      `(${growth >= 0 ? '+' : ''}${(growth / 1024).toFixed(0)} KB); creates ${f.created} (+${f.createFailures} failed), ` +
-      `validations failed ${f.validationFailures}/${f.validations}, resets failed ${f.resetFailures}/${f.resets}, peak held ${peakHeld}`,
+        `heap after GC: ${(heapAt100k / 1048576).toFixed(2)} MB at ${CHECKPOINT.toLocaleString('en')} cycles, ${(heapAtEnd / 1048576).toFixed(2)} MB at the end ` +
+        `(${growth >= 0 ? '+' : ''}${(growth / 1024).toFixed(0)} KB); creates ${f.created} (+${f.createFailures} failed), ` +
+        `validations failed ${f.validationFailures}/${f.validations}, resets failed ${f.resetFailures}/${f.resets}, peak held ${peakHeld}`,
     );
 
     // Flat heap: growth between 100k and 1M cycles stays under 1 MB (it is a few KB).

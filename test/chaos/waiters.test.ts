@@ -20,7 +20,12 @@ function shuffle<T>(xs: T[], random: () => number): T[] {
 /** A pool of max 1 whose one resource is lent: every acquire queues. */
 async function saturated(): Promise<{ clock: ManualClock; pool: Pool<Conn>; lease: Lease<Conn> }> {
   const clock = new ManualClock();
-  const pool = new Pool<Conn>({ factory: new ScriptedFactory({ clock, plans: { destroy: ['sync'] } }), clock, max: 1, acquireTimeoutMs: Infinity });
+  const pool = new Pool<Conn>({
+    factory: new ScriptedFactory({ clock, plans: { destroy: ['sync'] } }),
+    clock,
+    max: 1,
+    acquireTimeoutMs: Infinity,
+  });
   const lease = await pool.acquire();
   return { clock, pool, lease };
 }
@@ -45,7 +50,9 @@ async function abortCost(n: number, seed: number): Promise<number> {
 /** ms for the deadline timer to time out half of `n` queued waiters: every other one, from the middle of the queue. */
 async function timeoutCost(n: number): Promise<number> {
   const { clock, pool, lease } = await saturated();
-  const settled = Array.from({ length: n }, (_, i) => pool.acquire({ timeoutMs: i % 2 === 0 ? 100 : 10_000 }).catch(() => {}));
+  const settled = Array.from({ length: n }, (_, i) =>
+    pool.acquire({ timeoutMs: i % 2 === 0 ? 100 : 10_000 }).catch(() => {}),
+  );
   await flush();
   const t0 = performance.now();
   await clock.advance(100); // one firing; its flushes cost the same for every n
@@ -71,7 +78,9 @@ describe('waiters at scale', () => {
     const small = await best(3, () => abortCost(10_000, 1));
     const large = await best(3, () => abortCost(100_000, 2));
     const ratio = large / small;
-    console.log(`[waiters] abort 10,000: ${small.toFixed(1)} ms; 100,000: ${large.toFixed(1)} ms; ratio ${ratio.toFixed(1)} (O(1) each: ~10; O(n) each: ~100)`);
+    console.log(
+      `[waiters] abort 10,000: ${small.toFixed(1)} ms; 100,000: ${large.toFixed(1)} ms; ratio ${ratio.toFixed(1)} (O(1) each: ~10; O(n) each: ~100)`,
+    );
     expect(ratio).toBeLessThan(35);
   });
 
@@ -80,13 +89,20 @@ describe('waiters at scale', () => {
     const small = await best(3, () => timeoutCost(10_000));
     const large = await best(3, () => timeoutCost(100_000));
     const ratio = large / small;
-    console.log(`[waiters] time out 5,000 of 10,000: ${small.toFixed(1)} ms; 50,000 of 100,000: ${large.toFixed(1)} ms; ratio ${ratio.toFixed(1)}`);
+    console.log(
+      `[waiters] time out 5,000 of 10,000: ${small.toFixed(1)} ms; 50,000 of 100,000: ${large.toFixed(1)} ms; ratio ${ratio.toFixed(1)}`,
+    );
     expect(ratio).toBeLessThan(35);
   });
 
   it('serves waiters in arrival order while others abort and time out around them', async () => {
     const clock = new ManualClock();
-    const pool = new Pool<Conn>({ factory: new ScriptedFactory({ clock, plans: { destroy: ['sync'] } }), clock, max: 3, acquireTimeoutMs: Infinity });
+    const pool = new Pool<Conn>({
+      factory: new ScriptedFactory({ clock, plans: { destroy: ['sync'] } }),
+      clock,
+      max: 3,
+      acquireTimeoutMs: Infinity,
+    });
     const random = rng(7);
     const leases: Lease<Conn>[] = [];
     for (let i = 0; i < 3; i++) leases.push(await pool.acquire());
@@ -98,13 +114,15 @@ describe('waiters at scale', () => {
       const ac = new AbortController();
       acs.push(ac);
       const timeoutMs = random() < 0.2 ? 1 + Math.floor(random() * 50) : Infinity;
-      all.push(pool.acquire({ signal: ac.signal, timeoutMs }).then(
-        (lease) => {
-          served.push(i);
-          leases.push(lease);
-        },
-        () => gaveUp.add(i),
-      ));
+      all.push(
+        pool.acquire({ signal: ac.signal, timeoutMs }).then(
+          (lease) => {
+            served.push(i);
+            leases.push(lease);
+          },
+          () => gaveUp.add(i),
+        ),
+      );
       if (random() < 0.1) acs[Math.floor(random() * acs.length)].abort(new Error('gone'));
       if (random() < 0.3) {
         await clock.advance(1);

@@ -21,9 +21,20 @@ import { createAdminHandler } from '../../src/observability/admin/index.js';
 import { isCI } from '../support/services.js';
 
 // CHROMIUM_PATH, when set, is the only candidate.
-const CANDIDATES = process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+const CANDIDATES = process.env.CHROMIUM_PATH
+  ? [process.env.CHROMIUM_PATH]
+  : ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
 const executablePath = CANDIDATES.find((p) => existsSync(p));
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const MISSING = `Chromium not found (tried ${CANDIDATES.join(', ')}); install it with: apt-get install -y chromium`;
 const SCREENSHOT = new URL('../../docs/dashboard.png', import.meta.url).pathname;
 
@@ -69,10 +80,14 @@ function startLoad(): { pools: Pool<{ id: number }>[]; stop: () => Promise<void>
 
 /** Every polyline's points, per pool: what the charts show. */
 function chartState(page: Page): Promise<Record<string, string[]>> {
-  return page.$$eval('section.pool', (sections) => Object.fromEntries(sections.map((s) => [
-    s.getAttribute('data-pool') ?? '',
-    [...s.querySelectorAll('polyline')].map((p) => p.getAttribute('points') ?? ''),
-  ])));
+  return page.$$eval('section.pool', (sections) =>
+    Object.fromEntries(
+      sections.map((s) => [
+        s.getAttribute('data-pool') ?? '',
+        [...s.querySelectorAll('polyline')].map((p) => p.getAttribute('points') ?? ''),
+      ]),
+    ),
+  );
 }
 
 const suite = executablePath === undefined ? (isCI() ? describe : describe.skip) : describe;
@@ -117,8 +132,15 @@ suite('admin dashboard in headless Chromium', () => {
     const response = await page.goto(`${base}/admin`);
     expect(response?.status()).toBe(200);
     expect(page.url()).toBe(`${base}/admin/`);
-    await page.waitForFunction(() => document.querySelectorAll('section.pool polyline.borrowed[points*=" "]').length === 2, undefined, { timeout: 10_000 });
-    expect(await page.$$eval('section.pool', (s) => s.map((e) => e.getAttribute('data-pool')))).toEqual(['orders', 'cache']);
+    await page.waitForFunction(
+      () => document.querySelectorAll('section.pool polyline.borrowed[points*=" "]').length === 2,
+      undefined,
+      { timeout: 10_000 },
+    );
+    expect(await page.$$eval('section.pool', (s) => s.map((e) => e.getAttribute('data-pool')))).toEqual([
+      'orders',
+      'cache',
+    ]);
 
     const before = await chartState(page);
     await sleep(2_500);
@@ -127,8 +149,14 @@ suite('admin dashboard in headless Chromium', () => {
     const points = (s: Record<string, string[]>) => s.orders[2].split(' ').length;
     expect(points(after)).toBeGreaterThan(points(before));
 
-    await page.waitForFunction(() => [...document.querySelectorAll('.badge')].every((b) => /ok|degraded|down/.test(b.textContent ?? '')), undefined, { timeout: 10_000 });
-    await page.waitForFunction(() => document.querySelectorAll('ul.advice li').length >= 2, undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('.badge')].every((b) => /ok|degraded|down/.test(b.textContent ?? '')),
+      undefined,
+      { timeout: 10_000 },
+    );
+    await page.waitForFunction(() => document.querySelectorAll('ul.advice li').length >= 2, undefined, {
+      timeout: 10_000,
+    });
     expect(await page.textContent('#status')).toMatch(/^updated /);
 
     await sleep(14_000); // more history, and a burst or two, for the picture

@@ -43,24 +43,41 @@ const KNOWN: Record<string, Example> = {
 };
 
 /** Examples the docs promise; a missing one is skipped by name until it is written. */
-const EXPECTED = ['demo', 'pg-demo', 'web-service', 'redis-queue-worker', 'http-client', 'multi-tenant', 'read-replicas', 'monitoring'];
+const EXPECTED = [
+  'demo',
+  'pg-demo',
+  'web-service',
+  'redis-queue-worker',
+  'http-client',
+  'multi-tenant',
+  'read-replicas',
+  'monitoring',
+];
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-const present = readdirSync(EXAMPLES).filter((d) => statSync(join(EXAMPLES, d)).isDirectory()).sort();
+const present = readdirSync(EXAMPLES)
+  .filter((d) => statSync(join(EXAMPLES, d)).isDirectory())
+  .sort();
 
 /** The script of an example not in KNOWN (or whose KNOWN script is not there). */
 function findScript(dir: string): string | null {
   const readme = join(EXAMPLES, dir, 'README.md');
   if (existsSync(readme)) {
-    const named = new RegExp(`examples/${dir.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&')}/([\\w.-]+\\.[cm]?ts)`).exec(readFileSync(readme, 'utf8'));
+    const named = new RegExp(`examples/${dir.replace(/[-/\\^$*+?.()|[\]{}]/g, '\\$&')}/([\\w.-]+\\.[cm]?ts)`).exec(
+      readFileSync(readme, 'utf8'),
+    );
     if (named && existsSync(join(EXAMPLES, dir, named[1]))) return named[1];
   }
   const ts = readdirSync(join(EXAMPLES, dir)).filter((f) => /\.[cm]?ts$/.test(f) && !f.endsWith('.d.ts'));
   return ts.length === 1 ? ts[0] : null;
 }
 
-function run(dir: string, ex: Example, env: NodeJS.ProcessEnv): Promise<{ code: number | null; signal: string | null; output: string; ms: number }> {
+function run(
+  dir: string,
+  ex: Example,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; signal: string | null; output: string; ms: number }> {
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join('examples', dir, ex.script), ...(ex.args ?? [])], {
@@ -93,7 +110,12 @@ function run(dir: string, ex: Example, env: NodeJS.ProcessEnv): Promise<{ code: 
 }
 
 describeWithServices('examples', ({ postgres, redis }) => {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: postgres.connectionString, REDIS_URL: redis.url, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: postgres.connectionString,
+    REDIS_URL: redis.url,
+    NO_COLOR: '1',
+  };
   delete env.PORT;
   delete env.DURATION;
   delete env.NODE_OPTIONS; // vitest's own loader flags are not the example's
@@ -109,7 +131,10 @@ describeWithServices('examples', ({ postgres, redis }) => {
     const limit = ex.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
     it(`examples/${dir} has a README.md that says how to run it`, () => {
-      expect(script, `examples/${dir}: no script to run (name it in README.md as examples/${dir}/<file>.ts, or add it to KNOWN in this file)`).toBeTruthy();
+      expect(
+        script,
+        `examples/${dir}: no script to run (name it in README.md as examples/${dir}/<file>.ts, or add it to KNOWN in this file)`,
+      ).toBeTruthy();
       const readme = join(EXAMPLES, dir, 'README.md');
       expect(existsSync(readme), `examples/${dir}/README.md is missing`).toBe(true);
       const text = readFileSync(readme, 'utf8');
@@ -117,12 +142,19 @@ describeWithServices('examples', ({ postgres, redis }) => {
       expect(runs, `examples/${dir}/README.md does not name examples/${dir}/${script}`).toBe(true);
     });
 
-    it(`examples/${dir}: ${script ?? '(no script)'}${ex.args ? ` ${ex.args.join(' ')}` : ''} exits 0 by itself`, async () => {
-      expect(script, `examples/${dir}: no script to run`).toBeTruthy();
-      const r = await run(dir, ex, { ...env, ...ex.env });
-      const tail = r.output.split('\n').slice(-40).join('\n');
-      expect({ code: r.code, signal: r.signal }, `examples/${dir} failed after ${r.ms} ms; output:\n${tail}`).toEqual({ code: 0, signal: null });
-      if (ex.expect) expect(r.output, `examples/${dir}: key line ${ex.expect} not printed; output:\n${tail}`).toMatch(ex.expect);
-    }, limit + 10_000);
+    it(
+      `examples/${dir}: ${script ?? '(no script)'}${ex.args ? ` ${ex.args.join(' ')}` : ''} exits 0 by itself`,
+      async () => {
+        expect(script, `examples/${dir}: no script to run`).toBeTruthy();
+        const r = await run(dir, ex, { ...env, ...ex.env });
+        const tail = r.output.split('\n').slice(-40).join('\n');
+        expect({ code: r.code, signal: r.signal }, `examples/${dir} failed after ${r.ms} ms; output:\n${tail}`).toEqual(
+          { code: 0, signal: null },
+        );
+        if (ex.expect)
+          expect(r.output, `examples/${dir}: key line ${ex.expect} not printed; output:\n${tail}`).toMatch(ex.expect);
+      },
+      limit + 10_000,
+    );
   }
 });

@@ -45,19 +45,27 @@ beforeAll(async () => {
   }
   writeFileSync(`${OUT}use.cjs`, client(`const { HttpPool } = require('./http.cjs');`));
   // Warm connections, one request, no close(): an idle pool must not keep the process alive.
-  writeFileSync(`${OUT}idle.cjs`, `
+  writeFileSync(
+    `${OUT}idle.cjs`,
+    `
 const { HttpPool } = require('./http.cjs');
 const { request } = require('undici');
 const origin = process.argv[2];
 const pool = new HttpPool({ origins: { [origin]: { min: 3 } }, idleTimeoutMs: 60_000, maxLifetimeMs: 600_000 });
-pool.ready().then(() => request(origin, { dispatcher: pool })).then((r) => r.body.text()).then((t) => console.log(t, pool.stats().total.size));`);
-  writeFileSync(`${OUT}use.mjs`, client(`import { createRequire } from 'node:module'; const require = createRequire(import.meta.url); import { HttpPool } from './http.mjs';`));
+pool.ready().then(() => request(origin, { dispatcher: pool })).then((r) => r.body.text()).then((t) => console.log(t, pool.stats().total.size));`,
+  );
+  writeFileSync(
+    `${OUT}use.mjs`,
+    client(
+      `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url); import { HttpPool } from './http.mjs';`,
+    ),
+  );
 }, 60_000);
 
 afterAll(() => rmSync(OUT, { recursive: true, force: true }));
 
 describe('built lido/http', () => {
-  it.each(['cjs', 'mjs'])('%s: loads the application\'s undici and serves a request', async (ext) => {
+  it.each(['cjs', 'mjs'])("%s: loads the application's undici and serves a request", async (ext) => {
     const { stdout } = await run(process.execPath, [`${OUT}use.${ext}`], { cwd: OUT, timeout: 20_000 });
     expect(stdout.trim()).toBe('built ok 1 true');
   });
@@ -69,7 +77,10 @@ describe('built lido/http', () => {
     try {
       const port = (server.address() as { port: number }).port;
       const t0 = performance.now();
-      const { stdout } = await run(process.execPath, [`${OUT}idle.cjs`, `http://127.0.0.1:${port}`], { cwd: OUT, timeout: 10_000 });
+      const { stdout } = await run(process.execPath, [`${OUT}idle.cjs`, `http://127.0.0.1:${port}`], {
+        cwd: OUT,
+        timeout: 10_000,
+      });
       expect(stdout.trim()).toBe('idle ok 3');
       expect(performance.now() - t0).toBeLessThan(8_000);
     } finally {

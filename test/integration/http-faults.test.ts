@@ -26,7 +26,8 @@ function pool(options: ConstructorParameters<typeof HttpPool>[0] = {}): HttpPool
   return p;
 }
 
-const get = async (p: HttpPool, url: string, opts: Parameters<typeof request>[1] = {}) => (await request(url, { dispatcher: p, ...opts })).body.text();
+const get = async (p: HttpPool, url: string, opts: Parameters<typeof request>[1] = {}) =>
+  (await request(url, { dispatcher: p, ...opts })).body.text();
 
 describe('the server closes connections', () => {
   it('closes idle sockets at its own pace (no keep-alive hint): no request fails', async () => {
@@ -54,7 +55,9 @@ describe('the server closes connections', () => {
     const s = await server();
     const p = pool({ max: 4, idleTimeoutMs: 60_000 });
     for (let round = 0; round < 10; round++) {
-      expect(await Promise.all(Array.from({ length: 4 }, () => get(p, `${s.origin}/x`)))).toEqual(Array(4).fill('ok GET /x'));
+      expect(await Promise.all(Array.from({ length: 4 }, () => get(p, `${s.origin}/x`)))).toEqual(
+        Array(4).fill('ok GET /x'),
+      );
       s.server.closeIdleConnections();
       await waitFor(() => p.stats().origins[s.origin]?.size === 0, 2_000, 'idle connections evicted');
     }
@@ -82,7 +85,11 @@ describe('the server closes connections', () => {
     // HEAD last: undici closes a socket after a HEAD response (servers may send a body anyway).
     for (const method of ['OPTIONS', 'PUT', 'DELETE', 'HEAD'] as const) {
       armed = true;
-      const r = await request(`${s.origin}/m`, { dispatcher: p, method, ...(method === 'PUT' ? { body: 'same' } : {}) });
+      const r = await request(`${s.origin}/m`, {
+        dispatcher: p,
+        method,
+        ...(method === 'PUT' ? { body: 'same' } : {}),
+      });
       expect(r.statusCode).toBe(200);
       await r.body.dump();
     }
@@ -105,7 +112,9 @@ describe('the server closes connections', () => {
     expect(error).toMatchObject({ code: 'UND_ERR_SOCKET' });
     await get(p, s.origin);
     const { Readable } = await import('node:stream');
-    const streamed = await request(s.origin, { dispatcher: p, method: 'PUT', body: Readable.from(['a']) }).catch((e: unknown) => e);
+    const streamed = await request(s.origin, { dispatcher: p, method: 'PUT', body: Readable.from(['a']) }).catch(
+      (e: unknown) => e,
+    );
     expect(streamed).toBeInstanceOf(Error);
     expect(p.stats().total.retries).toBe(0);
   });
@@ -138,7 +147,9 @@ describe('the server stalls', () => {
     });
     const p = pool({ client: { headersTimeout: 150, bodyTimeout: 150 } });
     const t0 = performance.now();
-    await expect(request(`${s.origin}/headers`, { dispatcher: p })).rejects.toMatchObject({ code: 'UND_ERR_HEADERS_TIMEOUT' });
+    await expect(request(`${s.origin}/headers`, { dispatcher: p })).rejects.toMatchObject({
+      code: 'UND_ERR_HEADERS_TIMEOUT',
+    });
     const r = await request(`${s.origin}/body`, { dispatcher: p });
     await expect(r.body.text()).rejects.toMatchObject({ code: 'UND_ERR_BODY_TIMEOUT' });
     expect(performance.now() - t0).toBeLessThan(3_000);
@@ -156,7 +167,9 @@ describe('the server stalls', () => {
     await expect(request(s.origin, { dispatcher: p })).rejects.toBeInstanceOf(QueueFullError);
     const error = await waiting;
     expect(error).toBeInstanceOf(AcquireTimeoutError);
-    expect((error as Error).message).toMatch(/acquire timed out after 150 ms \(pool "http\[http:\/\/127\.0\.0\.1:\d+\]": 1\/1 borrowed/);
+    expect((error as Error).message).toMatch(
+      /acquire timed out after 150 ms \(pool "http\[http:\/\/127\.0\.0\.1:\d+\]": 1\/1 borrowed/,
+    );
     expect(p.stats().total).toMatchObject({ timeouts: 1, rejected: 1 });
     await p.destroy();
     expect(await stuck).toMatchObject({ code: 'UND_ERR_DESTROYED' });

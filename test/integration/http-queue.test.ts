@@ -95,7 +95,9 @@ describe('the queue', () => {
 
 describe('lifecycle', () => {
   it('maxLifetimeMs rotates sockets over time, and never closes one mid-request', async () => {
-    const s = await server((req, res) => (req.url === '/slow' ? setTimeout(() => res.end('slow done'), 300) : res.end('ok')));
+    const s = await server((req, res) =>
+      req.url === '/slow' ? setTimeout(() => res.end('slow done'), 300) : res.end('ok'),
+    );
     const p = pool({ max: 1, maxLifetimeMs: 100, idleTimeoutMs: 60_000 });
     const started = Date.now();
     while (Date.now() - started < 600) {
@@ -193,6 +195,8 @@ describe('leak detection', () => {
     } finally {
       process.off('warning', onWarning);
     }
-    expect(warnings.find((w) => (w as { code?: string }).code === 'LIDO_HTTP_LEAK')!.message).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/w response body left unread/);
+    expect(warnings.find((w) => (w as { code?: string }).code === 'LIDO_HTTP_LEAK')!.message).toMatch(
+      /GET http:\/\/127\.0\.0\.1:\d+\/w response body left unread/,
+    );
   });
 });

@@ -42,11 +42,29 @@ export function testCertificate(): { key: string; cert: string } {
   if (cert !== null) return cert;
   const dir = mkdtempSync(join(tmpdir(), 'lido-http-'));
   try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ],
+      { stdio: 'ignore' },
+    );
     cert = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
     return cert;
   } finally {
@@ -94,12 +112,23 @@ export async function startServer(options: { tls?: boolean; handler?: Handler } 
     handle(h) {
       handler = h;
     },
-    waitAccepted: (n, timeoutMs = 5_000) => until(() => sockets.length >= n, timeoutMs, () => `${n} accepted sockets (have ${sockets.length})`),
-    waitOpen: (n, timeoutMs = 5_000) => until(() => open === n, timeoutMs, () => `${n} open sockets (have ${open})`),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    waitAccepted: (n, timeoutMs = 5_000) =>
+      until(
+        () => sockets.length >= n,
+        timeoutMs,
+        () => `${n} accepted sockets (have ${sockets.length})`,
+      ),
+    waitOpen: (n, timeoutMs = 5_000) =>
+      until(
+        () => open === n,
+        timeoutMs,
+        () => `${n} open sockets (have ${open})`,
+      ),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -7,7 +7,15 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline as streamPipeline } from 'node:stream/promises';
 import {
-  Agent, Dispatcher, fetch as undiciFetch, getGlobalDispatcher, interceptors, pipeline, request, setGlobalDispatcher, stream,
+  Agent,
+  Dispatcher,
+  fetch as undiciFetch,
+  getGlobalDispatcher,
+  interceptors,
+  pipeline,
+  request,
+  setGlobalDispatcher,
+  stream,
 } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { CreateError } from '../../src/index.js';
@@ -39,7 +47,9 @@ describe('request and response', () => {
     const s = await server({
       handler: (req, res) => {
         let body = '';
-        req.on('data', (c) => (body += c)).on('end', () => res.setHeader('x-seen', req.method!).end(`${req.method} ${req.url} ${body}`));
+        req
+          .on('data', (c) => (body += c))
+          .on('end', () => res.setHeader('x-seen', req.method!).end(`${req.method} ${req.url} ${body}`));
       },
     });
     const p = pool({ max: 4 });
@@ -58,7 +68,8 @@ describe('request and response', () => {
   it('GET over TLS with a certificate made in the test; a connection that fails verification fails the request', async () => {
     const s = await server({ tls: true });
     const p = pool({ connect: { ca: testCertificate().cert } });
-    for (let i = 0; i < 5; i++) expect(await (await request(`${s.origin}/tls`, { dispatcher: p })).body.text()).toBe('ok GET /tls');
+    for (let i = 0; i < 5; i++)
+      expect(await (await request(`${s.origin}/tls`, { dispatcher: p })).body.text()).toBe('ok GET /tls');
     expect(s.accepted).toBe(1);
 
     const strict = pool();
@@ -73,7 +84,9 @@ describe('request and response', () => {
     await p.ready();
     await s.waitAccepted(3);
     expect(p.stats().origins[s.origin]).toMatchObject({ size: 3, idle: 3, configured: true, requests: 0 });
-    const bodies = await Promise.all([1, 2, 3].map(async (i) => (await request(`${s.origin}/${i}`, { dispatcher: p })).body.text()));
+    const bodies = await Promise.all(
+      [1, 2, 3].map(async (i) => (await request(`${s.origin}/${i}`, { dispatcher: p })).body.text()),
+    );
     expect(bodies).toEqual(['ok GET /1', 'ok GET /2', 'ok GET /3']);
     expect(s.accepted).toBe(3);
   });
@@ -105,17 +118,25 @@ describe('request and response', () => {
 });
 
 describe('undici 8 entry points', () => {
-  it('request, stream, pipeline, fetch, and the pool\'s own request()', async () => {
+  it("request, stream, pipeline, fetch, and the pool's own request()", async () => {
     const s = await server({ handler: (req, res) => req.pipe(res) });
     const p = pool({ max: 2 });
     expect(await (await request(s.origin, { dispatcher: p, method: 'PUT', body: 'req' })).body.text()).toBe('req');
 
     const chunks: Buffer[] = [];
-    await stream(s.origin, { dispatcher: p, method: 'POST', body: 'stream' }, () => new Writable({ write: (c, _e, cb) => (chunks.push(c), cb()) }));
+    await stream(
+      s.origin,
+      { dispatcher: p, method: 'POST', body: 'stream' },
+      () => new Writable({ write: (c, _e, cb) => (chunks.push(c), cb()) }),
+    );
     expect(Buffer.concat(chunks).toString()).toBe('stream');
 
     const out: Buffer[] = [];
-    await streamPipeline(Readable.from(['pipe', 'line']), pipeline(s.origin, { dispatcher: p, method: 'POST' }, ({ body }) => body), new Writable({ write: (c, _e, cb) => (out.push(c), cb()) }));
+    await streamPipeline(
+      Readable.from(['pipe', 'line']),
+      pipeline(s.origin, { dispatcher: p, method: 'POST' }, ({ body }) => body),
+      new Writable({ write: (c, _e, cb) => (out.push(c), cb()) }),
+    );
     expect(Buffer.concat(out).toString()).toBe('pipeline');
 
     const res = await undiciFetch(s.origin, { dispatcher: p, method: 'POST', body: 'fetch' });
@@ -127,7 +148,7 @@ describe('undici 8 entry points', () => {
     expect(p.stats().total.requests).toBe(5);
   });
 
-  it('setGlobalDispatcher: undici\'s fetch and request, and Node\'s built-in fetch, go through the pool', async () => {
+  it("setGlobalDispatcher: undici's fetch and request, and Node's built-in fetch, go through the pool", async () => {
     const s = await server();
     const p = pool();
     const before = getGlobalDispatcher();
@@ -142,7 +163,7 @@ describe('undici 8 entry points', () => {
     expect(p.stats().total.requests).toBe(3);
   });
 
-  it('Node\'s built-in fetch takes the pool as its dispatcher', async () => {
+  it("Node's built-in fetch takes the pool as its dispatcher", async () => {
     const s = await server({ handler: (req, res) => req.pipe(res) });
     const p = pool();
     const res = await globalThis.fetch(s.origin, { dispatcher: p, method: 'POST', body: 'node fetch' } as RequestInit);
@@ -160,7 +181,7 @@ describe('undici 8 entry points', () => {
     expect(p.stats().total.requests).toBe(2);
   });
 
-  it('upgrade: the upgraded socket leaves the pool and stays the caller\'s', async () => {
+  it("upgrade: the upgraded socket leaves the pool and stays the caller's", async () => {
     const s = await server();
     s.server.on('upgrade', (_req, socket) => {
       socket.write('HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: echo\r\n\r\n');

@@ -34,7 +34,9 @@ function exposure(pool: PgPool<pg.Client>, err: unknown, logs: unknown[]): strin
 }
 
 /** A stand-in PostgreSQL that asks for a cleartext password and refuses it. */
-async function passwordRefusingServer(echo: boolean): Promise<{ port: number; received: string[]; close(): Promise<void> }> {
+async function passwordRefusingServer(
+  echo: boolean,
+): Promise<{ port: number; received: string[]; close(): Promise<void> }> {
   const received: string[] = [];
   const server = net.createServer((socket) => {
     socket.on('error', () => {});
@@ -70,7 +72,12 @@ async function passwordRefusingServer(echo: boolean): Promise<{ port: number; re
             ? `password authentication failed for user "app" (got "${password}")`
             : 'password authentication failed for user "app"';
           const fields = Buffer.concat(
-            [['S', 'FATAL'], ['V', 'FATAL'], ['C', '28P01'], ['M', message]]
+            [
+              ['S', 'FATAL'],
+              ['V', 'FATAL'],
+              ['C', '28P01'],
+              ['M', message],
+            ]
               .map(([k, v]) => Buffer.from(`${k}${v}\0`, 'utf8'))
               .concat([Buffer.from([0])]),
           );
@@ -103,12 +110,20 @@ describeWithPostgres('bad input: errors name the problem, never the password', (
     logs.length = 0;
     await Promise.all(pools.splice(0).map((p) => p.end().catch(() => {})));
   });
-  const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: Error & { code?: string }) => e);
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => {
+        throw new Error('expected a failure');
+      },
+      (e: Error & { code?: string }) => e,
+    );
 
   it('a malformed connection string', async () => {
     const pool = make({ connectionString: `postgres://app:${SECRET}@127.0.0.1:notaport/test` });
     const err = await failure(pool.query('SELECT 1'));
-    expect(err.message).toMatch(/invalid connection string "postgres:\/\/app:\[redacted\]@127\.0\.0\.1:notaport\/test": Invalid URL/);
+    expect(err.message).toMatch(
+      /invalid connection string "postgres:\/\/app:\[redacted\]@127\.0\.0\.1:notaport\/test": Invalid URL/,
+    );
     expect(err.code).toBe('ERR_INVALID_URL');
     expect(exposure(pool, err, logs)).not.toContain(SECRET);
   });
@@ -132,7 +147,10 @@ describeWithPostgres('bad input: errors name the problem, never the password', (
     try {
       let calls = 0;
       const pool = make({
-        host: '127.0.0.1', port: fake.port, user: 'app', database: 'test',
+        host: '127.0.0.1',
+        port: fake.port,
+        user: 'app',
+        database: 'test',
         password: async () => `${SECRET}-${++calls}`,
       });
       const first = await failure(pool.connect());
@@ -149,7 +167,13 @@ describeWithPostgres('bad input: errors name the problem, never the password', (
   });
 
   it('an unknown database', async () => {
-    const pool = make({ host: cfg.host, port: cfg.port, user: cfg.user, database: 'lido_no_such_db', password: SECRET });
+    const pool = make({
+      host: cfg.host,
+      port: cfg.port,
+      user: cfg.user,
+      database: 'lido_no_such_db',
+      password: SECRET,
+    });
     const err = await failure(pool.query('SELECT 1'));
     expect(err.code).toBe('3D000');
     expect(err.message).toBe('database "lido_no_such_db" does not exist');
@@ -166,7 +190,13 @@ describeWithPostgres('bad input: errors name the problem, never the password', (
   });
 
   it('an unknown role', async () => {
-    const pool = make({ host: cfg.host, port: cfg.port, user: 'lido_no_such_role', database: cfg.database, password: SECRET });
+    const pool = make({
+      host: cfg.host,
+      port: cfg.port,
+      user: 'lido_no_such_role',
+      database: cfg.database,
+      password: SECRET,
+    });
     const err = await failure(pool.query('SELECT 1'));
     expect(err.code).toBe('28000');
     expect(err.message).toBe('role "lido_no_such_role" does not exist');

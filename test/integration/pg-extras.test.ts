@@ -72,7 +72,8 @@ describeWithPostgres('what PgPool adds', (cfg: PostgresConfig) => {
   afterEach(async () => {
     await Promise.all(pools.splice(0).map((p) => (p.ending ? undefined : p.close({ timeoutMs: 2_000 }))));
   });
-  const pid = async (c: pg.ClientBase) => (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  const pid = async (c: pg.ClientBase) =>
+    (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
 
   it('stats, health and advice reflect real use', async () => {
     const pool = make({ max: 3, name: 'extras' });
@@ -216,11 +217,13 @@ describeWithPostgres('what PgPool adds', (cfg: PostgresConfig) => {
   it('password may be a function, evaluated at each connect', async () => {
     let calls = 0;
     const pool = make({ max: 3, password: () => (calls++, Promise.resolve(cfg.password || 'ignored-by-trust')) });
-    await Promise.all(Array.from({ length: 3 }, async () => {
-      const c = await pool.connect();
-      await sleep(20);
-      c.release();
-    }));
+    await Promise.all(
+      Array.from({ length: 3 }, async () => {
+        const c = await pool.connect();
+        await sleep(20);
+        c.release();
+      }),
+    );
     expect(calls).toBe(3);
     expect(JSON.stringify(pool.config())).not.toContain('ignored-by-trust');
   });
@@ -265,7 +268,9 @@ describeWithPostgres('what PgPool adds', (cfg: PostgresConfig) => {
     // the connection is closed (the server may take a moment to notice)
     let alive = 1;
     for (let i = 0; i < 50 && alive > 0; i++) {
-      alive = (await pgQuery<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1', [await p], cfg))[0]!.n;
+      alive = (
+        await pgQuery<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1', [await p], cfg)
+      )[0]!.n;
       if (alive > 0) await sleep(20);
     }
     expect(alive).toBe(0);

@@ -62,7 +62,9 @@ function load(pool: PgPool<pg.Client>, concurrency: number, sql = 'SELECT pg_sle
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: timeoutMs }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd} ${args.join(' ')}: ${err.message} ${stderr}`)) : resolve(stdout)));
+    execFile(cmd, args, { timeout: timeoutMs }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${cmd} ${args.join(' ')}: ${err.message} ${stderr}`)) : resolve(stdout),
+    );
   });
 }
 
@@ -113,7 +115,8 @@ describeWithPostgres('PgPool under faults', (cfg: PostgresConfig) => {
     expect(pool.totalCount).toBe(8);
     const killed = await pgQuery<{ n: number }>(
       "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'lido-fault-terminate' AND pid <> pg_backend_pid()",
-      [], cfg,
+      [],
+      cfg,
     );
     const killedAt = performance.now();
     expect(killed[0]!.n).toBe(8);
@@ -130,74 +133,92 @@ describeWithPostgres('PgPool under faults', (cfg: PostgresConfig) => {
     // and now every query succeeds, on fresh connections
     const results = await Promise.all(Array.from({ length: 20 }, () => pool!.query('SELECT 1 AS one')));
     expect(results.every((r) => r.rows[0].one === 1)).toBe(true);
-    const live = await pgQuery<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'lido-fault-terminate'", [], cfg);
+    const live = await pgQuery<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'lido-fault-terminate'",
+      [],
+      cfg,
+    );
     expect(live[0]!.n).toBe(pool.totalCount);
   });
 
-  it.skipIf(!haveLocalCluster)('PostgreSQL restarted during load (and left running): the pool recovers by itself', async () => {
-    const cluster = await localCluster(cfg);
-    if (cluster === null) {
-      console.warn(`!!! no local cluster serves ${cfg.host}:${cfg.port}: restart test not run`);
-      return;
-    }
-    pool = new PgPool({ ...conn, max: 6, connectionTimeoutMillis: 5_000 }, pg.Client);
-    pool.on('error', () => {}); // idle clients die with the server: expected
-    const l = load(pool, 12);
-    try {
-      await sleep(300);
-      const before = l.ok;
-      expect(before).toBeGreaterThan(0);
-      const restartedAt = performance.now();
+  it.skipIf(!haveLocalCluster)(
+    'PostgreSQL restarted during load (and left running): the pool recovers by itself',
+    async () => {
+      const cluster = await localCluster(cfg);
+      if (cluster === null) {
+        console.warn(`!!! no local cluster serves ${cfg.host}:${cfg.port}: restart test not run`);
+        return;
+      }
+      pool = new PgPool({ ...conn, max: 6, connectionTimeoutMillis: 5_000 }, pg.Client);
+      pool.on('error', () => {}); // idle clients die with the server: expected
+      const l = load(pool, 12);
       try {
-        await run('pg_ctlcluster', ['--skip-systemctl-redirect', cluster.version, cluster.name, 'restart', '-m', 'fast'], 60_000);
-      } catch (e) {
-        if (/must run this program as|permission denied/i.test((e as Error).message)) {
-          console.warn(`!!! not allowed to restart cluster ${cluster.version}/${cluster.name}: restart test not run`);
-          return;
-        }
-        throw e;
-      }
-      // recovered: queries succeed again without any help
-      const deadline = performance.now() + 15_000;
-      let recovered = false;
-      while (performance.now() < deadline) {
-        const okNow = l.okAt.filter((t) => t > restartedAt).length;
-        if (okNow >= 50) {
-          recovered = true;
-          break;
-        }
-        await sleep(100);
-      }
-      await l.stop();
-      expect(recovered).toBe(true);
-      expect(l.errors.length).toBeGreaterThan(0); // the restart was felt
-      const after = await Promise.all(Array.from({ length: 20 }, () => pool!.query('SELECT 1 AS one')));
-      expect(after).toHaveLength(20);
-      expect(pool.health().status).not.toBe('down');
-    } finally {
-      await l.stop();
-      // leave the server running whatever happened
-      await run('pg_ctlcluster', ['--skip-systemctl-redirect', cluster.version, cluster.name, 'start'], 60_000).catch(() => {});
-      const deadline = performance.now() + 30_000;
-      while (!(await tcpProbe(cfg.host, cfg.port)) && performance.now() < deadline) await sleep(200);
-      for (;;) {
+        await sleep(300);
+        const before = l.ok;
+        expect(before).toBeGreaterThan(0);
+        const restartedAt = performance.now();
         try {
-          await pgQuery('SELECT 1', [], cfg);
-          break;
+          await run(
+            'pg_ctlcluster',
+            ['--skip-systemctl-redirect', cluster.version, cluster.name, 'restart', '-m', 'fast'],
+            60_000,
+          );
         } catch (e) {
-          if (performance.now() > deadline) throw e;
-          await sleep(200);
+          if (/must run this program as|permission denied/i.test((e as Error).message)) {
+            console.warn(`!!! not allowed to restart cluster ${cluster.version}/${cluster.name}: restart test not run`);
+            return;
+          }
+          throw e;
+        }
+        // recovered: queries succeed again without any help
+        const deadline = performance.now() + 15_000;
+        let recovered = false;
+        while (performance.now() < deadline) {
+          const okNow = l.okAt.filter((t) => t > restartedAt).length;
+          if (okNow >= 50) {
+            recovered = true;
+            break;
+          }
+          await sleep(100);
+        }
+        await l.stop();
+        expect(recovered).toBe(true);
+        expect(l.errors.length).toBeGreaterThan(0); // the restart was felt
+        const after = await Promise.all(Array.from({ length: 20 }, () => pool!.query('SELECT 1 AS one')));
+        expect(after).toHaveLength(20);
+        expect(pool.health().status).not.toBe('down');
+      } finally {
+        await l.stop();
+        // leave the server running whatever happened
+        await run('pg_ctlcluster', ['--skip-systemctl-redirect', cluster.version, cluster.name, 'start'], 60_000).catch(
+          () => {},
+        );
+        const deadline = performance.now() + 30_000;
+        while (!(await tcpProbe(cfg.host, cfg.port)) && performance.now() < deadline) await sleep(200);
+        for (;;) {
+          try {
+            await pgQuery('SELECT 1', [], cfg);
+            break;
+          } catch (e) {
+            if (performance.now() > deadline) throw e;
+            await sleep(200);
+          }
         }
       }
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 
   describe_connectionLimit();
 
   function describe_connectionLimit() {
     const ROLE = 'lido_limited';
     beforeAll(async () => {
-      await pgQuery(`DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${ROLE}') THEN CREATE ROLE ${ROLE} LOGIN CONNECTION LIMIT 2; END IF; END $$`, [], cfg);
+      await pgQuery(
+        `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${ROLE}') THEN CREATE ROLE ${ROLE} LOGIN CONNECTION LIMIT 2; END IF; END $$`,
+        [],
+        cfg,
+      );
       await pgQuery(`GRANT CONNECT ON DATABASE "${cfg.database}" TO ${ROLE}`, [], cfg);
     });
     afterAll(async () => {
@@ -205,13 +226,16 @@ describeWithPostgres('PgPool under faults', (cfg: PostgresConfig) => {
       await pgQuery(`DROP ROLE IF EXISTS ${ROLE}`, [], cfg).catch(() => {});
     });
 
-    it('the server\'s connection limit reached: a clear error at once, not a hang', async () => {
+    it("the server's connection limit reached: a clear error at once, not a hang", async () => {
       // A role with CONNECTION LIMIT 2 stands in for max_connections (same refusal, no server change).
       pool = new PgPool({ ...conn, user: ROLE, max: 5 }, pg.Client); // pg default: no connection timeout at all
       const a = await pool.connect();
       const b = await pool.connect();
       const t0 = performance.now();
-      const err = await pool.connect().then(() => null, (e: Error & { code?: string }) => e);
+      const err = await pool.connect().then(
+        () => null,
+        (e: Error & { code?: string }) => e,
+      );
       expect(performance.now() - t0).toBeLessThan(2_000);
       expect(err).not.toBeNull();
       expect(err!.message).toMatch(/too many connections/);
@@ -237,7 +261,10 @@ describeWithPostgres('PgPool under faults', (cfg: PostgresConfig) => {
       pool = new PgPool({ host: '127.0.0.1', port, user: 'u', database: 'd', connectionTimeoutMillis: 300 }, pg.Client);
       for (const attempt of [() => pool!.connect(), () => pool!.query('SELECT 1')]) {
         const t0 = performance.now();
-        const err = await (attempt() as Promise<unknown>).then(() => null, (e: Error) => e);
+        const err = await (attempt() as Promise<unknown>).then(
+          () => null,
+          (e: Error) => e,
+        );
         const took = performance.now() - t0;
         expect(err).not.toBeNull();
         expect(err!.message).toMatch(/timeout/);

@@ -15,7 +15,11 @@ describeWithPostgres('session isolation with resetOnRelease: "discard"', (cfg: P
   let pool: PgPool<pg.Client>;
 
   beforeAll(async () => {
-    await pgQuery(`DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${ROLE}') THEN CREATE ROLE ${ROLE} NOLOGIN; END IF; END $$`, [], cfg);
+    await pgQuery(
+      `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${ROLE}') THEN CREATE ROLE ${ROLE} NOLOGIN; END IF; END $$`,
+      [],
+      cfg,
+    );
   });
   afterAll(async () => {
     await pgQuery(`DROP ROLE IF EXISTS ${ROLE}`, [], cfg);
@@ -24,7 +28,8 @@ describeWithPostgres('session isolation with resetOnRelease: "discard"', (cfg: P
     if (pool && !pool.ending) await pool.end();
   });
 
-  const pid = async (c: pg.ClientBase) => (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  const pid = async (c: pg.ClientBase) =>
+    (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
 
   /** A uses the only connection and releases it; B gets the same one and looks. */
   async function handOver<R>(
@@ -74,7 +79,12 @@ describeWithPostgres('session isolation with resetOnRelease: "discard"', (cfg: P
   it('SET of a server setting', async () => {
     const value = await handOver(
       (c) => c.query("SET statement_timeout = '4321ms'; SET search_path = pg_catalog"),
-      async (c) => (await c.query<{ st: string; sp: string }>("SELECT current_setting('statement_timeout') AS st, current_setting('search_path') AS sp")).rows[0],
+      async (c) =>
+        (
+          await c.query<{ st: string; sp: string }>(
+            "SELECT current_setting('statement_timeout') AS st, current_setting('search_path') AS sp",
+          )
+        ).rows[0],
     );
     expect(value).toEqual({ st: '0', sp: '"$user", public' });
   });
@@ -82,7 +92,8 @@ describeWithPostgres('session isolation with resetOnRelease: "discard"', (cfg: P
   it('temporary tables', async () => {
     const found = await handOver(
       (c) => c.query('CREATE TEMP TABLE lido_tmp (x int); INSERT INTO lido_tmp VALUES (1)'),
-      async (c) => (await c.query<{ t: string | null }>("SELECT to_regclass('pg_temp.lido_tmp')::text AS t")).rows[0]!.t,
+      async (c) =>
+        (await c.query<{ t: string | null }>("SELECT to_regclass('pg_temp.lido_tmp')::text AS t")).rows[0]!.t,
     );
     expect(found).toBeNull();
   });
@@ -94,9 +105,12 @@ describeWithPostgres('session isolation with resetOnRelease: "discard"', (cfg: P
         await c.query({ name: 'lido_named', text: 'SELECT $1::int AS n', values: [1] });
       },
       async (c) => {
-        const prepared = (await c.query<{ name: string }>('SELECT name FROM pg_prepared_statements')).rows.map((r) => r.name);
+        const prepared = (await c.query<{ name: string }>('SELECT name FROM pg_prepared_statements')).rows.map(
+          (r) => r.name,
+        );
         // pg thinks nothing is prepared any more: the named query is parsed again, and works
-        const named = (await c.query<{ n: number }>({ name: 'lido_named', text: 'SELECT $1::int AS n', values: [2] })).rows[0]!.n;
+        const named = (await c.query<{ n: number }>({ name: 'lido_named', text: 'SELECT $1::int AS n', values: [2] }))
+          .rows[0]!.n;
         return { prepared, named };
       },
     );
@@ -104,7 +118,7 @@ describeWithPostgres('session isolation with resetOnRelease: "discard"', (cfg: P
     expect(result.named).toBe(2);
   });
 
-  it('LISTEN (and the borrower\'s notification handlers)', async () => {
+  it("LISTEN (and the borrower's notification handlers)", async () => {
     let heardByA = 0;
     const result = await handOver(
       async (c) => {
@@ -125,7 +139,12 @@ describeWithPostgres('session isolation with resetOnRelease: "discard"', (cfg: P
   it('session advisory locks', async () => {
     const held = await handOver(
       (c) => c.query('SELECT pg_advisory_lock(424242)'),
-      async (c) => (await c.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")).rows[0]!.n,
+      async (c) =>
+        (
+          await c.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()",
+          )
+        ).rows[0]!.n,
     );
     expect(held).toBe(0);
   });
@@ -136,7 +155,10 @@ describeWithPostgres('session isolation with resetOnRelease: "discard"', (cfg: P
         await c.query('BEGIN');
         await c.query("SET LOCAL application_name = 'in-tx'");
       },
-      async (c) => ({ status: c.getTransactionStatus(), app: (await c.query<{ a: string }>("SELECT current_setting('application_name') AS a")).rows[0]!.a }),
+      async (c) => ({
+        status: c.getTransactionStatus(),
+        app: (await c.query<{ a: string }>("SELECT current_setting('application_name') AS a")).rows[0]!.a,
+      }),
     );
     expect(state.status).toBe('I');
     expect(state.app).not.toBe('in-tx');

@@ -37,10 +37,21 @@ describeWithPostgres('PgPool under Kysely and Drizzle', (cfg: PostgresConfig) =>
     const db = new Kysely<Db>({ dialect: new PostgresDialect({ pool }) });
     try {
       await db.deleteFrom('lido_orm_items').execute();
-      await db.insertInto('lido_orm_items').values([{ name: 'a', qty: 1 }, { name: 'b', qty: 2 }]).execute();
+      await db
+        .insertInto('lido_orm_items')
+        .values([
+          { name: 'a', qty: 1 },
+          { name: 'b', qty: 2 },
+        ])
+        .execute();
       const rows = await db.selectFrom('lido_orm_items').select(['name', 'qty']).orderBy('name').execute();
-      expect(rows).toEqual([{ name: 'a', qty: 1 }, { name: 'b', qty: 2 }]);
-      const many = await Promise.all(Array.from({ length: 10 }, (_, i) => sql<{ n: number }>`SELECT ${i}::int AS n`.execute(db)));
+      expect(rows).toEqual([
+        { name: 'a', qty: 1 },
+        { name: 'b', qty: 2 },
+      ]);
+      const many = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => sql<{ n: number }>`SELECT ${i}::int AS n`.execute(db)),
+      );
       expect(many.map((r) => r.rows[0]!.n)).toEqual([...Array(10).keys()]);
       expect(pool.stats().acquired).toBeGreaterThanOrEqual(13);
     } finally {
@@ -57,7 +68,10 @@ describeWithPostgres('PgPool under Kysely and Drizzle', (cfg: PostgresConfig) =>
       const pids = await db.transaction().execute(async (trx) => {
         const seen: number[] = [];
         for (let i = 0; i < 5; i++) {
-          await trx.insertInto('lido_orm_items').values({ name: `t${i}`, qty: i }).execute();
+          await trx
+            .insertInto('lido_orm_items')
+            .values({ name: `t${i}`, qty: i })
+            .execute();
           seen.push((await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx)).rows[0]!.pid);
         }
         const xid = await sql<{ x: string }>`SELECT txid_current_if_assigned()::text AS x`.execute(trx);
@@ -65,10 +79,12 @@ describeWithPostgres('PgPool under Kysely and Drizzle', (cfg: PostgresConfig) =>
         return seen;
       });
       expect(new Set(pids).size).toBe(1);
-      await expect(db.transaction().execute(async (trx) => {
-        await trx.insertInto('lido_orm_items').values({ name: 'gone', qty: 0 }).execute();
-        throw new Error('roll it back');
-      })).rejects.toThrow('roll it back');
+      await expect(
+        db.transaction().execute(async (trx) => {
+          await trx.insertInto('lido_orm_items').values({ name: 'gone', qty: 0 }).execute();
+          throw new Error('roll it back');
+        }),
+      ).rejects.toThrow('roll it back');
       const names = (await db.selectFrom('lido_orm_items').select('name').orderBy('name').execute()).map((r) => r.name);
       expect(names).toEqual(['t0', 't1', 't2', 't3', 't4']);
     } finally {
@@ -83,9 +99,15 @@ describeWithPostgres('PgPool under Kysely and Drizzle', (cfg: PostgresConfig) =>
     const db = drizzle({ client: pool as unknown as pg.Pool });
     try {
       await db.delete(items);
-      await db.insert(items).values([{ name: 'x', qty: 10 }, { name: 'y', qty: 20 }]);
+      await db.insert(items).values([
+        { name: 'x', qty: 10 },
+        { name: 'y', qty: 20 },
+      ]);
       const rows = await db.select({ name: items.name, qty: items.qty }).from(items).orderBy(items.name);
-      expect(rows).toEqual([{ name: 'x', qty: 10 }, { name: 'y', qty: 20 }]);
+      expect(rows).toEqual([
+        { name: 'x', qty: 10 },
+        { name: 'y', qty: 20 },
+      ]);
       const r = await db.execute(dsql`SELECT 41 + 1 AS answer`);
       expect(r.rows).toEqual([{ answer: 42 }]);
     } finally {
@@ -108,10 +130,12 @@ describeWithPostgres('PgPool under Kysely and Drizzle', (cfg: PostgresConfig) =>
         return seen;
       });
       expect(new Set(pids).size).toBe(1);
-      await expect(db.transaction(async (tx) => {
-        await tx.insert(items).values({ name: 'never', qty: 0 });
-        throw new Error('abort');
-      })).rejects.toThrow('abort');
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.insert(items).values({ name: 'never', qty: 0 });
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
       const rows = await db.select({ name: items.name }).from(items).orderBy(items.name);
       expect(rows.map((r) => r.name)).toEqual(['d0', 'd1', 'd2', 'd3', 'd4']);
       expect(pool.stats().borrowed).toBe(0);

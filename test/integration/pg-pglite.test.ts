@@ -28,7 +28,9 @@ describe('embedded PostgreSQL (pglite-socket) for the demo', { timeout: 60_000 }
     try {
       const { rows } = await pool.query<{ v: string }>('SELECT version() AS v');
       expect(rows[0]!.v).toMatch(/PostgreSQL/);
-      const many = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.query<{ n: number }>('SELECT $1::int AS n', [i])));
+      const many = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => pool.query<{ n: number }>('SELECT $1::int AS n', [i])),
+      );
       expect(many.map((r) => r.rows[0]!.n)).toEqual([...Array(20).keys()]);
       await pool.query('CREATE TABLE IF NOT EXISTS demo_items (id serial PRIMARY KEY, name text)');
       const c = await pool.connect();

@@ -25,12 +25,15 @@ describeWithPostgres('PgPool behaves like pg.Pool', (cfg: PostgresConfig) => {
   afterEach(async () => {
     await Promise.all(pools.splice(0).map((p) => (p.ending ? undefined : p.end())));
   });
-  const backendPid = async (c: pg.ClientBase) => (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  const backendPid = async (c: pg.ClientBase) =>
+    (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   const terminate = (pid: number) => pgQuery('SELECT pg_terminate_backend($1)', [pid], cfg);
 
   it('new PgPool(options, Client): clients are new Client(options) with the whole options object', async () => {
     const pool = make({ application_name: 'lido-pg-test', statement_timeout: 1234 });
-    const { rows } = await pool.query<{ app: string; st: string }>("SELECT current_setting('application_name') AS app, current_setting('statement_timeout') AS st");
+    const { rows } = await pool.query<{ app: string; st: string }>(
+      "SELECT current_setting('application_name') AS app, current_setting('statement_timeout') AS st",
+    );
     expect(rows[0]).toEqual({ app: 'lido-pg-test', st: '1234ms' });
   });
 
@@ -80,7 +83,13 @@ describeWithPostgres('PgPool behaves like pg.Pool', (cfg: PostgresConfig) => {
   it('query(config) takes { text, values, name, rowMode, types }', async () => {
     const pool = make();
     const types = { getTypeParser: () => (v: string) => `parsed:${v}` };
-    const res = await pool.query({ text: 'SELECT $1::int AS n', values: [3], name: 'lido-named', rowMode: 'array', types });
+    const res = await pool.query({
+      text: 'SELECT $1::int AS n',
+      values: [3],
+      name: 'lido-named',
+      rowMode: 'array',
+      types,
+    });
     expect(res.rows).toEqual([['parsed:3']]);
   });
 
@@ -203,7 +212,12 @@ describeWithPostgres('PgPool behaves like pg.Pool', (cfg: PostgresConfig) => {
   it('waiters pending at end() are rejected, never left hanging', async () => {
     const pool = make({ max: 1 });
     const held = await pool.connect();
-    const waiters = [pool.connect(), pool.query('SELECT 1')].map((p) => (p as Promise<unknown>).then(() => 'resolved', (e: Error) => e));
+    const waiters = [pool.connect(), pool.query('SELECT 1')].map((p) =>
+      (p as Promise<unknown>).then(
+        () => 'resolved',
+        (e: Error) => e,
+      ),
+    );
     await sleep(20);
     expect(pool.waitingCount).toBe(2);
     const ending = pool.end();
@@ -247,7 +261,8 @@ describeWithPostgres('PgPool behaves like pg.Pool', (cfg: PostgresConfig) => {
   it('maxUses: a client is closed after that many checkouts', async () => {
     const pool = make({ maxUses: 3, max: 1 });
     const pids = new Set<number>();
-    for (let i = 0; i < 6; i++) pids.add((await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
+    for (let i = 0; i < 6; i++)
+      pids.add((await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
     expect(pids.size).toBe(2);
   });
 
@@ -264,7 +279,10 @@ describeWithPostgres('PgPool behaves like pg.Pool', (cfg: PostgresConfig) => {
     const pool = make({ max: 1, connectionTimeoutMillis: 200 });
     const held = await pool.connect();
     const t0 = performance.now();
-    const err = await pool.query('SELECT 1').then(() => null, (e: Error) => e);
+    const err = await pool.query('SELECT 1').then(
+      () => null,
+      (e: Error) => e,
+    );
     const took = performance.now() - t0;
     expect(err).toBeInstanceOf(AcquireTimeoutError);
     expect(err!.message).toContain('timeout');
@@ -273,7 +291,7 @@ describeWithPostgres('PgPool behaves like pg.Pool', (cfg: PostgresConfig) => {
     held.release();
   });
 
-  it('events connect, acquire, release, remove with pg.Pool\'s arguments, in order', async () => {
+  it("events connect, acquire, release, remove with pg.Pool's arguments, in order", async () => {
     const pool = make();
     const events: [string, ...unknown[]][] = [];
     pool.on('connect', (c) => events.push(['connect', c]));
@@ -339,7 +357,9 @@ describeWithPostgres('PgPool behaves like pg.Pool', (cfg: PostgresConfig) => {
       },
     });
     const a = await pool.connect();
-    expect((await a.query<{ app: string }>("SELECT current_setting('application_name') AS app")).rows[0]!.app).toBe('from-onConnect');
+    expect((await a.query<{ app: string }>("SELECT current_setting('application_name') AS app")).rows[0]!.app).toBe(
+      'from-onConnect',
+    );
     await expect(pool.connect()).rejects.toThrow('onConnect says no');
     a.release();
     expect(calls).toBe(2);
@@ -365,7 +385,15 @@ describeWithPostgres('PgPool behaves like pg.Pool', (cfg: PostgresConfig) => {
     const pool = make({ log: (msg: unknown) => lines.push(String(msg)) });
     await pool.query('SELECT 1');
     await pool.end();
-    expect(lines).toEqual(expect.arrayContaining(['connecting new client', 'new client connected', 'dispatching query', 'query dispatched', 'ending']));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'connecting new client',
+        'new client connected',
+        'dispatching query',
+        'query dispatched',
+        'ending',
+      ]),
+    );
   });
 
   it('allowExitOnIdle: true lets the process exit with idle clients; false keeps it until they are reaped', async () => {
@@ -373,30 +401,34 @@ describeWithPostgres('PgPool behaves like pg.Pool', (cfg: PostgresConfig) => {
     const entry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/adapters/pg/index.ts');
     const script = path.join(dir, 'exit.mts');
     const pgUrl = pathToFileURL(createRequire(import.meta.url).resolve('pg')).href;
-    writeFileSync(script, `
+    writeFileSync(
+      script,
+      `
       import pg from ${JSON.stringify(pgUrl)};
       import { PgPool } from ${JSON.stringify(entry)};
       const pool = new PgPool({ ...JSON.parse(process.env.CONN), allowExitOnIdle: process.env.EXIT === '1', idleTimeoutMillis: 1500 }, pg.Client);
       await pool.query('SELECT 1');
       globalThis.t0 = performance.now();
       process.on('exit', () => console.log(Math.round(performance.now() - globalThis.t0)));
-    `);
-    const run = (exit: string) => new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', script], {
-        env: { ...process.env, CONN: JSON.stringify(conn), EXIT: exit },
-        cwd: process.cwd(),
+    `,
+    );
+    const run = (exit: string) =>
+      new Promise<number>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', script], {
+          env: { ...process.env, CONN: JSON.stringify(conn), EXIT: exit },
+          cwd: process.cwd(),
+        });
+        let out = '';
+        let errOut = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (errOut += d));
+        const kill = setTimeout(() => child.kill(), 15_000);
+        child.on('exit', (code) => {
+          clearTimeout(kill);
+          if (code !== 0) reject(new Error(`child exited ${code}: ${errOut}`));
+          else resolve(Number(out.trim()));
+        });
       });
-      let out = '';
-      let errOut = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (errOut += d));
-      const kill = setTimeout(() => child.kill(), 15_000);
-      child.on('exit', (code) => {
-        clearTimeout(kill);
-        if (code !== 0) reject(new Error(`child exited ${code}: ${errOut}`));
-        else resolve(Number(out.trim()));
-      });
-    });
     const [withExit, without] = await Promise.all([run('1'), run('0')]);
     expect(withExit).toBeLessThan(500);
     expect(without).toBeGreaterThanOrEqual(1400);

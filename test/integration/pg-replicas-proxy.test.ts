@@ -35,7 +35,8 @@ function roundTrip(s: net.Socket, text: string, ms = 300): Promise<string> {
   });
 }
 
-const closed = (s: net.Socket): Promise<void> => (s.destroyed ? Promise.resolve() : new Promise((r) => s.once('close', () => r())));
+const closed = (s: net.Socket): Promise<void> =>
+  s.destroyed ? Promise.resolve() : new Promise((r) => s.once('close', () => r()));
 
 describe('test/support/tcp-proxy', () => {
   let echo: net.Server;

@@ -44,13 +44,16 @@ describeWithPostgres('PgPool with read replicas (TCP proxies to the real server)
 
   /** A PgPool whose primary is the server itself and whose replicas are the proxies. */
   const make = (options: PgPoolOptions<pg.Client> = {}) => {
-    const pool = new PgPool<pg.Client>({
-      ...conn,
-      application_name: `${tag}-primary`,
-      replicas: proxies.map((p, i) => ({ host: p.host, port: p.port, application_name: `${tag}-replica-${i}` })),
-      probe: { baseMs: 50, capMs: 200, timeoutMs: 2_000 },
-      ...options,
-    }, pg.Client);
+    const pool = new PgPool<pg.Client>(
+      {
+        ...conn,
+        application_name: `${tag}-primary`,
+        replicas: proxies.map((p, i) => ({ host: p.host, port: p.port, application_name: `${tag}-replica-${i}` })),
+        probe: { baseMs: 50, capMs: 200, timeoutMs: 2_000 },
+        ...options,
+      },
+      pg.Client,
+    );
     pools.push(pool);
     return pool;
   };
@@ -114,7 +117,9 @@ describeWithPostgres('PgPool with read replicas (TCP proxies to the real server)
     for (const replicaStrategy of ['round-robin', 'least-borrowed'] as const) {
       const pool = make({ replicaStrategy, max: 4 });
       const results = await Promise.all(
-        Array.from({ length: 16 }, () => pool.query<{ app: string }>(`${WHERE}, pg_sleep(0.02)`, [], { readOnly: true })),
+        Array.from({ length: 16 }, () =>
+          pool.query<{ app: string }>(`${WHERE}, pg_sleep(0.02)`, [], { readOnly: true }),
+        ),
       );
       const counts = new Map<string, number>();
       for (const r of results) counts.set(at(r), (counts.get(at(r)) ?? 0) + 1);
@@ -124,16 +129,32 @@ describeWithPostgres('PgPool with read replicas (TCP proxies to the real server)
     }
   });
 
-  it('a replica\'s own options reach its connections (here: sessions that refuse writes); a query error does not count against it', async () => {
+  it("a replica's own options reach its connections (here: sessions that refuse writes); a query error does not count against it", async () => {
     const pool = make({
-      replicas: proxies.map((p, i) => ({ host: p.host, port: p.port, application_name: `${tag}-replica-${i}`, options: '-c default_transaction_read_only=on' })),
+      replicas: proxies.map((p, i) => ({
+        host: p.host,
+        port: p.port,
+        application_name: `${tag}-replica-${i}`,
+        options: '-c default_transaction_read_only=on',
+      })),
     });
-    await expect(pool.replica.query('INSERT INTO lido_replicas VALUES ($1)', ['from a replica'])).rejects.toMatchObject({ code: '25006' });
-    await expect(pool.query({ text: 'INSERT INTO lido_replicas VALUES ($1)', values: ['from a replica'], readOnly: true })).rejects.toMatchObject({ code: '25006' });
+    await expect(pool.replica.query('INSERT INTO lido_replicas VALUES ($1)', ['from a replica'])).rejects.toMatchObject(
+      { code: '25006' },
+    );
+    await expect(
+      pool.query({ text: 'INSERT INTO lido_replicas VALUES ($1)', values: ['from a replica'], readOnly: true }),
+    ).rejects.toMatchObject({ code: '25006' });
     await pool.query('INSERT INTO lido_replicas VALUES ($1)', ['from the primary']);
-    const rows = await pgQuery<{ app: string }>("DELETE FROM lido_replicas WHERE app LIKE 'from %' RETURNING app", [], cfg);
+    const rows = await pgQuery<{ app: string }>(
+      "DELETE FROM lido_replicas WHERE app LIKE 'from %' RETURNING app",
+      [],
+      cfg,
+    );
     expect(rows.map((r) => r.app)).toEqual(['from the primary']);
-    expect(pool.stats().replicas!.map((r) => [r.state, r.consecutiveFailures])).toEqual([['healthy', 0], ['healthy', 0]]);
+    expect(pool.stats().replicas!.map((r) => [r.state, r.consecutiveFailures])).toEqual([
+      ['healthy', 0],
+      ['healthy', 0],
+    ]);
   });
 
   it('ejects a cut replica (reads keep working on the other), and takes it back once it answers again', async () => {
@@ -157,7 +178,10 @@ describeWithPostgres('PgPool with read replicas (TCP proxies to the real server)
     expect(s.healthyReplicas).toBe(1);
     const h = pool.health();
     expect(h.status).toBe('degraded');
-    expect(h.members!.find((m) => m.name === `${pool.name}:replica-0`)).toMatchObject({ state: 'ejected', status: 'down' });
+    expect(h.members!.find((m) => m.name === `${pool.name}:replica-0`)).toMatchObject({
+      state: 'ejected',
+      status: 'down',
+    });
 
     const readmitted = event<[string]>(pool, 'readmit');
     await proxies[0]!.restore();
@@ -240,7 +264,11 @@ describeWithPostgres('PgPool with read replicas (TCP proxies to the real server)
     expect(pool.totalCount).toBe(0);
     let left = -1;
     for (let i = 0; i < 50 && left !== 0; i++) {
-      const rows = await pgQuery<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name LIKE $1', [`${tag}-%`], cfg);
+      const rows = await pgQuery<{ n: string }>(
+        'SELECT count(*) AS n FROM pg_stat_activity WHERE application_name LIKE $1',
+        [`${tag}-%`],
+        cfg,
+      );
       left = Number(rows[0]!.n);
       if (left !== 0) await sleep(50);
     }

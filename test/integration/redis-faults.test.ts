@@ -23,17 +23,33 @@ async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number
 
 function run(file: string, args: string[], timeoutMs = 10_000): Promise<{ ok: boolean; out: string }> {
   return new Promise((resolve) => {
-    execFile(file, args, { timeout: timeoutMs }, (err, stdout, stderr) => resolve({ ok: !err, out: `${stdout}${stderr}`.trim() }));
+    execFile(file, args, { timeout: timeoutMs }, (err, stdout, stderr) =>
+      resolve({ ok: !err, out: `${stdout}${stderr}`.trim() }),
+    );
   });
 }
 
 // The CI server's own start command (see .ci/run); the restart test brings it back with it.
 const START_ARGS = [
-  '--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no',
-  '--dir', '/var/lib/redis', '--logfile', '/var/log/redis/ci.log',
+  '--daemonize',
+  'yes',
+  '--bind',
+  '127.0.0.1',
+  '-::1',
+  '--port',
+  '6379',
+  '--save',
+  '',
+  '--appendonly',
+  'no',
+  '--dir',
+  '/var/lib/redis',
+  '--logfile',
+  '/var/log/redis/ci.log',
 ];
 
-const isUp = async (): Promise<boolean> => (await run('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'ping'], 2_000)).out === 'PONG';
+const isUp = async (): Promise<boolean> =>
+  (await run('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'ping'], 2_000)).out === 'PONG';
 
 /** Makes sure the CI server answers again; starts it if it does not. */
 async function ensureUp(): Promise<void> {
@@ -154,102 +170,115 @@ describeWithRedis('lido/redis: RedisPool under Redis faults', (cfg: RedisConfig)
     books.check();
   });
 
-  it.skipIf(!ciServer)('Redis restarted during load: callers get clear errors while it is down, the pool recovers (and Redis is left running)', async () => {
-    const p = pool({ max: 4, acquireTimeoutMs: 300, createRetry: { baseMs: 50, capMs: 300 } });
-    const books = ledger(p);
-    const counter = key('restart-counter');
-    const errors: unknown[] = [];
-    let ok = 0;
-    let okAfterRestart = 0;
-    let restarted = false;
-    let stop = false;
-    const workers = Array.from({ length: 8 }, async () => {
-      while (!stop) {
-        try {
-          await p.use((r) => r.incr(counter));
-          ok++;
-          if (restarted) okAfterRestart++;
-        } catch (e) {
-          errors.push(e);
-          await sleep(10);
+  it.skipIf(!ciServer)(
+    'Redis restarted during load: callers get clear errors while it is down, the pool recovers (and Redis is left running)',
+    async () => {
+      const p = pool({ max: 4, acquireTimeoutMs: 300, createRetry: { baseMs: 50, capMs: 300 } });
+      const books = ledger(p);
+      const counter = key('restart-counter');
+      const errors: unknown[] = [];
+      let ok = 0;
+      let okAfterRestart = 0;
+      let restarted = false;
+      let stop = false;
+      const workers = Array.from({ length: 8 }, async () => {
+        while (!stop) {
+          try {
+            await p.use((r) => r.incr(counter));
+            ok++;
+            if (restarted) okAfterRestart++;
+          } catch (e) {
+            errors.push(e);
+            await sleep(10);
+          }
         }
+      });
+      try {
+        await waitFor(() => ok > 100, 5_000, 'load');
+        await run('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'shutdown', 'nosave']);
+        await waitFor(async () => !(await tcpProbe('127.0.0.1', 6379, 200)), 10_000, 'redis-server to stop');
+        await sleep(800); // down long enough for acquires to time out
+        expect(p.health().status).not.toBe('ok');
+        const timeouts = errors.filter((e) => e instanceof AcquireTimeoutError) as AcquireTimeoutError[];
+        expect(timeouts.length).toBeGreaterThan(0);
+        expect(timeouts.some((e) => (e.cause as RedisConnectError | undefined)?.code === 'ECONNREFUSED')).toBe(true);
+        await ensureUp();
+        restarted = true;
+        await waitFor(() => okAfterRestart > 200, 15_000, 'recovery after the restart');
+        stop = true;
+        await Promise.all(workers);
+        for (const e of errors) expectClear(e);
+        // Creates succeed again; health stays "degraded" only for the recent acquire timeouts.
+        await waitFor(
+          () => !p.health().reasons.some((r) => r.startsWith('creates failing')),
+          5_000,
+          'creates to succeed',
+        );
+        expect(p.health().reasons.every((r) => r.startsWith('acquire timeouts in the last'))).toBe(true);
+        expect(p.stats().size).toBeLessThanOrEqual(4);
+      } finally {
+        stop = true;
+        await Promise.all(workers);
+        await ensureUp();
       }
-    });
-    try {
-      await waitFor(() => ok > 100, 5_000, 'load');
-      await run('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'shutdown', 'nosave']);
-      await waitFor(async () => !(await tcpProbe('127.0.0.1', 6379, 200)), 10_000, 'redis-server to stop');
-      await sleep(800); // down long enough for acquires to time out
-      expect(p.health().status).not.toBe('ok');
-      const timeouts = errors.filter((e) => e instanceof AcquireTimeoutError) as AcquireTimeoutError[];
-      expect(timeouts.length).toBeGreaterThan(0);
-      expect(timeouts.some((e) => (e.cause as RedisConnectError | undefined)?.code === 'ECONNREFUSED')).toBe(true);
-      await ensureUp();
-      restarted = true;
-      await waitFor(() => okAfterRestart > 200, 15_000, 'recovery after the restart');
-      stop = true;
-      await Promise.all(workers);
-      for (const e of errors) expectClear(e);
-      // Creates succeed again; health stays "degraded" only for the recent acquire timeouts.
-      await waitFor(() => !p.health().reasons.some((r) => r.startsWith('creates failing')), 5_000, 'creates to succeed');
-      expect(p.health().reasons.every((r) => r.startsWith('acquire timeouts in the last'))).toBe(true);
-      expect(p.stats().size).toBeLessThanOrEqual(4);
-    } finally {
-      stop = true;
-      await Promise.all(workers);
-      await ensureUp();
-    }
-    await p.close();
-    books.check();
-  });
+      await p.close();
+      books.check();
+    },
+  );
 
-  it.skipIf(!local)('Redis paused (CLIENT PAUSE): acquire and validate timeouts hold, then the pool recovers', async () => {
-    const p = pool({ max: 2, validateAfterIdleMs: 0, validateTimeoutMs: 200, acquireTimeoutMs: 500 });
-    const books = ledger(p);
-    const reported: { at: number; error: PoolError }[] = [];
-    p.on('error', (error) => reported.push({ at: Date.now(), error }));
-    expect(await p.use((r) => r.ping())).toBe('PONG');
-    await waitFor(() => p.stats().idle === 1, 1_000, 'idle');
-    const pauser = await redisClient(cfg);
-    const PAUSE_MS = 1_500;
-    await pauser.call('client', 'pause', String(PAUSE_MS), 'all');
-    const pausedAt = Date.now();
-    try {
-      const t0 = Date.now();
-      const error = await p.acquire().then(() => null, (e: unknown) => e);
-      const took = Date.now() - t0;
-      expect(error).toBeInstanceOf(AcquireTimeoutError);
-      expect(took).toBeGreaterThanOrEqual(490);
-      expect(took).toBeLessThan(900);
-      // The idle connection's pre-ping hung and was given up after validateTimeoutMs.
-      const validation = reported.find((r) => r.error.code === 'ERR_POOL_VALIDATION');
-      expect(validation?.error.message).toMatch(/validate timed out after 200 ms/);
-      expect(validation!.at - t0).toBeGreaterThanOrEqual(190);
-      expect(validation!.at - t0).toBeLessThan(450);
-      expect(p.stats().validationFailures).toBe(1);
+  it.skipIf(!local)(
+    'Redis paused (CLIENT PAUSE): acquire and validate timeouts hold, then the pool recovers',
+    async () => {
+      const p = pool({ max: 2, validateAfterIdleMs: 0, validateTimeoutMs: 200, acquireTimeoutMs: 500 });
+      const books = ledger(p);
+      const reported: { at: number; error: PoolError }[] = [];
+      p.on('error', (error) => reported.push({ at: Date.now(), error }));
+      expect(await p.use((r) => r.ping())).toBe('PONG');
+      await waitFor(() => p.stats().idle === 1, 1_000, 'idle');
+      const pauser = await redisClient(cfg);
+      const PAUSE_MS = 1_500;
+      await pauser.call('client', 'pause', String(PAUSE_MS), 'all');
+      const pausedAt = Date.now();
+      try {
+        const t0 = Date.now();
+        const error = await p.acquire().then(
+          () => null,
+          (e: unknown) => e,
+        );
+        const took = Date.now() - t0;
+        expect(error).toBeInstanceOf(AcquireTimeoutError);
+        expect(took).toBeGreaterThanOrEqual(490);
+        expect(took).toBeLessThan(900);
+        // The idle connection's pre-ping hung and was given up after validateTimeoutMs.
+        const validation = reported.find((r) => r.error.code === 'ERR_POOL_VALIDATION');
+        expect(validation?.error.message).toMatch(/validate timed out after 200 ms/);
+        expect(validation!.at - t0).toBeGreaterThanOrEqual(190);
+        expect(validation!.at - t0).toBeLessThan(450);
+        expect(p.stats().validationFailures).toBe(1);
 
-      // A per-call timeout holds too.
-      const t1 = Date.now();
-      await expect(p.use((r) => r.ping(), { timeoutMs: 250 })).rejects.toBeInstanceOf(AcquireTimeoutError);
-      expect(Date.now() - t1).toBeLessThan(600);
+        // A per-call timeout holds too.
+        const t1 = Date.now();
+        await expect(p.use((r) => r.ping(), { timeoutMs: 250 })).rejects.toBeInstanceOf(AcquireTimeoutError);
+        expect(Date.now() - t1).toBeLessThan(600);
 
-      // A create (TCP connects, the handshake hangs) is given up after createTimeoutMs.
-      const fresh = pool({ createTimeoutMs: 250, acquireTimeoutMs: 450 });
-      const creates: { at: number; error: PoolError }[] = [];
-      fresh.on('error', (error) => creates.push({ at: Date.now(), error }));
-      const t2 = Date.now();
-      await expect(fresh.acquire()).rejects.toBeInstanceOf(AcquireTimeoutError);
-      const failed = creates.find((c) => c.error.code === 'ERR_POOL_CREATE');
-      expect(failed?.error.message).toMatch(/create timed out after 250 ms/);
-      expect(failed!.at - t2).toBeGreaterThanOrEqual(240);
-      expect(failed!.at - t2).toBeLessThan(400);
-    } finally {
-      // CLIENT UNPAUSE would itself wait for the pause: let the bounded pause run out.
-      await sleep(Math.max(0, pausedAt + PAUSE_MS + 100 - Date.now()));
-      await pauser.quit().catch(() => pauser.disconnect());
-    }
-    expect(await p.use((r) => r.ping(), { timeoutMs: 5_000 })).toBe('PONG');
-    await p.close();
-    books.check();
-  });
+        // A create (TCP connects, the handshake hangs) is given up after createTimeoutMs.
+        const fresh = pool({ createTimeoutMs: 250, acquireTimeoutMs: 450 });
+        const creates: { at: number; error: PoolError }[] = [];
+        fresh.on('error', (error) => creates.push({ at: Date.now(), error }));
+        const t2 = Date.now();
+        await expect(fresh.acquire()).rejects.toBeInstanceOf(AcquireTimeoutError);
+        const failed = creates.find((c) => c.error.code === 'ERR_POOL_CREATE');
+        expect(failed?.error.message).toMatch(/create timed out after 250 ms/);
+        expect(failed!.at - t2).toBeGreaterThanOrEqual(240);
+        expect(failed!.at - t2).toBeLessThan(400);
+      } finally {
+        // CLIENT UNPAUSE would itself wait for the pause: let the bounded pause run out.
+        await sleep(Math.max(0, pausedAt + PAUSE_MS + 100 - Date.now()));
+        await pauser.quit().catch(() => pauser.disconnect());
+      }
+      expect(await p.use((r) => r.ping(), { timeoutMs: 5_000 })).toBe('PONG');
+      await p.close();
+      books.check();
+    },
+  );
 });

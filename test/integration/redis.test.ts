@@ -81,10 +81,14 @@ describeWithRedis('lido/redis: RedisPool against Redis', (cfg: RedisConfig) => {
 
   it('use(), stats(), health() and advise() work as on the core pool; close() disconnects every connection', async () => {
     const p = pool({ max: 3 });
-    const ids = await Promise.all([1, 2, 3].map(() => p.use(async (r) => {
-      await sleep(20);
-      return clientId(r);
-    })));
+    const ids = await Promise.all(
+      [1, 2, 3].map(() =>
+        p.use(async (r) => {
+          await sleep(20);
+          return clientId(r);
+        }),
+      ),
+    );
     expect(new Set(ids).size).toBe(3);
     expect(p.stats()).toMatchObject({ size: 3, idle: 3, borrowed: 0, acquired: 3, released: 3 });
     expect(p.health().status).toBe('ok');
@@ -94,7 +98,7 @@ describeWithRedis('lido/redis: RedisPool against Redis', (cfg: RedisConfig) => {
     for (const id of ids) expect(list).not.toMatch(new RegExp(`\\bid=${id}\\b`));
   });
 
-  it('loads the application\'s own ioredis when no Redis class is passed', async () => {
+  it("loads the application's own ioredis when no Redis class is passed", async () => {
     const p = new RedisPool({ redis: cfg.url, max: 1 });
     pools.push(p as Pool<unknown>);
     expect(await p.use((r) => r.call('ping'))).toBe('PONG');
@@ -140,11 +144,13 @@ describeWithRedis('lido/redis: RedisPool against Redis', (cfg: RedisConfig) => {
     await expect(p.use((r) => r.call('definitely-not-a-command'))).rejects.toThrow(/unknown command/i);
     expect(p.stats().destroyed).toBe(0);
     expect(await p.use(clientId)).toBe(id);
-    await expect(p.use(async (r) => {
-      await helper.call('client', 'kill', 'id', id);
-      await waitFor(() => r.status === 'end', 2_000, 'connection end');
-      return r.get(key('gone'));
-    })).rejects.toThrow(/Connection is closed/);
+    await expect(
+      p.use(async (r) => {
+        await helper.call('client', 'kill', 'id', id);
+        await waitFor(() => r.status === 'end', 2_000, 'connection end');
+        return r.get(key('gone'));
+      }),
+    ).rejects.toThrow(/Connection is closed/);
     expect(p.stats().destroyed).toBe(1);
     expect(await p.use(clientId)).not.toBe(id);
   });
@@ -188,18 +194,24 @@ describeWithRedis('lido/redis: RedisPool against Redis', (cfg: RedisConfig) => {
     const WORKERS = 8;
     const EACH = 25;
     let conflicts = 0;
-    const increment = () => p.use(async (r) => {
-      for (;;) {
-        await r.watch(counter);
-        const v = Number(await r.get(counter));
-        const res = await r.multi().set(counter, String(v + 1)).exec();
-        if (res !== null) return;
-        conflicts++;
-      }
-    });
-    await Promise.all(Array.from({ length: WORKERS }, async () => {
-      for (let i = 0; i < EACH; i++) await increment();
-    }));
+    const increment = () =>
+      p.use(async (r) => {
+        for (;;) {
+          await r.watch(counter);
+          const v = Number(await r.get(counter));
+          const res = await r
+            .multi()
+            .set(counter, String(v + 1))
+            .exec();
+          if (res !== null) return;
+          conflicts++;
+        }
+      });
+    await Promise.all(
+      Array.from({ length: WORKERS }, async () => {
+        for (let i = 0; i < EACH; i++) await increment();
+      }),
+    );
     expect(Number(await helper.get(counter))).toBe(WORKERS * EACH);
     expect(conflicts).toBeGreaterThan(0); // the borrowers really raced
     expect(p.stats().destroyed).toBe(0);
@@ -247,7 +259,7 @@ describeWithRedis('lido/redis: RedisPool against Redis', (cfg: RedisConfig) => {
     expect(id).toBeDefined();
   });
 
-  it('released while WATCHing: UNWATCH, the next borrower\'s transaction is not aborted', async () => {
+  it("released while WATCHing: UNWATCH, the next borrower's transaction is not aborted", async () => {
     const p = pool({ max: 1 });
     const k = key('watched');
     await p.use((r) => r.watch(k));
@@ -323,7 +335,10 @@ describeWithRedis('lido/redis: RedisPool against Redis', (cfg: RedisConfig) => {
     const lease = await p.acquire();
     const id = await clientId(lease.resource);
     pending = lease.resource.blpop(q, 0);
-    const outcome = pending.then(() => 'resolved', (e: Error) => e.message);
+    const outcome = pending.then(
+      () => 'resolved',
+      (e: Error) => e.message,
+    );
     lease.release();
     const started = Date.now();
     await p.use(async (r) => {
@@ -332,7 +347,11 @@ describeWithRedis('lido/redis: RedisPool against Redis', (cfg: RedisConfig) => {
     });
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(await outcome).toMatch(/Connection is closed/);
-    await waitFor(async () => !String(await helper.call('client', 'list')).includes(`id=${id} `), 2_000, 'server-side close');
+    await waitFor(
+      async () => !String(await helper.call('client', 'list')).includes(`id=${id} `),
+      2_000,
+      'server-side close',
+    );
     await helper.rpush(q, 'x');
     expect(await helper.lpop(q)).toBe('x'); // nobody is still blocked on it
   });
@@ -383,7 +402,7 @@ describeWithRedis('lido/redis: RedisPool against Redis', (cfg: RedisConfig) => {
     });
   }
 
-  it('listeners a borrower added are removed on release; the adapter\'s own stay', async () => {
+  it("listeners a borrower added are removed on release; the adapter's own stay", async () => {
     const p = pool({ max: 1 });
     const before = await p.use((r) => r.eventNames().map((e) => [e, r.listenerCount(e)]));
     await p.use((r) => {
@@ -398,7 +417,12 @@ describeWithRedis('lido/redis: RedisPool against Redis', (cfg: RedisConfig) => {
   // ---- bad input --------------------------------------------------------------------
 
   it('a bad URL is rejected at construction, without the password', () => {
-    for (const url of ['http://user:hunter2@localhost:6379', 'redis://:hunter2@localhost:99999', 'redis://:hunter2@localhost:6379/not-a-db', 'user:hunter2@localhost:6379']) {
+    for (const url of [
+      'http://user:hunter2@localhost:6379',
+      'redis://:hunter2@localhost:99999',
+      'redis://:hunter2@localhost:6379/not-a-db',
+      'user:hunter2@localhost:6379',
+    ]) {
       let error: unknown;
       try {
         new RedisPool({ Redis, redis: url });
@@ -409,9 +433,15 @@ describeWithRedis('lido/redis: RedisPool against Redis', (cfg: RedisConfig) => {
       expect((error as Error).message).toMatch(/^redis: expected a redis:\/\/ or rediss:\/\/ URL/);
       expect(inspect(error, { depth: 10 })).not.toContain('hunter2');
     }
-    expect(() => new RedisPool({ Redis, redis: 'localhost:6379' })).toThrow('redis: expected a redis:// or rediss:// URL (or a unix socket path), got "localhost:6379" (did you mean "redis://localhost:6379"?)');
-    expect(() => new RedisPool({ Redis, redis: 42 as never })).toThrow('redis: expected a URL string or an ioredis options object, got number');
-    expect(() => new RedisPool({ Redis, redis: { db: -1 } })).toThrow('redis.db: expected a non-negative integer, got -1');
+    expect(() => new RedisPool({ Redis, redis: 'localhost:6379' })).toThrow(
+      'redis: expected a redis:// or rediss:// URL (or a unix socket path), got "localhost:6379" (did you mean "redis://localhost:6379"?)',
+    );
+    expect(() => new RedisPool({ Redis, redis: 42 as never })).toThrow(
+      'redis: expected a URL string or an ioredis options object, got number',
+    );
+    expect(() => new RedisPool({ Redis, redis: { db: -1 } })).toThrow(
+      'redis.db: expected a non-negative integer, got -1',
+    );
     expect(() => new RedisPool({ Redis, factory: {} } as never)).toThrow(/unknown option "factory"/);
     expect(() => new RedisPool({ Redis, redis: cfg.url, mx: 3 } as never)).toThrow(/unknown option "mx"/);
   });
@@ -420,7 +450,10 @@ describeWithRedis('lido/redis: RedisPool against Redis', (cfg: RedisConfig) => {
     const port = await freePort();
     const p = pool({ redis: `redis://127.0.0.1:${port}`, acquireTimeoutMs: 600 });
     const started = Date.now();
-    const error = await p.acquire().then(() => null, (e: unknown) => e);
+    const error = await p.acquire().then(
+      () => null,
+      (e: unknown) => e,
+    );
     const took = Date.now() - started;
     expect(error).toBeInstanceOf(AcquireTimeoutError);
     expect(took).toBeGreaterThanOrEqual(590);
@@ -429,12 +462,17 @@ describeWithRedis('lido/redis: RedisPool against Redis', (cfg: RedisConfig) => {
     expect(cause).toBeInstanceOf(RedisConnectError);
     expect(cause.code).toBe('ECONNREFUSED');
     expect(cause.message).toBe(`Redis at 127.0.0.1:${port}: connection failed: connect ECONNREFUSED 127.0.0.1:${port}`);
-    expect((error as Error).message).toMatch(/last create error: Redis at 127\.0\.0\.1:\d+: connection failed: connect ECONNREFUSED/);
+    expect((error as Error).message).toMatch(
+      /last create error: Redis at 127\.0\.0\.1:\d+: connection failed: connect ECONNREFUSED/,
+    );
     expect(p.health().status).toBe('down');
 
     const fast = pool({ redis: `redis://127.0.0.1:${port}`, failFast: true, acquireTimeoutMs: 5_000 });
     const t0 = Date.now();
-    const e2 = await fast.acquire().then(() => null, (e: unknown) => e);
+    const e2 = await fast.acquire().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(e2).toBeInstanceOf(CreateError);
     expect(((e2 as Error).cause as RedisConnectError).code).toBe('ECONNREFUSED');
     expect(Date.now() - t0).toBeLessThan(1_000);
@@ -452,11 +490,23 @@ describeWithRedis('lido/redis: RedisPool against Redis', (cfg: RedisConfig) => {
 
     const startServer = async (): Promise<void> => {
       port = await freePort();
-      server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', password, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-      await waitFor(() => new Promise<boolean>((resolve) => {
-        const s = net.connect({ host: '127.0.0.1', port }, () => { s.destroy(); resolve(true); });
-        s.once('error', () => resolve(false));
-      }), 5_000, 'throwaway redis-server');
+      server = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', password, '--save', '', '--appendonly', 'no'],
+        { stdio: 'ignore' },
+      );
+      await waitFor(
+        () =>
+          new Promise<boolean>((resolve) => {
+            const s = net.connect({ host: '127.0.0.1', port }, () => {
+              s.destroy();
+              resolve(true);
+            });
+            s.once('error', () => resolve(false));
+          }),
+        5_000,
+        'throwaway redis-server',
+      );
     };
 
     const authPool = (redis: Record<string, unknown>, extra: Partial<RedisPoolOptions<Redis>> = {}) =>
@@ -481,7 +531,10 @@ describeWithRedis('lido/redis: RedisPool against Redis', (cfg: RedisConfig) => {
           const p = authPool({ password: wrong, protocol });
           const reported: unknown[] = [];
           p.on('error', (e) => reported.push(e));
-          const error = await p.acquire().then(() => null, (e: unknown) => e);
+          const error = await p.acquire().then(
+            () => null,
+            (e: unknown) => e,
+          );
           expect(error).toBeInstanceOf(AcquireTimeoutError);
           const cause = (error as Error).cause as RedisConnectError;
           expect(cause).toBeInstanceOf(RedisConnectError);
@@ -490,20 +543,31 @@ describeWithRedis('lido/redis: RedisPool against Redis', (cfg: RedisConfig) => {
           expect(reported.length).toBeGreaterThan(0);
           expectNoSecret(error, reported, p.config());
           const url = pool({ redis: `redis://:${wrong}@127.0.0.1:${port}`, acquireTimeoutMs: 400 });
-          const e2 = await url.acquire().then(() => null, (e: unknown) => e);
+          const e2 = await url.acquire().then(
+            () => null,
+            (e: unknown) => e,
+          );
           expect(((e2 as Error).cause as RedisConnectError).code).toBe('WRONGPASS');
           expectNoSecret(e2, url.config());
         }
 
         const none = authPool({});
-        const e3 = await none.acquire().then(() => null, (e: unknown) => e);
+        const e3 = await none.acquire().then(
+          () => null,
+          (e: unknown) => e,
+        );
         expect(((e3 as Error).cause as RedisConnectError).code).toBe('NOAUTH');
         expect(((e3 as Error).cause as Error).message).toMatch(/the server requires a password/);
 
         // The right password works; an unknown command is a clear error, the connection stays.
         const ok = authPool({ password });
         expect(await ok.use((r) => r.ping())).toBe('PONG');
-        const e4 = await ok.use((r) => r.call('no-such-command', 'arg')).then(() => null, (e: unknown) => e);
+        const e4 = await ok
+          .use((r) => r.call('no-such-command', 'arg'))
+          .then(
+            () => null,
+            (e: unknown) => e,
+          );
         expect((e4 as Error).message).toMatch(/^ERR unknown command 'no-such-command'/);
         expectNoSecret(e4, ok.config());
         expect(ok.stats()).toMatchObject({ destroyed: 0, idle: 1 });

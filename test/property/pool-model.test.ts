@@ -9,7 +9,10 @@ import { coverage, poolProperty } from './pool-model.js';
  * prints its seed, path and shrunk sequence (as data): add it to `replay.test.ts`.
  */
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 3000);
-const SEED = process.env.PROPERTY_SEED === undefined ? Date.now() ^ (Math.random() * 0x100000000) : Number(process.env.PROPERTY_SEED);
+const SEED =
+  process.env.PROPERTY_SEED === undefined
+    ? Date.now() ^ (Math.random() * 0x100000000)
+    : Number(process.env.PROPERTY_SEED);
 const STEPS = Number(process.env.PROPERTY_STEPS ?? 50);
 
 describe('Pool against its model', () => {
@@ -24,10 +27,12 @@ describe('Pool against its model', () => {
   it(`keeps every invariant over ${RUNS} random command sequences`, async () => {
     const started = performance.now();
     console.log(`[property] seed ${SEED}`);
-    await fc.assert(
-      poolProperty(STEPS),
-      { numRuns: RUNS, seed: SEED, timeout: 10_000, verbose: process.env.PROPERTY_VERBOSE ? fc.VerbosityLevel.Verbose : fc.VerbosityLevel.None },
-    );
+    await fc.assert(poolProperty(STEPS), {
+      numRuns: RUNS,
+      seed: SEED,
+      timeout: 10_000,
+      verbose: process.env.PROPERTY_VERBOSE ? fc.VerbosityLevel.Verbose : fc.VerbosityLevel.None,
+    });
     const ms = performance.now() - started;
     console.log(`[property] ${RUNS} sequences in ${(ms / 1000).toFixed(1)} s; exercised: ${JSON.stringify(coverage)}`);
   });

@@ -10,8 +10,15 @@
  */
 import fc from 'fast-check';
 import {
-  AcquireTimeoutError, CreateError, Lease, Pool, PoolClosedError, PoolError, QueueFullError,
-  type CloseReport, type PoolStats,
+  AcquireTimeoutError,
+  CreateError,
+  Lease,
+  Pool,
+  PoolClosedError,
+  PoolError,
+  QueueFullError,
+  type CloseReport,
+  type PoolStats,
 } from '../../src/index.js';
 import { flush } from '../support/manual-clock.js';
 import { ScriptedFactory, type Behaviour, type Conn, type HookCall, type Hook } from '../support/scripted-factory.js';
@@ -76,10 +83,43 @@ const weighted = (pairs: [Behaviour, number][]): fc.Arbitrary<Behaviour> =>
 
 /** Per hook, how likely each behaviour is: mostly well, sometimes badly. */
 export const behaviourArb: Record<Hook, fc.Arbitrary<Behaviour>> = {
-  create: weighted([['ok', 8], ['slow', 3], ['fail', 2], ['throw', 1], ['slowFail', 1], ['never', 1], ['held', 1]]),
-  validate: weighted([['ok', 5], ['sync', 3], ['slow', 2], ['invalid', 1], ['fail', 1], ['throw', 1], ['never', 1], ['held', 1]]),
-  reset: weighted([['ok', 4], ['sync', 4], ['slow', 2], ['fail', 1], ['throw', 1], ['never', 1], ['held', 1]]),
-  destroy: weighted([['sync', 5], ['ok', 3], ['slow', 1], ['fail', 1], ['throw', 1], ['never', 1], ['held', 1]]),
+  create: weighted([
+    ['ok', 8],
+    ['slow', 3],
+    ['fail', 2],
+    ['throw', 1],
+    ['slowFail', 1],
+    ['never', 1],
+    ['held', 1],
+  ]),
+  validate: weighted([
+    ['ok', 5],
+    ['sync', 3],
+    ['slow', 2],
+    ['invalid', 1],
+    ['fail', 1],
+    ['throw', 1],
+    ['never', 1],
+    ['held', 1],
+  ]),
+  reset: weighted([
+    ['ok', 4],
+    ['sync', 4],
+    ['slow', 2],
+    ['fail', 1],
+    ['throw', 1],
+    ['never', 1],
+    ['held', 1],
+  ]),
+  destroy: weighted([
+    ['sync', 5],
+    ['ok', 3],
+    ['slow', 1],
+    ['fail', 1],
+    ['throw', 1],
+    ['never', 1],
+    ['held', 1],
+  ]),
 };
 
 const plan = (hook: Hook): fc.Arbitrary<Behaviour[]> =>
@@ -88,43 +128,77 @@ const plan = (hook: Hook): fc.Arbitrary<Behaviour[]> =>
 const slow = fc.constantFrom(3, 17, 45, 133, 251);
 const tens = (lo: number, hi: number): fc.Arbitrary<number> => fc.integer({ min: lo, max: hi }).map((n) => n * 10);
 
-export const configArb: fc.Arbitrary<Config> = fc.record({
-  max: fc.integer({ min: 1, max: 4 }),
-  min: fc.integer({ min: 0, max: 2 }),
-  maxConcurrentCreates: fc.integer({ min: 1, max: 3 }),
-  acquireTimeoutMs: fc.constantFrom(30, 100, 250, 1000, null),
-  createTimeoutMs: tens(2, 30),
-  validateTimeoutMs: tens(2, 20),
-  resetTimeoutMs: tens(2, 20),
-  validateAfterIdleMs: fc.constantFrom(0, 50, 500),
-  idleTimeoutMs: fc.constantFrom(0, 0, 200, 600),
-  maxLifetimeMs: fc.constantFrom(0, 0, 400, 1500),
-  keepaliveMs: fc.constantFrom(0, 0, 150),
-  maxUses: fc.constantFrom(null, null, 1, 3),
-  maxWaiting: fc.constantFrom(null, null, null, null, null, null, 0, 2),
-  order: fc.constantFrom('lifo', 'fifo'),
-  failFast: fc.constantFrom(false, false, false, false, false, true),
-  hooks: fc.record({ validate: fc.boolean(), reset: fc.boolean(), watch: fc.boolean(), isBroken: fc.boolean() }),
-  plans: fc.record({ create: plan('create'), validate: plan('validate'), reset: plan('reset'), destroy: plan('destroy') }),
-  slowMs: fc.record({ create: slow, validate: slow, reset: slow, destroy: slow }),
-  random: fc.integer({ min: 0, max: 9 }).map((n) => n / 10),
-  reentrant: fc.constantFrom(0, 0, 0, 1, 2),
-  closeTimeoutMs: fc.constantFrom(0, 50, 500),
-  leakDetectionMs: fc.constantFrom(0, 0, 0, 100),
-}).map((c) => ({
-  ...c,
-  min: Math.min(c.min, c.max),
-  keepaliveMs: c.hooks.validate ? c.keepaliveMs : 0,
-}));
+export const configArb: fc.Arbitrary<Config> = fc
+  .record({
+    max: fc.integer({ min: 1, max: 4 }),
+    min: fc.integer({ min: 0, max: 2 }),
+    maxConcurrentCreates: fc.integer({ min: 1, max: 3 }),
+    acquireTimeoutMs: fc.constantFrom(30, 100, 250, 1000, null),
+    createTimeoutMs: tens(2, 30),
+    validateTimeoutMs: tens(2, 20),
+    resetTimeoutMs: tens(2, 20),
+    validateAfterIdleMs: fc.constantFrom(0, 50, 500),
+    idleTimeoutMs: fc.constantFrom(0, 0, 200, 600),
+    maxLifetimeMs: fc.constantFrom(0, 0, 400, 1500),
+    keepaliveMs: fc.constantFrom(0, 0, 150),
+    maxUses: fc.constantFrom(null, null, 1, 3),
+    maxWaiting: fc.constantFrom(null, null, null, null, null, null, 0, 2),
+    order: fc.constantFrom('lifo', 'fifo'),
+    failFast: fc.constantFrom(false, false, false, false, false, true),
+    hooks: fc.record({ validate: fc.boolean(), reset: fc.boolean(), watch: fc.boolean(), isBroken: fc.boolean() }),
+    plans: fc.record({
+      create: plan('create'),
+      validate: plan('validate'),
+      reset: plan('reset'),
+      destroy: plan('destroy'),
+    }),
+    slowMs: fc.record({ create: slow, validate: slow, reset: slow, destroy: slow }),
+    random: fc.integer({ min: 0, max: 9 }).map((n) => n / 10),
+    reentrant: fc.constantFrom(0, 0, 0, 1, 2),
+    closeTimeoutMs: fc.constantFrom(0, 50, 500),
+    leakDetectionMs: fc.constantFrom(0, 0, 0, 100),
+  })
+  .map((c) => ({
+    ...c,
+    min: Math.min(c.min, c.max),
+    keepaliveMs: c.hooks.validate ? c.keepaliveMs : 0,
+  }));
 
 const timeoutArb = fc.option(fc.constantFrom(20, 60, 150, 400, null), { nil: undefined });
 const idx = fc.nat({ max: 15 });
 
 /** Every kind of step, weighted: mostly acquires, releases and time; a close now and then. */
 export const opArb: fc.Arbitrary<Op> = fc.oneof(
-  w(8, fc.record({ t: fc.constant('acquire' as const), timeoutMs: timeoutArb, signal: fc.constantFrom('none' as const, 'none' as const, 'aborted' as const, 'later' as const, 'later' as const) }, { requiredKeys: ['t', 'signal'] })),
+  w(
+    8,
+    fc.record(
+      {
+        t: fc.constant('acquire' as const),
+        timeoutMs: timeoutArb,
+        signal: fc.constantFrom(
+          'none' as const,
+          'none' as const,
+          'aborted' as const,
+          'later' as const,
+          'later' as const,
+        ),
+      },
+      { requiredKeys: ['t', 'signal'] },
+    ),
+  ),
   w(4, fc.record({ t: fc.constant('acquire' as const), signal: fc.constant('none' as const) })),
-  w(5, fc.record({ t: fc.constant('use' as const), outcome: fc.constantFrom('ok' as const, 'okAsync' as const, 'throw' as const, 'reject' as const), broken: fc.boolean(), timeoutMs: timeoutArb }, { requiredKeys: ['t', 'outcome', 'broken'] })),
+  w(
+    5,
+    fc.record(
+      {
+        t: fc.constant('use' as const),
+        outcome: fc.constantFrom('ok' as const, 'okAsync' as const, 'throw' as const, 'reject' as const),
+        broken: fc.boolean(),
+        timeoutMs: timeoutArb,
+      },
+      { requiredKeys: ['t', 'outcome', 'broken'] },
+    ),
+  ),
   w(10, fc.record({ t: fc.constant('release' as const), i: idx })),
   w(2, fc.record({ t: fc.constant('destroy' as const), i: idx })),
   w(1, fc.record({ t: fc.constant('again' as const), i: idx })),
@@ -132,10 +206,24 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   w(2, fc.record({ t: fc.constant('evict' as const), i: idx })),
   w(6, fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 60 }) })),
   w(3, fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 60, max: 400 }) })),
-  w(1, fc.record({ t: fc.constant('resize' as const), min: fc.integer({ min: 0, max: 2 }), max: fc.integer({ min: 1, max: 5 }) })),
+  w(
+    1,
+    fc.record({
+      t: fc.constant('resize' as const),
+      min: fc.integer({ min: 0, max: 2 }),
+      max: fc.integer({ min: 1, max: 5 }),
+    }),
+  ),
   w(1, fc.record({ t: fc.constant('evictIdle' as const), n: fc.integer({ min: 0, max: 3 }) })),
-  w(4, fc.record({ t: fc.constant('script' as const), hook: fc.constantFrom<Hook>('create', 'validate', 'reset', 'destroy') }).chain((s) =>
-    behaviourArb[s.hook].map((b) => ({ ...s, b })))),
+  w(
+    4,
+    fc
+      .record({
+        t: fc.constant('script' as const),
+        hook: fc.constantFrom<Hook>('create', 'validate', 'reset', 'destroy'),
+      })
+      .chain((s) => behaviourArb[s.hook].map((b) => ({ ...s, b }))),
+  ),
   w(3, fc.record({ t: fc.constant('settle' as const), i: idx, ok: fc.boolean() })),
   w(1, fc.record({ t: fc.constant('close' as const), timeoutMs: fc.constantFrom(0, 50, 500) })),
 );
@@ -161,8 +249,23 @@ export function commandsArb(maxCommands: number): fc.Arbitrary<Iterable<fc.Async
 
 /** What a batch of runs exercised: printed so a run that tests nothing shows it. */
 export const coverage = {
-  sequences: 0, steps: 0, granted: 0, timeouts: 0, aborted: 0, rejectedClosed: 0, queueFull: 0, failFast: 0,
-  creates: 0, createFailures: 0, strays: 0, validates: 0, resets: 0, evictions: 0, forcedCloses: 0, reentrant: 0, destroyed: 0,
+  sequences: 0,
+  steps: 0,
+  granted: 0,
+  timeouts: 0,
+  aborted: 0,
+  rejectedClosed: 0,
+  queueFull: 0,
+  failFast: 0,
+  creates: 0,
+  createFailures: 0,
+  strays: 0,
+  validates: 0,
+  resets: 0,
+  evictions: 0,
+  forcedCloses: 0,
+  reentrant: 0,
+  destroyed: 0,
 };
 
 /** Runs one sequence end to end: every step, then close and the final checks. */
@@ -313,7 +416,12 @@ export class World {
       // Bounded: a listener that acquires on every destroy, with a validate that always fails,
       // is a loop in user code (each acquire validates an idle resource, which fails, which
       // destroys it, which acquires…); the pool does what it must each time, without end.
-      if (this.cfg.reentrant > 0 && ++this.#destroyEvents % this.cfg.reentrant === 0 && this.#destroyEvents <= REENTRANT_CAP * this.cfg.reentrant && !this.pool.closed) {
+      if (
+        this.cfg.reentrant > 0 &&
+        ++this.#destroyEvents % this.cfg.reentrant === 0 &&
+        this.#destroyEvents <= REENTRANT_CAP * this.cfg.reentrant &&
+        !this.pool.closed
+      ) {
         this.#start('reentrant', 50, 'none');
       }
     });
@@ -375,16 +483,20 @@ export class World {
         const n = this.pool.evictIdle(op.n);
         const want = Math.min(op.n, idle.length);
         // With re-entrant listeners an idle one may be borrowed half-way: fewer, never more.
-        if (n > want || (n < want && this.cfg.reentrant === 0)) this.#fail(`evictIdle(${op.n}) evicted ${n} of ${idle.length} idle, expected ${want}`);
-        if (this.f.count.destroy - destroysBefore < n) this.#fail(`evictIdle(${op.n}) said ${n} but destroyed ${this.f.count.destroy - destroysBefore}`);
-        for (const r of idle) if (r.destroys > 0 && this.holders.has(r.conn.id)) this.#fail(`evictIdle destroyed lent conn ${r.conn.id}`);
+        if (n > want || (n < want && this.cfg.reentrant === 0))
+          this.#fail(`evictIdle(${op.n}) evicted ${n} of ${idle.length} idle, expected ${want}`);
+        if (this.f.count.destroy - destroysBefore < n)
+          this.#fail(`evictIdle(${op.n}) said ${n} but destroyed ${this.f.count.destroy - destroysBefore}`);
+        for (const r of idle)
+          if (r.destroys > 0 && this.holders.has(r.conn.id)) this.#fail(`evictIdle destroyed lent conn ${r.conn.id}`);
         break;
       }
       case 'close':
         this.#close(op.timeoutMs);
         break;
       case 'script':
-        if ((op.hook === 'validate' && !this.cfg.hooks.validate) || (op.hook === 'reset' && !this.cfg.hooks.reset)) break;
+        if ((op.hook === 'validate' && !this.cfg.hooks.validate) || (op.hook === 'reset' && !this.cfg.hooks.reset))
+          break;
         this.f.next(op.hook, op.b);
         break;
       case 'settle': {
@@ -501,7 +613,8 @@ export class World {
         b.state = 'done';
         b.settledAt = this.now;
         if (!b.ran || v !== b.n) this.#fail(`use #${b.n} resolved with ${String(v)} without its callback's value`);
-        if (op.outcome === 'throw' || op.outcome === 'reject') this.#fail(`use #${b.n} resolved although its callback failed`);
+        if (op.outcome === 'throw' || op.outcome === 'reject')
+          this.#fail(`use #${b.n} resolved although its callback failed`);
       },
       (e) => {
         if (!b.ran) return this.#rejected(b, e);
@@ -509,7 +622,8 @@ export class World {
         b.settledAt = this.now;
         if (e !== b.useError) this.#fail(`use #${b.n} rejected with ${String(e)}, not its callback's error`);
         const r = this.f.conns.get(b.conn!.id)!;
-        if (b.broken && this.cfg.hooks.isBroken && r.destroys !== 1) this.#fail(`use #${b.n}: isBroken said broken, conn ${b.conn!.id} was not destroyed`);
+        if (b.broken && this.cfg.hooks.isBroken && r.destroys !== 1)
+          this.#fail(`use #${b.n}: isBroken said broken, conn ${b.conn!.id} was not destroyed`);
       },
     );
   }
@@ -526,9 +640,12 @@ export class World {
     if (how === 'release') this.#returned(conn);
     if (how === 'release') b.lease!.release();
     else b.lease!.destroy(new Error(`destroyed by #${b.n}`));
-    if (how === 'destroy' && r.destroys !== 1) this.#fail(`lease.destroy() of #${b.n} did not destroy conn ${conn.id} at once`);
-    if (how === 'release' && r.evicted && r.destroys !== 1) this.#fail(`release of evicted conn ${conn.id} (#${b.n}) did not destroy it at once`);
-    if (how === 'release' && this.pool.closed && r.destroys !== 1) this.#fail(`release of conn ${conn.id} (#${b.n}) after close did not destroy it at once`);
+    if (how === 'destroy' && r.destroys !== 1)
+      this.#fail(`lease.destroy() of #${b.n} did not destroy conn ${conn.id} at once`);
+    if (how === 'release' && r.evicted && r.destroys !== 1)
+      this.#fail(`release of evicted conn ${conn.id} (#${b.n}) did not destroy it at once`);
+    if (how === 'release' && this.pool.closed && r.destroys !== 1)
+      this.#fail(`release of conn ${conn.id} (#${b.n}) after close did not destroy it at once`);
   }
 
   #again(i: number): void {
@@ -545,14 +662,23 @@ export class World {
     }
     const after = this.#counters();
     if (JSON.stringify(before) !== JSON.stringify(after) || destroys !== this.f.count.destroy) {
-      this.#fail(`a second release/destroy of #${b.n} changed the pool: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
+      this.#fail(
+        `a second release/destroy of #${b.n} changed the pool: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`,
+      );
     }
     if (!b.lease!.released) this.#fail(`lease of #${b.n} does not say released`);
   }
 
   #counters(): Partial<PoolStats> {
     const s = this.pool.stats();
-    return { size: s.size, idle: s.idle, borrowed: s.borrowed, released: s.released, destroyed: s.destroyed, checking: s.checking };
+    return {
+      size: s.size,
+      idle: s.idle,
+      borrowed: s.borrowed,
+      released: s.released,
+      destroyed: s.destroyed,
+      checking: s.checking,
+    };
   }
 
   #evict(i: number): void {
@@ -586,7 +712,8 @@ export class World {
     const r = this.f.conns.get(conn.id);
     const who = `#${b.n} (${b.kind})`;
     if (b.state !== 'pending') this.#fail(`${who} granted while ${b.state}`);
-    if (r === undefined || r.stray) this.#fail(`${who} got conn ${conn.id}, which the factory never delivered to the pool`);
+    if (r === undefined || r.stray)
+      this.#fail(`${who} got conn ${conn.id}, which the factory never delivered to the pool`);
     if (conn.dead) this.#fail(`${who} got conn ${conn.id}, already destroyed`);
     if (r?.evicted) this.#fail(`${who} got conn ${conn.id}, evicted by the adapter`);
     const why = this.#condemned(conn);
@@ -594,9 +721,11 @@ export class World {
     const other = this.holders.get(conn.id);
     if (other !== undefined) this.#fail(`conn ${conn.id} in two leases: #${other.n} and ${who}`);
     if (this.closedAt >= 0) this.#fail(`${who} granted after close()`);
-    if (b.ac?.signal.aborted) this.#fail(`${who} granted after its signal aborted (a resource lost to a waiter that left)`);
+    if (b.ac?.signal.aborted)
+      this.#fail(`${who} granted after its signal aborted (a resource lost to a waiter that left)`);
     if (now > b.deadline) this.#fail(`${who} granted at ${now}, after its deadline ${b.deadline}`);
-    if (this.#checkingIds().has(conn.id)) this.#fail(`${who} got conn ${conn.id} while a validate/reset of it is in flight`);
+    if (this.#checkingIds().has(conn.id))
+      this.#fail(`${who} got conn ${conn.id} while a validate/reset of it is in flight`);
     for (const o of this.borrows) {
       if (o.n >= b.n || o.state !== 'pending' || b.within.includes(o)) continue;
       const left = o.ac?.signal.aborted || o.deadline < now || this.closedAt >= 0;
@@ -611,21 +740,32 @@ export class World {
     // At most maxUses leases; never past its lifetime; after a lease, only once reset succeeded.
     const uses = (this.#uses.get(conn.id) ?? 0) + 1;
     this.#uses.set(conn.id, uses);
-    if (uses > (inf(this.cfg.maxUses) ?? Infinity)) this.#fail(`conn ${conn.id} lent ${uses} times, maxUses ${this.cfg.maxUses}`);
-    if (r !== undefined && this.cfg.maxLifetimeMs > 0 && now >= r.deliveredAt + this.cfg.maxLifetimeMs * (1 - 0.1 * this.cfg.random)) {
+    if (uses > (inf(this.cfg.maxUses) ?? Infinity))
+      this.#fail(`conn ${conn.id} lent ${uses} times, maxUses ${this.cfg.maxUses}`);
+    if (
+      r !== undefined &&
+      this.cfg.maxLifetimeMs > 0 &&
+      now >= r.deliveredAt + this.cfg.maxLifetimeMs * (1 - 0.1 * this.cfg.random)
+    ) {
       this.#fail(`conn ${conn.id} lent at ${now}, past its lifetime (delivered at ${r.deliveredAt})`);
     }
     const since = this.#returnedAt.get(conn.id);
     if (since !== undefined && this.cfg.hooks.reset) {
       const reset = this.f.calls.slice(since).find((c) => c.hook === 'reset' && c.conn === conn);
-      const ok = reset !== undefined && reset.state === 'ok' && (!reset.async || reset.settledAt < reset.calledAt + this.cfg.resetTimeoutMs);
+      const ok =
+        reset !== undefined &&
+        reset.state === 'ok' &&
+        (!reset.async || reset.settledAt < reset.calledAt + this.cfg.resetTimeoutMs);
       if (!ok) this.#fail(`conn ${conn.id} lent again without a successful reset since its last lease`);
     }
     this.#returnedAt.delete(conn.id);
     // Lent from idle after more than validateAfterIdleMs since it was last known good: validated first.
     if (this.cfg.hooks.validate) {
       const good = this.#lastGood(conn);
-      if (now - good > this.cfg.validateAfterIdleMs) this.#fail(`conn ${conn.id} lent ${now - good} ms after it was last known good, unvalidated (validateAfterIdleMs ${this.cfg.validateAfterIdleMs})`);
+      if (now - good > this.cfg.validateAfterIdleMs)
+        this.#fail(
+          `conn ${conn.id} lent ${now - good} ms after it was last known good, unvalidated (validateAfterIdleMs ${this.cfg.validateAfterIdleMs})`,
+        );
     }
     this.#goodAt.set(conn.id, now);
   }
@@ -638,38 +778,50 @@ export class World {
     b.settledAt = now;
     b.error = e;
     if (b.ac !== null && e === b.ac.signal.reason) {
-      if (!b.ac.signal.aborted || b.abortedAt > now) this.#fail(`${who} rejected with its abort reason before it aborted`);
+      if (!b.ac.signal.aborted || b.abortedAt > now)
+        this.#fail(`${who} rejected with its abort reason before it aborted`);
       if (!b.abortedBefore) this.aborted++;
       return;
     }
     if (e instanceof AcquireTimeoutError) {
       this.timeouts++;
-      if (now < b.deadline || now > b.deadline + 1) this.#fail(`${who} timed out at ${now}; its deadline was ${b.deadline}`);
-      if (e.code !== 'ERR_POOL_ACQUIRE_TIMEOUT' || e.counts === undefined || !e.message.includes(`after ${b.timeoutMs} ms`)) {
+      if (now < b.deadline || now > b.deadline + 1)
+        this.#fail(`${who} timed out at ${now}; its deadline was ${b.deadline}`);
+      if (
+        e.code !== 'ERR_POOL_ACQUIRE_TIMEOUT' ||
+        e.counts === undefined ||
+        !e.message.includes(`after ${b.timeoutMs} ms`)
+      ) {
         this.#fail(`${who} timeout error lacks code, counts or duration: ${e.message}`);
       }
       // While creates fail, the timeout says why: its cause is what the last create failed with.
       const why = this.lastCreateError?.cause;
-      if (e.cause !== why) this.#fail(`${who} timeout cause is ${String(e.cause)}, the last create failed with ${String(why)}`);
+      if (e.cause !== why)
+        this.#fail(`${who} timeout cause is ${String(e.cause)}, the last create failed with ${String(why)}`);
       return;
     }
     if (e instanceof PoolClosedError) {
-      if (!b.closedAtCall && (this.closedAt < 0 || now < this.closedAt)) this.#fail(`${who} rejected as closed before close()`);
+      if (!b.closedAtCall && (this.closedAt < 0 || now < this.closedAt))
+        this.#fail(`${who} rejected as closed before close()`);
       return;
     }
     if (e instanceof QueueFullError) {
-      if (!b.fullAtCall) this.#fail(`${who} rejected as queue full with fewer than maxWaiting (${this.cfg.maxWaiting}) waiting`);
+      if (!b.fullAtCall)
+        this.#fail(`${who} rejected as queue full with fewer than maxWaiting (${this.cfg.maxWaiting}) waiting`);
       return;
     }
     if (e instanceof CreateError && this.cfg.failFast) {
       if (e.cause === undefined) this.#fail(`${who} failFast CreateError without cause`);
       return;
     }
-    this.#fail(`${who} rejected with an unexpected error: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    this.#fail(
+      `${who} rejected with an unexpected error: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+    );
   }
 
   #onError(e: PoolError, _r: Conn | undefined): void {
-    if (!(e instanceof PoolError) || typeof e.code !== 'string' || e.phase === undefined) this.#fail(`error event without code/phase: ${String(e)}`);
+    if (!(e instanceof PoolError) || typeof e.code !== 'string' || e.phase === undefined)
+      this.#fail(`error event without code/phase: ${String(e)}`);
     if (e.phase === 'create' && e instanceof CreateError) {
       this.lastCreateError = e;
       this.lastCreateFailureAt = this.now;
@@ -681,7 +833,9 @@ export class World {
   #onCreateCall(): void {
     if (this.closedAt >= 0) this.#fail('create called after close()');
     if (this.waveStart !== null && this.now < this.waveStart + BASE_MS / 2) {
-      this.#fail(`create retried ${this.now - this.waveStart} ms after a failed create (backoff at least ${BASE_MS / 2} ms)`);
+      this.#fail(
+        `create retried ${this.now - this.waveStart} ms after a failed create (backoff at least ${BASE_MS / 2} ms)`,
+      );
     }
     this.waveStart = null;
   }
@@ -722,9 +876,18 @@ export class World {
     for (const c of this.f.calls) {
       if (c.conn !== conn) continue;
       if (c.hook === 'validate') {
-        if (c.state === 'failed' || c.behaviour === 'invalid' || (c.signal!.aborted && (c.state === 'pending' || c.settledAt >= c.calledAt + this.cfg.validateTimeoutMs))) return `failed validation (call ${c.seq}, ${c.behaviour})`;
+        if (
+          c.state === 'failed' ||
+          c.behaviour === 'invalid' ||
+          (c.signal!.aborted && (c.state === 'pending' || c.settledAt >= c.calledAt + this.cfg.validateTimeoutMs))
+        )
+          return `failed validation (call ${c.seq}, ${c.behaviour})`;
       } else if (c.hook === 'reset') {
-        const late = c.async && (c.state === 'pending' ? this.now >= c.calledAt + this.cfg.resetTimeoutMs : c.settledAt >= c.calledAt + this.cfg.resetTimeoutMs);
+        const late =
+          c.async &&
+          (c.state === 'pending'
+            ? this.now >= c.calledAt + this.cfg.resetTimeoutMs
+            : c.settledAt >= c.calledAt + this.cfg.resetTimeoutMs);
         if (c.state === 'failed' || late) return `failed reset (call ${c.seq}, ${c.behaviour})`;
       }
     }
@@ -733,9 +896,13 @@ export class World {
 
   /** Validate/reset calls the pool is still waiting for. */
   #activeChecks(): HookCall[] {
-    return this.f.calls.filter((c) => c.state === 'pending' && c.async && (
-      (c.hook === 'validate' && !c.signal!.aborted) ||
-      (c.hook === 'reset' && this.now < c.calledAt + this.cfg.resetTimeoutMs)));
+    return this.f.calls.filter(
+      (c) =>
+        c.state === 'pending' &&
+        c.async &&
+        ((c.hook === 'validate' && !c.signal!.aborted) ||
+          (c.hook === 'reset' && this.now < c.calledAt + this.cfg.resetTimeoutMs)),
+    );
   }
 
   #checkingIds(): Set<number> {
@@ -777,12 +944,14 @@ export class World {
     expect('acquired', s.acquired, this.granted);
     expect('timeouts', s.timeouts, this.timeouts);
     expect('aborted', s.aborted, this.aborted);
-    if (checks.length !== checkingIds.size) this.#fail(`two checks of one conn in flight: ${checks.map((c) => `${c.hook}(${c.conn!.id})`).join(', ')}`);
+    if (checks.length !== checkingIds.size)
+      this.#fail(`two checks of one conn in flight: ${checks.map((c) => `${c.hook}(${c.conn!.id})`).join(', ')}`);
     // Never more than max; after a shrink, never growing while above it; idle ones go first.
     const live = alive.length + creating;
     if (live > this.bound) this.#fail(`${live} alive or creating, max ${this.max} (bound ${this.bound})`);
     this.bound = Math.max(this.max, live);
-    if (alive.length > this.max && idle.length > 0) this.#fail(`${alive.length} alive above max ${this.max} with ${idle.length} idle`);
+    if (alive.length > this.max && idle.length > 0)
+      this.#fail(`${alive.length} alive above max ${this.max} with ${idle.length} idle`);
     // One resource, one lease.
     const seen = new Set<number>();
     for (const b of lent) {
@@ -804,14 +973,21 @@ export class World {
     }
     // Nothing stalls: a waiter never waits while a resource idles, nor while room to create is unused outside a backoff.
     if (this.closedAt < 0) {
-      if (pending.length > checks.length && idle.length > 0) this.#fail(`${pending.length} waiting, ${checks.length} checks in flight, yet ${idle.length} idle`);
+      if (pending.length > checks.length && idle.length > 0)
+        this.#fail(`${pending.length} waiting, ${checks.length} checks in flight, yet ${idle.length} idle`);
       const room = live < this.max && creating < this.cfg.maxConcurrentCreates;
       const backingOff = now - this.lastCreateFailureAt < CAP_MS;
-      if (room && !backingOff && pending.length > checks.length + creating) this.#fail(`${pending.length} waiting, ${checks.length} checks and ${creating} creates in flight, room to create, no backoff: stalled`);
-      if (room && !backingOff && alive.length + creating < this.min) this.#fail(`${alive.length} alive + ${creating} creating below min ${this.min}, no backoff: stalled`);
+      if (room && !backingOff && pending.length > checks.length + creating)
+        this.#fail(
+          `${pending.length} waiting, ${checks.length} checks and ${creating} creates in flight, room to create, no backoff: stalled`,
+        );
+      if (room && !backingOff && alive.length + creating < this.min)
+        this.#fail(`${alive.length} alive + ${creating} creating below min ${this.min}, no backoff: stalled`);
     }
     if (this.#failures.length > 0) {
-      throw new Violation(`${this.#failures.join('\n')}\n  stats: ${JSON.stringify(s, (k, v) => (k.endsWith('Time') ? undefined : v))}\n  steps: [${this.log.join(', ')}]`);
+      throw new Violation(
+        `${this.#failures.join('\n')}\n  stats: ${JSON.stringify(s, (k, v) => (k.endsWith('Time') ? undefined : v))}\n  steps: [${this.log.join(', ')}]`,
+      );
     }
   }
 
@@ -819,12 +995,18 @@ export class World {
   async finish(): Promise<void> {
     if (this.closing === null) this.#close(this.cfg.closeTimeoutMs);
     for (let i = 0; i < 40 && this.closeResult === null; i++) await this.clock.advance(25);
-    if (this.closeResult === null) this.#fail(`close() still pending ${this.now - this.closedAt} ms after it was called (timeout ${this.closeTimeoutMs} ms)`);
+    if (this.closeResult === null)
+      this.#fail(
+        `close() still pending ${this.now - this.closedAt} ms after it was called (timeout ${this.closeTimeoutMs} ms)`,
+      );
     this.check();
     // Right after close only the time limits of checks in flight may remain; they run out by themselves.
     const limits = new Set([this.cfg.validateTimeoutMs, this.cfg.resetTimeoutMs]);
-    for (const t of this.tclock.armed()) if (!limits.has(t.ms)) this.#fail(`a ${t.ms} ms pool timer is still armed after close resolved`);
-    await this.clock.advance(Math.max(this.cfg.validateTimeoutMs, this.cfg.resetTimeoutMs, ...Object.values(this.cfg.slowMs)) + 10);
+    for (const t of this.tclock.armed())
+      if (!limits.has(t.ms)) this.#fail(`a ${t.ms} ms pool timer is still armed after close resolved`);
+    await this.clock.advance(
+      Math.max(this.cfg.validateTimeoutMs, this.cfg.resetTimeoutMs, ...Object.values(this.cfg.slowMs)) + 10,
+    );
     this.#final('after close');
     // Hooks that never settled settle now, late: what they deliver is destroyed, nothing else changes.
     for (const c of this.f.pending()) c.settle(c.seq % 2 === 0);
@@ -842,8 +1024,15 @@ export class World {
       this.#fail(`${when}: pool not empty: ${JSON.stringify(s, (k, v) => (k.endsWith('Time') ? undefined : v))}`);
     }
     if (s.created !== s.destroyed) this.#fail(`${when}: created ${s.created} != destroyed ${s.destroyed}`);
-    for (const r of this.f.conns.values()) if (r.destroys !== 1) this.#fail(`${when}: conn ${r.conn.id} destroyed ${r.destroys} times`);
-    if (this.tclock.armed().length > 0) this.#fail(`${when}: ${this.tclock.armed().length} pool timer(s) still armed (${this.tclock.armed().map((t) => t.ms).join(', ')} ms)`);
+    for (const r of this.f.conns.values())
+      if (r.destroys !== 1) this.#fail(`${when}: conn ${r.conn.id} destroyed ${r.destroys} times`);
+    if (this.tclock.armed().length > 0)
+      this.#fail(
+        `${when}: ${this.tclock.armed().length} pool timer(s) still armed (${this.tclock
+          .armed()
+          .map((t) => t.ms)
+          .join(', ')} ms)`,
+      );
     if (this.borrows.some((b) => b.state === 'pending')) this.#fail(`${when}: waiters still pending`);
     this.check();
   }

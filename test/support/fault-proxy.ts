@@ -79,16 +79,17 @@ export async function faultProxy(targetPort: number): Promise<FaultProxy> {
     upstream.on('data', (c: Buffer) => send(p, true, c));
   };
 
-  const listen = (): Promise<void> => new Promise<void>((resolve, reject) => {
-    const s = net.createServer(onConnection);
-    s.once('error', reject);
-    s.listen(port, '127.0.0.1', () => {
-      s.off('error', reject);
-      port = (s.address() as net.AddressInfo).port;
-      server = s;
-      resolve();
+  const listen = (): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const s = net.createServer(onConnection);
+      s.once('error', reject);
+      s.listen(port, '127.0.0.1', () => {
+        s.off('error', reject);
+        port = (s.address() as net.AddressInfo).port;
+        server = s;
+        resolve();
+      });
     });
-  });
 
   await listen();
 

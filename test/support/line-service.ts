@@ -39,7 +39,8 @@ export async function lineService(options: { greetDelayMs?: number } = {}): Prom
         const line = buffer.slice(0, i);
         buffer = buffer.slice(i + 1);
         if (line === 'PING') socket.write('PONG\n');
-        else if (line.startsWith('WORK ')) setTimeout(() => socket.writable && socket.write('DONE\n'), Number(line.slice(5)));
+        else if (line.startsWith('WORK '))
+          setTimeout(() => socket.writable && socket.write('DONE\n'), Number(line.slice(5)));
         else socket.write('ERR\n');
       }
     });

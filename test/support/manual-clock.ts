@@ -60,9 +60,13 @@ export class ManualClock implements Clock {
     await flush();
     for (let fired = 0; ; fired++) {
       let next: Timer | null = null;
-      for (const t of this.#timers) if (t.at <= end && (next === null || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
+      for (const t of this.#timers)
+        if (t.at <= end && (next === null || t.at < next.at || (t.at === next.at && t.seq < next.seq))) next = t;
       if (next === null) break;
-      if (fired >= max) throw new Error(`runaway timers: ${max} fired within ${ms} ms (at ${this.#now} ms); something re-arms without waiting`);
+      if (fired >= max)
+        throw new Error(
+          `runaway timers: ${max} fired within ${ms} ms (at ${this.#now} ms); something re-arms without waiting`,
+        );
       this.#timers.delete(next);
       this.#now = Math.max(this.#now, next.at);
       next.fn();

@@ -36,7 +36,17 @@ export type Hook = 'create' | 'validate' | 'reset' | 'destroy';
  */
 export type Behaviour = 'ok' | 'sync' | 'fail' | 'throw' | 'slow' | 'slowFail' | 'never' | 'held' | 'invalid';
 
-export const behaviours: readonly Behaviour[] = ['ok', 'sync', 'fail', 'throw', 'slow', 'slowFail', 'never', 'held', 'invalid'];
+export const behaviours: readonly Behaviour[] = [
+  'ok',
+  'sync',
+  'fail',
+  'throw',
+  'slow',
+  'slowFail',
+  'never',
+  'held',
+  'invalid',
+];
 
 /** One hook call. */
 export interface HookCall {
@@ -90,7 +100,10 @@ let errorSeq = 0;
 
 /** Errors the factory raises carry what they were. */
 export class HookError extends Error {
-  constructor(readonly hook: Hook, readonly behaviour: Behaviour) {
+  constructor(
+    readonly hook: Hook,
+    readonly behaviour: Behaviour,
+  ) {
     super(`${hook} ${behaviour === 'throw' ? 'threw' : 'failed'} (#${++errorSeq})`);
   }
 }
@@ -200,7 +213,9 @@ export class ScriptedFactory implements Factory<Conn> {
     const live = this.alive().length + this.creating();
     if (live + 1 > this.peak) this.peak = live + 1;
     if (limit !== undefined && live + 1 > limit) {
-      this.violations.push(`create #${this.count.create} at ${this.clock.now()} ms with ${live} alive or creating, max ${limit}`);
+      this.violations.push(
+        `create #${this.count.create} at ${this.clock.now()} ms with ${live} alive or creating, max ${limit}`,
+      );
       // Hang from now on: a pool that creates beyond max may do so in a loop that never yields.
       return new Promise<Conn>(() => {});
     }
@@ -223,7 +238,8 @@ export class ScriptedFactory implements Factory<Conn> {
 
   #hook(hook: Hook, conn: Conn | null, signal: AbortSignal | null): unknown {
     if (hook !== 'create') this.count[hook]++;
-    if (conn !== null && hook !== 'destroy' && conn.dead) this.violations.push(`${hook} called on conn ${conn.id} after it was destroyed`);
+    if (conn !== null && hook !== 'destroy' && conn.dead)
+      this.violations.push(`${hook} called on conn ${conn.id} after it was destroyed`);
     const b = this.#pick(hook);
     const now = this.clock.now();
     const async = hook === 'create' || (b !== 'sync' && b !== 'throw');
@@ -238,7 +254,14 @@ export class ScriptedFactory implements Factory<Conn> {
       if (hook === 'validate') return b !== 'invalid';
       if (hook !== 'create') return undefined;
       const made: Conn = { id: ++this.#ids, dead: false };
-      this.conns.set(made.id, { conn: made, deliveredAt: this.clock.now(), stray: signal!.aborted, destroys: 0, destroyedAt: -1, evicted: false });
+      this.conns.set(made.id, {
+        conn: made,
+        deliveredAt: this.clock.now(),
+        stray: signal!.aborted,
+        destroys: 0,
+        destroyedAt: -1,
+        evicted: false,
+      });
       call.made = made;
       return made;
     };

@@ -157,9 +157,7 @@ export function tcpProbe(host: string, port: number, timeoutMs = 1_000): Promise
 export function dockerAvailable(timeoutMs = 10_000): Promise<boolean> {
   return new Promise((resolve) => {
     try {
-      execFile('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: timeoutMs }, (err) =>
-        resolve(!err),
-      );
+      execFile('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: timeoutMs }, (err) => resolve(!err));
     } catch {
       resolve(false);
     }

@@ -46,7 +46,10 @@ interface Pair {
 }
 
 /** Starts a proxy to `target` on 127.0.0.1, on a free port (or `port`). */
-export async function tcpProxy(target: { host: string; port: number }, options: { port?: number } = {}): Promise<TcpProxy> {
+export async function tcpProxy(
+  target: { host: string; port: number },
+  options: { port?: number } = {},
+): Promise<TcpProxy> {
   const host = '127.0.0.1';
   const pairs = new Set<Pair>();
   let mode: TcpProxyMode = 'forward';

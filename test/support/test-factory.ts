@@ -130,16 +130,20 @@ export class TestFactory implements Factory<Res> {
       return Promise.resolve(this.#delay('create', () => this.#born(this.make())));
     }
     if (b === 'reject') {
-      return Promise.resolve(this.#delay('create', () => undefined)).then(() => this.#failed(new Error('connect ECONNREFUSED')));
+      return Promise.resolve(this.#delay('create', () => undefined)).then(() =>
+        this.#failed(new Error('connect ECONNREFUSED')),
+      );
     }
     if (b === 'never') {
-      return new Promise((resolve, reject) => this.held.push({
-        resolve: (r) => resolve(this.#born(r)),
-        reject: (e) => {
-          this.inFlight--;
-          reject(e);
-        },
-      }));
+      return new Promise((resolve, reject) =>
+        this.held.push({
+          resolve: (r) => resolve(this.#born(r)),
+          reject: (e) => {
+            this.inFlight--;
+            reject(e);
+          },
+        }),
+      );
     }
     if (b === 'abortable') {
       return new Promise((_, reject) => {
@@ -194,6 +198,9 @@ export class TestFactory implements Factory<Res> {
 
   /** Every created resource destroyed exactly once. */
   allDestroyedOnce(): boolean {
-    return this.created.every((r) => this.destroyCount.get(r.id) === 1) && [...this.destroyCount.values()].every((n) => n === 1);
+    return (
+      this.created.every((r) => this.destroyCount.get(r.id) === 1) &&
+      [...this.destroyCount.values()].every((n) => n === 1)
+    );
   }
 }

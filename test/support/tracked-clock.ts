@@ -27,10 +27,14 @@ export class TrackedClock implements Clock {
   setTimer(fn: () => void, ms: number, keepAlive: boolean): unknown {
     this.set++;
     const token = {};
-    const handle = this.inner.setTimer(() => {
-      this.#armed.delete(token);
-      fn();
-    }, ms, keepAlive);
+    const handle = this.inner.setTimer(
+      () => {
+        this.#armed.delete(token);
+        fn();
+      },
+      ms,
+      keepAlive,
+    );
     this.#armed.set(token, { handle, at: this.inner.now() + ms, ms, keepAlive });
     return token;
   }

@@ -22,8 +22,19 @@ describe('docs/options.md', () => {
 
   it('states the defaults the code uses', () => {
     for (const { name, def } of rows) {
-      if (def.startsWith('(') || def.startsWith('= ') || def.startsWith('`= ') || name === 'name' || name === 'clock' || name === 'random') continue;
-      const literal = def.replace(/^`|`$/g, '').replace(/(\w+):/g, '"$1":').replace(/'/g, '"');
+      if (
+        def.startsWith('(') ||
+        def.startsWith('= ') ||
+        def.startsWith('`= ') ||
+        name === 'name' ||
+        name === 'clock' ||
+        name === 'random'
+      )
+        continue;
+      const literal = def
+        .replace(/^`|`$/g, '')
+        .replace(/(\w+):/g, '"$1":')
+        .replace(/'/g, '"');
       const expected = literal === 'Infinity' ? Infinity : JSON.parse(literal);
       expect({ name, value: config[name] }).toEqual({ name, value: expected });
     }

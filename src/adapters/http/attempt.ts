@@ -15,7 +15,10 @@ interface SignalLike {
 /** One try of a request on one connection: the handler undici's `Client` calls. */
 export class Attempt implements HandlerLike {
   ctrl: ControllerLike | null = null;
-  constructor(readonly flight: Flight, readonly lease: Lease<Connection>) {}
+  constructor(
+    readonly flight: Flight,
+    readonly lease: Lease<Connection>,
+  ) {}
 
   onRequestStart(ctrl: ControllerLike): void {
     this.ctrl = ctrl;
@@ -24,7 +27,12 @@ export class Attempt implements HandlerLike {
   onResponseStarted(): void {
     if (this.flight.current === this) this.flight.user.onResponseStarted?.();
   }
-  onResponseStart(ctrl: ControllerLike, statusCode: number, headers: Record<string, unknown>, statusMessage?: string): void {
+  onResponseStart(
+    ctrl: ControllerLike,
+    statusCode: number,
+    headers: Record<string, unknown>,
+    statusMessage?: string,
+  ): void {
     if (this.flight.current !== this) return;
     this.flight.headersIn = true;
     this.flight.user.onResponseStart?.(this.flight, statusCode, headers, statusMessage);

@@ -50,7 +50,8 @@ function open(connector: Connector, target: ConnectTarget, signal: AbortSignal):
       if (error !== null || s === null) reject(error ?? new Error('connector returned no socket'));
       else resolve(s);
     });
-    if (returned !== null && typeof returned === 'object' && typeof (returned as Socket).destroy === 'function') socket = returned as Socket;
+    if (returned !== null && typeof returned === 'object' && typeof (returned as Socket).destroy === 'function')
+      socket = returned as Socket;
   });
 }
 
@@ -79,15 +80,22 @@ export class Connection {
     // As undici does with its idle sockets; ref'd again when the Client takes it over.
     if (ctx.unrefWarm) socket.unref?.();
     this.#track(socket);
-    const client = (this.client = new ctx.undici.Client(ctx.origin, { ...ctx.clientOptions, pipelining: 1, connect: (t: ConnectTarget, cb: Parameters<Connector>[1]) => this.#connect(t, cb) }));
+    const client = (this.client = new ctx.undici.Client(ctx.origin, {
+      ...ctx.clientOptions,
+      pipelining: 1,
+      connect: (t: ConnectTarget, cb: Parameters<Connector>[1]) => this.#connect(t, cb),
+    }));
     client.on('connect', () => ctx.emit('connect', client));
     client.on('disconnect', (_o: unknown, _t: unknown, error: unknown) => ctx.emit('disconnect', client, error));
-    client.on('connectionError', (_o: unknown, _t: unknown, error: unknown) => ctx.emit('connectionError', client, error));
+    client.on('connectionError', (_o: unknown, _t: unknown, error: unknown) =>
+      ctx.emit('connectionError', client, error),
+    );
   }
 
   /** Why the connection died (its socket closed, or is closing: undici destroyed it), or null while it lives. */
   get dead(): Error | null {
-    if (this.#dead === null && this.#socket.destroyed) this.#dead = new Error(`connection to ${this.#ctx.origin} closed`);
+    if (this.#dead === null && this.#socket.destroyed)
+      this.#dead = new Error(`connection to ${this.#ctx.origin} closed`);
     return this.#dead;
   }
 

@@ -11,7 +11,10 @@ export type UndiciErrorName = 'InvalidArgumentError' | 'ClientClosedError' | 'Cl
  * in use, so callers see what undici's dispatchers throw; lido's when undici has none by
  * that name (a trimmed-down module, a test double).
  */
-export function undiciErrors(errors: Record<string, unknown> | undefined, pool: string): (name: UndiciErrorName, message: string) => Error {
+export function undiciErrors(
+  errors: Record<string, unknown> | undefined,
+  pool: string,
+): (name: UndiciErrorName, message: string) => Error {
   return (name, message) => {
     const E = errors?.[name] as ErrorClass | undefined;
     if (typeof E === 'function') return new E(message);
@@ -34,7 +37,11 @@ export class OriginCache {
 
   of(value: unknown): string {
     if (value instanceof URL) return value.origin;
-    if (typeof value !== 'string') throw this.#error('InvalidArgumentError', `opts.origin: expected an http(s) origin, got ${value === undefined ? 'undefined' : typeof value}`);
+    if (typeof value !== 'string')
+      throw this.#error(
+        'InvalidArgumentError',
+        `opts.origin: expected an http(s) origin, got ${value === undefined ? 'undefined' : typeof value}`,
+      );
     let origin = this.#seen.get(value);
     if (origin === undefined) {
       try {
@@ -48,4 +55,3 @@ export class OriginCache {
     return origin;
   }
 }
-

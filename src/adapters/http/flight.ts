@@ -61,7 +61,14 @@ export class Flight implements ControllerLike, Checkout<Connection> {
   #reason: Error | null = null;
   #unwatch: (() => void) | null = null;
 
-  constructor(host: FlightHost, origin: string, opts: DispatchOptionsLike, user: HandlerLike, stack: Error | null, since: number) {
+  constructor(
+    host: FlightHost,
+    origin: string,
+    opts: DispatchOptionsLike,
+    user: HandlerLike,
+    stack: Error | null,
+    since: number,
+  ) {
     this.#host = host;
     this.since = since;
     this.origin = origin;
@@ -98,7 +105,8 @@ export class Flight implements ControllerLike, Checkout<Connection> {
     }
     if (this.#done) return;
     const signal = this.opts.signal;
-    if (signal != null && typeof signal === 'object') this.#unwatch = watchSignal(signal, (reason) => this.abort(reason));
+    if (signal != null && typeof signal === 'object')
+      this.#unwatch = watchSignal(signal, (reason) => this.abort(reason));
     if (!this.#done) this.#acquire();
   }
 
@@ -161,7 +169,8 @@ export class Flight implements ControllerLike, Checkout<Connection> {
     if (this.current !== a) return;
     this.current = null;
     const code = (error as { code?: unknown }).code;
-    if (code === 'UND_ERR_INVALID_ARG') a.lease.release(); // refused before anything was sent
+    if (code === 'UND_ERR_INVALID_ARG')
+      a.lease.release(); // refused before anything was sent
     else a.lease.destroy(error);
     if (!this.#retried && !this.#aborted && !this.headersIn && staleSocket(code) && safeToResend(this.opts)) {
       this.#retried = true;

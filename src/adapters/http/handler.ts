@@ -7,11 +7,16 @@ export function isNewHandler(handler: object): handler is HandlerLike {
 
 /** Raw headers (`[name, value, …]` as Buffers) out of what the controller holds, or a parsed object. */
 function raw(fromController: unknown, parsed: Record<string, unknown> | null | undefined): Buffer[] {
-  if (Array.isArray(fromController)) return fromController.map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(String(v), 'latin1')));
+  if (Array.isArray(fromController))
+    return fromController.map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(String(v), 'latin1')));
   const out: Buffer[] = [];
-  const source = (fromController !== null && typeof fromController === 'object' ? fromController : parsed) as Record<string, unknown> | null | undefined;
+  const source = (fromController !== null && typeof fromController === 'object' ? fromController : parsed) as
+    | Record<string, unknown>
+    | null
+    | undefined;
   for (const [name, value] of Object.entries(source ?? {})) {
-    for (const v of Array.isArray(value) ? value : [value]) out.push(Buffer.from(name, 'latin1'), Buffer.from(String(v), 'latin1'));
+    for (const v of Array.isArray(value) ? value : [value])
+      out.push(Buffer.from(name, 'latin1'), Buffer.from(String(v), 'latin1'));
   }
   return out;
 }
@@ -34,12 +39,30 @@ export class LegacyHandler implements HandlerLike {
     this.#h.onConnect?.((reason) => controller.abort(reason ?? new Error('aborted')), context);
   }
 
-  onRequestUpgrade(controller: ControllerLike, statusCode: number, headers: Record<string, unknown>, socket: unknown): void {
+  onRequestUpgrade(
+    controller: ControllerLike,
+    statusCode: number,
+    headers: Record<string, unknown>,
+    socket: unknown,
+  ): void {
     this.#h.onUpgrade?.(statusCode, raw(controller.rawHeaders, headers), socket);
   }
 
-  onResponseStart(controller: ControllerLike, statusCode: number, headers: Record<string, unknown>, statusMessage?: string): void {
-    if (this.#h.onHeaders?.(statusCode, raw(controller.rawHeaders, headers), () => controller.resume(), statusMessage ?? '') === false) controller.pause();
+  onResponseStart(
+    controller: ControllerLike,
+    statusCode: number,
+    headers: Record<string, unknown>,
+    statusMessage?: string,
+  ): void {
+    if (
+      this.#h.onHeaders?.(
+        statusCode,
+        raw(controller.rawHeaders, headers),
+        () => controller.resume(),
+        statusMessage ?? '',
+      ) === false
+    )
+      controller.pause();
   }
 
   onResponseData(controller: ControllerLike, chunk: Buffer): void {

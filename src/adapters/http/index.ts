@@ -13,5 +13,10 @@ export type { HttpLeakReport } from './leaks.js';
 export type { UndiciLike, Connector, ConnectTarget, ClientLike, LegacyHandlerLike } from './types.js';
 // The error classes, so `instanceof` works against the same copy lido/http throws.
 export {
-  PoolError, AcquireTimeoutError, PoolClosedError, QueueFullError, CreateError, PoolOptionsError,
+  PoolError,
+  AcquireTimeoutError,
+  PoolClosedError,
+  QueueFullError,
+  CreateError,
+  PoolOptionsError,
 } from '../../core/errors.js';

@@ -69,19 +69,26 @@ export class LeakWatch {
     if (f.leakTimer !== null || f.leaked) return;
     const since = this.#clock.now();
     // At least the threshold by this clock, so a report never says less (as the core's detector).
-    setTimerAtLeast(this.#clock, since, this.#ms, false, (h) => (f.leakTimer = h), (now) => {
-      f.leakTimer = null;
-      if (f.done || !f.paused) return;
-      f.leaked = true;
-      this.#report({
-        pool: this.#pool,
-        method: f.opts.method,
-        origin: f.origin,
-        path: f.opts.path,
-        pausedMs: now - since,
-        heldMs: now - f.since,
-        stack: (f.stack?.stack ?? '').split('\n').slice(1).join('\n'),
-      });
-    });
+    setTimerAtLeast(
+      this.#clock,
+      since,
+      this.#ms,
+      false,
+      (h) => (f.leakTimer = h),
+      (now) => {
+        f.leakTimer = null;
+        if (f.done || !f.paused) return;
+        f.leaked = true;
+        this.#report({
+          pool: this.#pool,
+          method: f.opts.method,
+          origin: f.origin,
+          path: f.opts.path,
+          pausedMs: now - since,
+          heldMs: now - f.since,
+          stack: (f.stack?.stack ?? '').split('\n').slice(1).join('\n'),
+        });
+      },
+    );
   }
 }

@@ -8,7 +8,11 @@ let cached: UndiciLike | null = null;
 export function missingPart(mod: unknown): string | null {
   const m = mod as Partial<Record<keyof UndiciLike, unknown>> | null;
   if (m === null || (typeof m !== 'object' && typeof m !== 'function')) return 'the module';
-  if (typeof m.Dispatcher !== 'function' || typeof (m.Dispatcher as { prototype?: { compose?: unknown } }).prototype?.compose !== 'function') return 'Dispatcher';
+  if (
+    typeof m.Dispatcher !== 'function' ||
+    typeof (m.Dispatcher as { prototype?: { compose?: unknown } }).prototype?.compose !== 'function'
+  )
+    return 'Dispatcher';
   if (typeof m.Client !== 'function') return 'Client';
   if (typeof m.buildConnector !== 'function') return 'buildConnector';
   return null;
@@ -19,8 +23,12 @@ export function missingPart(mod: unknown): string | null {
  * {@link PoolOptionsError} that says what to do when it is not installed.
  */
 export function loadUndici(): UndiciLike {
-  return (cached ??= loadPeer('undici', (mod) => {
-    const missing = missingPart(mod);
-    return missing === null ? (mod as UndiciLike) : `has no ${missing}`;
-  }, 'lido/http needs undici (>= 7): install it (npm install undici) or pass it as the undici option, e.g. new HttpPool({ undici: await import(\'undici\') })'));
+  return (cached ??= loadPeer(
+    'undici',
+    (mod) => {
+      const missing = missingPart(mod);
+      return missing === null ? (mod as UndiciLike) : `has no ${missing}`;
+    },
+    "lido/http needs undici (>= 7): install it (npm install undici) or pass it as the undici option, e.g. new HttpPool({ undici: await import('undici') })",
+  ));
 }

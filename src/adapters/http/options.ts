@@ -2,7 +2,14 @@ import type { Client, buildConnector } from 'undici';
 import type { Clock } from '../../core/util/clock.js';
 import { PoolOptionsError } from '../../core/errors.js';
 import type { Factory } from '../../core/factory.js';
-import { checkDuration, checkInt, describe, rejectUnknown, resolveOptions, type PoolOptions } from '../../core/options.js';
+import {
+  checkDuration,
+  checkInt,
+  describe,
+  rejectUnknown,
+  resolveOptions,
+  type PoolOptions,
+} from '../../core/options.js';
 import type { Connector, UndiciLike } from './types.js';
 
 /** Socket options: undici's `buildConnector` options (TLS: `ca`, `cert`, `key`, `rejectUnauthorized`, `servername`; `timeout`, `keepAlive`, `socketPath`, …). */
@@ -89,9 +96,33 @@ export interface ResolvedHttpOptions {
   origins: Map<string, OriginConfig>;
 }
 
-const POOL_KEYS = ['min', 'max', 'acquireTimeoutMs', 'createTimeoutMs', 'idleTimeoutMs', 'maxLifetimeMs', 'maxWaiting', 'maxUses', 'order', 'failFast', 'createRetry', 'maxConcurrentCreates'] as const;
+const POOL_KEYS = [
+  'min',
+  'max',
+  'acquireTimeoutMs',
+  'createTimeoutMs',
+  'idleTimeoutMs',
+  'maxLifetimeMs',
+  'maxWaiting',
+  'maxUses',
+  'order',
+  'failFast',
+  'createRetry',
+  'maxConcurrentCreates',
+] as const;
 const ORIGIN_KNOWN = new Set<string>([...POOL_KEYS, 'connect', 'client']);
-const KNOWN = new Set<string>([...ORIGIN_KNOWN, 'name', 'origins', 'maxTotal', 'idlePoolTimeoutMs', 'leakDetectionMs', 'allowExitOnIdle', 'undici', 'clock', 'random']);
+const KNOWN = new Set<string>([
+  ...ORIGIN_KNOWN,
+  'name',
+  'origins',
+  'maxTotal',
+  'idlePoolTimeoutMs',
+  'leakDetectionMs',
+  'allowExitOnIdle',
+  'undici',
+  'clock',
+  'random',
+]);
 const HTTP_DEFAULTS = { idleTimeoutMs: 4_000, failFast: true, maxConcurrentCreates: 16 };
 const probe: Factory<unknown> = { create: () => Promise.resolve({}), destroy: () => {} };
 
@@ -103,14 +134,27 @@ export function normalizeOrigin(value: unknown, what: string): string {
   } catch {
     // reported below
   }
-  if ((typeof value !== 'string' && !(value instanceof URL)) || url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new PoolOptionsError(`${what}: expected an http: or https: origin like "https://api.example.com", got ${describe(value)}`);
+  if (
+    (typeof value !== 'string' && !(value instanceof URL)) ||
+    url === null ||
+    (url.protocol !== 'http:' && url.protocol !== 'https:')
+  ) {
+    throw new PoolOptionsError(
+      `${what}: expected an http: or https: origin like "https://api.example.com", got ${describe(value)}`,
+    );
   }
   return url.origin;
 }
 
-function resolveOrigin(input: HttpOriginOptions, parent: OriginConfig | null, prefix: string, shared: Record<string, unknown>, clock: Clock | undefined): OriginConfig {
-  if (input === null || typeof input !== 'object') throw new PoolOptionsError(`${prefix || 'options'}: expected an object, got ${describe(input)}`);
+function resolveOrigin(
+  input: HttpOriginOptions,
+  parent: OriginConfig | null,
+  prefix: string,
+  shared: Record<string, unknown>,
+  clock: Clock | undefined,
+): OriginConfig {
+  if (input === null || typeof input !== 'object')
+    throw new PoolOptionsError(`${prefix || 'options'}: expected an object, got ${describe(input)}`);
   if (parent !== null) rejectUnknown(prefix, input, ORIGIN_KNOWN);
   const pool: Record<string, unknown> = { ...(parent?.pool ?? { ...HTTP_DEFAULTS, ...shared }) };
   for (const k of POOL_KEYS) if (input[k] !== undefined) pool[k] = input[k];
@@ -122,19 +166,30 @@ function resolveOrigin(input: HttpOriginOptions, parent: OriginConfig | null, pr
   }
   const connect = input.connect ?? parent?.connect ?? {};
   const dot = prefix === '' ? '' : `${prefix}.`;
-  if (typeof connect !== 'function' && (connect === null || typeof connect !== 'object')) throw new PoolOptionsError(`${dot}connect: expected socket/TLS options or a connector function, got ${describe(connect)}`);
+  if (typeof connect !== 'function' && (connect === null || typeof connect !== 'object'))
+    throw new PoolOptionsError(
+      `${dot}connect: expected socket/TLS options or a connector function, got ${describe(connect)}`,
+    );
   const client = (input.client ?? {}) as Record<string, unknown>;
-  if (client === null || typeof client !== 'object') throw new PoolOptionsError(`${dot}client: expected undici Client options, got ${describe(client)}`);
+  if (client === null || typeof client !== 'object')
+    throw new PoolOptionsError(`${dot}client: expected undici Client options, got ${describe(client)}`);
   for (const k of ['pipelining', 'connect']) {
-    if (k in client) throw new PoolOptionsError(`${dot}client.${k}: not allowed; lido/http sets it (${k === 'connect' ? `use the ${dot}connect option` : 'one request per connection'})`);
+    if (k in client)
+      throw new PoolOptionsError(
+        `${dot}client.${k}: not allowed; lido/http sets it (${k === 'connect' ? `use the ${dot}connect option` : 'one request per connection'})`,
+      );
   }
-  const merged = typeof connect === 'object' && typeof parent?.connect === 'object' && input.connect !== undefined ? { ...parent.connect, ...connect } : connect;
+  const merged =
+    typeof connect === 'object' && typeof parent?.connect === 'object' && input.connect !== undefined
+      ? { ...parent.connect, ...connect }
+      : connect;
   return { pool, connect: merged, client: { ...parent?.client, ...client } };
 }
 
 /** Validates `HttpPool` options eagerly, naming the bad option (`origins["https://a"].max: …`). */
 export function resolveHttpOptions(input: HttpPoolOptions): ResolvedHttpOptions {
-  if (input === null || typeof input !== 'object') throw new PoolOptionsError(`HttpPool options: expected an object, got ${describe(input)}`);
+  if (input === null || typeof input !== 'object')
+    throw new PoolOptionsError(`HttpPool options: expected an object, got ${describe(input)}`);
   rejectUnknown('HttpPool options', input, KNOWN);
   const shared: Record<string, unknown> = {};
   if (input.allowExitOnIdle !== undefined) shared.allowExitOnIdle = input.allowExitOnIdle;
@@ -142,15 +197,20 @@ export function resolveHttpOptions(input: HttpPoolOptions): ResolvedHttpOptions 
   const base = resolveOrigin(input, null, '', shared, input.clock);
   const origins = new Map<string, OriginConfig>();
   const list = input.origins ?? {};
-  if (list === null || typeof list !== 'object') throw new PoolOptionsError(`origins: expected an object { "https://host": { min, max, … } }, got ${describe(list)}`);
+  if (list === null || typeof list !== 'object')
+    throw new PoolOptionsError(
+      `origins: expected an object { "https://host": { min, max, … } }, got ${describe(list)}`,
+    );
   for (const [key, value] of Object.entries(list)) {
     const origin = normalizeOrigin(key, `origins[${JSON.stringify(key)}]`);
     origins.set(origin, resolveOrigin(value, base, `origins[${JSON.stringify(key)}]`, shared, input.clock));
   }
   const name = input.name ?? 'http';
-  if (typeof name !== 'string' || name.length === 0) throw new PoolOptionsError(`name: expected a non-empty string, got ${describe(name)}`);
+  if (typeof name !== 'string' || name.length === 0)
+    throw new PoolOptionsError(`name: expected a non-empty string, got ${describe(name)}`);
   const undici = input.undici;
-  if (undici !== undefined && (undici === null || typeof undici !== 'object')) throw new PoolOptionsError(`undici: expected the undici module, got ${describe(undici)}`);
+  if (undici !== undefined && (undici === null || typeof undici !== 'object'))
+    throw new PoolOptionsError(`undici: expected the undici module, got ${describe(undici)}`);
   return {
     name,
     maxTotal: checkInt('maxTotal', input.maxTotal ?? Infinity, 1, true),

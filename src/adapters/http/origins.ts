@@ -19,7 +19,13 @@ export interface OriginHooks {
 }
 
 /** undici `Client` options that only shape the connector; folded into it like the Client itself does. */
-const CONNECTOR_KEYS: Record<string, string> = { connectTimeout: 'timeout', socketPath: 'socketPath', maxCachedSessions: 'maxCachedSessions', autoSelectFamily: 'autoSelectFamily', autoSelectFamilyAttemptTimeout: 'autoSelectFamilyAttemptTimeout' };
+const CONNECTOR_KEYS: Record<string, string> = {
+  connectTimeout: 'timeout',
+  socketPath: 'socketPath',
+  maxCachedSessions: 'maxCachedSessions',
+  autoSelectFamily: 'autoSelectFamily',
+  autoSelectFamilyAttemptTimeout: 'autoSelectFamilyAttemptTimeout',
+};
 
 /**
  * @internal The connection pools of every origin. An origin listed in `origins` has its
@@ -100,10 +106,25 @@ export class OriginPools {
       addInto(total, s);
       origins[origin] = { ...s, ...book.peek(origin), origin, configured: true };
     }
-    for (const s of k.perKey) origins[s.key] = { ...s, key: undefined, ...book.peek(s.key), origin: s.key, configured: false } as HttpOriginStats;
+    for (const s of k.perKey)
+      origins[s.key] = {
+        ...s,
+        key: undefined,
+        ...book.peek(s.key),
+        origin: s.key,
+        configured: false,
+      } as HttpOriginStats;
     for (const s of Object.values(origins)) delete (s as { key?: unknown }).key;
     total.leaks = book.total.leaks;
-    return { name: k.name, inFlight, maxTotal: k.maxTotal, live: k.live, budgetWaiting: k.budgetWaiting, total, origins };
+    return {
+      name: k.name,
+      inFlight,
+      maxTotal: k.maxTotal,
+      live: k.live,
+      budgetWaiting: k.budgetWaiting,
+      total,
+      origins,
+    };
   }
 
   /** The worst of every origin's health, with the reasons of those not ok (`down` once closed). */
@@ -111,13 +132,20 @@ export class OriginPools {
     if (closed) return { status: 'down', reasons: ['http pool is closed'] };
     const all = [this.#keyed.health(), ...[...this.#configured.values()].map((p) => p.health())];
     const reasons = all.flatMap((h) => h.reasons);
-    const status = all.some((h) => h.status === 'down') ? 'down' : all.some((h) => h.status === 'degraded') ? 'degraded' : 'ok';
+    const status = all.some((h) => h.status === 'down')
+      ? 'down'
+      : all.some((h) => h.status === 'degraded')
+        ? 'degraded'
+        : 'ok';
     return { status, reasons };
   }
 
   /** Closes every origin's pool: borrowed connections are awaited up to `timeoutMs`, then destroyed. */
   close(timeoutMs: number): Promise<CloseReport> {
-    const reports = [this.#keyed.close({ timeoutMs }), ...[...this.#configured.values()].map((p) => p.close({ timeoutMs }))];
+    const reports = [
+      this.#keyed.close({ timeoutMs }),
+      ...[...this.#configured.values()].map((p) => p.close({ timeoutMs })),
+    ];
     return Promise.all(reports).then((rs) => ({
       forced: rs.reduce((n, r) => n + r.forced, 0),
       unsettledDestroys: rs.reduce((n, r) => n + r.unsettledDestroys, 0),
@@ -145,7 +173,8 @@ export class OriginPools {
     if (typeof config.connect === 'function') c = config.connect;
     else {
       const folded: Record<string, unknown> = {};
-      for (const [from, to] of Object.entries(CONNECTOR_KEYS)) if (config.client[from] !== undefined) folded[to] = config.client[from];
+      for (const [from, to] of Object.entries(CONNECTOR_KEYS))
+        if (config.client[from] !== undefined) folded[to] = config.client[from];
       // HTTP/1.1 only: a lease is one socket carrying one request at a time.
       c = this.#undici.buildConnector({ ...folded, ...config.connect, allowH2: false });
     }

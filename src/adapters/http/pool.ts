@@ -95,13 +95,21 @@ export class HttpPool extends DispatcherBase {
    * call it). Takes handlers of the new API (`onRequestStart`, `onResponseStart`, …) and
    * of the legacy one (`onConnect`, `onHeaders`, `onData`, `onComplete`, `onError`).
    */
-  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler | LegacyHandlerLike): boolean {
-    if (handler === null || typeof handler !== 'object') throw this.#error('InvalidArgumentError', 'handler must be an object');
+  override dispatch(
+    opts: Dispatcher.DispatchOptions,
+    handler: Dispatcher.DispatchHandler | LegacyHandlerLike,
+  ): boolean {
+    if (handler === null || typeof handler !== 'object')
+      throw this.#error('InvalidArgumentError', 'handler must be an object');
     const user: HandlerLike = isNewHandler(handler) ? handler : new LegacyHandler(handler as LegacyHandlerLike);
     let origin: string;
     try {
-      if (opts === null || typeof opts !== 'object') throw this.#error('InvalidArgumentError', 'opts must be an object');
-      if (this.#closed) throw this.#destroyed ? this.#error('ClientDestroyedError', 'The client is destroyed') : this.#error('ClientClosedError', 'The client is closed');
+      if (opts === null || typeof opts !== 'object')
+        throw this.#error('InvalidArgumentError', 'opts must be an object');
+      if (this.#closed)
+        throw this.#destroyed
+          ? this.#error('ClientDestroyedError', 'The client is destroyed')
+          : this.#error('ClientClosedError', 'The client is closed');
       origin = this.#origins.of(opts.origin);
     } catch (error) {
       user.onResponseError?.(null, error as Error);
@@ -110,7 +118,14 @@ export class HttpPool extends DispatcherBase {
     const counters = this.#book.of(origin, this.#isOpen);
     counters.requests++;
     this.#book.total.requests++;
-    const flight = new Flight(this.#host, origin, opts as DispatchOptionsLike, user, this.#leaks.capture(HttpPool.prototype.dispatch), this.#leaks.stamp());
+    const flight = new Flight(
+      this.#host,
+      origin,
+      opts as DispatchOptionsLike,
+      user,
+      this.#leaks.capture(HttpPool.prototype.dispatch),
+      this.#leaks.stamp(),
+    );
     this.#flights.add(flight);
     flight.start();
     return true;
@@ -137,7 +152,10 @@ export class HttpPool extends DispatcherBase {
   override close(callback?: () => void): Promise<void> | void {
     const p = this.#close();
     if (callback === undefined) return p;
-    p.then(() => callback(), () => callback());
+    p.then(
+      () => callback(),
+      () => callback(),
+    );
   }
 
   /** Fails every queued and running request with `error` (default undici's `ClientDestroyedError`) and closes every connection now. */
@@ -147,13 +165,17 @@ export class HttpPool extends DispatcherBase {
   override destroy(error: Error | null, callback: () => void): void;
   override destroy(a?: Error | null | (() => void), b?: () => void): Promise<void> | void {
     const callback = typeof a === 'function' ? a : b;
-    const error = typeof a === 'function' || a == null ? this.#error('ClientDestroyedError', 'The client is destroyed') : a;
+    const error =
+      typeof a === 'function' || a == null ? this.#error('ClientDestroyedError', 'The client is destroyed') : a;
     this.#closed = true;
     this.#destroyed = true;
     for (const f of this.#flights.toArray()) f.abort(error);
     const p = this.#close();
     if (callback === undefined) return p;
-    p.then(() => callback(), () => callback());
+    p.then(
+      () => callback(),
+      () => callback(),
+    );
   }
 
   /**
@@ -206,7 +228,8 @@ export class HttpPool extends DispatcherBase {
   #close(): Promise<void> {
     this.#closed = true;
     if (this.#closing !== null) return this.#closing;
-    const idle = this.#flights.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#drained = resolve));
+    const idle =
+      this.#flights.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#drained = resolve));
     this.#closing = idle.then(() => this.#pools.close(this.#destroyed ? 0 : 30_000)).then(() => undefined);
     return this.#closing;
   }
@@ -215,7 +238,11 @@ export class HttpPool extends DispatcherBase {
     this.#book.of(r.origin, this.#isOpen).leaks++;
     this.#book.total.leaks++;
     if (this.#ee.listenerCount('leak') > 0) this.#ee.emit('leak', r);
-    else process.emitWarning(`lido: ${r.method} ${r.origin}${r.path} response body left unread for ${Math.round(r.pausedMs)} ms (held ${Math.round(r.heldMs)} ms); requested at:\n${r.stack}`, { code: 'LIDO_HTTP_LEAK' });
+    else
+      process.emitWarning(
+        `lido: ${r.method} ${r.origin}${r.path} response body left unread for ${Math.round(r.pausedMs)} ms (held ${Math.round(r.heldMs)} ms); requested at:\n${r.stack}`,
+        { code: 'LIDO_HTTP_LEAK' },
+      );
   }
 }
 

@@ -12,12 +12,13 @@ export interface HttpCounters {
 }
 
 /** One origin's connection pool: the core {@link PoolStats} (a connection is a resource) plus the request counters. */
-export type HttpOriginStats = PoolStats & HttpCounters & {
-  /** The origin, as undici writes it: `https://api.example.com`. */
-  origin: string;
-  /** True for an origin listed in the `origins` option. */
-  configured: boolean;
-};
+export type HttpOriginStats = PoolStats &
+  HttpCounters & {
+    /** The origin, as undici writes it: `https://api.example.com`. */
+    origin: string;
+    /** True for an origin listed in the `origins` option. */
+    configured: boolean;
+  };
 
 /** Sums over every origin (the counters include origins' pools already closed). */
 export type HttpPoolTotals = KeyedPoolTotals & HttpCounters;

@@ -24,7 +24,10 @@ export interface ConnectTarget {
 }
 
 /** A connector as undici's `buildConnector()` returns it (also the `connect` function form). */
-export type Connector = (target: ConnectTarget, callback: (error: Error | null, socket: Socket | null) => void) => unknown;
+export type Connector = (
+  target: ConnectTarget,
+  callback: (error: Error | null, socket: Socket | null) => void,
+) => unknown;
 
 /** The part of an undici `Client` lido/http drives. */
 export interface ClientLike {
@@ -39,7 +42,9 @@ export interface ClientLike {
 /** The undici module, or the part of it lido/http needs: pass `await import('undici')`. */
 export interface UndiciLike {
   /** undici's `Dispatcher` class: `HttpPool` inherits `request`, `stream`, `pipeline`, `compose`, … from it. */
-  Dispatcher: abstract new (...args: any[]) => object;
+  Dispatcher: abstract new (
+    ...args: any[]
+  ) => object;
   /** undici's `Client`: one per pooled connection, with `pipelining: 1`. */
   Client: {
     /** Makes a client for one connection to `origin`. */
@@ -66,8 +71,18 @@ export interface ControllerLike {
 /** A handler of the new API (undici 7 and 8): `onRequestStart`, `onResponseStart`, … */
 export interface HandlerLike {
   onRequestStart?(controller: ControllerLike, context: unknown): void;
-  onRequestUpgrade?(controller: ControllerLike, statusCode: number, headers: Record<string, unknown>, socket: unknown): void;
-  onResponseStart?(controller: ControllerLike, statusCode: number, headers: Record<string, unknown>, statusMessage?: string): void;
+  onRequestUpgrade?(
+    controller: ControllerLike,
+    statusCode: number,
+    headers: Record<string, unknown>,
+    socket: unknown,
+  ): void;
+  onResponseStart?(
+    controller: ControllerLike,
+    statusCode: number,
+    headers: Record<string, unknown>,
+    statusMessage?: string,
+  ): void;
   onResponseData?(controller: ControllerLike, chunk: Buffer): void;
   onResponseEnd?(controller: ControllerLike, trailers: Record<string, unknown>): void;
   onResponseError?(controller: ControllerLike | null, error: Error): void;

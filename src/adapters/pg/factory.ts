@@ -4,7 +4,13 @@ import { describe } from '../../core/options.js';
 import { loadPgClient } from './load-pg.js';
 import { Secrets } from './redact.js';
 import {
-  TxTracker, dropBorrowerListeners, forgetPreparedStatements, isBusy, isConnectionError, isQueryable, listenerBaseline,
+  TxTracker,
+  dropBorrowerListeners,
+  forgetPreparedStatements,
+  isBusy,
+  isConnectionError,
+  isQueryable,
+  listenerBaseline,
 } from './session.js';
 import type { ClientConstructor, ClientLike, PgConnectionOptions, ResetOnRelease } from './types.js';
 
@@ -75,18 +81,24 @@ export function createPgFactory<C extends ClientLike>(
   hooks: PgFactoryHooks<C>,
   secrets = new Secrets(),
 ): PgFactory<C> {
-  if (options === null || typeof options !== 'object') throw new PoolOptionsError(`pg options: expected an object, got ${describe(options)}`);
+  if (options === null || typeof options !== 'object')
+    throw new PoolOptionsError(`pg options: expected an object, got ${describe(options)}`);
   const Client = (options.Client ?? ClientArg ?? loadPgClient()) as ClientConstructor<C>;
-  if (typeof Client !== 'function') throw new PoolOptionsError(`Client: expected a class (pg.Client), got ${describe(Client)}`);
+  if (typeof Client !== 'function')
+    throw new PoolOptionsError(`Client: expected a class (pg.Client), got ${describe(Client)}`);
   const password = options.password;
   if (password !== undefined && password !== null && typeof password !== 'string' && typeof password !== 'function') {
     // never describe the value: it is a secret
-    throw new PoolOptionsError(`password: expected a string or a function returning one, got ${Array.isArray(password) ? 'an array' : typeof password}`);
+    throw new PoolOptionsError(
+      `password: expected a string or a function returning one, got ${Array.isArray(password) ? 'an array' : typeof password}`,
+    );
   }
   const reset: ResetOnRelease = options.resetOnRelease ?? 'rollback';
-  if (reset !== 'rollback' && reset !== 'discard') throw new PoolOptionsError(`resetOnRelease: expected "rollback" or "discard", got ${describe(reset)}`);
+  if (reset !== 'rollback' && reset !== 'discard')
+    throw new PoolOptionsError(`resetOnRelease: expected "rollback" or "discard", got ${describe(reset)}`);
   for (const hook of ['onConnect', 'verify', 'log'] as const) {
-    if (options[hook] !== undefined && typeof options[hook] !== 'function') throw new PoolOptionsError(`${hook}: expected a function, got ${describe(options[hook])}`);
+    if (options[hook] !== undefined && typeof options[hook] !== 'function')
+      throw new PoolOptionsError(`${hook}: expected a function, got ${describe(options[hook])}`);
   }
   const ping = options.pingQuery ?? '';
   if (typeof ping !== 'string') throw new PoolOptionsError(`pingQuery: expected a string, got ${describe(ping)}`);
@@ -207,7 +219,9 @@ export function createPgFactory<C extends ClientLike>(
 /** `new Client()` threw: say which input was bad (pg only says "Invalid URL"). */
 function describeConfigError(e: unknown, connectionString: unknown, secrets: Secrets): unknown {
   if (typeof connectionString !== 'string' || !(e instanceof Error) || /connection string/i.test(e.message)) return e;
-  const wrapped = new Error(`invalid connection string "${secrets.text(connectionString)}": ${e.message}`, { cause: e });
+  const wrapped = new Error(`invalid connection string "${secrets.text(connectionString)}": ${e.message}`, {
+    cause: e,
+  });
   const code = (e as { code?: unknown }).code;
   if (code !== undefined) Object.assign(wrapped, { code });
   return wrapped;
@@ -291,7 +305,12 @@ function run(client: ClientLike, sql: string): Promise<void> {
 }
 
 /** Rolls back an open transaction and, with `discard`, wipes the session. Throws => destroy. */
-async function cleanUp(client: ClientLike, state: ClientState | undefined, busy: boolean, discard: boolean): Promise<void> {
+async function cleanUp(
+  client: ClientLike,
+  state: ClientState | undefined,
+  busy: boolean,
+  discard: boolean,
+): Promise<void> {
   // Queries the borrower left running finish first (pg runs them in order); the empty
   // query then brings a fresh transaction status back.
   if (busy) await run(client, '');

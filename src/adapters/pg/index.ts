@@ -4,7 +4,13 @@
  * dependency: lido uses the application's own copy, never bundles it.
  */
 export {
-  PgPool, type PgPoolClient, type PgPoolEvents, type PgPoolStats, type PgPoolHealth, type PgQueryOptions, type PgReplica,
+  PgPool,
+  type PgPoolClient,
+  type PgPoolEvents,
+  type PgPoolStats,
+  type PgPoolHealth,
+  type PgQueryOptions,
+  type PgReplica,
 } from './pool.js';
 export { pgFactory, type PgFactory } from './factory.js';
 export type { PgPoolOptions, PgReplicaOptions } from './options.js';
@@ -12,10 +18,22 @@ export { redactConnectionString } from './redact.js';
 // The type of `PgFactory.secrets` (a type only: lido makes them, applications do not).
 export type { Secrets } from './redact.js';
 export type {
-  ClientLike, ClientConstructor, PgConnectionOptions, PasswordOption, QueryCallback, QueryConfigLike, QueryResultLike,
+  ClientLike,
+  ClientConstructor,
+  PgConnectionOptions,
+  PasswordOption,
+  QueryCallback,
+  QueryConfigLike,
+  QueryResultLike,
   ResetOnRelease,
 } from './types.js';
 // The error classes, so `instanceof` works against the same copy lido/pg throws.
 export {
-  PoolError, AcquireTimeoutError, PoolClosedError, QueueFullError, CreateError, ValidationError, PoolOptionsError,
+  PoolError,
+  AcquireTimeoutError,
+  PoolClosedError,
+  QueueFullError,
+  CreateError,
+  ValidationError,
+  PoolOptionsError,
 } from '../../core/errors.js';

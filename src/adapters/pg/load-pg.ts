@@ -20,12 +20,14 @@ export function loadPgClient(req: (id: string) => unknown = (id) => localRequire
     mod = req('pg') as typeof mod;
   } catch (e) {
     const code = (e as { code?: string }).code;
-    const message = code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND'
-      ? 'lido/pg: the "pg" package is not installed; install it (npm install pg) or pass a Client class: new PgPool(options, Client)'
-      : `lido/pg: loading the "pg" package failed: ${e instanceof Error ? e.message : String(e)}`;
+    const message =
+      code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND'
+        ? 'lido/pg: the "pg" package is not installed; install it (npm install pg) or pass a Client class: new PgPool(options, Client)'
+        : `lido/pg: loading the "pg" package failed: ${e instanceof Error ? e.message : String(e)}`;
     throw new Error(message, { cause: e });
   }
   const Client = mod.Client ?? mod.default?.Client;
-  if (typeof Client !== 'function') throw new Error('lido/pg: the "pg" package has no Client class; pass one: new PgPool(options, Client)');
+  if (typeof Client !== 'function')
+    throw new Error('lido/pg: the "pg" package has no Client class; pass one: new PgPool(options, Client)');
   return Client as ClientConstructor<ClientLike>;
 }

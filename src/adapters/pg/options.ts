@@ -6,9 +6,23 @@ import type { ClientLike, PgConnectionOptions } from './types.js';
 
 /** The core options `PgPool` accepts under their own names (they win over the pg ones). */
 export const CORE_OPTION_KEYS = [
-  'name', 'acquireTimeoutMs', 'createTimeoutMs', 'idleTimeoutMs', 'maxLifetimeMs', 'keepaliveMs',
-  'validateAfterIdleMs', 'validateTimeoutMs', 'resetTimeoutMs', 'maxWaiting', 'order', 'leakDetectionMs',
-  'createRetry', 'failFast', 'maxConcurrentCreates', 'clock', 'random',
+  'name',
+  'acquireTimeoutMs',
+  'createTimeoutMs',
+  'idleTimeoutMs',
+  'maxLifetimeMs',
+  'keepaliveMs',
+  'validateAfterIdleMs',
+  'validateTimeoutMs',
+  'resetTimeoutMs',
+  'maxWaiting',
+  'order',
+  'leakDetectionMs',
+  'createRetry',
+  'failFast',
+  'maxConcurrentCreates',
+  'clock',
+  'random',
 ] as const;
 
 type CoreKey = (typeof CORE_OPTION_KEYS)[number];
@@ -21,7 +35,8 @@ export const CLUSTER_OPTION_KEYS = ['replicas', 'replicaStrategy', 'fallbackToPr
  * replica's: `pg.Pool`'s, every lido core option, and every `pg.Client` option.
  */
 export interface PgReplicaOptions<C extends ClientLike = ClientLike>
-  extends PgConnectionOptions<C>, Partial<Pick<PoolOptions<C>, CoreKey>> {
+  extends PgConnectionOptions<C>,
+    Partial<Pick<PoolOptions<C>, CoreKey>> {
   /** Most clients (pg default 10). */
   max?: number;
   /** Alias of `max` (old pg name). */
@@ -63,20 +78,25 @@ export interface PgPoolOptions<C extends ClientLike = ClientLike> extends PgRepl
 function pgDuration(name: string, v: unknown): number {
   if (v === undefined || v === null || v === 0 || v === false) return 0;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new PoolOptionsError(`${name}: expected a non-negative number, got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`);
+    throw new PoolOptionsError(
+      `${name}: expected a non-negative number, got ${typeof v === 'string' ? JSON.stringify(v) : String(v)}`,
+    );
   }
   return v;
 }
 
 /** Maps `pg.Pool` options onto the core's (core names, when given, win). */
-export function toCoreOptions<C extends ClientLike>(o: PgPoolOptions<C>): Omit<PoolOptions<C>, 'factory'> & { allowExitOnIdle: true } {
+export function toCoreOptions<C extends ClientLike>(
+  o: PgPoolOptions<C>,
+): Omit<PoolOptions<C>, 'factory'> & { allowExitOnIdle: true } {
   const core: Record<string, unknown> = {};
   // pg-pool: `max || poolSize || 10`, `min || 0`, `maxUses || Infinity`.
   core.max = o.max || o.poolSize || 10;
   core.min = o.min || 0;
   core.maxUses = o.maxUses || Infinity;
   // pg-pool: idleTimeoutMillis undefined => 10 000; any falsy value => never.
-  core.idleTimeoutMs = o.idleTimeoutMillis === undefined ? 10_000 : pgDuration('idleTimeoutMillis', o.idleTimeoutMillis);
+  core.idleTimeoutMs =
+    o.idleTimeoutMillis === undefined ? 10_000 : pgDuration('idleTimeoutMillis', o.idleTimeoutMillis);
   const connectMs = pgDuration('connectionTimeoutMillis', o.connectionTimeoutMillis);
   core.acquireTimeoutMs = connectMs === 0 ? Infinity : connectMs;
   core.createTimeoutMs = connectMs === 0 ? Infinity : connectMs;
@@ -100,15 +120,33 @@ export function toCoreOptions<C extends ClientLike>(o: PgPoolOptions<C>): Omit<P
 export function copyOptions<C extends ClientLike>(options: PgPoolOptions<C>): PgPoolOptions<C> {
   const o = Object.assign({}, options) as PgPoolOptions<C>;
   if ('password' in options) {
-    Object.defineProperty(o, 'password', { configurable: true, enumerable: false, writable: true, value: options.password });
+    Object.defineProperty(o, 'password', {
+      configurable: true,
+      enumerable: false,
+      writable: true,
+      value: options.password,
+    });
   }
   // Replicas carry their own credentials: kept, not enumerable (config() shows them redacted).
   if ('replicas' in options) {
-    Object.defineProperty(o, 'replicas', { configurable: true, enumerable: false, writable: true, value: options.replicas });
+    Object.defineProperty(o, 'replicas', {
+      configurable: true,
+      enumerable: false,
+      writable: true,
+      value: options.replicas,
+    });
   }
   // A connection string with credentials is hidden the same way (pg-pool only hides `password`).
-  if (typeof options.connectionString === 'string' && new Secrets().text(options.connectionString) !== options.connectionString) {
-    Object.defineProperty(o, 'connectionString', { configurable: true, enumerable: false, writable: true, value: options.connectionString });
+  if (
+    typeof options.connectionString === 'string' &&
+    new Secrets().text(options.connectionString) !== options.connectionString
+  ) {
+    Object.defineProperty(o, 'connectionString', {
+      configurable: true,
+      enumerable: false,
+      writable: true,
+      value: options.connectionString,
+    });
   }
   o.max = o.max || o.poolSize || 10;
   o.min = o.min || 0;
@@ -120,8 +158,22 @@ export function copyOptions<C extends ClientLike>(options: PgPoolOptions<C>): Pg
 }
 
 const POOL_KEYS = new Set<string>([
-  'max', 'poolSize', 'min', 'maxUses', 'allowExitOnIdle', 'maxLifetimeSeconds', 'idleTimeoutMillis', 'log',
-  'Client', 'onConnect', 'verify', 'resetOnRelease', 'pingQuery', 'Promise', ...CORE_OPTION_KEYS, ...CLUSTER_OPTION_KEYS,
+  'max',
+  'poolSize',
+  'min',
+  'maxUses',
+  'allowExitOnIdle',
+  'maxLifetimeSeconds',
+  'idleTimeoutMillis',
+  'log',
+  'Client',
+  'onConnect',
+  'verify',
+  'resetOnRelease',
+  'pingQuery',
+  'Promise',
+  ...CORE_OPTION_KEYS,
+  ...CLUSTER_OPTION_KEYS,
 ]);
 
 /** The options that are the client's (everything not a pool option). */

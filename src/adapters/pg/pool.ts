@@ -5,7 +5,15 @@ import { systemClock } from '../../core/util/clock.js';
 import { PoolCluster } from '../../cluster/cluster.js';
 import type { ClusterMemberHealth, ClusterMemberStats } from '../../cluster/member.js';
 import type { ClusterStrategy } from '../../cluster/options.js';
-import { AcquireTimeoutError, CreateError, PoolClosedError, PoolError, PoolOptionsError, withoutStack, type PoolCounts } from '../../core/errors.js';
+import {
+  AcquireTimeoutError,
+  CreateError,
+  PoolClosedError,
+  PoolError,
+  PoolOptionsError,
+  withoutStack,
+  type PoolCounts,
+} from '../../core/errors.js';
 import type { Health } from '../../stats/health.js';
 import type { LeakReport } from '../../core/leak-detector.js';
 import { Lease } from '../../core/lease.js';
@@ -25,7 +33,8 @@ import type { ClientConstructor, ClientLike, QueryCallback, QueryConfigLike, Que
 export type PgPoolClient<C extends ClientLike = ClientLike> = C & {
   /** Returns the client; a truthy `err` destroys it instead. A second call throws (as in `pg.Pool`). */
   release(err?: Error | boolean): void;
-} & Disposable & AsyncDisposable;
+} & Disposable &
+  AsyncDisposable;
 
 /** Events of a {@link PgPool}: `pg.Pool`'s, with its argument order, plus lido's `timeout` and `leak`. */
 export interface PgPoolEvents<C extends ClientLike = ClientLike> {
@@ -38,10 +47,13 @@ export interface PgPoolEvents<C extends ClientLike = ClientLike> {
   /** A client was closed and left the pool. */
   remove: [client: C];
   /** An idle client failed (the server ended it): it is already removed; `err.client` is set. */
-  error: [err: Error & {
-    /** The client that failed (the same as the `client` argument). */
-    client?: C;
-  }, client: C];
+  error: [
+    err: Error & {
+      /** The client that failed (the same as the `client` argument). */
+      client?: C;
+    },
+    client: C,
+  ];
   /** A `connect()` timed out. */
   timeout: [error: AcquireTimeoutError];
   /** A client was held longer than `leakDetectionMs`. */
@@ -63,14 +75,15 @@ export interface PgQueryOptions {
  * `stats().borrowed` see the pool writes go to), and with `replicas` also the primary's
  * place in the cluster, and every replica's stats.
  */
-export type PgPoolStats = PoolStats & Partial<Omit<ClusterMemberStats, keyof PoolStats>> & {
-  /** With `replicas`: option `replicaStrategy`. */
-  strategy?: ClusterStrategy;
-  /** With `replicas`: replicas taking read-only work now. */
-  healthyReplicas?: number;
-  /** With `replicas`: each replica's stats, state, failure streak and routed count, in the order given. */
-  replicas?: ClusterMemberStats[];
-};
+export type PgPoolStats = PoolStats &
+  Partial<Omit<ClusterMemberStats, keyof PoolStats>> & {
+    /** With `replicas`: option `replicaStrategy`. */
+    strategy?: ClusterStrategy;
+    /** With `replicas`: replicas taking read-only work now. */
+    healthyReplicas?: number;
+    /** With `replicas`: each replica's stats, state, failure streak and routed count, in the order given. */
+    replicas?: ClusterMemberStats[];
+  };
 
 /** `pool.health()`; with `replicas`, the cluster's: every member's health too. */
 export type PgPoolHealth = Health & {
@@ -93,7 +106,13 @@ export interface PgReplica<C extends ClientLike = ClientLike> {
   /** Checks out a replica's client: `release()` it (or `await using`). */
   connect(): Promise<PgPoolClient<C>>;
   /** Checks out a replica's client, callback form: call `release()` when done. */
-  connect(callback: (err: Error | undefined, client: PgPoolClient<C> | undefined, release: (err?: Error | boolean) => void) => void): void;
+  connect(
+    callback: (
+      err: Error | undefined,
+      client: PgPoolClient<C> | undefined,
+      release: (err?: Error | boolean) => void,
+    ) => void,
+  ): void;
   /** Runs `fn` with a replica's client and always releases it. */
   use<R>(fn: (client: PgPoolClient<C>) => R | PromiseLike<R>): Promise<Awaited<R>>;
 }
@@ -172,7 +191,10 @@ function throwOnDoubleRelease(): never {
  * await pool.query('SELECT …', [id], { readOnly: true });   // or pool.replica.query('SELECT …', [id])
  * ```
  */
-export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPoolEvents<C>> implements AsyncDisposable {
+export class PgPool<C extends ClientLike = ClientLike>
+  extends EventEmitter<PgPoolEvents<C>>
+  implements AsyncDisposable
+{
   /** The options as given, pg-pool style (password not enumerable; defaults filled in). */
   readonly options: PgPoolOptions<C>;
   /** The client class in use. */
@@ -217,7 +239,10 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
   /** `new PgPool(options, Client?)`: `options.Client` wins over the `Client` argument, which wins over `require('pg').Client`. */
   constructor(options: PgPoolOptions<C> = {}, Client?: ClientConstructor<C>) {
     super({ captureRejections: false });
-    if (options === null || typeof options !== 'object') throw new PoolOptionsError(`PgPool options: expected an object, got ${options === null ? 'null' : typeof options}`);
+    if (options === null || typeof options !== 'object')
+      throw new PoolOptionsError(
+        `PgPool options: expected an object, got ${options === null ? 'null' : typeof options}`,
+      );
     this.options = copyOptions(options);
     this.log = typeof options.log === 'function' ? options.log : noop;
     this.#secrets = new Secrets();
@@ -265,7 +290,12 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
         });
         const { strategy, fallbackToPrimary, ejectAfter } = this.#settings;
         this.#cluster = new PoolCluster<C>({
-          name, primary: this.#pool, replicas: this.#replicas.map((m) => m.pool), strategy, fallbackToPrimary, ejectAfter,
+          name,
+          primary: this.#pool,
+          replicas: this.#replicas.map((m) => m.pool),
+          strategy,
+          fallbackToPrimary,
+          ejectAfter,
           ...(options.probe !== undefined && { probe: options.probe }),
           ...(core.clock !== undefined && { clock: core.clock }),
           ...(options.random !== undefined && { random: options.random }),
@@ -319,12 +349,31 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
 
   /** Checks out a client: `release()` it (or `await using`). Callback form: `(err, client, release)`. */
   connect(): Promise<PgPoolClient<C>>;
-  connect(callback: (err: Error | undefined, client: PgPoolClient<C> | undefined, release: (err?: Error | boolean) => void) => void): void;
-  connect(callback?: (err: Error | undefined, client: PgPoolClient<C> | undefined, release: (err?: Error | boolean) => void) => void): Promise<PgPoolClient<C>> | void {
+  connect(
+    callback: (
+      err: Error | undefined,
+      client: PgPoolClient<C> | undefined,
+      release: (err?: Error | boolean) => void,
+    ) => void,
+  ): void;
+  connect(
+    callback?: (
+      err: Error | undefined,
+      client: PgPoolClient<C> | undefined,
+      release: (err?: Error | boolean) => void,
+    ) => void,
+  ): Promise<PgPoolClient<C>> | void {
     return this.#connect(false, callback);
   }
 
-  #connect(readOnly: boolean, callback?: (err: Error | undefined, client: PgPoolClient<C> | undefined, release: (err?: Error | boolean) => void) => void): Promise<PgPoolClient<C>> | void {
+  #connect(
+    readOnly: boolean,
+    callback?: (
+      err: Error | undefined,
+      client: PgPoolClient<C> | undefined,
+      release: (err?: Error | boolean) => void,
+    ) => void,
+  ): Promise<PgPoolClient<C>> | void {
     if (this.ending) return deliver(callback, this.#endedError());
     const p = this.#cluster === null ? this.#checkout() : this.#checkoutRouted(readOnly);
     if (typeof callback !== 'function') return p;
@@ -343,15 +392,30 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
    * `{ readOnly: true }` (after the values, or in the config object) lets a healthy
    * replica run it; without replicas it runs on the primary like any query.
    */
-  query<R = any>(text: string | QueryConfigLike, values?: unknown[], options?: PgQueryOptions): Promise<QueryResultLike<R>>;
+  query<R = any>(
+    text: string | QueryConfigLike,
+    values?: unknown[],
+    options?: PgQueryOptions,
+  ): Promise<QueryResultLike<R>>;
   query<R = any>(text: string | QueryConfigLike, callback: QueryCallback<R>): void;
   query<R = any>(text: string | QueryConfigLike, values: unknown[] | undefined, callback: QueryCallback<R>): void;
-  query<R = any>(text: string | QueryConfigLike, values: unknown[] | undefined, options: PgQueryOptions | undefined, callback: QueryCallback<R>): void;
+  query<R = any>(
+    text: string | QueryConfigLike,
+    values: unknown[] | undefined,
+    options: PgQueryOptions | undefined,
+    callback: QueryCallback<R>,
+  ): void;
   query(text: unknown, values?: unknown, options?: unknown, callback?: unknown): Promise<QueryResultLike> | void {
     return this.#dispatch(false, text, values, options, callback);
   }
 
-  #dispatch(forceReadOnly: boolean, text: unknown, values: unknown, options: unknown, callback: unknown): Promise<QueryResultLike> | void {
+  #dispatch(
+    forceReadOnly: boolean,
+    text: unknown,
+    values: unknown,
+    options: unknown,
+    callback: unknown,
+  ): Promise<QueryResultLike> | void {
     if (typeof text === 'function') {
       const err = new TypeError('Passing a function as the first parameter to pool.query is not supported');
       return deliver(text as (e: Error) => void, err);
@@ -366,7 +430,10 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     }
     let p: Promise<QueryResultLike>;
     if (this.ending) p = Promise.reject(this.#endedError());
-    else if ((options === undefined || options === null) && (text === null || typeof text !== 'object' || !('readOnly' in text))) {
+    else if (
+      (options === undefined || options === null) &&
+      (text === null || typeof text !== 'object' || !('readOnly' in text))
+    ) {
       p = this.#query(text, values, forceReadOnly);
     } else {
       const q = readOnlyQuery(text, options);
@@ -392,7 +459,10 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     if (this.ending) return deliver(callback, new Error('Called end on pool more than once'));
     const p = this.#close(Infinity).then(noop);
     if (typeof callback !== 'function') return p;
-    p.then(() => process.nextTick(callback), (err) => process.nextTick(callback, err));
+    p.then(
+      () => process.nextTick(callback),
+      (err) => process.nextTick(callback, err),
+    );
   }
 
   // ---- lido additions ---------------------------------------------------------------
@@ -464,7 +534,8 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
   /** Sizing and timeout recommendations from what was observed (a replica's say which replica). */
   advise(): Advice[] {
     const advice = this.#pool.advise();
-    for (const m of this.#replicas) for (const a of m.pool.advise()) advice.push({ ...a, issue: `replica "${m.pool.name}": ${a.issue}` });
+    for (const m of this.#replicas)
+      for (const a of m.pool.advise()) advice.push({ ...a, issue: `replica "${m.pool.name}": ${a.issue}` });
     return advice;
   }
 
@@ -480,7 +551,10 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
 
   /** Effective pool options and connection options, secrets redacted; with `replicas`, each replica's and the cluster options. */
   config(): Record<string, unknown> {
-    const config: Record<string, unknown> = { ...this.#pool.config(), connection: redactOptions(connectionOptions(this.options), this.#secrets) };
+    const config: Record<string, unknown> = {
+      ...this.#pool.config(),
+      connection: redactOptions(connectionOptions(this.options), this.#secrets),
+    };
     if (this.#cluster === null) return config;
     const { strategy, fallbackToPrimary, ejectAfter } = this.#settings;
     const probe = this.options.probe === undefined ? {} : { ...this.options.probe };
@@ -544,7 +618,8 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
 
   #replicaView(): PgReplica<C> {
     return Object.freeze({
-      query: (text: unknown, values?: unknown, callback?: unknown) => this.#dispatch(true, text, values, undefined, callback),
+      query: (text: unknown, values?: unknown, callback?: unknown) =>
+        this.#dispatch(true, text, values, undefined, callback),
       connect: (callback?: Parameters<PgReplica<C>['connect']>[0]) => this.#connect(true, callback),
       use: <R>(fn: (client: PgPoolClient<C>) => R | PromiseLike<R>) => this.#use(true, fn),
     }) as PgReplica<C>;
@@ -571,13 +646,20 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
         if (meta.lease !== null) (client as PgPoolClient<C>).release();
       };
       Object.defineProperty(client, Symbol.dispose, { value: dispose, configurable: true, writable: true });
-      Object.defineProperty(client, Symbol.asyncDispose, { value: () => Promise.resolve(dispose()), configurable: true, writable: true });
+      Object.defineProperty(client, Symbol.asyncDispose, {
+        value: () => Promise.resolve(dispose()),
+        configurable: true,
+        writable: true,
+      });
       if (this.#unrefIdle) client.unref?.();
       this.emit('connect', client);
     });
     pool.on('destroy', (client, reason) => {
       this.#live.delete(client);
-      this.log('remove client', typeof reason === 'string' ? reason : reason instanceof Error ? reason.message : reason);
+      this.log(
+        'remove client',
+        typeof reason === 'string' ? reason : reason instanceof Error ? reason.message : reason,
+      );
     });
     pool.on('error', (err, client) => {
       if (err.phase === 'create') this.#connectFailed(member, err);
@@ -660,7 +742,9 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
         // A retry gets what is left of the first try's deadline (the primary's acquireTimeoutMs).
         const again = retries > 0 && this.#acquireTimeoutMs !== Infinity;
         const timeoutMs = again ? this.#acquireTimeoutMs - (this.#clock.now() - started) : undefined;
-        lease = await cluster.acquire(timeoutMs === undefined ? { readOnly, signal: ac.signal } : { readOnly, signal: ac.signal, timeoutMs });
+        lease = await cluster.acquire(
+          timeoutMs === undefined ? { readOnly, signal: ac.signal } : { readOnly, signal: ac.signal, timeoutMs },
+        );
       } catch (e) {
         if (readOnly && this.#mayRetry(checkout, e, retries, started)) continue;
         throw this.#translate(e);
@@ -673,7 +757,8 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
 
   /** A read failed on a replica before anything was sent (its connection attempt failed): try again? */
   #mayRetry(checkout: RoutedCheckout<C>, e: unknown, retries: number, started: number): boolean {
-    if (checkout.member === null || !checkout.member.replica || this.ending || retries >= this.#maxRetries) return false;
+    if (checkout.member === null || !checkout.member.replica || this.ending || retries >= this.#maxRetries)
+      return false;
     if (this.#acquireTimeoutMs - (this.#clock.now() - started) < 1) return false;
     const signal = checkout.ac.signal;
     const refused = signal.aborted && signal.reason === e;
@@ -720,7 +805,8 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
     meta.lease = null;
     this.emit('release', err, client);
     if (err) lease.destroy(err);
-    else if (!isQueryable(client)) lease.destroy(new Error('client released in an unusable state (connection ended or broken)'));
+    else if (!isQueryable(client))
+      lease.destroy(new Error('client released in an unusable state (connection ended or broken)'));
     else {
       if (this.#unrefIdle) client.unref?.();
       lease.release();
@@ -764,11 +850,19 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
 
   /** Runs one query on a checked-out client and releases it (destroyed on error). */
   #run(client: PgPoolClient<C>, text: unknown, values: unknown): Promise<QueryResultLike> {
-    return new Promise<QueryResultLike>((resolve, reject) => this.#send(client, this.#meta.get(client)!, text, values, resolve, reject));
+    return new Promise<QueryResultLike>((resolve, reject) =>
+      this.#send(client, this.#meta.get(client)!, text, values, resolve, reject),
+    );
   }
 
   /** Lends the client of `lease` to a `pool.query()` and runs the query on it. */
-  #start(lease: Lease<C>, text: unknown, values: unknown, resolve: (r: QueryResultLike) => void, reject: (e: unknown) => void): void {
+  #start(
+    lease: Lease<C>,
+    text: unknown,
+    values: unknown,
+    resolve: (r: QueryResultLike) => void,
+    reject: (e: unknown) => void,
+  ): void {
     const client = lease.resource as PgPoolClient<C>;
     const meta = this.#meta.get(client)!;
     // Nobody outside holds this checkout's `release`: the client's own one does (no closure per query).
@@ -787,7 +881,14 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
    * (destroyed on error, as pg.Pool does) and settles the caller's promise. An `error`
    * event of the client meanwhile (through `#clientError`) does the same at once.
    */
-  #send(client: PgPoolClient<C>, meta: ClientMeta<C>, text: unknown, values: unknown, resolve: (r: QueryResultLike) => void, reject: (e: unknown) => void): void {
+  #send(
+    client: PgPoolClient<C>,
+    meta: ClientMeta<C>,
+    text: unknown,
+    values: unknown,
+    resolve: (r: QueryResultLike) => void,
+    reject: (e: unknown) => void,
+  ): void {
     let done = false;
     // One closure per query: pg's callback, and (with `raw`) the client's error event or a throw.
     const settle: Settle = (err, res, raw) => {
@@ -854,7 +955,9 @@ export class PgPool<C extends ClientLike = ClientLike> extends EventEmitter<PgPo
   #translate(e: unknown): unknown {
     if (e instanceof AcquireTimeoutError) {
       // Stackless like the core's (see withoutStack): this runs in a promise reaction, whose stack holds nothing of the caller.
-      return withoutStack(() => new AcquireTimeoutError(`timeout exceeded when trying to connect (${e.message})`, errorOptions(e)));
+      return withoutStack(
+        () => new AcquireTimeoutError(`timeout exceeded when trying to connect (${e.message})`, errorOptions(e)),
+      );
     }
     if (e instanceof PoolClosedError) return this.#endedError(e.counts);
     return this.#secrets.error(e);
@@ -886,7 +989,9 @@ function replicaPool<C>(where: string, build: () => Pool<C>): Pool<C> {
     return build();
   } catch (e) {
     if (!(e instanceof PoolOptionsError)) throw e;
-    throw new PoolOptionsError(e.message.startsWith('Pool options: ') ? `${where}: ${e.message.slice(14)}` : `${where}.${e.message}`);
+    throw new PoolOptionsError(
+      e.message.startsWith('Pool options: ') ? `${where}: ${e.message.slice(14)}` : `${where}.${e.message}`,
+    );
   }
 }
 

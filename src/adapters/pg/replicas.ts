@@ -26,17 +26,24 @@ export interface PgClusterSettings {
  */
 export function clusterSettings(o: PgPoolOptions<any>): PgClusterSettings {
   if (o.replicas !== undefined && !Array.isArray(o.replicas)) {
-    throw new PoolOptionsError(`replicas: expected an array of connection options or connection strings, got ${describe(o.replicas)}`);
+    throw new PoolOptionsError(
+      `replicas: expected an array of connection options or connection strings, got ${describe(o.replicas)}`,
+    );
   }
   const strategy = o.replicaStrategy ?? 'round-robin';
   if (strategy !== 'round-robin' && strategy !== 'least-borrowed') {
-    throw new PoolOptionsError(`replicaStrategy: expected "round-robin" or "least-borrowed", got ${describe(strategy)}`);
+    throw new PoolOptionsError(
+      `replicaStrategy: expected "round-robin" or "least-borrowed", got ${describe(strategy)}`,
+    );
   }
   const fallbackToPrimary = o.fallbackToPrimary ?? true;
-  if (typeof fallbackToPrimary !== 'boolean') throw new PoolOptionsError(`fallbackToPrimary: expected a boolean, got ${describe(fallbackToPrimary)}`);
+  if (typeof fallbackToPrimary !== 'boolean')
+    throw new PoolOptionsError(`fallbackToPrimary: expected a boolean, got ${describe(fallbackToPrimary)}`);
   const ejectAfter = checkInt('ejectAfter', o.ejectAfter ?? 3, 1);
   if (o.probe !== undefined && (o.probe === null || typeof o.probe !== 'object' || Array.isArray(o.probe))) {
-    throw new PoolOptionsError(`probe: expected an object { baseMs, capMs, timeoutMs, check }, got ${describe(o.probe)}`);
+    throw new PoolOptionsError(
+      `probe: expected an object { baseMs, capMs, timeoutMs, check }, got ${describe(o.probe)}`,
+    );
   }
   return { strategy, fallbackToPrimary, ejectAfter };
 }
@@ -52,7 +59,12 @@ function ownOptions(o: Record<string, unknown>): Record<string, unknown> {
  * @internal The options of replica `i`: its own (a string is a `connectionString`) over the
  * primary's, without the cluster options; named `<name>:replica-<i>` unless it has a name.
  */
-export function replicaOptions<C extends ClientLike>(primary: PgPoolOptions<C>, entry: unknown, i: number, name: string): PgReplicaOptions<C> {
+export function replicaOptions<C extends ClientLike>(
+  primary: PgPoolOptions<C>,
+  entry: unknown,
+  i: number,
+  name: string,
+): PgReplicaOptions<C> {
   const where = `replicas[${i}]`;
   let own: Record<string, unknown>;
   if (typeof entry === 'string') {
@@ -60,11 +72,16 @@ export function replicaOptions<C extends ClientLike>(primary: PgPoolOptions<C>, 
   } else if (entry !== null && typeof entry === 'object' && !Array.isArray(entry)) {
     own = ownOptions(entry as Record<string, unknown>);
     for (const key of Object.keys(own)) {
-      if (CLUSTER_KEYS.has(key)) throw new PoolOptionsError(`${where}.${key}: a replica cannot have its own ${key} (it is an option of the PgPool)`);
+      if (CLUSTER_KEYS.has(key))
+        throw new PoolOptionsError(
+          `${where}.${key}: a replica cannot have its own ${key} (it is an option of the PgPool)`,
+        );
     }
   } else {
     // never show the value: it may be a connection string with a password, mistyped
-    throw new PoolOptionsError(`${where}: expected connection options or a connection string, got ${entry === null ? 'null' : Array.isArray(entry) ? 'an array' : typeof entry}`);
+    throw new PoolOptionsError(
+      `${where}: expected connection options or a connection string, got ${entry === null ? 'null' : Array.isArray(entry) ? 'an array' : typeof entry}`,
+    );
   }
   const inherited = ownOptions(primary as Record<string, unknown>);
   for (const key of CLUSTER_KEYS) delete inherited[key];
@@ -113,7 +130,8 @@ function readOnlyOption(options: unknown, where: string): boolean | PoolOptionsE
     if (key !== 'readOnly') return new PoolOptionsError(`${where}: unknown option "${key}" (known: readOnly)`);
   }
   const r = (options as { readOnly?: unknown }).readOnly;
-  if (r !== undefined && typeof r !== 'boolean') return new PoolOptionsError(`readOnly: expected a boolean, got ${describe(r)}`);
+  if (r !== undefined && typeof r !== 'boolean')
+    return new PoolOptionsError(`readOnly: expected a boolean, got ${describe(r)}`);
   return r === true;
 }
 
@@ -122,7 +140,10 @@ function readOnlyOption(options: unknown, where: string): boolean | PoolOptionsE
  * or the config object's `readOnly`), and the query as `client.query` gets it (a plain
  * config object loses its `readOnly`). An Error when the options are wrong.
  */
-export function readOnlyQuery(text: unknown, options: unknown): { text: unknown; readOnly: boolean } | PoolOptionsError {
+export function readOnlyQuery(
+  text: unknown,
+  options: unknown,
+): { text: unknown; readOnly: boolean } | PoolOptionsError {
   let readOnly = false;
   if (options !== undefined && options !== null) {
     const r = readOnlyOption(options, 'query options');
@@ -131,7 +152,8 @@ export function readOnlyQuery(text: unknown, options: unknown): { text: unknown;
   }
   if (text !== null && typeof text === 'object' && 'readOnly' in text) {
     const r = (text as { readOnly?: unknown }).readOnly;
-    if (r !== undefined && typeof r !== 'boolean') return new PoolOptionsError(`readOnly: expected a boolean, got ${describe(r)}`);
+    if (r !== undefined && typeof r !== 'boolean')
+      return new PoolOptionsError(`readOnly: expected a boolean, got ${describe(r)}`);
     readOnly ||= r === true;
     const proto = Object.getPrototypeOf(text);
     if (proto === Object.prototype || proto === null) {

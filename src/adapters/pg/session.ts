@@ -97,7 +97,8 @@ export function forgetPreparedStatements(client: ClientLike): void {
   const con = c.connection as Loose | undefined;
   if (con && typeof con === 'object') {
     if (con.parsedStatements && typeof con.parsedStatements === 'object') con.parsedStatements = {};
-    if (con.submittedNamedStatements && typeof con.submittedNamedStatements === 'object') con.submittedNamedStatements = {};
+    if (con.submittedNamedStatements && typeof con.submittedNamedStatements === 'object')
+      con.submittedNamedStatements = {};
   }
   if (c.namedQueries && typeof c.namedQueries === 'object') c.namedQueries = {}; // pg-native
 }
@@ -125,5 +126,12 @@ export function dropBorrowerListeners(client: ClientLike, baseline: Map<string, 
 export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return false;
-  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === 'ECONNRESET' || code === 'EPIPE';
+  return (
+    code.startsWith('08') ||
+    code === '57P01' ||
+    code === '57P02' ||
+    code === '57P03' ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE'
+  );
 }

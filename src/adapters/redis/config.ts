@@ -45,7 +45,12 @@ export function checkUrl(url: string): void {
   if (url.startsWith('/') && !url.startsWith('//')) return; // unix socket path, optionally ?db=N
   const shown = JSON.stringify(redactUrl(url));
   if (!/^rediss?:\/\//i.test(url)) {
-    fail(URL_SHAPE, /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? shown : `${shown} (did you mean ${JSON.stringify(`redis://${redactUrl(url)}`)}?)`);
+    fail(
+      URL_SHAPE,
+      /^[a-z][a-z0-9+.-]*:\/\//i.test(url)
+        ? shown
+        : `${shown} (did you mean ${JSON.stringify(`redis://${redactUrl(url)}`)}?)`,
+    );
   }
   let u: URL;
   try {
@@ -63,10 +68,17 @@ export function checkConnection(redis: unknown): asserts redis is string | Redis
   if (redis === undefined) return;
   if (typeof redis === 'string') return checkUrl(redis);
   if (redis === null || typeof redis !== 'object' || Array.isArray(redis)) {
-    fail('a URL string or an ioredis options object', redis === null ? 'null' : Array.isArray(redis) ? 'an array' : typeof redis);
+    fail(
+      'a URL string or an ioredis options object',
+      redis === null ? 'null' : Array.isArray(redis) ? 'an array' : typeof redis,
+    );
   }
   const o = redis as Record<string, unknown>;
-  if (o.db !== undefined && !(Number.isInteger(o.db) && (o.db as number) >= 0) && !(typeof o.db === 'string' && /^\d+$/.test(o.db))) {
+  if (
+    o.db !== undefined &&
+    !(Number.isInteger(o.db) && (o.db as number) >= 0) &&
+    !(typeof o.db === 'string' && /^\d+$/.test(o.db))
+  ) {
     throw new PoolOptionsError(`redis.db: expected a non-negative integer, got ${JSON.stringify(o.db)}`);
   }
   if (o.port !== undefined && !(Number.isInteger(Number(o.port)) && Number(o.port) > 0 && Number(o.port) < 65_536)) {
@@ -76,18 +88,24 @@ export function checkConnection(redis: unknown): asserts redis is string | Redis
     throw new PoolOptionsError(`redis.protocol: expected 2 or 3, got ${JSON.stringify(o.protocol)}`);
   }
   if (o.cluster !== undefined || o.redisOptions !== undefined) {
-    throw new PoolOptionsError('redis: Redis Cluster is not supported by RedisPool; pool connections to one node (or use ioredis Cluster directly)');
+    throw new PoolOptionsError(
+      'redis: Redis Cluster is not supported by RedisPool; pool connections to one node (or use ioredis Cluster directly)',
+    );
   }
 }
 
 /** The connection options ioredis gets: the caller's, with {@link FORCED_OPTIONS} on top. */
-export function connectionOptions(redis: string | RedisConnectionOptions | undefined): [string | undefined, Record<string, unknown>] {
+export function connectionOptions(
+  redis: string | RedisConnectionOptions | undefined,
+): [string | undefined, Record<string, unknown>] {
   if (typeof redis === 'string') return [redis, { ...FORCED_OPTIONS }];
   return [undefined, { ...(redis ?? {}), ...FORCED_OPTIONS }];
 }
 
 /** Where a connection goes, for messages: `host:port`, or the socket path. Never credentials. */
-export function describeTarget(options: { host?: string | null; port?: number | string | null; path?: string | null } | undefined): string {
+export function describeTarget(
+  options: { host?: string | null; port?: number | string | null; path?: string | null } | undefined,
+): string {
   if (options?.path) return options.path;
   const host = options?.host ?? 'localhost';
   return `${host.includes(':') ? `[${host}]` : host}:${options?.port ?? 6379}`;

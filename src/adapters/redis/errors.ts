@@ -27,7 +27,8 @@ export function sanitize(e: unknown, secrets: readonly string[]): Error {
   const dst = copy as unknown as Record<string, unknown>;
   for (const k of COPIED) if (src[k] !== undefined) dst[k] = src[k];
   const command = src.command as { name?: unknown } | undefined;
-  if (command !== null && typeof command === 'object' && typeof command.name === 'string') dst.command = { name: command.name };
+  if (command !== null && typeof command === 'object' && typeof command.name === 'string')
+    dst.command = { name: command.name };
   return copy;
 }
 
@@ -53,9 +54,14 @@ export class RedisConnectError extends Error {
     const safe = sanitize(cause, secrets);
     const code = (safe as { code?: unknown }).code;
     const reply = replyCode(safe.message);
-    const auth = reply === 'WRONGPASS' || reply === 'NOAUTH' || /invalid password|invalid username-password/i.test(safe.message);
+    const auth =
+      reply === 'WRONGPASS' || reply === 'NOAUTH' || /invalid password|invalid username-password/i.test(safe.message);
     const what = auth ? 'authentication failed' : 'connection failed';
-    const hint = auth ? (reply === 'NOAUTH' ? ' (the server requires a password: set redis.password or a redis://:password@host URL)' : ' (check redis.username/redis.password; the password is not shown)') : '';
+    const hint = auth
+      ? reply === 'NOAUTH'
+        ? ' (the server requires a password: set redis.password or a redis://:password@host URL)'
+        : ' (check redis.username/redis.password; the password is not shown)'
+      : '';
     super(`Redis at ${target}: ${what}: ${safe.message}${hint}`, { cause: safe });
     this.name = 'RedisConnectError';
     this.code = typeof code === 'string' ? code : reply;

@@ -52,23 +52,33 @@ function dbOf(redis: RedisClientLike): number {
  * - watch: evicts a connection on `end` / `error`.
  * - isBroken: a thrown error destroys the connection only when the connection is gone.
  */
-export function redisFactory<R extends RedisClientLike = RedisClientLike>(options: RedisFactoryOptions<R> = {}): RedisFactory<R> {
+export function redisFactory<R extends RedisClientLike = RedisClientLike>(
+  options: RedisFactoryOptions<R> = {},
+): RedisFactory<R> {
   if (options === null || typeof options !== 'object') {
-    throw new PoolOptionsError(`redisFactory options: expected an object { redis?, Redis? }, got ${options === null ? 'null' : typeof options}`);
+    throw new PoolOptionsError(
+      `redisFactory options: expected an object { redis?, Redis? }, got ${options === null ? 'null' : typeof options}`,
+    );
   }
   for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new PoolOptionsError(`redisFactory options: unknown option "${key}" (known: redis, Redis)`);
+    if (!KNOWN.has(key))
+      throw new PoolOptionsError(`redisFactory options: unknown option "${key}" (known: redis, Redis)`);
   }
   const { redis } = options;
   checkConnection(redis);
   if (options.Redis !== undefined && typeof options.Redis !== 'function') {
-    throw new PoolOptionsError(`Redis: expected the ioredis Redis class, got ${options.Redis === null ? 'null' : typeof options.Redis}`);
+    throw new PoolOptionsError(
+      `Redis: expected the ioredis Redis class, got ${options.Redis === null ? 'null' : typeof options.Redis}`,
+    );
   }
   const Ctor = (options.Redis ?? loadRedis()) as RedisConstructor<R>;
   const [url, connOptions] = connectionOptions(redis);
 
   const make = (): R => {
-    const r = url === undefined ? new Ctor(connOptions) : new (Ctor as unknown as new (u: string, o: object) => R)(url, connOptions);
+    const r =
+      url === undefined
+        ? new Ctor(connOptions)
+        : new (Ctor as unknown as new (u: string, o: object) => R)(url, connOptions);
     // An option read from a URL's query string must not undo what the pool relies on.
     Object.assign(r.options, FORCED_OPTIONS);
     return r;
@@ -103,7 +113,13 @@ export function redisFactory<R extends RedisClientLike = RedisClientLike>(option
       }
       if (signal.aborted || conn.status !== 'ready') {
         conn.disconnect();
-        throw signal.aborted ? signal.reason : new RedisConnectError(describeTarget(conn.options), lastError ?? new Error(`connection ${conn.status} right after connect`), secrets);
+        throw signal.aborted
+          ? signal.reason
+          : new RedisConnectError(
+              describeTarget(conn.options),
+              lastError ?? new Error(`connection ${conn.status} right after connect`),
+              secrets,
+            );
       }
       const state = track(conn, db);
       state.own.add(swallow);
@@ -167,7 +183,9 @@ export function redisFactory<R extends RedisClientLike = RedisClientLike>(option
 }
 
 /** For messages: a URL or options object with credentials removed. */
-export function describeConnection(redis: string | RedisConnectionOptions | undefined): string | Record<string, unknown> {
+export function describeConnection(
+  redis: string | RedisConnectionOptions | undefined,
+): string | Record<string, unknown> {
   if (typeof redis === 'string') return redactUrl(redis);
   if (redis === undefined) return {};
   const out: Record<string, unknown> = {};

@@ -8,4 +8,10 @@ export { redisFactory, type RedisFactory, type RedisFactoryOptions } from './fac
 export { RedisConnectError } from './errors.js';
 export { DirtyConnectionError } from './reset.js';
 export { FORCED_OPTIONS } from './config.js';
-export type { RedisClientLike, RedisConnectionOptions, RedisConstructor, RedisCommandLike, RedisConditionLike } from './types.js';
+export type {
+  RedisClientLike,
+  RedisConnectionOptions,
+  RedisConstructor,
+  RedisCommandLike,
+  RedisConditionLike,
+} from './types.js';

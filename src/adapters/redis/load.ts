@@ -8,7 +8,10 @@ let cached: RedisConstructor | null = null;
 function pick(mod: unknown): RedisConstructor | string {
   const m = mod as Record<string, unknown> | null;
   for (const c of [m?.Redis, m?.default, (m?.default as Record<string, unknown> | undefined)?.Redis, m]) {
-    if (typeof c === 'function' && typeof (c as { prototype?: { connect?: unknown } }).prototype?.connect === 'function') {
+    if (
+      typeof c === 'function' &&
+      typeof (c as { prototype?: { connect?: unknown } }).prototype?.connect === 'function'
+    ) {
       return c as RedisConstructor;
     }
   }
@@ -20,6 +23,9 @@ function pick(mod: unknown): RedisConstructor | string {
  * {@link PoolOptionsError} that says what to do when it is not installed.
  */
 export function loadRedis(): RedisConstructor<RedisClientLike> {
-  return (cached ??= loadPeer('ioredis', pick,
-    'lido/redis needs ioredis (>= 5): install it (npm install ioredis) or pass its class as the Redis option, e.g. new RedisPool({ Redis, redis: url })'));
+  return (cached ??= loadPeer(
+    'ioredis',
+    pick,
+    'lido/redis needs ioredis (>= 5): install it (npm install ioredis) or pass its class as the Redis option, e.g. new RedisPool({ Redis, redis: url })',
+  ));
 }

@@ -42,10 +42,14 @@ export class RedisPool<R extends RedisClientLike = RedisClientLike> extends Pool
 
   constructor(options: RedisPoolOptions<R> = {}) {
     if (options === null || typeof options !== 'object') {
-      throw new PoolOptionsError(`RedisPool options: expected an object { redis, min, max, … }, got ${options === null ? 'null' : typeof options}`);
+      throw new PoolOptionsError(
+        `RedisPool options: expected an object { redis, min, max, … }, got ${options === null ? 'null' : typeof options}`,
+      );
     }
     if ('factory' in options) {
-      throw new PoolOptionsError('RedisPool options: unknown option "factory" (RedisPool makes its own; for a custom one use new Pool({ factory: redisFactory({ redis }) }))');
+      throw new PoolOptionsError(
+        'RedisPool options: unknown option "factory" (RedisPool makes its own; for a custom one use new Pool({ factory: redisFactory({ redis }) }))',
+      );
     }
     const { redis, Redis, ...core } = options;
     const factory: RedisFactory<R> = redisFactory<R>(Redis === undefined ? { redis } : { redis, Redis });

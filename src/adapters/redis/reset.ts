@@ -24,12 +24,17 @@ export function foreignListeners(conn: RedisClientLike, state: ConnectionState):
 /** Removes the borrower's listeners (`message`, `pmessage`, `error`, …); keeps the adapter's. */
 function removeForeignListeners(conn: RedisClientLike, state: ConnectionState): void {
   for (const name of conn.eventNames()) {
-    for (const l of conn.rawListeners(name)) if (!isOwn(state, l)) conn.removeListener(name, l as (...a: unknown[]) => void);
+    for (const l of conn.rawListeners(name))
+      if (!isOwn(state, l)) conn.removeListener(name, l as (...a: unknown[]) => void);
   }
 }
 
 type SubKind = 'subscribe' | 'psubscribe' | 'ssubscribe';
-const UNSUB: [SubKind, string][] = [['subscribe', 'unsubscribe'], ['psubscribe', 'punsubscribe'], ['ssubscribe', 'sunsubscribe']];
+const UNSUB: [SubKind, string][] = [
+  ['subscribe', 'unsubscribe'],
+  ['psubscribe', 'punsubscribe'],
+  ['ssubscribe', 'sunsubscribe'],
+];
 
 /** Channels (per kind) the connection may still be subscribed to: ours and ioredis' view. */
 function subscriptions(conn: RedisClientLike, state: ConnectionState): [string, string[]][] {
@@ -57,7 +62,8 @@ function parseClientInfo(reply: unknown): Map<string, string> | null {
 /** What CLIENT INFO says is still not clean, or null. */
 function leftover(info: Map<string, string>, db: number): string | null {
   if (info.has('db') && info.get('db') !== String(db)) return `is on db ${info.get('db')} (expected ${db})`;
-  for (const k of ['sub', 'psub', 'ssub']) if ((info.get(k) ?? '0') !== '0') return `is still subscribed (${k}=${info.get(k)})`;
+  for (const k of ['sub', 'psub', 'ssub'])
+    if ((info.get(k) ?? '0') !== '0') return `is still subscribed (${k}=${info.get(k)})`;
   if ((info.get('multi') ?? '-1') !== '-1') return 'is still in MULTI';
   if ((info.get('watch') ?? '0') !== '0') return 'still WATCHes keys';
   const flags = info.get('flags') ?? '';
@@ -101,9 +107,11 @@ export async function clean(conn: RedisClientLike, state: ConnectionState, secre
   const reselect = state.selected || (typeof selected === 'number' && selected !== state.db);
   const steps: Promise<unknown>[] = [];
   if (multi) {
-    steps.push(conn.call('discard').catch((e: unknown) => {
-      if (!/without MULTI/i.test(e instanceof Error ? e.message : String(e))) throw e;
-    }));
+    steps.push(
+      conn.call('discard').catch((e: unknown) => {
+        if (!/without MULTI/i.test(e instanceof Error ? e.message : String(e))) throw e;
+      }),
+    );
   }
   if (watching) steps.push(conn.call('unwatch')); // DISCARD forgets watches too, unless it failed
   if (reselect) steps.push(conn.call('select', state.db));
@@ -112,7 +120,9 @@ export async function clean(conn: RedisClientLike, state: ConnectionState, secre
     await Promise.all(steps);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    throw new DirtyConnectionError(`could not be cleaned (${secrets.reduce((m, s) => (s ? m.split(s).join('***') : m), msg)})`);
+    throw new DirtyConnectionError(
+      `could not be cleaned (${secrets.reduce((m, s) => (s ? m.split(s).join('***') : m), msg)})`,
+    );
   }
   const fields = await info;
   const still = fields === null ? null : leftover(fields, state.db);

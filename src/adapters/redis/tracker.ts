@@ -2,7 +2,16 @@ import type { RedisClientLike, RedisCommandLike } from './types.js';
 
 /** Commands that hold the connection until the server answers (or their timeout). */
 const BLOCKING = new Set([
-  'blpop', 'brpop', 'brpoplpush', 'blmove', 'blmpop', 'bzpopmin', 'bzpopmax', 'bzmpop', 'wait', 'waitaof',
+  'blpop',
+  'brpop',
+  'brpoplpush',
+  'blmove',
+  'blmpop',
+  'bzpopmin',
+  'bzpopmax',
+  'bzmpop',
+  'wait',
+  'waitaof',
 ]);
 /** Blocking only with a `BLOCK` argument. */
 const BLOCKING_WITH_ARG = new Set(['xread', 'xreadgroup']);
@@ -13,7 +22,7 @@ const BLOCKING_WITH_ARG = new Set(['xread', 'xreadgroup']);
  */
 const TAINTING: Record<string, string> = {
   monitor: 'MONITOR',
-  reset: 'RESET (ioredis would no longer know the connection\'s state)',
+  reset: "RESET (ioredis would no longer know the connection's state)",
   quit: 'QUIT',
   sync: 'SYNC',
   psync: 'PSYNC',
@@ -24,8 +33,16 @@ const TAINTING: Record<string, string> = {
 const TAINTING_CLIENT = new Set(['reply', 'tracking', 'caching', 'no-evict', 'no-touch', 'setname']);
 
 type SubKind = 'subscribe' | 'psubscribe' | 'ssubscribe';
-const SUBSCRIBE: Record<string, SubKind> = { subscribe: 'subscribe', psubscribe: 'psubscribe', ssubscribe: 'ssubscribe' };
-const UNSUBSCRIBE: Record<string, SubKind> = { unsubscribe: 'subscribe', punsubscribe: 'psubscribe', sunsubscribe: 'ssubscribe' };
+const SUBSCRIBE: Record<string, SubKind> = {
+  subscribe: 'subscribe',
+  psubscribe: 'psubscribe',
+  ssubscribe: 'ssubscribe',
+};
+const UNSUBSCRIBE: Record<string, SubKind> = {
+  unsubscribe: 'subscribe',
+  punsubscribe: 'psubscribe',
+  sunsubscribe: 'ssubscribe',
+};
 
 function str(a: unknown): string {
   return Buffer.isBuffer(a) ? a.toString() : String(a);
@@ -54,7 +71,11 @@ export class ConnectionState {
   selected = false;
   /** SUBSCRIBE/PSUBSCRIBE/SSUBSCRIBE sent since the last clean-up. */
   subscribed = false;
-  readonly channels: Record<SubKind, Set<string>> = { subscribe: new Set(), psubscribe: new Set(), ssubscribe: new Set() };
+  readonly channels: Record<SubKind, Set<string>> = {
+    subscribe: new Set(),
+    psubscribe: new Set(),
+    ssubscribe: new Set(),
+  };
   /** Why the connection can only be destroyed, or null. */
   tainted: string | null = null;
   /** Listener functions the adapter itself installed (kept on release; the borrower's are removed). */
@@ -172,9 +193,16 @@ export function track(redis: RedisClientLike, db: number): ConnectionState {
   const state = new ConnectionState(db);
   const target = redis as unknown as { sendCommand: (command: RedisCommandLike, ...rest: unknown[]) => unknown };
   const send = target.sendCommand;
-  if (typeof send !== 'function') throw new TypeError('lido/redis: the connection has no sendCommand(); expected an ioredis Redis');
+  if (typeof send !== 'function')
+    throw new TypeError('lido/redis: the connection has no sendCommand(); expected an ioredis Redis');
   target.sendCommand = function sendCommand(this: unknown, command: RedisCommandLike, ...rest: unknown[]): unknown {
-    if (command !== null && typeof command === 'object' && typeof command.name === 'string' && (command as { promise?: unknown }).promise !== undefined) state.observe(command);
+    if (
+      command !== null &&
+      typeof command === 'object' &&
+      typeof command.name === 'string' &&
+      (command as { promise?: unknown }).promise !== undefined
+    )
+      state.observe(command);
     return send.call(this, command, ...rest);
   };
   states.set(redis, state);

@@ -21,10 +21,13 @@ export interface RedisConditionLike {
   /** The db ioredis believes is selected. */
   select?: number;
   /** `false`, or ioredis' set of subscribed channels and patterns. */
-  subscriber?: false | {
-    /** The channels (or patterns, or shard channels) subscribed to with that command. */
-    channels(kind: 'subscribe' | 'psubscribe' | 'ssubscribe'): string[];
-  } | null;
+  subscriber?:
+    | false
+    | {
+        /** The channels (or patterns, or shard channels) subscribed to with that command. */
+        channels(kind: 'subscribe' | 'psubscribe' | 'ssubscribe'): string[];
+      }
+    | null;
   /** 2 or 3 once the handshake is done. */
   protocol?: number;
 }

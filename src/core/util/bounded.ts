@@ -19,6 +19,9 @@ export function bounded<R>(
   if (timeoutMs === Infinity) return settle(() => hook(ac.signal), ac.signal, ignore);
   const timer = clock.setTimer(() => ac.abort(timeoutError()), timeoutMs, keepAlive);
   const p = settle(() => hook(ac.signal), ac.signal, ignore);
-  p.then(() => clock.clearTimer(timer), () => clock.clearTimer(timer));
+  p.then(
+    () => clock.clearTimer(timer),
+    () => clock.clearTimer(timer),
+  );
   return p;
 }

@@ -39,7 +39,14 @@ export const systemClock: Clock = {
  * again for the rest. `store` gets every handle armed, so that the caller can clear the
  * current one.
  */
-export function setTimerAtLeast(clock: Clock, since: number, ms: number, keepAlive: boolean, store: (handle: unknown) => void, fire: (now: number) => void): void {
+export function setTimerAtLeast(
+  clock: Clock,
+  since: number,
+  ms: number,
+  keepAlive: boolean,
+  store: (handle: unknown) => void,
+  fire: (now: number) => void,
+): void {
   const check = (): void => {
     const now = clock.now();
     if (now - since < ms) store(clock.setTimer(check, Math.ceil(ms - (now - since)), keepAlive));

@@ -19,11 +19,15 @@ export class DeadlineTimer {
     if (at >= this.#at) return;
     if (this.#timer !== null) this.clock.clearTimer(this.#timer);
     this.#at = at;
-    this.#timer = this.clock.setTimer(() => {
-      this.#timer = null;
-      this.#at = Infinity;
-      this.fire();
-    }, Math.max(0, Math.ceil(at - now)), true);
+    this.#timer = this.clock.setTimer(
+      () => {
+        this.#timer = null;
+        this.#at = Infinity;
+        this.fire();
+      },
+      Math.max(0, Math.ceil(at - now)),
+      true,
+    );
   }
 
   /** Disarms the timer. */

@@ -17,14 +17,24 @@ export { redact, redactString } from './redact.js';
  * raw objects) and Koa (`ctx.respond = false`). Resolves once the response is sent.
  * With `next` (Express/Connect), paths outside `basePath` are passed on instead of 404.
  */
-export type AdminHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => Promise<void>;
+export type AdminHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+) => Promise<void>;
 
-type Route = { methods: readonly string[]; run: (pools: readonly AdminPool[], o: ResolvedAdminOptions) => { status: number; body: unknown } };
+type Route = {
+  methods: readonly string[];
+  run: (pools: readonly AdminPool[], o: ResolvedAdminOptions) => { status: number; body: unknown };
+};
 
 const READ = ['GET', 'HEAD'] as const;
 
 /** One value per pool; a throwing pool reports its error instead of failing the whole answer. */
-function each<R>(pools: readonly AdminPool[], f: (p: AdminPool) => R): ({ name: string } & ({ value: R } | { error: string }))[] {
+function each<R>(
+  pools: readonly AdminPool[],
+  f: (p: AdminPool) => R,
+): ({ name: string } & ({ value: R } | { error: string }))[] {
   return pools.map((p) => {
     try {
       return { name: p.name, value: f(p) };
@@ -37,29 +47,62 @@ function each<R>(pools: readonly AdminPool[], f: (p: AdminPool) => R): ({ name: 
 const ROUTES: Record<string, Route> = {
   '/stats': {
     methods: READ,
-    run: (pools) => ({ status: 200, body: { time: Date.now(), pools: each(pools, (p) => redact(p.stats(), false)).map(({ name, ...r }) => ({ name, ...('value' in r ? { stats: r.value } : r) })) } }),
+    run: (pools) => ({
+      status: 200,
+      body: {
+        time: Date.now(),
+        pools: each(pools, (p) => redact(p.stats(), false)).map(({ name, ...r }) => ({
+          name,
+          ...('value' in r ? { stats: r.value } : r),
+        })),
+      },
+    }),
   },
   '/health': {
     methods: READ,
     run: (pools) => {
       const all = each(pools, (p) => p.health?.() ?? { status: 'ok' as const, reasons: [] }).map((r) =>
-        'value' in r ? { name: r.name, status: r.value.status, reasons: r.value.reasons.map(redactString) } : { name: r.name, status: 'down' as const, reasons: [`health() threw: ${r.error}`] });
-      const status = all.some((h) => h.status === 'down') ? 'down' : all.some((h) => h.status === 'degraded') ? 'degraded' : 'ok';
+        'value' in r
+          ? { name: r.name, status: r.value.status, reasons: r.value.reasons.map(redactString) }
+          : { name: r.name, status: 'down' as const, reasons: [`health() threw: ${r.error}`] },
+      );
+      const status = all.some((h) => h.status === 'down')
+        ? 'down'
+        : all.some((h) => h.status === 'degraded')
+          ? 'degraded'
+          : 'ok';
       return { status: status === 'down' ? 503 : 200, body: { status, pools: all } };
     },
   },
   '/advice': {
     methods: READ,
-    run: (pools) => ({ status: 200, body: { pools: each(pools, (p) => redact(p.advise?.() ?? [])).map(({ name, ...r }) => ({ name, ...('value' in r ? { advice: r.value } : r) })) } }),
+    run: (pools) => ({
+      status: 200,
+      body: {
+        pools: each(pools, (p) => redact(p.advise?.() ?? [])).map(({ name, ...r }) => ({
+          name,
+          ...('value' in r ? { advice: r.value } : r),
+        })),
+      },
+    }),
   },
   '/config': {
     methods: READ,
-    run: (pools) => ({ status: 200, body: { pools: each(pools, (p) => redact(p.config?.() ?? {})).map(({ name, ...r }) => ({ name, ...('value' in r ? { config: r.value } : r) })) } }),
+    run: (pools) => ({
+      status: 200,
+      body: {
+        pools: each(pools, (p) => redact(p.config?.() ?? {})).map(({ name, ...r }) => ({
+          name,
+          ...('value' in r ? { config: r.value } : r),
+        })),
+      },
+    }),
   },
   '/reset-stats': {
     methods: ['POST'],
     run: (pools, o) => {
-      if (!o.allowReset) return { status: 403, body: { error: 'reset-stats is disabled: create the handler with allowReset: true' } };
+      if (!o.allowReset)
+        return { status: 403, body: { error: 'reset-stats is disabled: create the handler with allowReset: true' } };
       const reset = pools.filter((p) => typeof p.resetStats === 'function');
       for (const p of reset) p.resetStats!();
       return { status: 200, body: { reset: reset.map((p) => p.name) } };
@@ -67,12 +110,31 @@ const ROUTES: Record<string, Route> = {
   },
 };
 
-function send(res: ServerResponse, status: number, body: string, type: string, headers: Record<string, string> = {}, head = false): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'content-length': String(Buffer.byteLength(body)), ...headers });
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  type: string,
+  headers: Record<string, string> = {},
+  head = false,
+): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'content-length': String(Buffer.byteLength(body)),
+    ...headers,
+  });
   res.end(head ? undefined : body);
 }
 
-function json(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>, head = false): void {
+function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers?: Record<string, string>,
+  head = false,
+): void {
   send(res, status, JSON.stringify(body, jsonReplacer, 2), 'application/json; charset=utf-8', headers, head);
 }
 
@@ -93,28 +155,63 @@ export function createAdminHandler(options: AdminOptions): AdminHandler {
         if (next !== undefined) return next();
         return json(res, 404, { error: `not found: ${path}` });
       }
-      if (o.authorize !== null && (await Promise.resolve().then(() => o.authorize!(req)).catch(() => false)) !== true) {
+      if (
+        o.authorize !== null &&
+        (await Promise.resolve()
+          .then(() => o.authorize!(req))
+          .catch(() => false)) !== true
+      ) {
         return json(res, 403, { error: 'forbidden' });
       }
       const route = path.slice(o.basePath.length) || '/';
       const method = (req.method ?? 'GET').toUpperCase();
       const head = method === 'HEAD';
       if (route === '/' && o.dashboard) {
-        if (!READ.includes(method as 'GET')) return json(res, 405, { error: `method ${method} not allowed on /` }, { allow: READ.join(', ') });
+        if (!READ.includes(method as 'GET'))
+          return json(res, 405, { error: `method ${method} not allowed on /` }, { allow: READ.join(', ') });
         const original = new URL((req as { originalUrl?: string }).originalUrl ?? req.url ?? '/', 'http://localhost');
-        if (!original.pathname.endsWith('/')) return send(res, 308, '', 'text/plain', { location: `${original.pathname}/${original.search}` });
+        if (!original.pathname.endsWith('/'))
+          return send(res, 308, '', 'text/plain', { location: `${original.pathname}/${original.search}` });
         const nonce = randomBytes(16).toString('base64');
-        return send(res, 200, dashboardPage(nonce), 'text/html; charset=utf-8', {
-          'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-          'referrer-policy': 'no-referrer',
-        }, head);
+        return send(
+          res,
+          200,
+          dashboardPage(nonce),
+          'text/html; charset=utf-8',
+          {
+            'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+            'referrer-policy': 'no-referrer',
+          },
+          head,
+        );
       }
       const r = ROUTES[route];
-      if (r === undefined) return json(res, 404, { error: `not found: ${route}`, routes: [...(o.dashboard ? ['/'] : []), ...Object.keys(ROUTES)] }, undefined, head);
-      if (!r.methods.includes(method)) return json(res, 405, { error: `method ${method} not allowed on ${route}; use ${r.methods.join(' or ')}` }, { allow: r.methods.join(', ') }, head);
+      if (r === undefined)
+        return json(
+          res,
+          404,
+          { error: `not found: ${route}`, routes: [...(o.dashboard ? ['/'] : []), ...Object.keys(ROUTES)] },
+          undefined,
+          head,
+        );
+      if (!r.methods.includes(method))
+        return json(
+          res,
+          405,
+          { error: `method ${method} not allowed on ${route}; use ${r.methods.join(' or ')}` },
+          { allow: r.methods.join(', ') },
+          head,
+        );
       const wanted = url.searchParams.get('pool');
       const pools = wanted === null ? o.pools : o.pools.filter((p) => p.name === wanted);
-      if (pools.length === 0) return json(res, 404, { error: `no pool named ${JSON.stringify(wanted)}`, pools: o.pools.map((p) => p.name) }, undefined, head);
+      if (pools.length === 0)
+        return json(
+          res,
+          404,
+          { error: `no pool named ${JSON.stringify(wanted)}`, pools: o.pools.map((p) => p.name) },
+          undefined,
+          head,
+        );
       const { status, body } = r.run(pools, o);
       return json(res, status, body, undefined, head);
     } catch (e) {

@@ -54,23 +54,31 @@ const KNOWN = new Set(['pools', 'allowReset', 'authorize', 'basePath', 'dashboar
 
 /** @internal Validates admin options eagerly, naming the bad one. */
 export function resolveAdminOptions(o: AdminOptions): ResolvedAdminOptions {
-  if (o === null || typeof o !== 'object') throw new PoolOptionsError(`createAdminHandler options: expected an object, got ${describe(o)}`);
+  if (o === null || typeof o !== 'object')
+    throw new PoolOptionsError(`createAdminHandler options: expected an object, got ${describe(o)}`);
   rejectUnknown('createAdminHandler options', o, KNOWN);
-  if (!Array.isArray(o.pools) || o.pools.length === 0) throw new PoolOptionsError(`pools: expected a non-empty array of pools, got ${describe(o.pools)}`);
+  if (!Array.isArray(o.pools) || o.pools.length === 0)
+    throw new PoolOptionsError(`pools: expected a non-empty array of pools, got ${describe(o.pools)}`);
   const names = new Set<string>();
   o.pools.forEach((p: unknown, i) => {
     const pool = p as AdminPool | null;
-    if (pool === null || typeof pool !== 'object' || typeof pool.stats !== 'function') throw new PoolOptionsError(`pools[${i}]: expected a pool (an object with name and stats()), got ${describe(p)}`);
-    if (typeof pool.name !== 'string' || pool.name === '') throw new PoolOptionsError(`pools[${i}].name: expected a non-empty string, got ${describe(pool.name)}`);
-    if (names.has(pool.name)) throw new PoolOptionsError(`pools[${i}].name: expected unique pool names, got "${pool.name}" twice`);
+    if (pool === null || typeof pool !== 'object' || typeof pool.stats !== 'function')
+      throw new PoolOptionsError(`pools[${i}]: expected a pool (an object with name and stats()), got ${describe(p)}`);
+    if (typeof pool.name !== 'string' || pool.name === '')
+      throw new PoolOptionsError(`pools[${i}].name: expected a non-empty string, got ${describe(pool.name)}`);
+    if (names.has(pool.name))
+      throw new PoolOptionsError(`pools[${i}].name: expected unique pool names, got "${pool.name}" twice`);
     names.add(pool.name);
   });
   for (const k of ['allowReset', 'dashboard'] as const) {
-    if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new PoolOptionsError(`${k}: expected a boolean, got ${describe(o[k])}`);
+    if (o[k] !== undefined && typeof o[k] !== 'boolean')
+      throw new PoolOptionsError(`${k}: expected a boolean, got ${describe(o[k])}`);
   }
-  if (o.authorize !== undefined && typeof o.authorize !== 'function') throw new PoolOptionsError(`authorize: expected a function (req) => boolean, got ${describe(o.authorize)}`);
+  if (o.authorize !== undefined && typeof o.authorize !== 'function')
+    throw new PoolOptionsError(`authorize: expected a function (req) => boolean, got ${describe(o.authorize)}`);
   const base = o.basePath ?? '';
-  if (typeof base !== 'string' || (base !== '' && !/^\/[^?#\s]*$/.test(base))) throw new PoolOptionsError(`basePath: expected a path starting with "/", got ${describe(base)}`);
+  if (typeof base !== 'string' || (base !== '' && !/^\/[^?#\s]*$/.test(base)))
+    throw new PoolOptionsError(`basePath: expected a path starting with "/", got ${describe(base)}`);
   return {
     pools: [...o.pools],
     allowReset: o.allowReset ?? false,

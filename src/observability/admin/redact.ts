@@ -7,7 +7,8 @@ export const REDACTED = '[redacted]';
 // scheme://user:password@host → scheme://user:[redacted]@host
 const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*):[^\s/?#@]*@/gi;
 // password=…, sslkey=…, access_token=… inside connection strings and query strings
-const PAIR = /\b([\w.-]*(?:password|passwd|pwd|secret|token|key|credential)[\w.-]*)(\s*=\s*)('[^']*'|"[^"]*"|[^\s;&,]+)/gi;
+const PAIR =
+  /\b([\w.-]*(?:password|passwd|pwd|secret|token|key|credential)[\w.-]*)(\s*=\s*)('[^']*'|"[^"]*"|[^\s;&,]+)/gi;
 
 /** Removes the password of every URL in `s`, and the values of secret-looking `key=value` pairs. */
 export function redactString(s: string): string {
@@ -43,7 +44,10 @@ function walk(value: unknown, byKey: boolean, depth: number, seen: WeakSet<objec
     if (value instanceof Set) return walk([...value], byKey, depth, seen);
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[redactString(k)] = byKey && SECRET_KEY.test(k) && v !== undefined && v !== null && v !== '' ? REDACTED : walk(v, byKey, depth + 1, seen);
+      out[redactString(k)] =
+        byKey && SECRET_KEY.test(k) && v !== undefined && v !== null && v !== ''
+          ? REDACTED
+          : walk(v, byKey, depth + 1, seen);
     }
     return out;
   } finally {

@@ -4,11 +4,17 @@ import { flush, ManualClock } from '../../support/manual-clock.js';
 import { TestFactory, type Res } from '../../support/test-factory.js';
 
 /** A primary and `n` replicas, each on its own TestFactory, on one manual clock. */
-function setup(n: number, extra: Partial<ConstructorParameters<typeof PoolCluster<Res>>[0]> = {}, member: Partial<PoolOptions<Res>> = {}) {
+function setup(
+  n: number,
+  extra: Partial<ConstructorParameters<typeof PoolCluster<Res>>[0]> = {},
+  member: Partial<PoolOptions<Res>> = {},
+) {
   const clock = new ManualClock();
   const f = { primary: new TestFactory(), replicas: Array.from({ length: n }, () => new TestFactory()) };
   const cluster = new PoolCluster<Res>({
-    name: 'db', clock, random: () => 1,
+    name: 'db',
+    clock,
+    random: () => 1,
     primary: { factory: f.primary, ...member },
     replicas: f.replicas.map((factory) => ({ factory, ...member })),
     probe: { baseMs: 1_000, capMs: 8_000, timeoutMs: 100 },
@@ -22,13 +28,22 @@ function setup(n: number, extra: Partial<ConstructorParameters<typeof PoolCluste
 describe('PoolCluster: options', () => {
   const factory = new TestFactory();
   it.each([
-    [{ primary: { factory }, strategy: 'random' }, /^strategy: expected "round-robin" or "least-borrowed", got "random"$/],
+    [
+      { primary: { factory }, strategy: 'random' },
+      /^strategy: expected "round-robin" or "least-borrowed", got "random"$/,
+    ],
     [{ primary: { factory }, ejectAfter: 0 }, /^ejectAfter: expected a positive integer, got 0$/],
-    [{ primary: { factory }, probe: { baseMs: 500, capMs: 100 } }, /^probe\.capMs: expected at least probe\.baseMs \(500\), got 100$/],
+    [
+      { primary: { factory }, probe: { baseMs: 500, capMs: 100 } },
+      /^probe\.capMs: expected at least probe\.baseMs \(500\), got 100$/,
+    ],
     [{ primary: { factory }, probe: { every: 1 } }, /^probe: unknown option "every"/],
     [{ primary: { factory }, fallbackToPrimary: 'yes' }, /^fallbackToPrimary: expected a boolean, got "yes"$/],
     [{ primary: { factory }, replicas: {} }, /^replicas: expected an array/],
-    [{ primary: { factory }, replicas: [{ factory }, { factory, max: 0 }] }, /^replicas\[1\]\.max: expected a positive integer, got 0$/],
+    [
+      { primary: { factory }, replicas: [{ factory }, { factory, max: 0 }] },
+      /^replicas\[1\]\.max: expected a positive integer, got 0$/,
+    ],
     [{ primary: 42 }, /^primary: expected a Pool or pool options, got 42$/],
     [{ primary: { factory }, replica: [] }, /^PoolCluster options: unknown option "replica"/],
   ])('rejects %o', (options, message) => {
@@ -57,7 +72,15 @@ describe('PoolCluster', () => {
     w.release();
     expect(await cluster.use((r) => r.id, { readOnly: false })).toBe(1);
     expect(cluster.stats().replicas.map((r) => r.routed)).toEqual([2, 2, 2]);
-    expect(cluster.stats().primary).toMatchObject({ name: 'db:primary', role: 'primary', state: 'healthy', routed: 2, acquired: 2, size: 1, idle: 1 });
+    expect(cluster.stats().primary).toMatchObject({
+      name: 'db:primary',
+      role: 'primary',
+      state: 'healthy',
+      routed: 2,
+      acquired: 2,
+      size: 1,
+      idle: 1,
+    });
     await cluster.close();
   });
 
@@ -81,11 +104,19 @@ describe('PoolCluster', () => {
     cluster.on('readmit', (name) => events.push(`readmit ${name}`));
     f.replicas[0].defaults.create = 'reject';
     const first = cluster.acquire({ readOnly: true, timeoutMs: 1_000 }); // replica-0: creates fail, retried every 10 ms
-    const firstFailed = expect(first).rejects.toThrow(/acquire timed out after 1000 ms .*last create error: connect ECONNREFUSED/);
+    const firstFailed = expect(first).rejects.toThrow(
+      /acquire timed out after 1000 ms .*last create error: connect ECONNREFUSED/,
+    );
     await clock.advance(25);
     expect(events).toEqual(['eject db:replica-0']);
-    expect(cluster.stats()).toMatchObject({ healthyReplicas: 1, replicas: [{ state: 'ejected', ejections: 1 }, { state: 'healthy' }] });
-    expect(cluster.health()).toMatchObject({ status: 'degraded', members: [{ role: 'primary', status: 'ok' }, { state: 'ejected', status: 'down' }, { status: 'ok' }] });
+    expect(cluster.stats()).toMatchObject({
+      healthyReplicas: 1,
+      replicas: [{ state: 'ejected', ejections: 1 }, { state: 'healthy' }],
+    });
+    expect(cluster.health()).toMatchObject({
+      status: 'degraded',
+      members: [{ role: 'primary', status: 'ok' }, { state: 'ejected', status: 'down' }, { status: 'ok' }],
+    });
     for (let i = 0; i < 3; i++) {
       const l = await cluster.acquire({ readOnly: true });
       expect(where(l)).toBe('replica-1');
@@ -115,7 +146,12 @@ describe('PoolCluster', () => {
     const clock = new ManualClock();
     const rf = new TestFactory({ validate: true });
     const replica = new Pool<Res>({ factory: rf, clock, min: 3, validateAfterIdleMs: 0 });
-    const c = new PoolCluster<Res>({ primary: { factory: new TestFactory(), clock }, replicas: [replica], clock, random: () => 1 });
+    const c = new PoolCluster<Res>({
+      primary: { factory: new TestFactory(), clock },
+      replicas: [replica],
+      clock,
+      random: () => 1,
+    });
     await replica.ready();
     await clock.advance(1);
     rf.defaults.validate = () => false; // the server stopped answering on its connections…
@@ -159,7 +195,10 @@ describe('PoolCluster', () => {
         l.release();
         expect(cluster.health().reasons).toContain('no healthy replica: read-only work goes to the primary');
       } else {
-        await expect(cluster.use(() => 1, { readOnly: true })).rejects.toMatchObject({ code: 'ERR_POOL_NO_REPLICA', message: 'no healthy replica in cluster "db" (all 1 ejected) and fallbackToPrimary is false' });
+        await expect(cluster.use(() => 1, { readOnly: true })).rejects.toMatchObject({
+          code: 'ERR_POOL_NO_REPLICA',
+          message: 'no healthy replica in cluster "db" (all 1 ejected) and fallbackToPrimary is false',
+        });
       }
       await clock.advance(0);
       await cluster.close();
@@ -168,14 +207,35 @@ describe('PoolCluster', () => {
 
   it('use() errors thrown by the callback do not count against the member', async () => {
     const { cluster } = setup(1, { ejectAfter: 1 });
-    await expect(cluster.use(() => { throw new Error('bad query'); }, { readOnly: true })).rejects.toThrow('bad query');
+    await expect(
+      cluster.use(
+        () => {
+          throw new Error('bad query');
+        },
+        { readOnly: true },
+      ),
+    ).rejects.toThrow('bad query');
     expect(cluster.stats().replicas[0]).toMatchObject({ state: 'healthy', consecutiveFailures: 0 });
     await cluster.close();
   });
 
   it('a custom probe decides when an ejected replica comes back', async () => {
     let lagging = true;
-    const { clock, f, cluster } = setup(1, { ejectAfter: 1, probe: { baseMs: 100, capMs: 100, check: async (pool) => pool.use(() => { if (lagging) throw new Error('replica 30 s behind'); }) } }, { failFast: true });
+    const { clock, f, cluster } = setup(
+      1,
+      {
+        ejectAfter: 1,
+        probe: {
+          baseMs: 100,
+          capMs: 100,
+          check: async (pool) =>
+            pool.use(() => {
+              if (lagging) throw new Error('replica 30 s behind');
+            }),
+        },
+      },
+      { failFast: true },
+    );
     f.replicas[0].next('create', 'reject');
     await expect(cluster.acquire({ readOnly: true })).rejects.toThrow();
     await clock.advance(300);
@@ -187,7 +247,11 @@ describe('PoolCluster', () => {
   });
 
   it('a replica that flaps keeps backing off', async () => {
-    const { clock, f, cluster } = setup(1, { ejectAfter: 1, probe: { baseMs: 100, capMs: 1_000, timeoutMs: 50 } }, { failFast: true });
+    const { clock, f, cluster } = setup(
+      1,
+      { ejectAfter: 1, probe: { baseMs: 100, capMs: 1_000, timeoutMs: 50 } },
+      { failFast: true },
+    );
     const times: number[] = [];
     cluster.on('readmit', () => times.push(clock.now()));
     f.replicas[0].next('create', 'reject');
@@ -209,7 +273,9 @@ describe('PoolCluster', () => {
 
   it('validates acquire options and closes everything once', async () => {
     const { clock, f, cluster } = setup(2, { strategy: 'least-borrowed' });
-    await expect(cluster.acquire({ readOnly: 'yes' } as never)).rejects.toThrow(/^readOnly: expected a boolean, got "yes"$/);
+    await expect(cluster.acquire({ readOnly: 'yes' } as never)).rejects.toThrow(
+      /^readOnly: expected a boolean, got "yes"$/,
+    );
     await expect(cluster.acquire({ readOnly: true, timeout: 5 } as never)).rejects.toThrow(/unknown option "timeout"/);
     const l = await cluster.acquire({ readOnly: true });
     const closing = cluster.close({ timeoutMs: 50 });

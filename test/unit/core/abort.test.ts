@@ -75,7 +75,9 @@ describe('abort', () => {
     const signal = ac.signal;
     const add = signal.addEventListener.bind(signal);
     const remove = signal.removeEventListener.bind(signal);
-    signal.addEventListener = ((t: string, l: EventListener, o?: AddEventListenerOptions) => (added.push(l), add(t, l, o))) as never;
+    signal.addEventListener = ((t: string, l: EventListener, o?: AddEventListenerOptions) => (
+      added.push(l), add(t, l, o)
+    )) as never;
     signal.removeEventListener = ((t: string, l: EventListener) => (removed.push(l), remove(t, l))) as never;
     const a = await pool.acquire();
     const p = pool.acquire({ signal });

@@ -83,7 +83,9 @@ describe('acquire timeout', () => {
     await clock.advance(1_000);
     const e = p.error as AcquireTimeoutError;
     expect(e).toBeInstanceOf(AcquireTimeoutError);
-    expect(e.message).toMatch(/^acquire timed out after 1000 ms \(pool "x": 0\/10 borrowed, 0 idle, \d creating, 1 waiting\); last create error: connect ECONNREFUSED$/);
+    expect(e.message).toMatch(
+      /^acquire timed out after 1000 ms \(pool "x": 0\/10 borrowed, 0 idle, \d creating, 1 waiting\); last create error: connect ECONNREFUSED$/,
+    );
     expect((e.cause as Error).message).toBe('connect ECONNREFUSED');
     expect(pool.stats().createErrors).toBeGreaterThan(1);
     await pool.close();
@@ -94,7 +96,9 @@ describe('acquire timeout', () => {
     f.defaults.create = 'never';
     const p = watch(pool.acquire());
     await clock.advance(500);
-    expect((p.error as Error).message).toBe('acquire timed out after 500 ms (pool "x": 0/10 borrowed, 0 idle, 1 creating, 1 waiting); a create has been pending for 500 ms');
+    expect((p.error as Error).message).toBe(
+      'acquire timed out after 500 ms (pool "x": 0/10 borrowed, 0 idle, 1 creating, 1 waiting); a create has been pending for 500 ms',
+    );
     await pool.close();
   });
 

@@ -49,7 +49,7 @@ describe('allowExitOnIdle', () => {
     expect(report.resources).not.toContain('Timeout');
   }, 20_000);
 
-  it('allowExitOnIdle: false keeps it alive (its timers are ref\'d)', async () => {
+  it("allowExitOnIdle: false keeps it alive (its timers are ref'd)", async () => {
     // Deterministic: no waiting for a non-exit; the child lists what keeps its loop alive.
     const r = await run(['keep-alive'], 10_000, true);
     const report = JSON.parse(r.out.split('\n')[0]) as { resources: string[] };

@@ -13,7 +13,8 @@ describe('create backoff', () => {
     expect(f.calls.create).toBeGreaterThanOrEqual(5);
     expect(f.calls.create).toBeLessThanOrEqual(20);
     const perSecond = new Map<number, number>();
-    for (const t of f.createTimes) perSecond.set(Math.floor(t / 1_000), (perSecond.get(Math.floor(t / 1_000)) ?? 0) + 1);
+    for (const t of f.createTimes)
+      perSecond.set(Math.floor(t / 1_000), (perSecond.get(Math.floor(t / 1_000)) ?? 0) + 1);
     expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(12);
     // Later seconds see fewer attempts than the first.
     const late = f.createTimes.filter((t) => t >= 5_000).length;

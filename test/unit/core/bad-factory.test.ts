@@ -48,7 +48,9 @@ describe('a misbehaving factory', () => {
     f.defaults.create = 'never';
     const p = watch(pool.acquire());
     await clock.advance(1_000);
-    expect((p.error as Error).message).toBe('acquire timed out after 1000 ms (pool "x": 0/10 borrowed, 0 idle, 1 creating, 1 waiting); a create has been pending for 1000 ms');
+    expect((p.error as Error).message).toBe(
+      'acquire timed out after 1000 ms (pool "x": 0/10 borrowed, 0 idle, 1 creating, 1 waiting); a create has been pending for 1000 ms',
+    );
     expect(errors.map((e) => e.message)).toEqual(['create timed out after 1000 ms (factory.create() did not settle)']);
     expect(pool.stats().creating).toBe(0);
     await pool.close();

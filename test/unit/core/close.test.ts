@@ -151,7 +151,10 @@ describe('close()', () => {
   });
 
   it('destroys every resource exactly once, including ones being created, reset or validated', async () => {
-    const { clock, f, pool } = setup({ max: 6, min: 1 }, { reset: true, validate: true, delayMs: { reset: 100, validate: 100, create: 100 } });
+    const { clock, f, pool } = setup(
+      { max: 6, min: 1 },
+      { reset: true, validate: true, delayMs: { reset: 100, validate: 100, create: 100 } },
+    );
     await clock.advance(100); // min filled
     const a = await pool.acquire(); // from idle, fresh: no validation
     const creating = watch(pool.acquire()); // creating

@@ -4,14 +4,22 @@ import { flush, ManualClock } from '../../support/manual-clock.js';
 
 function watch<T>(p: Promise<T>) {
   const w: { state: string; error?: unknown; value?: T; at?: number } = { state: 'pending' };
-  p.then((v) => ((w.state = 'fulfilled'), (w.value = v)), (e) => ((w.state = 'rejected'), (w.error = e)));
+  p.then(
+    (v) => ((w.state = 'fulfilled'), (w.value = v)),
+    (e) => ((w.state = 'rejected'), (w.error = e)),
+  );
   return w;
 }
 
 describe('deadline order with one and several timeout values', () => {
   it('same timeouts expire oldest first at their own deadlines; a shorter one arriving later still expires first; uniform again after emptying', async () => {
     const clock = new ManualClock();
-    const pool = new Pool<{ id: number }>({ factory: { create: async () => ({ id: 1 }), destroy() {} }, clock, max: 1, acquireTimeoutMs: 100 });
+    const pool = new Pool<{ id: number }>({
+      factory: { create: async () => ({ id: 1 }), destroy() {} },
+      clock,
+      max: 1,
+      acquireTimeoutMs: 100,
+    });
     const held = await pool.acquire();
     const a = watch(pool.acquire());
     await clock.advance(10);
@@ -46,16 +54,30 @@ describe('deadline order with one and several timeout values', () => {
 
   it('aborting waiters in the middle of a deadline list (mixed timeouts) leaves the others in order, on time and served first come first served', async () => {
     const clock = new ManualClock();
-    const pool = new Pool<{ id: number }>({ factory: { create: async () => ({ id: 1 }), destroy() {} }, clock, max: 1, acquireTimeoutMs: 100 });
+    const pool = new Pool<{ id: number }>({
+      factory: { create: async () => ({ id: 1 }), destroy() {} },
+      clock,
+      max: 1,
+      acquireTimeoutMs: 100,
+    });
     const held = await pool.acquire();
     const acs = [0, 1, 2, 3, 4, 5].map(() => new AbortController());
     // a/c/e have 100 ms, b/d/f 60 ms: two deadline lists of three, interleaved in the queue.
-    const [a, b, c, d, e, f] = acs.map((ac, i) => watch(pool.acquire({ signal: ac.signal, ...(i % 2 ? { timeoutMs: 60 } : {}) })));
+    const [a, b, c, d, e, f] = acs.map((ac, i) =>
+      watch(pool.acquire({ signal: ac.signal, ...(i % 2 ? { timeoutMs: 60 } : {}) })),
+    );
     acs[2].abort(new Error('c gone')); // middle of the 100 ms list
     acs[3].abort(new Error('d gone')); // middle of the 60 ms list
     acs[5].abort(new Error('f gone')); // tail of the 60 ms list
     await flush();
-    expect([a.state, b.state, c.state, d.state, e.state, f.state]).toEqual(['pending', 'pending', 'rejected', 'rejected', 'pending', 'rejected']);
+    expect([a.state, b.state, c.state, d.state, e.state, f.state]).toEqual([
+      'pending',
+      'pending',
+      'rejected',
+      'rejected',
+      'pending',
+      'rejected',
+    ]);
     expect((c.error as Error).message).toBe('c gone');
     expect(pool.stats()).toMatchObject({ pending: 3, aborted: 3 });
     await clock.advance(59);

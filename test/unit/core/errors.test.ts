@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AcquireTimeoutError, CreateError, PoolClosedError, PoolError, PoolOptionsError, QueueFullError, ValidationError,
+  AcquireTimeoutError,
+  CreateError,
+  PoolClosedError,
+  PoolError,
+  PoolOptionsError,
+  QueueFullError,
+  ValidationError,
 } from '../../../src/index.js';
 
 describe('error classes', () => {

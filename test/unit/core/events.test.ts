@@ -16,7 +16,14 @@ describe('events', () => {
     (await pool.acquire()).destroy('broken');
     await pool.close();
     expect(log).toEqual([
-      'create 1', 'acquire 1', 'release 1', 'acquire 1', 'release 1', 'acquire 1', 'release 1', 'destroy 1 broken',
+      'create 1',
+      'acquire 1',
+      'release 1',
+      'acquire 1',
+      'release 1',
+      'acquire 1',
+      'release 1',
+      'destroy 1 broken',
     ]);
   });
 
@@ -64,7 +71,10 @@ describe('events', () => {
   });
 
   it('no error listener is needed: failures in destroy, reset, validate, create and idle resources never throw', async () => {
-    const { clock, f, pool } = setup({ min: 1, max: 2, keepaliveMs: 100 }, { reset: true, validate: true, watch: true });
+    const { clock, f, pool } = setup(
+      { min: 1, max: 2, keepaliveMs: 100 },
+      { reset: true, validate: true, watch: true },
+    );
     expect(pool.listenerCount('error')).toBe(0);
     f.next('create', 'reject');
     await clock.advance(200);

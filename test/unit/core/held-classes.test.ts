@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 /** Runs a fixture that warms the hot path, lets objects die and collects: which functions were optimized before and after. */
 function run(name: string): { before: string[]; after: string[] } {
   const fixture = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
-  const r = spawnSync(process.execPath, ['--allow-natives-syntax', '--expose-gc', '--import', 'tsx', fixture], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--allow-natives-syntax', '--expose-gc', '--import', 'tsx', fixture], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   expect(r.stderr).toBe('');
   return JSON.parse(r.stdout.trim()) as { before: string[]; after: string[] };
 }

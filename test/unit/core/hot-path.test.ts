@@ -17,7 +17,12 @@ describe('hot path', () => {
     const lease = await pool.acquire();
     expect(await Promise.resolve(lease)).toBe(lease);
     expect((lease as unknown as { then?: unknown }).then).toBeUndefined();
-    expect(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(lease), 'then')).toEqual({ value: undefined, writable: true, enumerable: false, configurable: true });
+    expect(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(lease), 'then')).toEqual({
+      value: undefined,
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    });
     expect(Object.keys(lease)).toEqual([]);
     lease.release();
     await pool.close();

@@ -4,7 +4,10 @@ import { setup } from '../helpers.js';
 describe('isBroken', () => {
   it('destroys the resource when use() throws and isBroken says so', async () => {
     const seen: unknown[] = [];
-    const { f, pool } = setup({ max: 1 }, { isBroken: (e, r) => (seen.push([e, r.id]), (e as Error).message === 'fatal') });
+    const { f, pool } = setup(
+      { max: 1 },
+      { isBroken: (e, r) => (seen.push([e, r.id]), (e as Error).message === 'fatal') },
+    );
     const fatal = new Error('fatal');
     await expect(pool.use(() => Promise.reject(fatal))).rejects.toBe(fatal);
     expect(seen).toEqual([[fatal, 1]]);
@@ -14,9 +17,11 @@ describe('isBroken', () => {
 
   it('keeps the resource when isBroken says it is fine', async () => {
     const { f, pool } = setup({ max: 1 }, { isBroken: () => false });
-    await expect(pool.use(() => {
-      throw new Error('user error');
-    })).rejects.toThrow('user error');
+    await expect(
+      pool.use(() => {
+        throw new Error('user error');
+      }),
+    ).rejects.toThrow('user error');
     expect(f.calls.destroy).toBe(0);
     expect(pool.stats().idle).toBe(1);
     expect(await pool.use((r) => r.id)).toBe(1);
@@ -25,9 +30,11 @@ describe('isBroken', () => {
 
   it('keeps the resource when there is no isBroken hook', async () => {
     const { f, pool } = setup({ max: 1 });
-    await expect(pool.use(async () => {
-      throw new Error('x');
-    })).rejects.toThrow('x');
+    await expect(
+      pool.use(async () => {
+        throw new Error('x');
+      }),
+    ).rejects.toThrow('x');
     expect(f.calls.destroy).toBe(0);
     await pool.close();
   });
@@ -41,9 +48,14 @@ describe('isBroken', () => {
   });
 
   it('an isBroken that throws destroys the resource (and is reported)', async () => {
-    const { f, pool } = setup({ max: 1 }, { isBroken: () => {
-      throw new Error('oops');
-    } });
+    const { f, pool } = setup(
+      { max: 1 },
+      {
+        isBroken: () => {
+          throw new Error('oops');
+        },
+      },
+    );
     const errors: unknown[] = [];
     pool.on('error', (e) => errors.push(e));
     await expect(pool.use(() => Promise.reject(new Error('x')))).rejects.toThrow('x');

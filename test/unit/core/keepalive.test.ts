@@ -3,7 +3,10 @@ import { setup } from '../helpers.js';
 
 describe('keepaliveMs', () => {
   it('validates idle resources on that period', async () => {
-    const { clock, f, pool } = setup({ min: 2, max: 2, keepaliveMs: 1_000, idleTimeoutMs: 0, maxLifetimeMs: 0 }, { validate: true });
+    const { clock, f, pool } = setup(
+      { min: 2, max: 2, keepaliveMs: 1_000, idleTimeoutMs: 0, maxLifetimeMs: 0 },
+      { validate: true },
+    );
     await pool.ready();
     await clock.advance(999);
     expect(f.calls.validate).toBe(0);
@@ -16,7 +19,10 @@ describe('keepaliveMs', () => {
   });
 
   it('replaces a resource that fails its keepalive', async () => {
-    const { clock, f, pool } = setup({ min: 2, max: 2, keepaliveMs: 1_000, idleTimeoutMs: 0, maxLifetimeMs: 0 }, { validate: true });
+    const { clock, f, pool } = setup(
+      { min: 2, max: 2, keepaliveMs: 1_000, idleTimeoutMs: 0, maxLifetimeMs: 0 },
+      { validate: true },
+    );
     await pool.ready();
     f.next('validate', () => false, 'reject');
     await clock.advance(1_000);
@@ -29,7 +35,10 @@ describe('keepaliveMs', () => {
   });
 
   it('a keepalive that hangs is bounded by validateTimeoutMs', async () => {
-    const { clock, f, pool } = setup({ min: 1, max: 1, keepaliveMs: 1_000, validateTimeoutMs: 300, idleTimeoutMs: 0, maxLifetimeMs: 0 }, { validate: true });
+    const { clock, f, pool } = setup(
+      { min: 1, max: 1, keepaliveMs: 1_000, validateTimeoutMs: 300, idleTimeoutMs: 0, maxLifetimeMs: 0 },
+      { validate: true },
+    );
     await pool.ready();
     f.next('validate', 'never');
     await clock.advance(1_000);
@@ -42,7 +51,10 @@ describe('keepaliveMs', () => {
   });
 
   it('does not ping resources that were used recently', async () => {
-    const { clock, f, pool } = setup({ max: 1, keepaliveMs: 1_000, idleTimeoutMs: 0, maxLifetimeMs: 0 }, { validate: true });
+    const { clock, f, pool } = setup(
+      { max: 1, keepaliveMs: 1_000, idleTimeoutMs: 0, maxLifetimeMs: 0 },
+      { validate: true },
+    );
     for (let i = 0; i < 10; i++) {
       await pool.use(() => {});
       await clock.advance(400);
@@ -52,7 +64,10 @@ describe('keepaliveMs', () => {
   });
 
   it('a waiter arriving during a keepalive gets the resource when it passes', async () => {
-    const { clock, f, pool } = setup({ max: 1, keepaliveMs: 1_000, idleTimeoutMs: 0, maxLifetimeMs: 0, validateAfterIdleMs: 60_000 }, { validate: true, delayMs: { validate: 100 } });
+    const { clock, f, pool } = setup(
+      { max: 1, keepaliveMs: 1_000, idleTimeoutMs: 0, maxLifetimeMs: 0, validateAfterIdleMs: 60_000 },
+      { validate: true, delayMs: { validate: 100 } },
+    );
     await pool.use(() => {});
     await clock.advance(1_000);
     expect(pool.stats().checking).toBe(1);
@@ -66,7 +81,10 @@ describe('keepaliveMs', () => {
   });
 
   it('a keepalive ping is not a use: idle resources above min still reach their idle timeout', async () => {
-    const { clock, f, pool } = setup({ min: 1, max: 3, keepaliveMs: 1_000, idleTimeoutMs: 3_000, maxLifetimeMs: 0 }, { validate: true });
+    const { clock, f, pool } = setup(
+      { min: 1, max: 3, keepaliveMs: 1_000, idleTimeoutMs: 3_000, maxLifetimeMs: 0 },
+      { validate: true },
+    );
     const ls = [await pool.acquire(), await pool.acquire(), await pool.acquire()];
     for (const l of ls) l.release();
     await clock.advance(2_999);

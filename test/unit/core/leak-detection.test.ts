@@ -66,7 +66,7 @@ describe('leak detection', () => {
     await pool.close();
   });
 
-  it('the stack is the acquire caller\'s even when the lease was handed over by someone else\'s release', async () => {
+  it("the stack is the acquire caller's even when the lease was handed over by someone else's release", async () => {
     vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     const { clock, pool } = setup({ max: 1, leakDetectionMs: 100 });
     const reports: LeakReport[] = [];

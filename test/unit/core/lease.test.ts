@@ -125,12 +125,16 @@ describe('use()', () => {
 
   it('releases when the callback throws synchronously or rejects', async () => {
     const { pool } = setup();
-    await expect(pool.use(() => {
-      throw new Error('sync');
-    })).rejects.toThrow('sync');
-    await expect(pool.use(async () => {
-      throw new Error('async');
-    })).rejects.toThrow('async');
+    await expect(
+      pool.use(() => {
+        throw new Error('sync');
+      }),
+    ).rejects.toThrow('sync');
+    await expect(
+      pool.use(async () => {
+        throw new Error('async');
+      }),
+    ).rejects.toThrow('async');
     expect(pool.stats()).toMatchObject({ borrowed: 0, idle: 1, released: 2 });
     await pool.close();
   });

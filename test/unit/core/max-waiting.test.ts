@@ -15,7 +15,9 @@ describe('maxWaiting', () => {
     const e = p.error;
     expect(e).toBeInstanceOf(QueueFullError);
     expect(e).toMatchObject({ code: 'ERR_POOL_QUEUE_FULL', phase: 'wait', pool: 'x' });
-    expect((e as Error).message).toBe('acquire rejected: 2 already waiting, maxWaiting is 2 (pool "x": 1/1 borrowed, 0 idle, 0 creating, 2 waiting)');
+    expect((e as Error).message).toBe(
+      'acquire rejected: 2 already waiting, maxWaiting is 2 (pool "x": 1/1 borrowed, 0 idle, 0 creating, 2 waiting)',
+    );
     expect(pool.stats()).toMatchObject({ pending: 2, rejected: 1 });
     expect(w1.state).toBe('pending');
     a.release();

@@ -24,10 +24,23 @@ describe('options', () => {
     const pool = make({});
     const c = pool.config();
     expect(c).toMatchObject({
-      min: 0, max: 10, acquireTimeoutMs: 30_000, createTimeoutMs: 30_000, idleTimeoutMs: 600_000,
-      maxLifetimeMs: 1_800_000, keepaliveMs: 0, validateAfterIdleMs: 500, validateTimeoutMs: 5_000,
-      maxWaiting: Infinity, maxUses: Infinity, order: 'lifo', leakDetectionMs: 0,
-      createRetry: { baseMs: 100, capMs: 10_000 }, failFast: false, maxConcurrentCreates: 2, allowExitOnIdle: true,
+      min: 0,
+      max: 10,
+      acquireTimeoutMs: 30_000,
+      createTimeoutMs: 30_000,
+      idleTimeoutMs: 600_000,
+      maxLifetimeMs: 1_800_000,
+      keepaliveMs: 0,
+      validateAfterIdleMs: 500,
+      validateTimeoutMs: 5_000,
+      maxWaiting: Infinity,
+      maxUses: Infinity,
+      order: 'lifo',
+      leakDetectionMs: 0,
+      createRetry: { baseMs: 100, capMs: 10_000 },
+      failFast: false,
+      maxConcurrentCreates: 2,
+      allowExitOnIdle: true,
     });
     expect(defaults.max).toBe(10);
     expect(c.factory).toEqual(['create', 'destroy']);
@@ -82,7 +95,10 @@ describe('options', () => {
   });
 
   it('keepaliveMs needs a validate hook', () => {
-    rejects({ keepaliveMs: 1_000 }, 'keepaliveMs: expected 0 when the factory has no validate() (a keepalive is a validation), got 1000');
+    rejects(
+      { keepaliveMs: 1_000 },
+      'keepaliveMs: expected 0 when the factory has no validate() (a keepalive is a validation), got 1000',
+    );
     expect(() => new Pool({ factory: new TestFactory({ validate: true }), keepaliveMs: 1_000 }).close()).not.toThrow();
   });
 
@@ -93,25 +109,37 @@ describe('options', () => {
 
   it('rejects a bad factory', () => {
     expect(() => new Pool(undefined as never)).toThrow('options: expected an object, got undefined');
-    expect(() => new Pool({} as never)).toThrow('factory: expected an object with create() and destroy(), got undefined');
-    expect(() => new Pool({ factory: { destroy() {} } } as never)).toThrow('factory.create: expected a function, got undefined');
-    expect(() => new Pool({ factory: { create: async () => 1 } } as never)).toThrow('factory.destroy: expected a function, got undefined');
-    expect(() => new Pool({ factory: { create: async () => 1, destroy() {}, validate: true } } as never))
-      .toThrow('factory.validate: expected a function or undefined, got true');
+    expect(() => new Pool({} as never)).toThrow(
+      'factory: expected an object with create() and destroy(), got undefined',
+    );
+    expect(() => new Pool({ factory: { destroy() {} } } as never)).toThrow(
+      'factory.create: expected a function, got undefined',
+    );
+    expect(() => new Pool({ factory: { create: async () => 1 } } as never)).toThrow(
+      'factory.destroy: expected a function, got undefined',
+    );
+    expect(() => new Pool({ factory: { create: async () => 1, destroy() {}, validate: true } } as never)).toThrow(
+      'factory.validate: expected a function or undefined, got true',
+    );
     for (const hook of ['reset', 'watch', 'isBroken']) {
-      expect(() => new Pool({ factory: { create: async () => 1, destroy() {}, [hook]: 'x' } } as never))
-        .toThrow(`factory.${hook}: expected a function or undefined, got "x"`);
+      expect(() => new Pool({ factory: { create: async () => 1, destroy() {}, [hook]: 'x' } } as never)).toThrow(
+        `factory.${hook}: expected a function or undefined, got "x"`,
+      );
     }
   });
 
   it('checks acquire, resize and close arguments', async () => {
     const pool = make({});
-    expect(() => pool.acquire({ timeoutMs: -1 })).toThrow('timeoutMs: expected a positive duration in ms or Infinity, got -1');
+    expect(() => pool.acquire({ timeoutMs: -1 })).toThrow(
+      'timeoutMs: expected a positive duration in ms or Infinity, got -1',
+    );
     expect(() => pool.acquire({ timeout: 5 } as never)).toThrow('acquire options: unknown option "timeout"');
     expect(() => pool.acquire({ signal: {} } as never)).toThrow('signal: expected an AbortSignal, got an object');
     expect(() => pool.resize({ max: -1 })).toThrow('max: expected a positive integer, got -1');
     expect(() => pool.resize({ min: 20 })).toThrow('min: expected at most max (10), got 20');
-    expect(() => pool.close({ timeoutMs: -1 })).toThrow('close timeoutMs: expected a non-negative duration in ms or Infinity, got -1');
+    expect(() => pool.close({ timeoutMs: -1 })).toThrow(
+      'close timeoutMs: expected a non-negative duration in ms or Infinity, got -1',
+    );
     await expect(pool.use(5 as never)).rejects.toThrow('use: expected a function, got number');
     await pool.close();
   });

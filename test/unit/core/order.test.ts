@@ -13,10 +13,12 @@ describe('order', () => {
     const { pool } = setup({ max: 2 });
     const held = await fill(pool, 2);
     const order: number[] = [];
-    const ws = Array.from({ length: 6 }, (_, i) => pool.acquire().then((l) => {
-      order.push(i);
-      return l;
-    }));
+    const ws = Array.from({ length: 6 }, (_, i) =>
+      pool.acquire().then((l) => {
+        order.push(i);
+        return l;
+      }),
+    );
     for (let i = 0; i < 6; i++) {
       const l = i < 2 ? held[i] : await ws[i - 2];
       l.release();

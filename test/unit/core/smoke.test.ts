@@ -18,7 +18,8 @@ describe('smoke', () => {
     expect(c.resource.id).toBe(aId);
     expect(() => a.resource).toThrow(/already released/);
     expect(pool.stats()).toMatchObject({ size: 2, borrowed: 2, idle: 0, pending: 0 });
-    b.release(); c.release();
+    b.release();
+    c.release();
     expect(await pool.use((r) => r.id)).toBe(aId);
     await pool.close();
     expect(f.allDestroyedOnce()).toBe(true);

@@ -67,7 +67,11 @@ describe('watch', () => {
     expect(f.calls.create).toBeGreaterThanOrEqual(3);
     expect(f.calls.create).toBeLessThanOrEqual(10);
     expect(f.allDestroyedOnce()).toBe(true);
-    expect(pool.stats()).toMatchObject({ createErrors: f.calls.create, created: f.calls.create, destroyed: f.calls.create });
+    expect(pool.stats()).toMatchObject({
+      createErrors: f.calls.create,
+      created: f.calls.create,
+      destroyed: f.calls.create,
+    });
     await pool.close();
   });
 });

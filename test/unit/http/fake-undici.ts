@@ -48,7 +48,11 @@ export class Call {
   readonly ctrl = new FakeController(this);
   started = false;
   done = false;
-  constructor(readonly client: FakeClient, readonly opts: Record<string, any>, readonly handler: any) {}
+  constructor(
+    readonly client: FakeClient,
+    readonly opts: Record<string, any>,
+    readonly handler: any,
+  ) {}
 
   end(fn: () => void): void {
     if (this.done) return;
@@ -64,7 +68,9 @@ export class Call {
   }
 
   headers(status = 200, headers: Record<string, string> = {}): void {
-    this.ctrl.rawHeaders = Object.entries(headers).flat().map((v) => Buffer.from(v));
+    this.ctrl.rawHeaders = Object.entries(headers)
+      .flat()
+      .map((v) => Buffer.from(v));
     this.handler.onResponseStart(this.ctrl, status, headers, 'OK');
   }
 
@@ -88,7 +94,11 @@ export class FakeClient extends EventEmitter {
   socket: FakeSocket | null = null;
   destroyed = false;
   readonly calls: Call[] = [];
-  constructor(readonly origin: string, readonly options: Record<string, any>, private readonly world: FakeUndici) {
+  constructor(
+    readonly origin: string,
+    readonly options: Record<string, any>,
+    private readonly world: FakeUndici,
+  ) {
     super();
     world.clients.push(this);
   }
@@ -112,12 +122,15 @@ export class FakeClient extends EventEmitter {
     };
     if (this.socket !== null && !this.socket.destroyed) queueMicrotask(start);
     else {
-      this.options.connect({ hostname: '127.0.0.1', protocol: 'http:', port: '80' }, (error: Error | null, s: FakeSocket | null) => {
-        if (error !== null) return call.end(() => handler.onResponseError(null, error));
-        this.socket = s;
-        this.emit('connect', new URL(this.origin), [this]);
-        start();
-      });
+      this.options.connect(
+        { hostname: '127.0.0.1', protocol: 'http:', port: '80' },
+        (error: Error | null, s: FakeSocket | null) => {
+          if (error !== null) return call.end(() => handler.onResponseError(null, error));
+          this.socket = s;
+          this.emit('connect', new URL(this.origin), [this]);
+          start();
+        },
+      );
     }
     return true;
   }

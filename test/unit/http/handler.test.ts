@@ -72,7 +72,9 @@ describe('LegacyHandler', () => {
     const events: string[] = [];
     p.dispatch({ origin: 'http://a.test', path: '/', method: 'GET' }, {
       onConnect: () => events.push('connect'),
-      onHeaders: (status: number, raw: Buffer[]) => (events.push(`headers ${status} ${raw.map(String).join(',')}`), true),
+      onHeaders: (status: number, raw: Buffer[]) => (
+        events.push(`headers ${status} ${raw.map(String).join(',')}`), true
+      ),
       onData: (chunk: Buffer) => (events.push(`data ${chunk}`), true),
       onComplete: () => events.push('complete'),
       onError: (e: Error) => events.push(`error ${e.message}`),

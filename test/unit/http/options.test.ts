@@ -26,10 +26,19 @@ describe('validation', () => {
     [{ connect: 5 }, 'connect: expected socket/TLS options or a connector function, got 5'],
     [{ client: { pipelining: 4 } }, 'client.pipelining: not allowed; lido/http sets it (one request per connection)'],
     [{ client: { connect: {} } }, 'client.connect: not allowed; lido/http sets it (use the connect option)'],
-    [{ origins: { 'ftp://files.example.com': {} } }, 'origins["ftp://files.example.com"]: expected an http: or https: origin like "https://api.example.com", got "ftp://files.example.com"'],
-    [{ origins: { 'https://a.example': { max: -1 } } }, 'origins["https://a.example"].max: expected a positive integer, got -1'],
+    [
+      { origins: { 'ftp://files.example.com': {} } },
+      'origins["ftp://files.example.com"]: expected an http: or https: origin like "https://api.example.com", got "ftp://files.example.com"',
+    ],
+    [
+      { origins: { 'https://a.example': { max: -1 } } },
+      'origins["https://a.example"].max: expected a positive integer, got -1',
+    ],
     [{ origins: { 'https://a.example': { maxx: 1 } } }, 'origins["https://a.example"]: unknown option "maxx"'],
-    [{ origins: { 'https://a.example': { client: { pipelining: 2 } } } }, 'origins["https://a.example"].client.pipelining: not allowed'],
+    [
+      { origins: { 'https://a.example': { client: { pipelining: 2 } } } },
+      'origins["https://a.example"].client.pipelining: not allowed',
+    ],
     [{ origins: 'https://a.example' }, 'origins: expected an object'],
     [{ undici: 'undici' }, 'undici: expected the undici module, got "undici"'],
   ])('%j → %s', (options, message) => {
@@ -39,7 +48,9 @@ describe('validation', () => {
 
   it('the HttpPool constructor validates too, before touching undici', () => {
     expect(() => new HttpPool({ max: -1 })).toThrow('max: expected a positive integer, got -1');
-    expect(() => new HttpPool({ undici: { Dispatcher: class {} } as never })).toThrow('undici: expected the undici module, got one without Dispatcher');
+    expect(() => new HttpPool({ undici: { Dispatcher: class {} } as never })).toThrow(
+      'undici: expected the undici module, got one without Dispatcher',
+    );
   });
 });
 
@@ -52,8 +63,18 @@ describe('resolution', () => {
 
   it('per-origin overrides merge over the top level (connect and client options too)', () => {
     const o = resolveHttpOptions({
-      max: 20, acquireTimeoutMs: 1_000, connect: { rejectUnauthorized: false, timeout: 2_000 }, client: { headersTimeout: 5_000 },
-      origins: { 'https://API.example.com:443/ignored/path': { min: 2, max: 50, connect: { timeout: 500 }, client: { bodyTimeout: 9_000 } } },
+      max: 20,
+      acquireTimeoutMs: 1_000,
+      connect: { rejectUnauthorized: false, timeout: 2_000 },
+      client: { headersTimeout: 5_000 },
+      origins: {
+        'https://API.example.com:443/ignored/path': {
+          min: 2,
+          max: 50,
+          connect: { timeout: 500 },
+          client: { bodyTimeout: 9_000 },
+        },
+      },
     });
     const api = o.origins.get('https://api.example.com')!;
     expect(api.pool).toMatchObject({ min: 2, max: 50, acquireTimeoutMs: 1_000 });
@@ -62,10 +83,15 @@ describe('resolution', () => {
     expect(o.base.pool).toMatchObject({ max: 20 });
   });
 
-  it('idleTimeoutMs becomes the Clients\' keep-alive timeout (0 = never), unless set on client', () => {
-    expect(clientOptionsOf(resolveHttpOptions({ idleTimeoutMs: 30_000 }).base)).toMatchObject({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
+  it("idleTimeoutMs becomes the Clients' keep-alive timeout (0 = never), unless set on client", () => {
+    expect(clientOptionsOf(resolveHttpOptions({ idleTimeoutMs: 30_000 }).base)).toMatchObject({
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+    });
     expect(clientOptionsOf(resolveHttpOptions({ idleTimeoutMs: 0 }).base).keepAliveTimeout).toBe(2_147_483_647);
-    expect(clientOptionsOf(resolveHttpOptions({ client: { keepAliveTimeout: 1_000 } }).base).keepAliveTimeout).toBe(1_000);
+    expect(clientOptionsOf(resolveHttpOptions({ client: { keepAliveTimeout: 1_000 } }).base).keepAliveTimeout).toBe(
+      1_000,
+    );
   });
 
   it('origins are normalized as undici writes them', () => {
@@ -93,22 +119,36 @@ describe('resolution', () => {
 describe('docs/http.md', () => {
   const doc = readFileSync(new URL('../../../docs/http.md', import.meta.url), 'utf8');
   const table = doc.slice(doc.indexOf('## Options'), doc.indexOf('## How it behaves'));
-  const rows = [...table.matchAll(/^\| `(\w+)`(?:, `(\w+)`)? \| (.+?) \|/gm)].map((m) => ({ names: [m[1], m[2]].filter(Boolean), def: m[3].replace(/\*\*/g, '').trim() }));
+  const rows = [...table.matchAll(/^\| `(\w+)`(?:, `(\w+)`)? \| (.+?) \|/gm)].map((m) => ({
+    names: [m[1], m[2]].filter(Boolean),
+    def: m[3].replace(/\*\*/g, '').trim(),
+  }));
 
   it('documents options the pool accepts', () => {
     expect(rows.length).toBeGreaterThan(15);
-    for (const { names } of rows) for (const name of names) expect(() => resolveHttpOptions({ [name]: undefined } as HttpPoolOptions)).not.toThrow();
+    for (const { names } of rows)
+      for (const name of names)
+        expect(() => resolveHttpOptions({ [name]: undefined } as HttpPoolOptions)).not.toThrow();
   });
 
   it('states the defaults the pool uses', () => {
     const o = resolveHttpOptions({});
     const pool = (k: string) => o.base.pool[k] ?? (coreDefaults as Record<string, unknown>)[k];
-    const actual: Record<string, unknown> = { maxTotal: o.maxTotal, idlePoolTimeoutMs: o.idlePoolTimeoutMs, leakDetectionMs: o.leakDetectionMs, name: o.name };
+    const actual: Record<string, unknown> = {
+      maxTotal: o.maxTotal,
+      idlePoolTimeoutMs: o.idlePoolTimeoutMs,
+      leakDetectionMs: o.leakDetectionMs,
+      name: o.name,
+    };
     for (const { names, def } of rows) {
       const name = names[0];
       const number = /^(Infinity|[\d ]+)(?: \(off\))?$/.exec(def);
       const value = actual[name] ?? pool(name);
-      if (number) expect({ name, value }).toEqual({ name, value: number[1] === 'Infinity' ? Infinity : Number(number[1].replace(/ /g, '')) });
+      if (number)
+        expect({ name, value }).toEqual({
+          name,
+          value: number[1] === 'Infinity' ? Infinity : Number(number[1].replace(/ /g, '')),
+        });
       else if (def === 'true' || def === 'false') expect({ name, value }).toEqual({ name, value: def === 'true' });
       else if (def === '`http`') expect(value).toBe('http');
     }

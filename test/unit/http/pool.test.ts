@@ -94,28 +94,31 @@ describe('the hot path', () => {
   it.each([
     ['an origin not listed (keyed pool)', {}],
     ['a listed origin', { origins: { [O]: {} } }],
-  ])('%s: an idle connection takes a request within dispatch(); a queued one is sent once a connection comes back', async (_what, options: HttpPoolOptions) => {
-    const p = make({ max: 1, ...options });
-    const a = get(p, '/a');
-    await flush();
-    world.last.respond();
-    await flush();
-    expect(a.ended).toBe(true);
-    const b = get(p, '/b');
-    expect(world.calls).toHaveLength(2); // on the Client before dispatch() returned
-    expect(world.last.opts.path).toBe('/b');
-    const c = get(p, '/c');
-    expect(world.calls).toHaveLength(2); // queued: the connection is busy
-    expect(p.stats().total).toMatchObject({ pending: 1, borrowed: 1 });
-    world.last.respond();
-    expect(b.ended).toBe(true);
-    await flush();
-    expect(world.calls).toHaveLength(3);
-    expect(world.last.opts.path).toBe('/c');
-    world.last.respond();
-    expect(c).toMatchObject({ status: 200, ended: true });
-    expect(p.stats().total).toMatchObject({ pending: 0, borrowed: 0, idle: 1, created: 1, acquired: 3, released: 3 });
-  });
+  ])(
+    '%s: an idle connection takes a request within dispatch(); a queued one is sent once a connection comes back',
+    async (_what, options: HttpPoolOptions) => {
+      const p = make({ max: 1, ...options });
+      const a = get(p, '/a');
+      await flush();
+      world.last.respond();
+      await flush();
+      expect(a.ended).toBe(true);
+      const b = get(p, '/b');
+      expect(world.calls).toHaveLength(2); // on the Client before dispatch() returned
+      expect(world.last.opts.path).toBe('/b');
+      const c = get(p, '/c');
+      expect(world.calls).toHaveLength(2); // queued: the connection is busy
+      expect(p.stats().total).toMatchObject({ pending: 1, borrowed: 1 });
+      world.last.respond();
+      expect(b.ended).toBe(true);
+      await flush();
+      expect(world.calls).toHaveLength(3);
+      expect(world.last.opts.path).toBe('/c');
+      world.last.respond();
+      expect(c).toMatchObject({ status: 200, ended: true });
+      expect(p.stats().total).toMatchObject({ pending: 0, borrowed: 0, idle: 1, created: 1, acquired: 3, released: 3 });
+    },
+  );
 
   it('a request aborted while queued after its connection was handed over gives the connection to the next one', async () => {
     const p = make({ max: 1 });
@@ -247,7 +250,7 @@ describe('connections', () => {
     expect(world.last.client.destroyed).toBe(true);
   });
 
-  it('re-emits the Clients\' connect events as undici\'s Agent does', async () => {
+  it("re-emits the Clients' connect events as undici's Agent does", async () => {
     const p = make();
     const seen: unknown[][] = [];
     p.on('connect', (origin, targets) => seen.push([String(origin), targets[0] === p]));
@@ -286,7 +289,13 @@ describe('leak detection', () => {
     expect(reports).toHaveLength(0);
     await clock.advance(1);
     expect(reports).toHaveLength(1);
-    expect(reports[0]).toMatchObject({ pool: 'http', method: 'GET', origin: O, path: '/items?page=2', pausedMs: 1_000 });
+    expect(reports[0]).toMatchObject({
+      pool: 'http',
+      method: 'GET',
+      origin: O,
+      path: '/items?page=2',
+      pausedMs: 1_000,
+    });
     expect(reports[0].stack).toContain('http/pool.test.ts');
     a.controller.resume();
     a.controller.pause();
@@ -352,6 +361,8 @@ describe('close, destroy and bad input', () => {
     const r = recorder();
     expect(p.dispatch({ origin: 'ftp://x', path: '/', method: 'GET' } as never, r.handler as never)).toBe(false);
     expect(r.error?.message).toMatch(/opts\.origin: expected an http: or https: origin/);
-    expect(() => p.dispatch({ origin: O, path: '/', method: 'GET' } as never, null as never)).toThrow(/handler must be an object/);
+    expect(() => p.dispatch({ origin: O, path: '/', method: 'GET' } as never, null as never)).toThrow(
+      /handler must be an object/,
+    );
   });
 });

@@ -48,16 +48,30 @@ describe('KeyedPool fairness under maxTotal', () => {
 
     // 40 cold keys arrive one after another, each wanting one resource for 5 ms.
     const waits: number[] = [];
-    const cold = Array.from({ length: 40 }, (_, i) => new Promise<void>((done, fail) => {
-      clock.setTimer(() => {
-        const start = clock.now();
-        keyed.use(`cold-${i}`, async (r) => {
-          expect(k.factories.get(`cold-${i}`)!.created).toContain(r);
-          waits.push(clock.now() - start);
-          await sleep(5);
-        }, { timeoutMs: 200 }).then(done, fail);
-      }, 7 * i, true);
-    }));
+    const cold = Array.from(
+      { length: 40 },
+      (_, i) =>
+        new Promise<void>((done, fail) => {
+          clock.setTimer(
+            () => {
+              const start = clock.now();
+              keyed
+                .use(
+                  `cold-${i}`,
+                  async (r) => {
+                    expect(k.factories.get(`cold-${i}`)!.created).toContain(r);
+                    waits.push(clock.now() - start);
+                    await sleep(5);
+                  },
+                  { timeoutMs: 200 },
+                )
+                .then(done, fail);
+            },
+            7 * i,
+            true,
+          );
+        }),
+    );
     const hotBefore = hotUses;
     await clock.advance(7 * 40 + 100);
     await Promise.all(cold);

@@ -41,7 +41,9 @@ describe('KeyedPool: options', () => {
 
   it('rejects a key factory that is not a Factory, naming the key, and keeps nothing', async () => {
     const keyed = new KeyedPool<string, Res>({ factory: () => ({}) as never, clock: new ManualClock() });
-    await expect(keyed.acquire('t1')).rejects.toThrow(/^factory\(t1\): expected a Factory \{ create, destroy \}, got an object$/);
+    await expect(keyed.acquire('t1')).rejects.toThrow(
+      /^factory\(t1\): expected a Factory \{ create, destroy \}, got an object$/,
+    );
     expect(keyed.has('t1')).toBe(false);
   });
 
@@ -80,9 +82,17 @@ describe('KeyedPool', () => {
     const k = perKey((f) => ((f as Factory<Res>).isBroken = (e) => (e as Error).message === 'broken'));
     const keyed = new KeyedPool<string, Res>({ factory: k.factory, clock: new ManualClock() });
     expect(await keyed.use('a', (r) => r.id)).toBe(1);
-    await expect(keyed.use('a', () => { throw new Error('kept'); })).rejects.toThrow('kept');
+    await expect(
+      keyed.use('a', () => {
+        throw new Error('kept');
+      }),
+    ).rejects.toThrow('kept');
     expect(k.factories.get('a')!.aliveResources()).toHaveLength(1);
-    await expect(keyed.use('a', async () => { throw new Error('broken'); })).rejects.toThrow('broken');
+    await expect(
+      keyed.use('a', async () => {
+        throw new Error('broken');
+      }),
+    ).rejects.toThrow('broken');
     expect(k.factories.get('a')!.aliveResources()).toHaveLength(0);
     await expect(keyed.use('a', 'nope' as never)).rejects.toThrow(TypeError);
     await keyed.close();
@@ -90,7 +100,12 @@ describe('KeyedPool', () => {
 
   it('at maxTotal, evicts an idle resource of the least recently used other key', async () => {
     const k = perKey();
-    const keyed = new KeyedPool<string, Res>({ factory: k.factory, clock: new ManualClock(), maxTotal: 4, perKey: { max: 4 } });
+    const keyed = new KeyedPool<string, Res>({
+      factory: k.factory,
+      clock: new ManualClock(),
+      maxTotal: 4,
+      perKey: { max: 4 },
+    });
     const a = await Promise.all([keyed.acquire('a'), keyed.acquire('a')]);
     const b = await Promise.all([keyed.acquire('b'), keyed.acquire('b')]);
     for (const l of [...a, ...b]) l.release();
@@ -137,7 +152,9 @@ describe('KeyedPool', () => {
     const keyed = new KeyedPool<string, Res>({ factory: k.factory, clock, maxTotal: 1 });
     const a = await keyed.acquire('a');
     const p = keyed.acquire('b', { timeoutMs: 50 });
-    const failed = expect(p).rejects.toThrow(/^acquire timed out after 50 ms \(pool "keyed-\d+\[b\]".*; waiting for room under maxTotal 1: 1 live across 1 key\(s\), 1 create\(s\) waiting$/);
+    const failed = expect(p).rejects.toThrow(
+      /^acquire timed out after 50 ms \(pool "keyed-\d+\[b\]".*; waiting for room under maxTotal 1: 1 live across 1 key\(s\), 1 create\(s\) waiting$/,
+    );
     await clock.advance(50);
     await failed;
     await expect(p).rejects.toBeInstanceOf(AcquireTimeoutError);
@@ -167,7 +184,12 @@ describe('KeyedPool', () => {
   it('a create waiting for room is not timed out by createTimeoutMs; the create itself is', async () => {
     const k = perKey((f, key) => key === 'c' && f.next('create', 'never'));
     const clock = new ManualClock();
-    const keyed = new KeyedPool<string, Res>({ factory: k.factory, clock, maxTotal: 1, perKey: { createTimeoutMs: 100, acquireTimeoutMs: 1_000 } });
+    const keyed = new KeyedPool<string, Res>({
+      factory: k.factory,
+      clock,
+      maxTotal: 1,
+      perKey: { createTimeoutMs: 100, acquireTimeoutMs: 1_000 },
+    });
     const a = await keyed.acquire('a');
     const b = keyed.acquire('b');
     await clock.advance(300);
@@ -260,7 +282,12 @@ describe('KeyedPool', () => {
 
   it('at maxTotal, the least recently used key loses its idle resource also when one key was used many times in a row', async () => {
     const k = perKey();
-    const keyed = new KeyedPool<string, Res>({ factory: k.factory, clock: new ManualClock(), maxTotal: 2, perKey: { max: 2 } });
+    const keyed = new KeyedPool<string, Res>({
+      factory: k.factory,
+      clock: new ManualClock(),
+      maxTotal: 2,
+      perKey: { max: 2 },
+    });
     await keyed.use('a', () => {});
     await keyed.use('b', () => {});
     for (let i = 0; i < 3; i++) await keyed.use('a', () => {}); // 'a' again and again: 'b' is the least recently used
@@ -281,7 +308,13 @@ describe('KeyedPool', () => {
   it('reports stats per key and totals that include closed key pools', async () => {
     const k = perKey();
     const clock = new ManualClock();
-    const keyed = new KeyedPool<string, Res>({ factory: k.factory, clock, idlePoolTimeoutMs: 1_000, maxTotal: 10, name: 'tenants' });
+    const keyed = new KeyedPool<string, Res>({
+      factory: k.factory,
+      clock,
+      idlePoolTimeoutMs: 1_000,
+      maxTotal: 10,
+      name: 'tenants',
+    });
     await keyed.use('a', () => {});
     await clock.advance(1_000);
     const b = await keyed.acquire('b');
@@ -295,7 +328,7 @@ describe('KeyedPool', () => {
     expect(keyed.health().status).toBe('down');
   });
 
-  it('forwards key pools\' errors with the key', async () => {
+  it("forwards key pools' errors with the key", async () => {
     const k = perKey((f) => f.next('create', 'reject'));
     const clock = new ManualClock();
     const keyed = new KeyedPool<string, Res>({ factory: k.factory, clock });

@@ -32,9 +32,13 @@ async function churn(keys: number, maxTotal: number, idlePoolTimeoutMs: number) 
   let maxKeys = 0;
   let heapAfterWarmup = 0;
   for (let base = 0; base < keys; base += BATCH) {
-    await Promise.all(Array.from({ length: BATCH }, (_, i) => keyed.use(base + i, (c) => {
-      if (c.key !== base + i || !c.open) throw new Error(`key ${base + i} got a resource of key ${c.key}`);
-    })));
+    await Promise.all(
+      Array.from({ length: BATCH }, (_, i) =>
+        keyed.use(base + i, (c) => {
+          if (c.key !== base + i || !c.open) throw new Error(`key ${base + i} got a resource of key ${c.key}`);
+        }),
+      ),
+    );
     await clock.advance(100);
     maxKeys = Math.max(maxKeys, keyed.size);
     if (base === 5_000) {
@@ -67,7 +71,9 @@ describe('KeyedPool memory', () => {
     await keyed.close();
   });
 
-  it('under maxTotal, evicted idle key pools are forgotten too, even with no idle timeout', { timeout: 60_000 }, async () => {
+  it('under maxTotal, evicted idle key pools are forgotten too, even with no idle timeout', {
+    timeout: 60_000,
+  }, async () => {
     const { keyed, maxKeys, peak, growth } = await churn(20_000, 200, 0);
     expect(peak).toBeLessThanOrEqual(200);
     expect(maxKeys).toBeLessThanOrEqual(200);

@@ -14,10 +14,13 @@ afterEach(async () => {
 async function serve(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<string> {
   const server = http.createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise((r) => {
-    server.closeAllConnections();
-    server.close(r);
-  }));
+  cleanups.push(
+    () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(r);
+      }),
+  );
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
@@ -35,14 +38,25 @@ function newPool(name = 'main'): { pool: Pool<unknown>; clock: ManualClock } {
 const secretPool: AdminPool = {
   name: 'secrets',
   stats: () => ({ size: 0 }),
-  health: () => ({ status: 'down', reasons: ['creates failing: 3 in a row (last: connect to postgres://app:hunter2@db:5432/x refused)'] }),
+  health: () => ({
+    status: 'down',
+    reasons: ['creates failing: 3 in a row (last: connect to postgres://app:hunter2@db:5432/x refused)'],
+  }),
   config: () => ({
-    password: 'hunter2', connectionString: 'postgres://app:hunter2@db:5432/x', ssl: { key: 'PEM', ca: 'CA' },
-    apiToken: 'tok', dsn: 'host=db password=hunter2 dbname=x', maxWaiting: Infinity, name: 'secrets',
+    password: 'hunter2',
+    connectionString: 'postgres://app:hunter2@db:5432/x',
+    ssl: { key: 'PEM', ca: 'CA' },
+    apiToken: 'tok',
+    dsn: 'host=db password=hunter2 dbname=x',
+    maxWaiting: Infinity,
+    name: 'secrets',
   }),
 };
 
-async function get(url: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers; text: string }> {
+async function get(
+  url: string,
+  init?: RequestInit,
+): Promise<{ status: number; body: any; headers: Headers; text: string }> {
   const r = await fetch(url, { redirect: 'manual', ...init });
   const text = await r.text();
   let body: unknown = null;
@@ -62,12 +76,23 @@ describe('lido/admin handler', () => {
     expect(stats.status).toBe(200);
     expect(stats.headers.get('content-type')).toMatch(/^application\/json/);
     expect(stats.headers.get('cache-control')).toBe('no-store');
-    expect(stats.body.pools).toEqual([{ name: 'main', stats: expect.objectContaining({ name: 'main', size: 1, idle: 1, acquired: 1, max: 4 }) }]);
+    expect(stats.body.pools).toEqual([
+      { name: 'main', stats: expect.objectContaining({ name: 'main', size: 1, idle: 1, acquired: 1, max: 4 }) },
+    ]);
     expect(typeof stats.body.time).toBe('number');
-    expect((await get(`${base}/health`)).body).toEqual({ status: 'ok', pools: [{ name: 'main', status: 'ok', reasons: [] }] });
+    expect((await get(`${base}/health`)).body).toEqual({
+      status: 'ok',
+      pools: [{ name: 'main', status: 'ok', reasons: [] }],
+    });
     expect((await get(`${base}/advice`)).body).toEqual({ pools: [{ name: 'main', advice: [] }] });
     const config = (await get(`${base}/config`)).body.pools[0].config;
-    expect(config).toMatchObject({ name: 'main', min: 1, max: 4, maxWaiting: 'Infinity', factory: ['create', 'destroy'] });
+    expect(config).toMatchObject({
+      name: 'main',
+      min: 1,
+      max: 4,
+      maxWaiting: 'Infinity',
+      factory: ['create', 'destroy'],
+    });
     expect(config).not.toHaveProperty('clock');
   });
 
@@ -79,8 +104,13 @@ describe('lido/admin handler', () => {
     expect(health.body.status).toBe('down');
     const config = await get(`${base}/config?pool=secrets`);
     expect(config.body.pools[0].config).toEqual({
-      password: '[redacted]', connectionString: 'postgres://app:[redacted]@db:5432/x', ssl: { key: '[redacted]', ca: 'CA' },
-      apiToken: '[redacted]', dsn: 'host=db password=[redacted] dbname=x', maxWaiting: 'Infinity', name: 'secrets',
+      password: '[redacted]',
+      connectionString: 'postgres://app:[redacted]@db:5432/x',
+      ssl: { key: '[redacted]', ca: 'CA' },
+      apiToken: '[redacted]',
+      dsn: 'host=db password=[redacted] dbname=x',
+      maxWaiting: 'Infinity',
+      name: 'secrets',
     });
     for (const r of [health, config]) expect(r.text).not.toContain('hunter2');
   });
@@ -121,14 +151,16 @@ describe('lido/admin handler', () => {
   it('asks authorize(req) before serving anything', async () => {
     const { pool } = newPool();
     const seen: string[] = [];
-    const base = await serve(createAdminHandler({
-      pools: [pool],
-      authorize: async (req) => {
-        seen.push(req.url ?? '');
-        if (req.headers['x-boom'] !== undefined) throw new Error('auth backend down');
-        return req.headers.authorization === 'Bearer ops';
-      },
-    }));
+    const base = await serve(
+      createAdminHandler({
+        pools: [pool],
+        authorize: async (req) => {
+          seen.push(req.url ?? '');
+          if (req.headers['x-boom'] !== undefined) throw new Error('auth backend down');
+          return req.headers.authorization === 'Bearer ops';
+        },
+      }),
+    );
     expect((await get(`${base}/stats`)).status).toBe(403);
     expect((await get(`${base}/`)).status).toBe(403);
     expect((await get(`${base}/stats`, { headers: { authorization: 'Bearer ops', 'x-boom': '1' } })).status).toBe(403);
@@ -139,7 +171,9 @@ describe('lido/admin handler', () => {
   it('serves under basePath, passes other paths to next() when given, and redirects to the trailing slash', async () => {
     const { pool } = newPool();
     const handler = createAdminHandler({ pools: [pool], basePath: '/admin/pools/' });
-    const base = await serve((req, res) => void handler(req, res, req.url === '/passed' ? () => res.end('next') : undefined));
+    const base = await serve(
+      (req, res) => void handler(req, res, req.url === '/passed' ? () => res.end('next') : undefined),
+    );
     expect((await get(`${base}/admin/pools/stats`)).status).toBe(200);
     expect((await get(`${base}/stats`)).status).toBe(404);
     expect((await get(`${base}/passed`)).text).toBe('next');
@@ -179,7 +213,12 @@ describe('lido/admin handler', () => {
 
   it('reports a pool whose stats() throws without failing the others', async () => {
     const { pool } = newPool();
-    const broken: AdminPool = { name: 'broken', stats: () => { throw new Error('no stats for postgres://u:hunter2@h'); } };
+    const broken: AdminPool = {
+      name: 'broken',
+      stats: () => {
+        throw new Error('no stats for postgres://u:hunter2@h');
+      },
+    };
     const base = await serve(createAdminHandler({ pools: [broken, pool] }));
     const r = await get(`${base}/stats`);
     expect(r.status).toBe(200);
@@ -190,11 +229,19 @@ describe('lido/admin handler', () => {
   it('validates options eagerly, naming the option', () => {
     const p = { name: 'a', stats: () => ({}) };
     expect(() => createAdminHandler({ pools: [] })).toThrow(/pools: expected a non-empty array/);
-    expect(() => createAdminHandler({ pools: [p, { ...p }] })).toThrow(/pools\[1\]\.name: expected unique pool names, got "a" twice/);
+    expect(() => createAdminHandler({ pools: [p, { ...p }] })).toThrow(
+      /pools\[1\]\.name: expected unique pool names, got "a" twice/,
+    );
     expect(() => createAdminHandler({ pools: [{ stats: () => ({}) }] } as never)).toThrow(/pools\[0\]\.name/);
-    expect(() => createAdminHandler({ pools: [p], basePath: 'admin' })).toThrow(/basePath: expected a path starting with "\/"/);
-    expect(() => createAdminHandler({ pools: [p], allowReset: 'yes' } as never)).toThrow(/allowReset: expected a boolean/);
-    expect(() => createAdminHandler({ pools: [p], authorize: true } as never)).toThrow(/authorize: expected a function/);
+    expect(() => createAdminHandler({ pools: [p], basePath: 'admin' })).toThrow(
+      /basePath: expected a path starting with "\/"/,
+    );
+    expect(() => createAdminHandler({ pools: [p], allowReset: 'yes' } as never)).toThrow(
+      /allowReset: expected a boolean/,
+    );
+    expect(() => createAdminHandler({ pools: [p], authorize: true } as never)).toThrow(
+      /authorize: expected a function/,
+    );
     expect(() => createAdminHandler({ pools: [p], readOnly: true } as never)).toThrow(/unknown option "readOnly"/);
   });
 });

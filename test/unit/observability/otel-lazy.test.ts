@@ -9,9 +9,28 @@ class TestReader extends MetricReader {
 }
 
 const stats = {
-  name: 'early', size: 2, idle: 1, borrowed: 1, pending: 0, creating: 0, checking: 0, min: 1, max: 4, peakBorrowed: 1,
-  created: 2, destroyed: 0, acquired: 5, released: 4, timeouts: 0, createErrors: 0, validationFailures: 0, resetFailures: 0,
-  leaks: 0, rejected: 0, aborted: 0, sinceMs: 10,
+  name: 'early',
+  size: 2,
+  idle: 1,
+  borrowed: 1,
+  pending: 0,
+  creating: 0,
+  checking: 0,
+  min: 1,
+  max: 4,
+  peakBorrowed: 1,
+  created: 2,
+  destroyed: 0,
+  acquired: 5,
+  released: 4,
+  timeouts: 0,
+  createErrors: 0,
+  validationFailures: 0,
+  resetFailures: 0,
+  leaks: 0,
+  rejected: 0,
+  aborted: 0,
+  sinceMs: 10,
   waitTime: { count: 0, mean: 0, p50: 0, p99: 0, max: 0 },
   useTime: { count: 0, mean: 0, p50: 0, p99: 0, max: 0 },
   createTime: { count: 0, mean: 0, p50: 0, p99: 0, max: 0 },
@@ -39,8 +58,13 @@ describe('lido/otel with the global meter provider', () => {
 
     vi.useRealTimers();
     const { resourceMetrics } = await reader.collect();
-    const count = resourceMetrics.scopeMetrics[0].metrics.find((m) => m.descriptor.name === 'db.client.connection.count');
-    expect(count?.dataPoints.map((p) => [p.attributes['db.client.connection.state'], p.value])).toEqual([['idle', 1], ['used', 1]]);
+    const count = resourceMetrics.scopeMetrics[0].metrics.find(
+      (m) => m.descriptor.name === 'db.client.connection.count',
+    );
+    expect(count?.dataPoints.map((p) => [p.attributes['db.client.connection.state'], p.value])).toEqual([
+      ['idle', 1],
+      ['used', 1],
+    ]);
     registration.close();
     await provider.shutdown();
   });

@@ -1,6 +1,12 @@
 import {
-  AggregationTemporality, InMemoryMetricExporter, MeterProvider, MetricReader, PeriodicExportingMetricReader,
-  type HistogramMetricData, type MetricData, type ResourceMetrics,
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  MetricReader,
+  PeriodicExportingMetricReader,
+  type HistogramMetricData,
+  type MetricData,
+  type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
 import { publishCreate, publishRelease, traceAcquire, tracingAcquire } from '../../../src/stats/diagnostics.js';
@@ -131,9 +137,19 @@ describe('lido/otel', () => {
     expect(create.descriptor.unit).toBe('s');
     expect(create.dataPoints).toHaveLength(1);
     expect(create.dataPoints[0].attributes).toEqual(MAIN);
-    expect(create.dataPoints[0].value).toMatchObject({ count: 1, sum: 0.25, buckets: { boundaries: [0.01, 0.1, 1], counts: [0, 0, 1, 0] } });
-    expect((m.get('db.client.connection.wait_time') as HistogramMetricData).dataPoints[0].value).toMatchObject({ count: 1, sum: 0.04 });
-    expect((m.get('db.client.connection.use_time') as HistogramMetricData).dataPoints[0].value).toMatchObject({ count: 1, sum: 0.005 });
+    expect(create.dataPoints[0].value).toMatchObject({
+      count: 1,
+      sum: 0.25,
+      buckets: { boundaries: [0.01, 0.1, 1], counts: [0, 0, 1, 0] },
+    });
+    expect((m.get('db.client.connection.wait_time') as HistogramMetricData).dataPoints[0].value).toMatchObject({
+      count: 1,
+      sum: 0.04,
+    });
+    expect((m.get('db.client.connection.use_time') as HistogramMetricData).dataPoints[0].value).toMatchObject({
+      count: 1,
+      sum: 0.005,
+    });
     metrics.close();
     expect(tracingAcquire()).toBe(false);
   });
@@ -160,14 +176,38 @@ describe('lido/otel', () => {
     const b = newPool(clock, 'http://10.0.0.7:8080');
     await Promise.all([a.ready(), b.ready()]);
     const keyed = { name: 'origins', stats: () => ({ total: a.stats(), [a.name]: a.stats(), [b.name]: b.stats() }) };
-    const broken = { name: 'broken', stats: (): never => { throw new Error('boom'); } };
+    const broken = {
+      name: 'broken',
+      stats: (): never => {
+        throw new Error('boom');
+      },
+    };
     const removed = { stats: () => a.stats() };
-    const metrics = track(registerPoolMetrics({ pools: [broken, removed, { pool: keyed, kind: 'http' }], meterProvider: provider, histograms: false }));
+    const metrics = track(
+      registerPoolMetrics({
+        pools: [broken, removed, { pool: keyed, kind: 'http' }],
+        meterProvider: provider,
+        histograms: false,
+      }),
+    );
     metrics.remove(removed);
     const m = await collect(reader);
     expect(m.get('db.client.connection.max')!.dataPoints).toHaveLength(2);
-    expect(value(m, 'http.client.open_connections', { 'server.address': 'api.example.com', 'server.port': 443, 'url.scheme': 'https', 'http.connection.state': 'idle' })).toBe(1);
-    expect(value(m, 'http.client.open_connections', { 'server.address': '10.0.0.7', 'server.port': 8080, 'http.connection.state': 'active' })).toBe(0);
+    expect(
+      value(m, 'http.client.open_connections', {
+        'server.address': 'api.example.com',
+        'server.port': 443,
+        'url.scheme': 'https',
+        'http.connection.state': 'idle',
+      }),
+    ).toBe(1);
+    expect(
+      value(m, 'http.client.open_connections', {
+        'server.address': '10.0.0.7',
+        'server.port': 8080,
+        'http.connection.state': 'active',
+      }),
+    ).toBe(0);
   });
 
   it('reads a KeyedPool-shaped source and records the histograms of its key pools by name', async () => {
@@ -175,24 +215,47 @@ describe('lido/otel', () => {
     const clock = new ManualClock();
     const [x, y] = [newPool(clock, 'tenants[x]'), newPool(clock, 'tenants[y]')];
     await Promise.all([x.ready(), y.ready()]);
-    const keyed = { name: 'tenants', stats: () => ({ name: 'tenants', keys: 2, maxTotal: 6, total: { size: 2, idle: 2 }, perKey: [{ ...x.stats(), key: 'x' }, { ...y.stats(), key: 'y' }] }) };
+    const keyed = {
+      name: 'tenants',
+      stats: () => ({
+        name: 'tenants',
+        keys: 2,
+        maxTotal: 6,
+        total: { size: 2, idle: 2 },
+        perKey: [
+          { ...x.stats(), key: 'x' },
+          { ...y.stats(), key: 'y' },
+        ],
+      }),
+    };
     track(registerPoolMetrics({ pools: [keyed], meterProvider: provider }));
     publishCreate(x, {}, 30);
     publishCreate({ name: 'tenants[x]' }, {}, 40); // another object, same name: a key pool too
     publishCreate({ name: 'elsewhere' }, {}, 50);
     const m = await collect(reader);
-    expect(value(m, 'db.client.connection.count', { 'db.client.connection.pool.name': 'tenants[y]', 'db.client.connection.state': 'idle' })).toBe(1);
+    expect(
+      value(m, 'db.client.connection.count', {
+        'db.client.connection.pool.name': 'tenants[y]',
+        'db.client.connection.state': 'idle',
+      }),
+    ).toBe(1);
     expect(m.get('db.client.connection.max')!.dataPoints).toHaveLength(2);
     const create = m.get('db.client.connection.create_time') as HistogramMetricData;
-    expect(create.dataPoints.map((p) => [p.attributes['db.client.connection.pool.name'], p.value.count])).toEqual([['tenants[x]', 2]]);
+    expect(create.dataPoints.map((p) => [p.attributes['db.client.connection.pool.name'], p.value.count])).toEqual([
+      ['tenants[x]', 2],
+    ]);
   });
 
   it('validates options eagerly, naming the option', () => {
     const pool = { stats: () => ({}) };
     expect(() => registerPoolMetrics({} as never)).toThrow(/pools: expected an array/);
     expect(() => registerPoolMetrics({ pools: [pool, 42] } as never)).toThrow(/pools\[1\]: expected a pool/);
-    expect(() => registerPoolMetrics({ pools: [{ pool, kind: 'ftp' }] } as never)).toThrow(/pools\[0\]\.kind: expected "db" or "http", got "ftp"/);
-    expect(() => registerPoolMetrics({ pools: [], meterProvider: {} } as never)).toThrow(/meterProvider: expected a MeterProvider/);
+    expect(() => registerPoolMetrics({ pools: [{ pool, kind: 'ftp' }] } as never)).toThrow(
+      /pools\[0\]\.kind: expected "db" or "http", got "ftp"/,
+    );
+    expect(() => registerPoolMetrics({ pools: [], meterProvider: {} } as never)).toThrow(
+      /meterProvider: expected a MeterProvider/,
+    );
     expect(() => registerPoolMetrics({ pools: [], meterName: '' })).toThrow(/meterName/);
     expect(() => registerPoolMetrics({ pools: [], lazyPollMs: 0 })).toThrow(/lazyPollMs/);
     expect(() => registerPoolMetrics({ pools: [], buckets: [1, 0.5] })).toThrow(/buckets/);

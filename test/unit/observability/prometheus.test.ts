@@ -42,19 +42,25 @@ describe('lido/prometheus', () => {
     const waiting = [pool.acquire(), pool.acquire(), pool.acquire()].map((p) => p.catch((e: Error) => e));
     await clock.advance(0);
     let lines = await scrape(registry);
-    expect(lines).toEqual(expect.arrayContaining([
-      'db_client_connection_count{pool_name="main",state="idle"} 0',
-      'db_client_connection_count{pool_name="main",state="used"} 3',
-      'db_client_connection_pending_requests{pool_name="main"} 2',
-      'db_client_connection_max{pool_name="main"} 3',
-      'db_client_connection_limit{pool_name="main"} 3',
-      'db_client_connection_idle_max{pool_name="main"} 3',
-      'db_client_connection_idle_min{pool_name="main"} 1',
-      'db_client_connection_timeouts_total{pool_name="main"} 0',
-      'lido_pool_acquires_total{pool_name="main"} 3',
-    ]));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'db_client_connection_count{pool_name="main",state="idle"} 0',
+        'db_client_connection_count{pool_name="main",state="used"} 3',
+        'db_client_connection_pending_requests{pool_name="main"} 2',
+        'db_client_connection_max{pool_name="main"} 3',
+        'db_client_connection_limit{pool_name="main"} 3',
+        'db_client_connection_idle_max{pool_name="main"} 3',
+        'db_client_connection_idle_min{pool_name="main"} 1',
+        'db_client_connection_timeouts_total{pool_name="main"} 0',
+        'lido_pool_acquires_total{pool_name="main"} 3',
+      ]),
+    );
     await clock.advance(100);
-    expect(await Promise.all(waiting)).toEqual([expect.anything(), expect.objectContaining({ code: 'ERR_POOL_ACQUIRE_TIMEOUT' }), expect.objectContaining({ code: 'ERR_POOL_ACQUIRE_TIMEOUT' })]);
+    expect(await Promise.all(waiting)).toEqual([
+      expect.anything(),
+      expect.objectContaining({ code: 'ERR_POOL_ACQUIRE_TIMEOUT' }),
+      expect.objectContaining({ code: 'ERR_POOL_ACQUIRE_TIMEOUT' }),
+    ]);
     lines = await scrape(registry);
     expect(lines).toContain('db_client_connection_timeouts_total{pool_name="main"} 2');
     pool.resetStats();
@@ -93,14 +99,16 @@ describe('lido/prometheus', () => {
     await acquired;
     publishRelease(pool, {}, 5);
     const lines = await scrape(registry);
-    expect(lines).toEqual(expect.arrayContaining([
-      'db_client_connection_create_time_seconds_bucket{le="0.1",pool_name="main"} 0',
-      'db_client_connection_create_time_seconds_bucket{le="1",pool_name="main"} 1',
-      'db_client_connection_create_time_seconds_sum{pool_name="main"} 0.25',
-      'db_client_connection_create_time_seconds_count{pool_name="main"} 1',
-      'db_client_connection_wait_time_seconds_sum{pool_name="main"} 0.04',
-      'db_client_connection_use_time_seconds_bucket{le="0.01",pool_name="main"} 1',
-    ]));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'db_client_connection_create_time_seconds_bucket{le="0.1",pool_name="main"} 0',
+        'db_client_connection_create_time_seconds_bucket{le="1",pool_name="main"} 1',
+        'db_client_connection_create_time_seconds_sum{pool_name="main"} 0.25',
+        'db_client_connection_create_time_seconds_count{pool_name="main"} 1',
+        'db_client_connection_wait_time_seconds_sum{pool_name="main"} 0.04',
+        'db_client_connection_use_time_seconds_bucket{le="0.01",pool_name="main"} 1',
+      ]),
+    );
     expect(lines.join('\n')).not.toContain('stranger');
     collector.close();
     expect(tracingAcquire()).toBe(false);
@@ -113,9 +121,13 @@ describe('lido/prometheus', () => {
     const a = newPool(clock, 'https://api.example.com');
     await a.ready();
     const keyed = { name: 'http', stats: () => new Map([['api', a.stats()]]) };
-    track(registerPoolCollector({ registry, pools: [{ pool: keyed, kind: 'http' }], prefix: 'app_', histograms: false }));
+    track(
+      registerPoolCollector({ registry, pools: [{ pool: keyed, kind: 'http' }], prefix: 'app_', histograms: false }),
+    );
     const lines = await scrape(registry);
-    expect(lines).toContain('app_http_client_open_connections{pool_name="https://api.example.com",server_address="api.example.com",server_port="443",url_scheme="https",state="idle"} 1');
+    expect(lines).toContain(
+      'app_http_client_open_connections{pool_name="https://api.example.com",server_address="api.example.com",server_port="443",url_scheme="https",state="idle"} 1',
+    );
     expect(lines).toContain('app_db_client_connection_count{pool_name="https://api.example.com",state="idle"} 1');
   });
 
@@ -124,7 +136,20 @@ describe('lido/prometheus', () => {
     const clock = new ManualClock();
     const a = newPool(clock, 'a');
     const b = newPool(clock, 'b');
-    const collector = track(registerPoolCollector({ registry, pools: [a, { stats: () => { throw new Error('boom'); } }], histograms: false }));
+    const collector = track(
+      registerPoolCollector({
+        registry,
+        pools: [
+          a,
+          {
+            stats: () => {
+              throw new Error('boom');
+            },
+          },
+        ],
+        histograms: false,
+      }),
+    );
     collector.add(b);
     collector.remove(a);
     const lines = await scrape(registry);
@@ -141,6 +166,8 @@ describe('lido/prometheus', () => {
     expect(() => registerPoolCollector({ registry, pools: [], buckets: [] })).toThrow(/buckets/);
     expect(() => registerPoolCollector({ registry, pools: [], port: 9 } as never)).toThrow(/unknown option "port"/);
     track(registerPoolCollector({ registry, pools: [], histograms: false }));
-    expect(() => registerPoolCollector({ registry, pools: [] })).toThrow(/registry: already has db_client_connection_count/);
+    expect(() => registerPoolCollector({ registry, pools: [] })).toThrow(
+      /registry: already has db_client_connection_count/,
+    );
   });
 });

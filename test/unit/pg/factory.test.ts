@@ -111,9 +111,11 @@ describe('pgFactory with the core Pool', () => {
     await expect(pool.use((c) => c.query('BAD'))).rejects.toThrow();
     await settle();
     expect(pool.stats().size).toBe(1);
-    await expect(pool.use(async () => {
-      throw Object.assign(new Error('terminating connection'), { code: '57P01' });
-    })).rejects.toThrow();
+    await expect(
+      pool.use(async () => {
+        throw Object.assign(new Error('terminating connection'), { code: '57P01' });
+      }),
+    ).rejects.toThrow();
     await settle();
     expect(pool.stats().size).toBe(0);
     await pool.close();
@@ -161,7 +163,9 @@ describe('TxTracker', () => {
 
   it('else follows BEGIN / COMMIT in the statements sent', () => {
     const sent: string[] = [];
-    const c = { query: (q: string | { text: string }) => sent.push(typeof q === 'string' ? q : q.text) } as unknown as { query(q: unknown): void };
+    const c = { query: (q: string | { text: string }) => sent.push(typeof q === 'string' ? q : q.text) } as unknown as {
+      query(q: unknown): void;
+    };
     const t = new TxTracker(c as never);
     expect(t.source).toBe('text');
     c.query('  begin');
@@ -181,26 +185,54 @@ describe('TxTracker', () => {
 describe('option mapping', () => {
   it('pg defaults', () => {
     expect(toCoreOptions({})).toMatchObject({
-      max: 10, min: 0, maxUses: Infinity, idleTimeoutMs: 10_000, acquireTimeoutMs: Infinity, createTimeoutMs: Infinity, allowExitOnIdle: true,
+      max: 10,
+      min: 0,
+      maxUses: Infinity,
+      idleTimeoutMs: 10_000,
+      acquireTimeoutMs: Infinity,
+      createTimeoutMs: Infinity,
+      allowExitOnIdle: true,
     });
     expect(toCoreOptions({}).maxLifetimeMs).toBeUndefined(); // lido's default applies
   });
 
   it('pg names', () => {
-    expect(toCoreOptions({ max: 0, poolSize: 4, min: 1, idleTimeoutMillis: 0, connectionTimeoutMillis: 2500, maxUses: 7, maxLifetimeSeconds: 60 })).toMatchObject({
-      max: 4, min: 1, idleTimeoutMs: 0, acquireTimeoutMs: 2500, createTimeoutMs: 2500, maxUses: 7, maxLifetimeMs: 60_000,
+    expect(
+      toCoreOptions({
+        max: 0,
+        poolSize: 4,
+        min: 1,
+        idleTimeoutMillis: 0,
+        connectionTimeoutMillis: 2500,
+        maxUses: 7,
+        maxLifetimeSeconds: 60,
+      }),
+    ).toMatchObject({
+      max: 4,
+      min: 1,
+      idleTimeoutMs: 0,
+      acquireTimeoutMs: 2500,
+      createTimeoutMs: 2500,
+      maxUses: 7,
+      maxLifetimeMs: 60_000,
     });
     expect(toCoreOptions({ idleTimeoutMillis: null }).idleTimeoutMs).toBe(0);
   });
 
   it('core names win', () => {
-    expect(toCoreOptions({ connectionTimeoutMillis: 100, createTimeoutMs: 900, maxLifetimeSeconds: 5, maxLifetimeMs: 1234 })).toMatchObject({
-      acquireTimeoutMs: 100, createTimeoutMs: 900, maxLifetimeMs: 1234,
+    expect(
+      toCoreOptions({ connectionTimeoutMillis: 100, createTimeoutMs: 900, maxLifetimeSeconds: 5, maxLifetimeMs: 1234 }),
+    ).toMatchObject({
+      acquireTimeoutMs: 100,
+      createTimeoutMs: 900,
+      maxLifetimeMs: 1234,
     });
   });
 
   it('rejects bad pg values', () => {
-    expect(() => toCoreOptions({ idleTimeoutMillis: -1 })).toThrow(/idleTimeoutMillis: expected a non-negative number, got -1/);
+    expect(() => toCoreOptions({ idleTimeoutMillis: -1 })).toThrow(
+      /idleTimeoutMillis: expected a non-negative number, got -1/,
+    );
     expect(() => toCoreOptions({ maxLifetimeSeconds: '5' as unknown as number })).toThrow(/maxLifetimeSeconds/);
     expect(() => toCoreOptions({ allowExitOnIdle: 'yes' as unknown as boolean })).toThrow(/allowExitOnIdle/);
   });
@@ -208,11 +240,17 @@ describe('option mapping', () => {
 
 describe('redaction', () => {
   it('connection strings', () => {
-    expect(redactConnectionString('postgres://app:s3cr%40t@db:5432/main?sslmode=require')).toBe('postgres://app:[redacted]@db:5432/main?sslmode=require');
+    expect(redactConnectionString('postgres://app:s3cr%40t@db:5432/main?sslmode=require')).toBe(
+      'postgres://app:[redacted]@db:5432/main?sslmode=require',
+    );
     expect(redactConnectionString('postgresql://app@db/main')).toBe('postgresql://app@db/main');
-    expect(redactConnectionString('host=db user=app password=hunter22 dbname=x')).toBe('host=db user=app password=[redacted] dbname=x');
+    expect(redactConnectionString('host=db user=app password=hunter22 dbname=x')).toBe(
+      'host=db user=app password=[redacted] dbname=x',
+    );
     expect(redactConnectionString("host=db password='a b c' dbname=x")).toBe('host=db password=[redacted] dbname=x');
-    expect(redactConnectionString('postgres://db/main?password=hunter22&x=1')).toBe('postgres://db/main?password=[redacted]&x=1');
+    expect(redactConnectionString('postgres://db/main?password=hunter22&x=1')).toBe(
+      'postgres://db/main?password=[redacted]&x=1',
+    );
   });
 
   it('errors: message, stack, string properties and causes', () => {
@@ -229,13 +267,26 @@ describe('redaction', () => {
 
   it('config output', () => {
     const s = new Secrets();
-    const out = redactOptions({ connectionString: 'postgres://u:pw123@h/db', password: 'pw123', ssl: { key: 'KEY', rejectUnauthorized: true }, onConnect: function hook() {} }, s);
-    expect(out).toEqual({ connectionString: 'postgres://u:[redacted]@h/db', password: '[redacted]', ssl: { key: '[redacted]', rejectUnauthorized: true }, onConnect: '[function hook]' });
+    const out = redactOptions(
+      {
+        connectionString: 'postgres://u:pw123@h/db',
+        password: 'pw123',
+        ssl: { key: 'KEY', rejectUnauthorized: true },
+        onConnect: function hook() {},
+      },
+      s,
+    );
+    expect(out).toEqual({
+      connectionString: 'postgres://u:[redacted]@h/db',
+      password: '[redacted]',
+      ssl: { key: '[redacted]', rejectUnauthorized: true },
+      onConnect: '[function hook]',
+    });
   });
 });
 
 describe('loading pg', () => {
-  it('finds the application\'s pg', async () => {
+  it("finds the application's pg", async () => {
     const pg = await import('pg');
     expect(loadPgClient()).toBe(pg.default.Client);
   });
@@ -244,7 +295,9 @@ describe('loading pg', () => {
     const missing = () => {
       throw Object.assign(new Error("Cannot find module 'pg'"), { code: 'MODULE_NOT_FOUND' });
     };
-    expect(() => loadPgClient(missing)).toThrow(/the "pg" package is not installed; install it \(npm install pg\) or pass a Client class/);
+    expect(() => loadPgClient(missing)).toThrow(
+      /the "pg" package is not installed; install it \(npm install pg\) or pass a Client class/,
+    );
   });
 
   it('rejects a pg without Client', () => {

@@ -40,7 +40,14 @@ export interface FakeClient extends EventEmitter {
 }
 
 export function fakePg(): { Client: new (config: any) => FakeClient; server: FakeServer } {
-  const server: FakeServer = { clients: [], log: [], connectError: null, hang: false, failQuery: null, connectDelayMs: 0 };
+  const server: FakeServer = {
+    clients: [],
+    log: [],
+    connectError: null,
+    hang: false,
+    failQuery: null,
+    connectDelayMs: 0,
+  };
 
   class Client extends EventEmitter implements FakeClient {
     config: Record<string, any>;
@@ -66,7 +73,8 @@ export function fakePg(): { Client: new (config: any) => FakeClient; server: Fak
       this.#connectCb = cb;
       if (server.hang) return;
       const err = server.connectError;
-      const later = (fn: () => void) => (server.connectDelayMs > 0 ? setTimeout(fn, server.connectDelayMs) : setImmediate(fn));
+      const later = (fn: () => void) =>
+        server.connectDelayMs > 0 ? setTimeout(fn, server.connectDelayMs) : setImmediate(fn);
       later(() => {
         if (this.#connectCb === null) return; // dropped meanwhile
         this.#connectCb = null;
@@ -102,7 +110,12 @@ export function fakePg(): { Client: new (config: any) => FakeClient; server: Fak
         }
         if (/^\s*BEGIN/i.test(sql)) this.#tx = 'T';
         else if (/^\s*(COMMIT|ROLLBACK)/i.test(sql)) this.#tx = 'I';
-        cb(undefined, { command: sql.split(' ')[0]?.toUpperCase() || null, rowCount: 1, rows: [{ sql, values }], fields: [] });
+        cb(undefined, {
+          command: sql.split(' ')[0]?.toUpperCase() || null,
+          rowCount: 1,
+          rows: [{ sql, values }],
+          fields: [],
+        });
       });
       return promise;
     }
@@ -135,7 +148,9 @@ export function fakePg(): { Client: new (config: any) => FakeClient; server: Fak
       this.refed = false;
     }
 
-    die(err = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })): void {
+    die(
+      err = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+    ): void {
       this.#drop(err);
     }
 

@@ -19,7 +19,11 @@ describe('WaitRing', () => {
     const ring = new WaitRing();
     const ids = ['a', 'b', 'c', 'd'].map((w, i) => ring.push(w, i + 1));
     ring.remove(ids[1]!);
-    expect(entries(ring)).toEqual([['a', 1], ['c', 3], ['d', 4]]);
+    expect(entries(ring)).toEqual([
+      ['a', 1],
+      ['c', 3],
+      ['d', 4],
+    ]);
     const seen: unknown[] = [];
     ring.forEach((w) => {
       seen.push(w);

@@ -33,7 +33,7 @@ describe('PgPool: construction', () => {
     await pool.end();
   });
 
-  it('loads the application\'s pg when no Client is given', async () => {
+  it("loads the application's pg when no Client is given", async () => {
     const pg = await import('pg');
     const pool = new PgPool({});
     expect(pool.Client).toBe(pg.default.Client);
@@ -48,19 +48,32 @@ describe('PgPool: construction', () => {
     expect(JSON.stringify(pool.config())).not.toContain('hunter2');
   });
 
-  it('fills in pg-pool\'s defaults on pool.options and accepts poolSize for max', () => {
+  it("fills in pg-pool's defaults on pool.options and accepts poolSize for max", () => {
     const { Client } = fakePg();
     const pool = new PgPool({ poolSize: 7 }, Client);
-    expect(pool.options).toMatchObject({ max: 7, min: 0, maxUses: Infinity, allowExitOnIdle: false, maxLifetimeSeconds: 0, idleTimeoutMillis: 10_000 });
+    expect(pool.options).toMatchObject({
+      max: 7,
+      min: 0,
+      maxUses: Infinity,
+      allowExitOnIdle: false,
+      maxLifetimeSeconds: 0,
+      idleTimeoutMillis: 10_000,
+    });
     expect(pool.stats().max).toBe(7);
   });
 
   it('rejects bad option values at once, naming the option', () => {
     const { Client } = fakePg();
-    expect(() => new PgPool({ max: 'ten' as unknown as number }, Client)).toThrow(/max: expected a positive integer, got "ten"/);
+    expect(() => new PgPool({ max: 'ten' as unknown as number }, Client)).toThrow(
+      /max: expected a positive integer, got "ten"/,
+    );
     expect(() => new PgPool({ connectionTimeoutMillis: -5 }, Client)).toThrow(/connectionTimeoutMillis/);
-    expect(() => new PgPool({ resetOnRelease: 'wipe' as 'discard' }, Client)).toThrow('resetOnRelease: expected "rollback" or "discard", got "wipe"');
-    expect(() => new PgPool({ password: 12345678 as unknown as string }, Client)).toThrow('password: expected a string or a function returning one, got number');
+    expect(() => new PgPool({ resetOnRelease: 'wipe' as 'discard' }, Client)).toThrow(
+      'resetOnRelease: expected "rollback" or "discard", got "wipe"',
+    );
+    expect(() => new PgPool({ password: 12345678 as unknown as string }, Client)).toThrow(
+      'password: expected a string or a function returning one, got number',
+    );
     expect(() => new PgPool({ onConnect: 'x' as never }, Client)).toThrow(PoolOptionsError);
     expect(() => new PgPool({ acquireTimeoutMs: 0 }, Client)).toThrow(/acquireTimeoutMs/);
   });
@@ -133,7 +146,10 @@ describe('PgPool: query()', () => {
     pool.on('acquire', (c) => events.push(['acquire', typeof c]));
     pool.on('release', (err, c) => events.push(['release', err, typeof c]));
     await pool.query('SELECT 1');
-    expect(events).toEqual([['acquire', 'object'], ['release', undefined, 'object']]);
+    expect(events).toEqual([
+      ['acquire', 'object'],
+      ['release', undefined, 'object'],
+    ]);
     await pool.end();
   });
 });
@@ -165,7 +181,7 @@ describe('PgPool: connect() and release()', () => {
     await pool.end();
   });
 
-  it('releasing twice throws pg.Pool\'s error', async () => {
+  it("releasing twice throws pg.Pool's error", async () => {
     const { pool } = setup();
     const client = await pool.connect();
     client.release();
@@ -268,7 +284,10 @@ describe('PgPool: connect() and release()', () => {
   it('connectionTimeoutMillis: a wait for a full pool rejects with a message containing "timeout"', async () => {
     const { pool } = setup({ max: 1, connectionTimeoutMillis: 30 });
     const a = await pool.connect();
-    const err = await pool.connect().then(() => null, (e: Error) => e);
+    const err = await pool.connect().then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(err).toBeInstanceOf(AcquireTimeoutError);
     expect(err!.message).toMatch(/timeout/);
     expect(err!.message).toMatch(/timeout exceeded when trying to connect/);
@@ -280,7 +299,10 @@ describe('PgPool: connect() and release()', () => {
     const { pool, server } = setup({ connectionTimeoutMillis: 50 });
     server.hang = true;
     const t0 = performance.now();
-    const err = await pool.connect().then(() => null, (e: Error) => e);
+    const err = await pool.connect().then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(err!.message).toMatch(/timeout/);
     await settle();
@@ -289,10 +311,13 @@ describe('PgPool: connect() and release()', () => {
     await pool.end();
   });
 
-  it('a failed connection attempt rejects the pending connect() with the driver\'s error, at once', async () => {
+  it("a failed connection attempt rejects the pending connect() with the driver's error, at once", async () => {
     const { pool, server } = setup();
     server.connectError = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
-    const err = await pool.connect().then(() => null, (e: Error & { code?: string }) => e);
+    const err = await pool.connect().then(
+      () => null,
+      (e: Error & { code?: string }) => e,
+    );
     expect(err!.message).toBe('connect ECONNREFUSED 127.0.0.1:1');
     expect(err!.code).toBe('ECONNREFUSED');
     await expect(pool.query('SELECT 1')).rejects.toThrow(/ECONNREFUSED/);
@@ -304,10 +329,17 @@ describe('PgPool: connect() and release()', () => {
 
   it('a failed attempt never fails a connect() that started after it (that one gets its own attempt)', async () => {
     // first caller gives up at 200 ms; its attempt fails at 300 ms; the second caller (from ~200 ms) waits until ~400 ms
-    const { pool, server } = setup({ acquireTimeoutMs: 200, createTimeoutMs: 10_000, createRetry: { baseMs: 5, capMs: 5 } });
+    const { pool, server } = setup({
+      acquireTimeoutMs: 200,
+      createTimeoutMs: 10_000,
+      createRetry: { baseMs: 5, capMs: 5 },
+    });
     server.connectDelayMs = 300;
     server.connectError = new Error('refused once');
-    const first = pool.connect().then(() => null, (e: Error) => e);
+    const first = pool.connect().then(
+      () => null,
+      (e: Error) => e,
+    );
     await new Promise((r) => setTimeout(r, 10));
     server.connectError = null; // only the first attempt fails
     server.connectDelayMs = 0;
@@ -357,7 +389,9 @@ describe('PgPool: connect() and release()', () => {
     await pool.query('SELECT 1');
     await pool.end();
     const messages = log.mock.calls.map((c) => c[0]);
-    expect(messages).toEqual(expect.arrayContaining(['connecting new client', 'new client connected', 'dispatching query', 'ending']));
+    expect(messages).toEqual(
+      expect.arrayContaining(['connecting new client', 'new client connected', 'dispatching query', 'ending']),
+    );
   });
 });
 
@@ -475,7 +509,7 @@ describe('PgPool: lifetime, uses, idle', () => {
     await pool.end();
   });
 
-  it('allowExitOnIdle: idle clients are unref\'d, checked-out ones ref\'d', async () => {
+  it("allowExitOnIdle: idle clients are unref'd, checked-out ones ref'd", async () => {
     const { pool, server } = setup({ allowExitOnIdle: true });
     const c = await pool.connect();
     expect(server.clients[0]!.refed).toBe(true);
@@ -484,7 +518,7 @@ describe('PgPool: lifetime, uses, idle', () => {
     await pool.end();
   });
 
-  it('without allowExitOnIdle idle clients stay ref\'d (pg default)', async () => {
+  it("without allowExitOnIdle idle clients stay ref'd (pg default)", async () => {
     const { pool, server } = setup();
     await pool.query('SELECT 1');
     expect(server.clients[0]!.refed).toBe(true);
@@ -524,7 +558,10 @@ describe('PgPool: end()', () => {
   it('rejects connect() calls waiting at end() instead of leaving them hanging', async () => {
     const { pool } = setup({ max: 1 });
     const a = await pool.connect();
-    const waiting = pool.connect().then(() => null, (e: Error) => e);
+    const waiting = pool.connect().then(
+      () => null,
+      (e: Error) => e,
+    );
     await settle();
     const ending = pool.end();
     const err = await waiting;
@@ -563,7 +600,7 @@ describe('PgPool: end()', () => {
     expect(pool.ended).toBe(true);
   });
 
-  it('close() is lido\'s bounded end(): destroys clients still out after timeoutMs', async () => {
+  it("close() is lido's bounded end(): destroys clients still out after timeoutMs", async () => {
     const { pool, server } = setup();
     await pool.connect();
     const report = await pool.close({ timeoutMs: 20 });
@@ -588,19 +625,29 @@ describe('PgPool: lido additions', () => {
     await pool.end();
   });
 
-  it('core options are accepted under their own names and win over pg\'s', () => {
+  it("core options are accepted under their own names and win over pg's", () => {
     const { Client } = fakePg();
-    const pool = new PgPool({ connectionTimeoutMillis: 1000, acquireTimeoutMs: 2000, idleTimeoutMillis: 5, idleTimeoutMs: 0, maxWaiting: 3 }, Client);
-    expect(pool.config()).toMatchObject({ acquireTimeoutMs: 2000, createTimeoutMs: 1000, idleTimeoutMs: 0, maxWaiting: 3 });
+    const pool = new PgPool(
+      { connectionTimeoutMillis: 1000, acquireTimeoutMs: 2000, idleTimeoutMillis: 5, idleTimeoutMs: 0, maxWaiting: 3 },
+      Client,
+    );
+    expect(pool.config()).toMatchObject({
+      acquireTimeoutMs: 2000,
+      createTimeoutMs: 1000,
+      idleTimeoutMs: 0,
+      maxWaiting: 3,
+    });
   });
 
   it('use(fn) always releases', async () => {
     const { pool } = setup();
     const n = await pool.use(async (c) => (await c.query('SELECT 1')).rows.length);
     expect(n).toBe(1);
-    await expect(pool.use(async () => {
-      throw new Error('app bug');
-    })).rejects.toThrow('app bug');
+    await expect(
+      pool.use(async () => {
+        throw new Error('app bug');
+      }),
+    ).rejects.toThrow('app bug');
     expect(pool.stats().borrowed).toBe(0);
     expect(pool.totalCount).toBe(1); // an application error does not condemn the connection
     await pool.end();

@@ -11,18 +11,28 @@ import { fakePg, settle, type FakeClient } from './fake-client.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A primary and `n` replicas, each on its own fake server (a replica's `Client` says which). */
-function setup(n = 2, options: Record<string, unknown> = {}, replica: (i: number) => Record<string, unknown> = () => ({})) {
+function setup(
+  n = 2,
+  options: Record<string, unknown> = {},
+  replica: (i: number) => Record<string, unknown> = () => ({}),
+) {
   const primary = fakePg();
   const replicas = Array.from({ length: n }, () => fakePg());
-  const pool = new PgPool({
-    max: 2,
-    name: 'db',
-    probe: { baseMs: 10, capMs: 20, timeoutMs: 500 },
-    replicas: replicas.map((r, i) => ({ Client: r.Client, ...replica(i) })),
-    ...options,
-  }, primary.Client);
+  const pool = new PgPool(
+    {
+      max: 2,
+      name: 'db',
+      probe: { baseMs: 10, capMs: 20, timeoutMs: 500 },
+      replicas: replicas.map((r, i) => ({ Client: r.Client, ...replica(i) })),
+      ...options,
+    },
+    primary.Client,
+  );
   /** Which server ran the query, from the SQL texts each received. */
-  const where = (sql: string): string[] => [primary, ...replicas].flatMap((s, i) => (s.server.log.includes(sql) ? [i === 0 ? 'primary' : `replica-${i - 1}`] : []));
+  const where = (sql: string): string[] =>
+    [primary, ...replicas].flatMap((s, i) =>
+      s.server.log.includes(sql) ? [i === 0 ? 'primary' : `replica-${i - 1}`] : [],
+    );
   const serverOf = (client: unknown): string => {
     if (primary.server.clients.includes(client as FakeClient)) return 'primary';
     return `replica-${replicas.findIndex((r) => r.server.clients.includes(client as FakeClient))}`;
@@ -33,19 +43,28 @@ function setup(n = 2, options: Record<string, unknown> = {}, replica: (i: number
 describe('PgPool replicas: options', () => {
   const { Client } = fakePg();
   it.each([
-    [{ replicas: 'postgres://r1/db' }, /^replicas: expected an array of connection options or connection strings, got "postgres:\/\/r1\/db"$/],
+    [
+      { replicas: 'postgres://r1/db' },
+      /^replicas: expected an array of connection options or connection strings, got "postgres:\/\/r1\/db"$/,
+    ],
     [{ replicas: [{}, 42] }, /^replicas\[1\]: expected connection options or a connection string, got number$/],
     [{ replicas: [null] }, /^replicas\[0\]: expected connection options or a connection string, got null$/],
     [{ replicas: [{ probe: {} }] }, /^replicas\[0\]\.probe: a replica cannot have its own probe/],
     [{ replicas: [{ replicas: [] }] }, /^replicas\[0\]\.replicas: a replica cannot have its own replicas/],
-    [{ replicas: [{}], replicaStrategy: 'random' }, /^replicaStrategy: expected "round-robin" or "least-borrowed", got "random"$/],
+    [
+      { replicas: [{}], replicaStrategy: 'random' },
+      /^replicaStrategy: expected "round-robin" or "least-borrowed", got "random"$/,
+    ],
     [{ replicaStrategy: 'random' }, /^replicaStrategy: expected/], // checked without replicas too
     [{ ejectAfter: 0 }, /^ejectAfter: expected a positive integer, got 0$/],
     [{ replicas: [{}], fallbackToPrimary: 'yes' }, /^fallbackToPrimary: expected a boolean, got "yes"$/],
     [{ replicas: [{}], probe: 5 }, /^probe: expected an object/],
     [{ replicas: [{}], probe: { every: 1 } }, /^probe: unknown option "every"/],
     [{ replicas: [{}, { order: 'random' }] }, /^replicas\[1\]\.order: expected "lifo" or "fifo", got "random"$/],
-    [{ replicas: [{ connectionTimeoutMillis: -1 }] }, /^replicas\[0\]\.connectionTimeoutMillis: expected a non-negative number, got -1$/],
+    [
+      { replicas: [{ connectionTimeoutMillis: -1 }] },
+      /^replicas\[0\]\.connectionTimeoutMillis: expected a non-negative number, got -1$/,
+    ],
     [{ replicas: [{ resetOnRelease: 'nope' }] }, /^resetOnRelease: expected "rollback" or "discard", got "nope"$/],
   ])('rejects %o, naming the option', (options, message) => {
     expect(() => new PgPool(options as never, Client)).toThrow(PoolOptionsError);
@@ -53,8 +72,11 @@ describe('PgPool replicas: options', () => {
   });
 
   it('refuses a replica that moves host/port under a primary connectionString (pg would read the string over them)', () => {
-    const make = (replica: unknown) => () => new PgPool({ connectionString: 'postgres://app:pw@primary/db', replicas: [replica as never] }, Client);
-    expect(make({ host: 'replica-1', port: 5433 })).toThrow(/^replicas\[0\]: sets host, port, but the primary's connectionString would win over them .*give this replica its own connectionString/);
+    const make = (replica: unknown) => () =>
+      new PgPool({ connectionString: 'postgres://app:pw@primary/db', replicas: [replica as never] }, Client);
+    expect(make({ host: 'replica-1', port: 5433 })).toThrow(
+      /^replicas\[0\]: sets host, port, but the primary's connectionString would win over them .*give this replica its own connectionString/,
+    );
     expect(make({ host: 'replica-1', connectionString: 'postgres://app:pw@replica-1/db' })).not.toThrow();
     expect(make('postgres://app:pw@replica-1/db')).not.toThrow();
     expect(make({ application_name: 'reader' })).not.toThrow(); // not a location: inherits the primary's string
@@ -63,8 +85,14 @@ describe('PgPool replicas: options', () => {
   it('a refused option never leaves a pool connecting', async () => {
     const primary = fakePg();
     const replica = fakePg();
-    expect(() => new PgPool({ min: 1, replicas: [{ Client: replica.Client }], probe: { every: 1 } } as never, primary.Client)).toThrow(/probe/);
-    expect(() => new PgPool({ min: 1, replicas: [{ Client: replica.Client }, { order: 'random' as never }] }, primary.Client)).toThrow(/replicas\[1\]\.order/);
+    expect(
+      () =>
+        new PgPool({ min: 1, replicas: [{ Client: replica.Client }], probe: { every: 1 } } as never, primary.Client),
+    ).toThrow(/probe/);
+    expect(
+      () =>
+        new PgPool({ min: 1, replicas: [{ Client: replica.Client }, { order: 'random' as never }] }, primary.Client),
+    ).toThrow(/replicas\[1\]\.order/);
     await settle(10);
     expect(primary.server.clients).toHaveLength(0);
     expect(replica.server.clients).toHaveLength(0);
@@ -80,25 +108,51 @@ describe('PgPool replicas: options', () => {
   });
 });
 
-describe('PgPool replicas: each replica\'s options are its own over the primary\'s', () => {
-  it('merges a replica\'s options over the primary\'s; a string is a connectionString', async () => {
+describe("PgPool replicas: each replica's options are its own over the primary's", () => {
+  it("merges a replica's options over the primary's; a string is a connectionString", async () => {
     const primary = fakePg();
     const r0 = fakePg();
     const r1 = fakePg();
-    const pool = new PgPool({
-      name: 'main', max: 3, user: 'app', password: 'pw-primary', database: 'shop', application_name: 'api', statement_timeout: 1000,
-      replicas: [{ Client: r0.Client, host: 'replica-0', application_name: 'api-reader' }, 'postgres://reader:pw-r1@replica-1/shop'],
-      replicaStrategy: 'round-robin', ejectAfter: 2,
-    }, primary.Client);
+    const pool = new PgPool(
+      {
+        name: 'main',
+        max: 3,
+        user: 'app',
+        password: 'pw-primary',
+        database: 'shop',
+        application_name: 'api',
+        statement_timeout: 1000,
+        replicas: [
+          { Client: r0.Client, host: 'replica-0', application_name: 'api-reader' },
+          'postgres://reader:pw-r1@replica-1/shop',
+        ],
+        replicaStrategy: 'round-robin',
+        ejectAfter: 2,
+      },
+      primary.Client,
+    );
     // a string replica has no Client of its own: it gets the primary's
     await pool.query('R0', [], { readOnly: true });
     await pool.query('R1', [], { readOnly: true });
     const c0 = r0.server.clients[0]!.config;
-    expect(c0).toMatchObject({ host: 'replica-0', user: 'app', password: 'pw-primary', database: 'shop', application_name: 'api-reader', statement_timeout: 1000, max: 3, name: 'main:replica-0' });
+    expect(c0).toMatchObject({
+      host: 'replica-0',
+      user: 'app',
+      password: 'pw-primary',
+      database: 'shop',
+      application_name: 'api-reader',
+      statement_timeout: 1000,
+      max: 3,
+      name: 'main:replica-0',
+    });
     expect(c0).not.toHaveProperty('replicas');
     expect(c0).not.toHaveProperty('ejectAfter');
     const c1 = primary.server.clients.find((c) => c.config.connectionString !== undefined)!.config;
-    expect(c1).toMatchObject({ connectionString: 'postgres://reader:pw-r1@replica-1/shop', name: 'main:replica-1', application_name: 'api' });
+    expect(c1).toMatchObject({
+      connectionString: 'postgres://reader:pw-r1@replica-1/shop',
+      name: 'main:replica-1',
+      application_name: 'api',
+    });
     expect(pool.cluster!.replicas.map((p) => p.name)).toEqual(['main:replica-0', 'main:replica-1']);
     expect(r1.server.clients).toHaveLength(0);
     await pool.end();
@@ -107,18 +161,37 @@ describe('PgPool replicas: each replica\'s options are its own over the primary\
   it('a replica may have its own pool options and name', async () => {
     const { pool } = setup(2, { max: 5 }, (i) => (i === 1 ? { max: 2, min: 1, name: 'reporting' } : {}));
     const [r0, r1] = pool.cluster!.replicas;
-    expect([r0!.name, r0!.stats().max, r1!.name, r1!.stats().max, r1!.stats().min]).toEqual(['db:replica-0', 5, 'reporting', 2, 1]);
+    expect([r0!.name, r0!.stats().max, r1!.name, r1!.stats().max, r1!.stats().min]).toEqual([
+      'db:replica-0',
+      5,
+      'reporting',
+      2,
+      1,
+    ]);
     await pool.end();
   });
 
   it('keeps replica credentials out of pool.options when printed, and redacts them in config()', async () => {
     const { Client } = fakePg();
-    const pool = new PgPool({ password: 'pw-primary', replicas: [{ host: 'r0', password: 'pw-replica-0' }, 'postgres://u:pw-replica-1@r1/db'] }, Client);
+    const pool = new PgPool(
+      {
+        password: 'pw-primary',
+        replicas: [{ host: 'r0', password: 'pw-replica-0' }, 'postgres://u:pw-replica-1@r1/db'],
+      },
+      Client,
+    );
     expect(pool.options.replicas).toHaveLength(2);
     expect(Object.keys(pool.options)).not.toContain('replicas');
-    const printed = JSON.stringify(pool.options) + JSON.stringify(pool.config()) + JSON.stringify(pool.stats()) + JSON.stringify(pool.health());
+    const printed =
+      JSON.stringify(pool.options) +
+      JSON.stringify(pool.config()) +
+      JSON.stringify(pool.stats()) +
+      JSON.stringify(pool.health());
     for (const secret of ['pw-primary', 'pw-replica-0', 'pw-replica-1']) expect(printed).not.toContain(secret);
-    const config = pool.config() as { replicas: { name: string; connection: Record<string, unknown> }[] } & Record<string, unknown>;
+    const config = pool.config() as { replicas: { name: string; connection: Record<string, unknown> }[] } & Record<
+      string,
+      unknown
+    >;
     expect(config).toMatchObject({ replicaStrategy: 'round-robin', fallbackToPrimary: true, ejectAfter: 3 });
     expect(config.replicas.map((r) => r.name)).toEqual([`${pool.name}:replica-0`, `${pool.name}:replica-1`]);
     expect(config.replicas[0]!.connection).toMatchObject({ host: 'r0', password: '[redacted]' });
@@ -141,28 +214,54 @@ describe('PgPool replicas: routing', () => {
     await pool.query({ text: 'W3', readOnly: false });
     await pool.query('W4', [], {});
     expect(['W1', 'R1', 'R2', 'R3', 'R4', 'R5', 'W2', 'W3', 'W4'].map((q) => `${q}@${where(q).join()}`)).toEqual([
-      'W1@primary', 'R1@replica-0', 'R2@replica-1', 'R3@replica-0', 'R4@replica-1', 'R5@replica-0', 'W2@primary', 'W3@primary', 'W4@primary',
+      'W1@primary',
+      'R1@replica-0',
+      'R2@replica-1',
+      'R3@replica-0',
+      'R4@replica-1',
+      'R5@replica-0',
+      'W2@primary',
+      'W3@primary',
+      'W4@primary',
     ]);
-    expect(pool.stats()).toMatchObject({ name: 'db', role: 'primary', routed: 4, healthyReplicas: 2, strategy: 'round-robin' });
-    expect(pool.stats().replicas!.map((r) => [r.name, r.routed])).toEqual([['db:replica-0', 3], ['db:replica-1', 2]]);
+    expect(pool.stats()).toMatchObject({
+      name: 'db',
+      role: 'primary',
+      routed: 4,
+      healthyReplicas: 2,
+      strategy: 'round-robin',
+    });
+    expect(pool.stats().replicas!.map((r) => [r.name, r.routed])).toEqual([
+      ['db:replica-0', 3],
+      ['db:replica-1', 2],
+    ]);
     await pool.end();
   });
 
-  it('callback forms: (text, values, options, cb), (text, values, cb), and the replica view\'s', async () => {
+  it("callback forms: (text, values, options, cb), (text, values, cb), and the replica view's", async () => {
     const { pool, where } = setup(1);
-    const run = (f: (cb: (err: Error | undefined, res: unknown) => void) => void) => new Promise((resolve, reject) => f((err, res) => (err ? reject(err) : resolve(res))));
+    const run = (f: (cb: (err: Error | undefined, res: unknown) => void) => void) =>
+      new Promise((resolve, reject) => f((err, res) => (err ? reject(err) : resolve(res))));
     let sync = true;
-    const p = run((cb) => pool.query('R1', [], { readOnly: true }, (err, res) => {
-      expect(sync).toBe(false);
-      cb(err, res);
-    }));
+    const p = run((cb) =>
+      pool.query('R1', [], { readOnly: true }, (err, res) => {
+        expect(sync).toBe(false);
+        cb(err, res);
+      }),
+    );
     sync = false;
     await p;
     await run((cb) => pool.query('W1', [], cb));
     await run((cb) => pool.query('W2', cb));
     await run((cb) => pool.replica.query('R2', [], cb));
     await run((cb) => pool.replica.query('R3', cb));
-    expect(['R1', 'W1', 'W2', 'R2', 'R3'].map((q) => where(q).join())).toEqual(['replica-0', 'primary', 'primary', 'replica-0', 'replica-0']);
+    expect(['R1', 'W1', 'W2', 'R2', 'R3'].map((q) => where(q).join())).toEqual([
+      'replica-0',
+      'primary',
+      'primary',
+      'replica-0',
+      'replica-0',
+    ]);
     expect(pool.query('X', [], { readOnly: true }, () => {})).toBeUndefined();
     await pool.end();
   });
@@ -179,32 +278,45 @@ describe('PgPool replicas: routing', () => {
     const pool = new PgPool({ replicas: [{}] }, Recording);
     await pool.query({ text: 'R1', values: [1], readOnly: true });
     await pool.query({ text: 'W1', rowMode: 'array', readOnly: false });
-    expect(seen).toEqual([{ text: 'R1', values: [1] }, { text: 'W1', rowMode: 'array' }]);
+    expect(seen).toEqual([
+      { text: 'R1', values: [1] },
+      { text: 'W1', rowMode: 'array' },
+    ]);
     await pool.end();
   });
 
   it('rejects bad per-query options (asynchronously), naming them', async () => {
     const { pool } = setup(1);
-    await expect(pool.query('R', [], { readOnly: 'yes' } as never)).rejects.toThrow(/^readOnly: expected a boolean, got "yes"$/);
-    await expect(pool.query('R', [], { readonly: true } as never)).rejects.toThrow(/^query options: unknown option "readonly" \(known: readOnly\)$/);
-    await expect(pool.query('R', [], 42 as never)).rejects.toThrow(/^query options: expected an object \{ readOnly\? \}, got 42$/);
+    await expect(pool.query('R', [], { readOnly: 'yes' } as never)).rejects.toThrow(
+      /^readOnly: expected a boolean, got "yes"$/,
+    );
+    await expect(pool.query('R', [], { readonly: true } as never)).rejects.toThrow(
+      /^query options: unknown option "readonly" \(known: readOnly\)$/,
+    );
+    await expect(pool.query('R', [], 42 as never)).rejects.toThrow(
+      /^query options: expected an object \{ readOnly\? \}, got 42$/,
+    );
     await expect(pool.query({ text: 'R', readOnly: 1 } as never)).rejects.toThrow(PoolOptionsError);
-    const err = await new Promise<Error | undefined>((resolve) => pool.query('R', [], { nope: 1 } as never, (e) => resolve(e)));
+    const err = await new Promise<Error | undefined>((resolve) =>
+      pool.query('R', [], { nope: 1 } as never, (e) => resolve(e)),
+    );
     expect(err).toBeInstanceOf(PoolOptionsError);
     await pool.end();
   });
 
-  it('pool.replica.connect() and .use() check out a replica\'s client; connect() and use() the primary\'s', async () => {
+  it("pool.replica.connect() and .use() check out a replica's client; connect() and use() the primary's", async () => {
     const { pool, serverOf } = setup(2);
     const c = await pool.replica.connect();
     expect(serverOf(c)).toBe('replica-0');
     c.release();
     expect(await pool.replica.use((client) => serverOf(client))).toBe('replica-1');
-    const viaCallback = await new Promise<string>((resolve, reject) => pool.replica.connect((err, client, release) => {
-      if (err) return reject(err);
-      resolve(serverOf(client));
-      release();
-    }));
+    const viaCallback = await new Promise<string>((resolve, reject) =>
+      pool.replica.connect((err, client, release) => {
+        if (err) return reject(err);
+        resolve(serverOf(client));
+        release();
+      }),
+    );
     expect(viaCallback).toBe('replica-0');
     expect(await pool.use((client) => serverOf(client))).toBe('primary');
     const w = await pool.connect();
@@ -245,11 +357,16 @@ describe('PgPool replicas: routing', () => {
 describe('PgPool replicas: connection failures', () => {
   it('a read whose replica refuses the connection is tried on the next replica; the caller never sees it', async () => {
     const { pool, replicas, where } = setup(2);
-    replicas[0]!.server.connectError = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    replicas[0]!.server.connectError = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+    });
     const res = await pool.query('R1', [], { readOnly: true });
     expect(res.rows).toHaveLength(1);
     expect(where('R1')).toEqual(['replica-1']);
-    expect(pool.stats().replicas!.map((r) => [r.consecutiveFailures, r.state])).toEqual([[1, 'healthy'], [0, 'healthy']]);
+    expect(pool.stats().replicas!.map((r) => [r.consecutiveFailures, r.state])).toEqual([
+      [1, 'healthy'],
+      [0, 'healthy'],
+    ]);
     await pool.end();
   });
 
@@ -267,7 +384,7 @@ describe('PgPool replicas: connection failures', () => {
     await pool.close({ timeoutMs: 100 });
   });
 
-  it('a replica\'s failed connection never fails a checkout waiting on the primary (or on another replica)', async () => {
+  it("a replica's failed connection never fails a checkout waiting on the primary (or on another replica)", async () => {
     const { pool, primary, replicas } = setup(2, { fallbackToPrimary: true });
     primary.server.connectDelayMs = 30; // the write is waiting on the primary while the replica fails
     replicas[1]!.server.connectDelayMs = 30;
@@ -290,7 +407,11 @@ describe('PgPool replicas: connection failures', () => {
     expect([0, 1, 2, 3, 4, 5].flatMap((i) => where(`R${i}`))).toEqual(Array(6).fill('replica-1'));
     expect(pool.stats().replicas![0]).toMatchObject({ state: 'ejected', ejections: 1 });
     expect(pool.health()).toMatchObject({ status: 'degraded' });
-    expect(pool.health().members!.map((m) => `${m.name}:${m.status}`)).toEqual(['db:ok', 'db:replica-0:down', 'db:replica-1:ok']);
+    expect(pool.health().members!.map((m) => `${m.name}:${m.status}`)).toEqual([
+      'db:ok',
+      'db:replica-0:down',
+      'db:replica-1:ok',
+    ]);
 
     replicas[0]!.server.connectError = null;
     for (let i = 0; i < 100 && events.length < 2; i++) await sleep(10);
@@ -344,7 +465,7 @@ describe('PgPool replicas: connection failures', () => {
 });
 
 describe('PgPool replicas: counts, events, stats, close', () => {
-  it('totalCount, idleCount and waitingCount count every member\'s clients and waits', async () => {
+  it("totalCount, idleCount and waitingCount count every member's clients and waits", async () => {
     const { pool } = setup(2, { max: 1 });
     const w = await pool.connect();
     const r0 = await pool.replica.connect();
@@ -368,14 +489,19 @@ describe('PgPool replicas: counts, events, stats, close', () => {
   it('emits connect, acquire, release and remove for replica clients too', async () => {
     const { pool, serverOf } = setup(1);
     const seen: string[] = [];
-    for (const e of ['connect', 'acquire', 'remove'] as const) pool.on(e, (client: unknown) => seen.push(`${e} ${serverOf(client)}`));
+    for (const e of ['connect', 'acquire', 'remove'] as const)
+      pool.on(e, (client: unknown) => seen.push(`${e} ${serverOf(client)}`));
     pool.on('release', (_err, client) => seen.push(`release ${serverOf(client)}`));
     await pool.query('R1', [], { readOnly: true });
     await pool.query('W1');
     await pool.end();
     expect(seen).toEqual([
-      'connect replica-0', 'acquire replica-0', 'release replica-0',
-      'connect primary', 'acquire primary', 'release primary',
+      'connect replica-0',
+      'acquire replica-0',
+      'release replica-0',
+      'connect primary',
+      'acquire primary',
+      'release primary',
       ...seen.slice(6).sort(), // removals, in whichever order the members close
     ]);
     expect(seen.slice(6).sort()).toEqual(['remove primary', 'remove replica-0']);

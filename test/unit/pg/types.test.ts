@@ -4,13 +4,19 @@
 import type { PostgresPool } from 'kysely';
 import pg from 'pg';
 import { describe, expectTypeOf, it } from 'vitest';
-import { PgPool, type PgFactory, type PgPoolClient, type ClientLike, type QueryResultLike } from '../../../src/adapters/pg/index.js';
+import {
+  PgPool,
+  type PgFactory,
+  type PgPoolClient,
+  type ClientLike,
+  type QueryResultLike,
+} from '../../../src/adapters/pg/index.js';
 import type { Lease, Pool } from '../../../src/index.js';
 
 type PgClientPool = PgPool<pg.Client>;
 
 describe('lido/pg types', () => {
-  it('connect() gives the Client class\'s clients, with release() and disposal', () => {
+  it("connect() gives the Client class's clients, with release() and disposal", () => {
     const connect = (p: PgClientPool) => p.connect();
     expectTypeOf<ReturnType<typeof connect>>().toEqualTypeOf<Promise<PgPoolClient<pg.Client>>>();
     expectTypeOf<PgPoolClient<pg.Client>>().toMatchTypeOf<pg.PoolClient>();

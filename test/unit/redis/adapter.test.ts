@@ -16,7 +16,10 @@ import { ConnectionState } from '../../../src/adapters/redis/tracker.js';
 
 // ---- a fake ioredis connection -------------------------------------------------------
 
-interface Sent { name: string; args: unknown[] }
+interface Sent {
+  name: string;
+  args: unknown[];
+}
 type Reply = unknown | Error | 'never';
 
 class FakeRedis extends EventEmitter {
@@ -25,7 +28,8 @@ class FakeRedis extends EventEmitter {
   static connectEvents: Error[] = [];
   status = 'wait';
   options: Record<string, unknown>;
-  condition: { select: number; subscriber: false | { channels(kind: string): string[] }; protocol: number } | null = null;
+  condition: { select: number; subscriber: false | { channels(kind: string): string[] }; protocol: number } | null =
+    null;
   sent: Sent[] = [];
   /** Replies by lower-case command name; default "OK". */
   replies = new Map<string, Reply>();
@@ -36,7 +40,14 @@ class FakeRedis extends EventEmitter {
   constructor(a: unknown, b?: unknown) {
     super();
     const fromUrl = typeof a === 'string' ? { url: a, db: Number(/\/(\d+)$/.exec(a)?.[1] ?? 0) } : {};
-    this.options = { host: 'localhost', port: 6379, db: 0, ...fromUrl, ...(typeof a === 'object' ? a as object : {}), ...(typeof b === 'object' ? b as object : {}) };
+    this.options = {
+      host: 'localhost',
+      port: 6379,
+      db: 0,
+      ...fromUrl,
+      ...(typeof a === 'object' ? (a as object) : {}),
+      ...(typeof b === 'object' ? (b as object) : {}),
+    };
     FakeRedis.instances.push(this);
   }
 
@@ -60,7 +71,12 @@ class FakeRedis extends EventEmitter {
     queueMicrotask(() => this.emit('end'));
   }
 
-  sendCommand(command: { name: string; args: unknown[]; resolve: (v: unknown) => void; reject: (e: unknown) => void }): unknown {
+  sendCommand(command: {
+    name: string;
+    args: unknown[];
+    resolve: (v: unknown) => void;
+    reject: (e: unknown) => void;
+  }): unknown {
     this.sent.push({ name: command.name, args: command.args });
     const r = this.replies.get(command.name.toLowerCase());
     if (r === 'never') {
@@ -104,10 +120,19 @@ describe('lido/redis options', () => {
   });
 
   it('accepts what ioredis reads, refuses the rest with a message that names the option', () => {
-    for (const ok of ['redis://localhost', 'rediss://u:p@h:6380/15', 'redis://h?db=3', '/tmp/redis.sock', '/tmp/redis.sock?db=2', 'redis://[::1]:6379']) {
+    for (const ok of [
+      'redis://localhost',
+      'rediss://u:p@h:6380/15',
+      'redis://h?db=3',
+      '/tmp/redis.sock',
+      '/tmp/redis.sock?db=2',
+      'redis://[::1]:6379',
+    ]) {
       expect(() => checkUrl(ok)).not.toThrow();
     }
-    expect(() => checkUrl('redis://:s3cret@h:70000')).toThrow(/^redis: expected a redis:\/\/ or rediss:\/\/ URL \(or a unix socket path\), got "redis:\/\/\*\*\*@h:70000" \(not a valid URL\)$/);
+    expect(() => checkUrl('redis://:s3cret@h:70000')).toThrow(
+      /^redis: expected a redis:\/\/ or rediss:\/\/ URL \(or a unix socket path\), got "redis:\/\/\*\*\*@h:70000" \(not a valid URL\)$/,
+    );
     expect(() => checkUrl('redis://h/x')).toThrow('whose path is a db number, got "redis://h/x"');
     expect(() => checkUrl('postgres://h')).toThrow('got "postgres://h"');
     expect(() => checkConnection(null)).toThrow('redis: expected a URL string or an ioredis options object, got null');
@@ -119,26 +144,36 @@ describe('lido/redis options', () => {
   });
 
   it('refuses unknown factory options and a Redis option that is not a class', () => {
-    expect(() => redisFactory({ url: 'x' } as never)).toThrow('redisFactory options: unknown option "url" (known: redis, Redis)');
+    expect(() => redisFactory({ url: 'x' } as never)).toThrow(
+      'redisFactory options: unknown option "url" (known: redis, Redis)',
+    );
     expect(() => redisFactory({ Redis: {} as never })).toThrow('Redis: expected the ioredis Redis class, got object');
     expect(() => new RedisPool(null as never)).toThrow(PoolOptionsError);
   });
 
-  it('forces the options the pool relies on, even over a URL query or the caller\'s object', () => {
+  it("forces the options the pool relies on, even over a URL query or the caller's object", () => {
     FakeRedis.instances = [];
     fakeFactory({ host: 'h', enableOfflineQueue: true, retryStrategy: () => 5, lazyConnect: false });
     const made = FakeRedis.instances[0];
-    expect(made.options).toMatchObject({ lazyConnect: true, enableOfflineQueue: false, autoResubscribe: false, enableAutoPipelining: false });
+    expect(made.options).toMatchObject({
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      autoResubscribe: false,
+      enableAutoPipelining: false,
+    });
     expect((made.options.retryStrategy as () => unknown)()).toBeNull();
     expect(FORCED_OPTIONS.reconnectOnError).toBeNull();
   });
 
-  it('loads the application\'s ioredis lazily', () => {
+  it("loads the application's ioredis lazily", () => {
     expect(loadRedis()).toBe(Redis);
   });
 
   it('RedisPool.config() shows the connection without its password', () => {
-    const p = new RedisPool({ Redis: FakeRedis as never, redis: { host: 'h', password: 'hunter2', keyPrefix: 'app:' } });
+    const p = new RedisPool({
+      Redis: FakeRedis as never,
+      redis: { host: 'h', password: 'hunter2', keyPrefix: 'app:' },
+    });
     expect(p.config().redis).toEqual({ host: 'h', password: '***', keyPrefix: 'app:' });
     expect(p.target).toBe('h:6379/0');
     const q = new RedisPool({ Redis: FakeRedis as never, redis: 'redis://:hunter2@h:1/4' });
@@ -151,11 +186,24 @@ describe('lido/redis options', () => {
 // ---- errors ---------------------------------------------------------------------------------
 
 describe('lido/redis errors', () => {
-  const replyError = (message: string, args: unknown[]) => Object.assign(new Error(message), { name: 'ReplyError', command: { name: 'hello', args } });
+  const replyError = (message: string, args: unknown[]) =>
+    Object.assign(new Error(message), { name: 'ReplyError', command: { name: 'hello', args } });
 
   it('sanitize() keeps the network fields and the command name, never the arguments', () => {
-    const e = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address: '127.0.0.1', port: 1 });
-    expect(sanitize(e, [])).toMatchObject({ message: e.message, code: 'ECONNREFUSED', errno: -111, syscall: 'connect', port: 1 });
+    const e = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
+      code: 'ECONNREFUSED',
+      errno: -111,
+      syscall: 'connect',
+      address: '127.0.0.1',
+      port: 1,
+    });
+    expect(sanitize(e, [])).toMatchObject({
+      message: e.message,
+      code: 'ECONNREFUSED',
+      errno: -111,
+      syscall: 'connect',
+      port: 1,
+    });
     const s = sanitize(replyError('WRONGPASS bad pw-123', ['3', 'AUTH', 'default', 'pw-123']), ['pw-123']);
     expect(s.message).toBe('WRONGPASS bad ***');
     expect((s as unknown as { command: unknown }).command).toEqual({ name: 'hello' });
@@ -163,14 +211,29 @@ describe('lido/redis errors', () => {
   });
 
   it('RedisConnectError says what failed, where, and how to fix a password problem', () => {
-    const wrong = new RedisConnectError('h:1', replyError('WRONGPASS invalid username-password pair or user is disabled.', ['3', 'AUTH', 'default', 'pw']), ['pw']);
+    const wrong = new RedisConnectError(
+      'h:1',
+      replyError('WRONGPASS invalid username-password pair or user is disabled.', ['3', 'AUTH', 'default', 'pw']),
+      ['pw'],
+    );
     expect(wrong.code).toBe('WRONGPASS');
-    expect(wrong.message).toBe('Redis at h:1: authentication failed: WRONGPASS invalid username-password pair or user is disabled. (check redis.username/redis.password; the password is not shown)');
+    expect(wrong.message).toBe(
+      'Redis at h:1: authentication failed: WRONGPASS invalid username-password pair or user is disabled. (check redis.username/redis.password; the password is not shown)',
+    );
     const noauth = new RedisConnectError('h:1', replyError('NOAUTH Authentication required.', ['3']), []);
     expect(noauth.code).toBe('NOAUTH');
     expect(noauth.message).toMatch(/the server requires a password/);
-    const refused = new RedisConnectError('h:1', Object.assign(new Error('connect ECONNREFUSED h:1'), { code: 'ECONNREFUSED' }), []);
-    expect(refused).toMatchObject({ name: 'RedisConnectError', code: 'ECONNREFUSED', target: 'h:1', message: 'Redis at h:1: connection failed: connect ECONNREFUSED h:1' });
+    const refused = new RedisConnectError(
+      'h:1',
+      Object.assign(new Error('connect ECONNREFUSED h:1'), { code: 'ECONNREFUSED' }),
+      [],
+    );
+    expect(refused).toMatchObject({
+      name: 'RedisConnectError',
+      code: 'ECONNREFUSED',
+      target: 'h:1',
+      message: 'Redis at h:1: connection failed: connect ECONNREFUSED h:1',
+    });
   });
 });
 
@@ -231,8 +294,13 @@ describe('lido/redis connection bookkeeping', () => {
 
   it('marks as tainted what cannot be undone', () => {
     for (const [name, args, why] of [
-      ['monitor', [], 'MONITOR'], ['RESET', [], 'RESET'], ['client', ['REPLY', 'OFF'], 'CLIENT REPLY'],
-      ['client', ['tracking', 'on'], 'CLIENT TRACKING'], ['hello', ['2'], 'HELLO'], ['auth', ['u', 'p'], 'AUTH'], ['quit', [], 'QUIT'],
+      ['monitor', [], 'MONITOR'],
+      ['RESET', [], 'RESET'],
+      ['client', ['REPLY', 'OFF'], 'CLIENT REPLY'],
+      ['client', ['tracking', 'on'], 'CLIENT TRACKING'],
+      ['hello', ['2'], 'HELLO'],
+      ['auth', ['u', 'p'], 'AUTH'],
+      ['quit', [], 'QUIT'],
     ] as const) {
       const s = new ConnectionState(0);
       s.observe(cmd(name, ...args));
@@ -250,9 +318,14 @@ describe('lido/redis connection bookkeeping', () => {
 describe('lido/redis factory hooks', () => {
   it('create: connects, and reports the real connect error (not "Connection is closed.")', async () => {
     FakeRedis.connectError = new Error('Connection is closed.');
-    FakeRedis.connectEvents = [Object.assign(new Error('WRONGPASS nope'), { command: { name: 'auth', args: ['pw-x'] } })];
+    FakeRedis.connectEvents = [
+      Object.assign(new Error('WRONGPASS nope'), { command: { name: 'auth', args: ['pw-x'] } }),
+    ];
     const f = fakeFactory({ host: 'h', port: 1, password: 'pw-x' });
-    const e = await f.create(new AbortController().signal).then(() => null, (x: unknown) => x);
+    const e = await f.create(new AbortController().signal).then(
+      () => null,
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(RedisConnectError);
     expect((e as RedisConnectError).message).toMatch(/^Redis at h:1: authentication failed: WRONGPASS nope/);
     expect(inspect(e, { showHidden: true, depth: 9 })).not.toContain('pw-x');
@@ -290,7 +363,13 @@ describe('lido/redis factory hooks', () => {
     await conn.call('select', 5);
     conn.sent = [];
     await f.reset!(conn as never);
-    expect(conn.sent.map((s) => [s.name, ...s.args].join(' '))).toEqual(['unsubscribe c', 'discard', 'unwatch', 'select 2', 'client info']);
+    expect(conn.sent.map((s) => [s.name, ...s.args].join(' '))).toEqual([
+      'unsubscribe c',
+      'discard',
+      'unwatch',
+      'select 2',
+      'client info',
+    ]);
     conn.sent = [];
     expect(f.reset!(conn as never)).toBeUndefined(); // clean again
   });
@@ -315,7 +394,9 @@ describe('lido/redis factory hooks', () => {
     let { f, conn } = await connected();
     conn.replies.set('blpop', 'never');
     void conn.call('blpop', 'q', 0);
-    await expect(f.reset!(conn as never)).rejects.toThrow('Redis connection was released while BLPOP was still waiting: destroyed instead of reused');
+    await expect(f.reset!(conn as never)).rejects.toThrow(
+      'Redis connection was released while BLPOP was still waiting: destroyed instead of reused',
+    );
     ({ f, conn } = await connected());
     await conn.call('monitor');
     await expect(f.reset!(conn as never)).rejects.toThrow('Redis connection ran MONITOR: destroyed instead of reused');
@@ -324,7 +405,7 @@ describe('lido/redis factory hooks', () => {
     expect(() => f.reset!(conn as never)).toThrow('connection is end');
   });
 
-  it('reset: waits for unanswered ordinary commands, removes the borrower\'s listeners', async () => {
+  it("reset: waits for unanswered ordinary commands, removes the borrower's listeners", async () => {
     const { f, conn } = await connected();
     const own = conn.listenerCount('error');
     conn.replies.set('get', 'never');
@@ -350,7 +431,10 @@ describe('lido/redis factory hooks', () => {
     conn.emit('error', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
     conn.disconnect();
     await new Promise((r) => setTimeout(r, 0));
-    expect(reasons.map((r) => (r as Error).message)).toEqual(['read ECONNRESET', 'Redis connection to localhost:6379 closed']);
+    expect(reasons.map((r) => (r as Error).message)).toEqual([
+      'read ECONNRESET',
+      'Redis connection to localhost:6379 closed',
+    ]);
     stop();
     expect(conn.listenerCount('end')).toBe(0);
     const late: unknown[] = [];

@@ -7,15 +7,25 @@ afterEach(() => {
 });
 
 /** Offers `ratePerSec` acquires per second for `seconds`, each holding its lease `useMs`. */
-async function workload(clock: ManualClock, pool: Pool<Res>, ratePerSec: number, useMs: number, seconds: number): Promise<void> {
+async function workload(
+  clock: ManualClock,
+  pool: Pool<Res>,
+  ratePerSec: number,
+  useMs: number,
+  seconds: number,
+): Promise<void> {
   const every = 1_000 / ratePerSec;
   for (let t = 0; t < seconds * 1_000; t += every) {
-    clock.setTimer(() => {
-      pool.acquire().then(
-        (l) => clock.setTimer(() => l.release(), useMs, true),
-        () => {},
-      );
-    }, t, true);
+    clock.setTimer(
+      () => {
+        pool.acquire().then(
+          (l) => clock.setTimer(() => l.release(), useMs, true),
+          () => {},
+        );
+      },
+      t,
+      true,
+    );
   }
   await clock.advance(seconds * 1_000 + useMs);
 }
@@ -27,7 +37,7 @@ describe('advise()', () => {
     await pool.close();
   });
 
-  it('pool too small: suggests max from Little\'s law (arrival rate × mean use × 1.5)', async () => {
+  it("pool too small: suggests max from Little's law (arrival rate × mean use × 1.5)", async () => {
     const { clock, pool } = setup({ max: 2, acquireTimeoutMs: 1_000 });
     // 20 acquires/s, 200 ms each: 4 busy on average, 6 with headroom. max 2 cannot keep up.
     await workload(clock, pool, 20, 200, 30);
@@ -39,7 +49,9 @@ describe('advise()', () => {
     expect(max.severity).toBe('critical');
     expect(max.value).toBe(6);
     expect(max.issue).toMatch(/^pool too small: \d+ acquire timeout\(s\), p99 wait [\d.]+ ms, peak 2\/2 borrowed$/);
-    expect(max.evidence).toMatch(/^arrival rate (19|20)(\.\d+)?\/s × mean use 200 ms = (3\.9\d|4(\.\d+)?) busy on average; ×1.5 headroom ⇒ 6$/);
+    expect(max.evidence).toMatch(
+      /^arrival rate (19|20)(\.\d+)?\/s × mean use 200 ms = (3\.9\d|4(\.\d+)?) busy on average; ×1.5 headroom ⇒ 6$/,
+    );
     await clock.advance(2_000); // drain
     await pool.close();
   });
@@ -89,7 +101,11 @@ describe('advise()', () => {
     // Bursts of 3 every second, 200 ms each: the third waits 400 ms.
     for (let i = 0; i < 20; i++) {
       for (let k = 0; k < 3; k++) {
-        clock.setTimer(() => void pool.acquire().then((l) => clock.setTimer(() => l.release(), 200, true)), i * 1_000, true);
+        clock.setTimer(
+          () => void pool.acquire().then((l) => clock.setTimer(() => l.release(), 200, true)),
+          i * 1_000,
+          true,
+        );
       }
     }
     await clock.advance(21_000);
@@ -100,7 +116,11 @@ describe('advise()', () => {
     // Now bursts of 4: the fourth waits 600 ms: 2 × 600 > 1 000.
     for (let i = 0; i < 20; i++) {
       for (let k = 0; k < 4; k++) {
-        clock.setTimer(() => void pool.acquire().then((l) => clock.setTimer(() => l.release(), 200, true)), i * 1_000, true);
+        clock.setTimer(
+          () => void pool.acquire().then((l) => clock.setTimer(() => l.release(), 200, true)),
+          i * 1_000,
+          true,
+        );
       }
     }
     await clock.advance(21_000);

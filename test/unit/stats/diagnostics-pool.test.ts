@@ -58,7 +58,11 @@ describe('a Pool on the diagnostics channels', () => {
     lease.release();
     expect(release).toEqual([expect.objectContaining({ pool, resource, heldMs: 1_050 })]);
     await pool.use(() => clock.advance(5));
-    expect(ends.map((c) => [c.waitMs, c.error === undefined])).toEqual([[0, true], [50, false], [0, true]]);
+    expect(ends.map((c) => [c.waitMs, c.error === undefined])).toEqual([
+      [0, true],
+      [50, false],
+      [0, true],
+    ]);
     expect((release[1] as { heldMs: number }).heldMs).toBe(5);
     await pool.close();
     expect(destroy).toEqual([expect.objectContaining({ pool, reason: 'pool closed' })]);
@@ -76,14 +80,20 @@ describe('a Pool on the diagnostics channels', () => {
     const pool = newPool(clock);
     const otel = registerPoolMetrics({ pools: [pool], meterProvider: provider });
     const prom = registerPoolCollector({ registry, pools: [pool] });
-    cleanups.push(() => provider.shutdown(), () => otel.close(), () => prom.close());
+    cleanups.push(
+      () => provider.shutdown(),
+      () => otel.close(),
+      () => prom.close(),
+    );
     const lease = await pool.acquire();
     const second = pool.acquire();
     await clock.advance(20);
     lease.release();
     (await second).release();
     const { resourceMetrics } = await reader.collect();
-    const wait = resourceMetrics.scopeMetrics[0].metrics.find((m) => m.descriptor.name === 'db.client.connection.wait_time') as HistogramMetricData;
+    const wait = resourceMetrics.scopeMetrics[0].metrics.find(
+      (m) => m.descriptor.name === 'db.client.connection.wait_time',
+    ) as HistogramMetricData;
     expect(wait.dataPoints[0].value).toMatchObject({ count: 2, sum: 0.02 });
     const text = await registry.metrics();
     expect(text).toContain('db_client_connection_use_time_seconds_sum{pool_name="main"} 0.02');

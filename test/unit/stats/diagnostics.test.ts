@@ -1,8 +1,16 @@
 import dc from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  CHANNELS, acquireChannel, publishCreate, publishDestroy, publishLeak, publishRelease, publishTimeout,
-  traceAcquire, tracingAcquire, type AcquireContext,
+  CHANNELS,
+  acquireChannel,
+  publishCreate,
+  publishDestroy,
+  publishLeak,
+  publishRelease,
+  publishTimeout,
+  traceAcquire,
+  tracingAcquire,
+  type AcquireContext,
 } from '../../../src/stats/diagnostics.js';
 import { ManualClock } from '../../support/manual-clock.js';
 
@@ -125,9 +133,11 @@ describe('lido:pool:acquire tracing channel', () => {
   it('traces an acquire that throws synchronously (bad options) and rethrows', () => {
     const ev = traceEvents();
     const bad = new TypeError('timeoutMs: expected a positive duration in ms, got -1');
-    expect(() => traceAcquire({ name: 'p' }, undefined, new ManualClock(), () => {
-      throw bad;
-    })).toThrow(bad);
+    expect(() =>
+      traceAcquire({ name: 'p' }, undefined, new ManualClock(), () => {
+        throw bad;
+      }),
+    ).toThrow(bad);
     expect(ev.start).toHaveLength(1);
     expect(ev.error[0].error).toBe(bad);
     expect(ev.end).toHaveLength(1);

@@ -20,7 +20,9 @@ describe('health()', () => {
     await pool.ready().catch(() => {});
     const h = pool.health();
     expect(h.status).toBe('down');
-    expect(h.reasons).toEqual(['creates failing: 1 in a row (last: create failed: connect ECONNREFUSED); no resource alive']);
+    expect(h.reasons).toEqual([
+      'creates failing: 1 in a row (last: create failed: connect ECONNREFUSED); no resource alive',
+    ]);
     await clock.advance(1_000);
     expect(pool.health()).toEqual({ status: 'ok', reasons: [] });
     await pool.close();
@@ -43,10 +45,16 @@ describe('health()', () => {
     await clock.advance(1_000);
     expect(pool.health()).toEqual({ status: 'ok', reasons: [] });
     await clock.advance(1);
-    expect(pool.health()).toEqual({ status: 'degraded', reasons: ['1 acquire(s) waiting, the oldest for 1001 ms (1/1 borrowed)'] });
+    expect(pool.health()).toEqual({
+      status: 'degraded',
+      reasons: ['1 acquire(s) waiting, the oldest for 1001 ms (1/1 borrowed)'],
+    });
     await clock.advance(9_000);
     expect(w.state).toBe('rejected');
-    expect(pool.health()).toEqual({ status: 'degraded', reasons: ['acquire timeouts in the last 60 s (1 since stats reset)'] });
+    expect(pool.health()).toEqual({
+      status: 'degraded',
+      reasons: ['acquire timeouts in the last 60 s (1 since stats reset)'],
+    });
     await clock.advance(60_000);
     expect(pool.health().status).toBe('ok');
     a.release();
@@ -58,7 +66,10 @@ describe('health()', () => {
     const { clock, pool } = setup({ leakDetectionMs: 100 });
     const l = await pool.acquire();
     await clock.advance(100);
-    expect(pool.health()).toEqual({ status: 'degraded', reasons: ['leaked leases in the last 60 s (1 since stats reset)'] });
+    expect(pool.health()).toEqual({
+      status: 'degraded',
+      reasons: ['leaked leases in the last 60 s (1 since stats reset)'],
+    });
     l.release();
     await clock.advance(60_000);
     expect(pool.health().status).toBe('ok');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Histogram } from '../../../src/stats/histogram.js';
 
 describe('Histogram', () => {
-  it('puts each value in the bucket whose upper edge is at most 12.5 % above it (record\'s inlined index agrees with the edges)', () => {
+  it("puts each value in the bucket whose upper edge is at most 12.5 % above it (record's inlined index agrees with the edges)", () => {
     // Log-spaced from 1 µs to ~30 minutes, plus values right at powers of two and just below.
     const values: number[] = [];
     for (let us = 1; us < 1.8e9; us *= 1.37) values.push(Math.round(us) / 1000);

@@ -2,8 +2,26 @@ import { describe, expect, it } from 'vitest';
 import { flush, setup, watch } from '../helpers.js';
 
 const FIELDS = [
-  'name', 'size', 'idle', 'borrowed', 'pending', 'creating', 'min', 'max', 'peakBorrowed', 'created', 'destroyed',
-  'acquired', 'released', 'timeouts', 'createErrors', 'validationFailures', 'leaks', 'waitTime', 'useTime', 'createTime',
+  'name',
+  'size',
+  'idle',
+  'borrowed',
+  'pending',
+  'creating',
+  'min',
+  'max',
+  'peakBorrowed',
+  'created',
+  'destroyed',
+  'acquired',
+  'released',
+  'timeouts',
+  'createErrors',
+  'validationFailures',
+  'leaks',
+  'waitTime',
+  'useTime',
+  'createTime',
 ];
 
 describe('stats()', () => {
@@ -11,7 +29,8 @@ describe('stats()', () => {
     const { pool } = setup({ min: 1, max: 7 });
     const s = pool.stats();
     for (const k of FIELDS) expect(s, k).toHaveProperty(k);
-    for (const h of [s.waitTime, s.useTime, s.createTime]) expect(Object.keys(h).sort()).toEqual(['count', 'max', 'mean', 'p50', 'p99']);
+    for (const h of [s.waitTime, s.useTime, s.createTime])
+      expect(Object.keys(h).sort()).toEqual(['count', 'max', 'mean', 'p50', 'p99']);
     expect(s).toMatchObject({ name: 'x', min: 1, max: 7, size: 0, created: 0 });
     await pool.close();
   });
@@ -33,7 +52,8 @@ describe('stats()', () => {
       for (let t = 0; t < 500; t += 50) {
         await clock.advance(50);
         check();
-        for (const w of ws) if (w.state === 'fulfilled' && !w.value!.released) (round % 2 ? w.value!.destroy() : w.value!.release());
+        for (const w of ws)
+          if (w.state === 'fulfilled' && !w.value!.released) round % 2 ? w.value!.destroy() : w.value!.release();
         check();
       }
     }
@@ -97,7 +117,17 @@ describe('stats()', () => {
     await clock.advance(100);
     pool.resetStats();
     const s = pool.stats();
-    expect(s).toMatchObject({ created: 0, destroyed: 0, acquired: 0, released: 0, size: 2, borrowed: 1, idle: 1, peakBorrowed: 1, sinceMs: 0 });
+    expect(s).toMatchObject({
+      created: 0,
+      destroyed: 0,
+      acquired: 0,
+      released: 0,
+      size: 2,
+      borrowed: 1,
+      idle: 1,
+      peakBorrowed: 1,
+      sinceMs: 0,
+    });
     expect(s.waitTime.count).toBe(0);
     expect(s.createTime).toEqual({ count: 0, mean: 0, p50: 0, p99: 0, max: 0 });
     a.release();
