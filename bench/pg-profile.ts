@@ -210,7 +210,7 @@ class FakeClient extends EventEmitter {
     if (cb === undefined) return new Promise((r) => setImmediate(r));
     setImmediate(cb, null);
   }
-  query(text: unknown, values?: unknown, cb?: (err: Error | null, res: unknown) => void): Promise<unknown> | void {
+  query(_text: unknown, values?: unknown, cb?: (err: Error | null, res: unknown) => void): Promise<unknown> | void {
     if (typeof values === 'function') [cb, values] = [values as typeof cb, undefined];
     const answer = (resolve: (v: unknown) => void) => () => resolve(RESULT);
     if (!fakeTurn) {

@@ -26,6 +26,7 @@ export class Lease<T> implements Disposable, AsyncDisposable {
   /** The slot's generation when lent; -1 once released or destroyed (one field fewer per lease). */
   #gen: number;
   /** One lease held for the life of the class, so its hidden class outlives any full GC (see `Waiter`'s). */
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: held only to keep the class's hidden class alive
   static readonly #held = new Lease<unknown>(nobody, heldSlot(), 0);
 
   /**
@@ -37,7 +38,7 @@ export class Lease<T> implements Disposable, AsyncDisposable {
    * "Resolving with a lease". In a static block so that it stays with the class in any build.
    */
   static {
-    Object.defineProperty(this.prototype, 'then', {
+    Object.defineProperty(Lease.prototype, 'then', {
       value: undefined,
       writable: true,
       configurable: true,

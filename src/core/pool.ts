@@ -100,6 +100,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
    * a few such rounds. Held, the classes stay the same ones. See docs/performance.md,
    * "Surviving a full GC" (the same reason as `Waiter`'s and `Lease`'s held instances).
    */
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: held only to keep the class's hidden class alive
   static readonly #held = Pool.#hold();
 
   static #hold(): Pool<unknown> {

@@ -1,6 +1,6 @@
 import type { Budget, BudgetEntry } from './budget.js';
 import type { Clock } from '../core/util/clock.js';
-import { CreateError, PoolError, PoolOptionsError } from '../core/errors.js';
+import { CreateError, type PoolError, PoolOptionsError } from '../core/errors.js';
 import type { Factory } from '../core/factory.js';
 import type { ResolvedKeyedOptions } from './options.js';
 import { describe } from '../core/options.js';

@@ -62,7 +62,7 @@ export function resolveKeyedOptions<K, T>(input: KeyedPoolOptions<K, T>): Resolv
       );
   }
   const clock = input.clock ?? systemClock;
-  let resolved;
+  let resolved: ReturnType<typeof resolveOptions<unknown>>;
   try {
     // Validate perKey now, with the same rules a key's pool applies later.
     resolved = resolveOptions({ ...(perKey as PoolOptions<unknown>), factory: probe, name: 'perKey', clock });

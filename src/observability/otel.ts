@@ -190,7 +190,7 @@ class OtelBinding implements PoolMetrics {
   #collect(r: BatchObservableResult): void {
     const g = this.#gauges!;
     for (const source of this.#sources.values()) {
-      let all;
+      let all: ReturnType<typeof snapshots>;
       try {
         all = snapshots(source.pool);
       } catch {

@@ -200,6 +200,7 @@ describeWithPostgres('PgPool under faults', (cfg: PostgresConfig) => {
             await pgQuery('SELECT 1', [], cfg);
             break;
           } catch (e) {
+            // biome-ignore lint/correctness/noUnsafeFinally: the restore must report a server it could not bring back
             if (performance.now() > deadline) throw e;
             await sleep(200);
           }

@@ -331,10 +331,9 @@ describeWithRedis('lido/redis: RedisPool against Redis', (cfg: RedisConfig) => {
   it('released with a blocking command still running: destroyed, the command fails, nothing blocks the next borrower', async () => {
     const p = pool({ max: 1 });
     const q = key('never');
-    let pending!: Promise<unknown>;
     const lease = await p.acquire();
     const id = await clientId(lease.resource);
-    pending = lease.resource.blpop(q, 0);
+    const pending: Promise<unknown> = lease.resource.blpop(q, 0);
     const outcome = pending.then(
       () => 'resolved',
       (e: Error) => e.message,

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import {
   AcquireTimeoutError,
   CreateError,
-  Lease,
+  type Lease,
   Pool,
   PoolClosedError,
   PoolError,

@@ -28,7 +28,7 @@ export class Attempt implements HandlerLike {
     if (this.flight.current === this) this.flight.user.onResponseStarted?.();
   }
   onResponseStart(
-    ctrl: ControllerLike,
+    _ctrl: ControllerLike,
     statusCode: number,
     headers: Record<string, unknown>,
     statusMessage?: string,

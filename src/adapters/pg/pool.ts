@@ -9,7 +9,7 @@ import {
   AcquireTimeoutError,
   CreateError,
   PoolClosedError,
-  PoolError,
+  type PoolError,
   PoolOptionsError,
   withoutStack,
   type PoolCounts,
@@ -229,7 +229,6 @@ export class PgPool<C extends ClientLike = ClientLike>
   /** Null without replicas: then every checkout goes straight to the primary's pool. */
   readonly #cluster: PoolCluster<C> | null = null;
   readonly #settings: PgClusterSettings;
-  readonly #primary: Member<C>;
   readonly #replicas: Member<C>[] = [];
   readonly #members = new Map<Pool<C>, Member<C>>();
   /** A read whose replica refused the connection is tried again through the cluster at most this often. */
@@ -267,7 +266,7 @@ export class PgPool<C extends ClientLike = ClientLike>
     if (replicas.length === 0) {
       // No replicas: the pool pg.Pool users get, with no cluster in the way.
       this.#pool = new Pool<C>({ ...core, factory: this.#factory });
-      this.#primary = this.#member(this.#pool, lifetimeMs, null);
+      this.#member(this.#pool, lifetimeMs, null);
     } else {
       // Replica options and factories are checked before any pool exists; a pool or the
       // cluster refusing its options closes the pools already made (none has connected yet).
@@ -282,7 +281,7 @@ export class PgPool<C extends ClientLike = ClientLike>
       try {
         this.#pool = new MemberPool<C>({ ...core, factory: this.#factory }, routed);
         built.push(this.#pool);
-        this.#primary = this.#member(this.#pool, lifetimeMs, null);
+        this.#member(this.#pool, lifetimeMs, null);
         specs.forEach(({ o, rc, factory }, i) => {
           const pool = replicaPool(`replicas[${i}]`, () => new MemberPool<C>({ ...rc, factory }, routed));
           built.push(pool);

@@ -31,6 +31,7 @@ export class Waiter<T> {
    * array: a bundler's tree-shaking removed the array and its pushes from the published
    * build. See docs/performance.md, "Surviving a full GC".
    */
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: held only to keep the class's hidden class alive
   static readonly #held = new Waiter<unknown>(0.5, 30_000);
 
   constructor(
@@ -60,6 +61,7 @@ export class Waiter<T> {
 /** The parts of a waiter that only some waiters have (most have none of them). */
 export class WaiterExtra<T> {
   /** One held for the life of the class, as {@link Waiter} holds one. */
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: held only to keep the class's hidden class alive
   static readonly #held = new WaiterExtra<unknown>();
   signal: AbortSignal | null = null;
   onAbort: (() => void) | null = null;

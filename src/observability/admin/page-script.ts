@@ -5,7 +5,7 @@
  * samples per pool in a ring buffer, and draws hand-made SVG line charts. Every value
  * from the server goes through `textContent` or numeric attributes, never HTML.
  */
-export const DASHBOARD_SCRIPT = String.raw`
+export const DASHBOARD_SCRIPT = `
 (function () {
   'use strict';
   var WINDOW_S = 300, POLL_MS = 1000, SLOW_MS = 5000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AcquireTimeoutError, CreateError, PoolError } from '../../../src/index.js';
+import { AcquireTimeoutError, type CreateError, PoolError } from '../../../src/index.js';
 import { flush, setup, watch } from '../helpers.js';
 
 describe('acquire timeout', () => {

@@ -8,8 +8,6 @@ import { EventEmitter } from 'node:events';
 import { Dispatcher, errors } from 'undici';
 import type { UndiciLike } from '../../../src/adapters/http/index.js';
 
-type Cb = (error: Error | null, socket: FakeSocket | null) => void;
-
 export class FakeSocket extends EventEmitter {
   destroyed = false;
   destroy(): this {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Pool } from '../../../src/index.js';
-import { ManualClock, setup, type Res } from '../helpers.js';
+import { type ManualClock, setup, type Res } from '../helpers.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
