@@ -1,26 +1,50 @@
+import type { Waiter } from './containers/waiters.js';
 import type { Slot } from './containers/slot.js';
+import type { Lease } from './lease.js';
 
-/** Module-private method keys: reachable from lido's own files, not part of the API. */
-export const kRelease = Symbol('lido.release');
 /**
- * `pool[kTryAcquire]()`: a lease of an idle resource fit to lend now, synchronously, or
- * null (someone waits, nothing idle, closed, or a tracer listens): then call `acquire()`.
- * For adapters (PgPool) whose checkout needs no promise of its own when a client is idle.
+ * A queued acquire, as {@link PoolInternals.acquireQueued} records it: a handle to give
+ * back to {@link PoolInternals.withdraw}, nothing to read.
  */
-export const kTryAcquire = Symbol('lido.tryAcquire');
-/**
- * `pool[kAcquireQueued](handle)`: `acquire()` without options that, when it has to wait,
- * puts its waiter in `handle.waiter`; `pool[kWithdraw](handle.waiter, reason)` then rejects
- * it (if still queued) the way an abort would. What an adapter uses instead of an
- * AbortController per waiting checkout (PgPool: a failed connection fails the oldest one).
- */
-export const kAcquireQueued = Symbol('lido.acquireQueued');
-export const kWithdraw = Symbol('lido.withdraw');
+export type QueuedAcquire<T> = Waiter<T>;
 
-/** Filled in by `kAcquireQueued` when the acquire waits. */
-export interface WaitHandle {
-  waiter: unknown;
+/** Where {@link PoolInternals.acquireQueued} records the acquire it queued (null when it lent at once). */
+export interface WaitHandle<T> {
+  waiter: QueuedAcquire<T> | null;
 }
+
+/**
+ * The one internal interface between the core and what builds on it (the adapters,
+ * `KeyedPool`): what they need of a {@link Pool} beyond its public API, typed, and
+ * reached through `poolInternals(pool)` (in `pool.ts`). Nothing here is exported from a
+ * package entry point; a new need of an adapter becomes a method here, never a symbol on
+ * the pool.
+ *
+ * It exists so an adapter that borrows per request (a `pool.query()`, an HTTP request)
+ * pays for one promise only when it has to wait, and can fail a waiting borrow the way
+ * an abort would without an `AbortController` per borrow.
+ */
+export interface PoolInternals<T> {
+  /**
+   * A lease of an idle resource fit to lend now, synchronously, or null (someone waits,
+   * nothing idle, closed, or a tracer listens on `lido:pool:acquire`): then call
+   * {@link acquireQueued}. A resource found unfit is sent to its check, as `acquire()` would.
+   */
+  tryAcquire(): Lease<T> | null;
+  /**
+   * `acquire()` without options; when it has to wait, its queued acquire goes into
+   * `handle.waiter` before this returns (else `handle.waiter` is left as it was).
+   */
+  acquireQueued(handle: WaitHandle<T>): Promise<Lease<T>>;
+  /**
+   * Rejects a still-queued acquire with `reason`, as an abort would (counted as aborted);
+   * false when it already left the queue (served, timed out, aborted).
+   */
+  withdraw(waiter: QueuedAcquire<T>, reason: unknown): boolean;
+}
+
+/** Module-private method key of the core: a lease gives its slot back through it. */
+export const kRelease = Symbol('lido.release');
 
 /** What a lease needs from its pool. */
 export interface LeaseOwner<T> {

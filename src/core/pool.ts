@@ -31,7 +31,7 @@ import { PoolEmitter } from './events.js';
 import { health, type Health } from '../stats/health.js';
 import { Housekeeper, noSweeper, type Housekept, type Sweeper } from './housekeeper.js';
 import { IdleList } from './containers/idle-list.js';
-import { kAcquireQueued, kRelease, kTryAcquire, kWithdraw, type LeaseOwner, type WaitHandle } from './internal.js';
+import { kRelease, type LeaseOwner, type PoolInternals, type QueuedAcquire, type WaitHandle } from './internal.js';
 import { ActiveLeakDetector, NoLeakDetector, type LeakDetector, type LeakReport } from './leak-detector.js';
 import { Lease } from './lease.js';
 import { checkAcquire, type AcquireOptions } from './acquire-options.js';
@@ -51,6 +51,16 @@ export type { CloseOptions, CloseReport } from './drain.js';
 export type { PoolEvents } from './events.js';
 
 const noop = (): void => {};
+
+let internalsOf: <T>(pool: Pool<T>) => PoolInternals<T>;
+
+/**
+ * @internal A pool's {@link PoolInternals}: the core's one internal interface for the
+ * adapters and `KeyedPool` (not exported from any package entry point).
+ */
+export function poolInternals<T>(pool: Pool<T>): PoolInternals<T> {
+  return internalsOf(pool);
+}
 
 /**
  * A generic resource pool. It owns every policy (sizing, timeouts, validation, lifetime,
@@ -84,6 +94,8 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   #readyWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   #lastTimeoutAt = -Infinity;
   #lastLeakAt = -Infinity;
+  /** See {@link poolInternals}; made on first use. */
+  #internals: PoolInternals<T> | null = null;
   // Hot-path copies of options: one field read instead of two.
   #validateAfterIdleMs: number;
   #hasValidate: boolean;
@@ -193,7 +205,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     return this.#acquire(options);
   }
 
-  #acquire(options: AcquireOptions | undefined, handle?: WaitHandle): Promise<Lease<T>> {
+  #acquire(options: AcquireOptions | undefined, handle?: WaitHandle<T>): Promise<Lease<T>> {
     if (options !== undefined) {
       checkAcquire(options);
       if (options.signal?.aborted) return Promise.reject(options.signal.reason);
@@ -208,16 +220,15 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     return this.#enqueue(options, handle);
   }
 
-  /** @internal See {@link kAcquireQueued}: `acquire()` that records its waiter (if it has to wait) in `handle`. */
-  [kAcquireQueued](handle: WaitHandle): Promise<Lease<T>> {
+  /** See {@link PoolInternals.acquireQueued}. */
+  #acquireQueued(handle: WaitHandle<T>): Promise<Lease<T>> {
     if (tracingAcquire()) return traceAcquire(this, undefined, this.#clock, () => this.#acquire(undefined, handle));
     return this.#acquire(undefined, handle);
   }
 
-  /** @internal See {@link kWithdraw}: rejects a still-queued waiter with `reason`, as an abort would. */
-  [kWithdraw](waiter: unknown, reason: unknown): boolean {
-    const w = waiter as Waiter<T> | null;
-    if (w === null || !w.queued) return false;
+  /** See {@link PoolInternals.withdraw}. */
+  #withdraw(w: QueuedAcquire<T>, reason: unknown): boolean {
+    if (!w.queued) return false;
     this.#waiters.remove(w);
     this.#counters.aborted++;
     this.#settleWaiter(w);
@@ -225,8 +236,8 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     return true;
   }
 
-  /** @internal See {@link kTryAcquire}: the fast path of `acquire()` without its promise. */
-  [kTryAcquire](): Lease<T> | null {
+  /** See {@link PoolInternals.tryAcquire}: the fast path of `acquire()` without its promise. */
+  #tryAcquire(): Lease<T> | null {
     // While a tracer listens on lido:pool:acquire, every borrow goes through acquire().
     if (this.#waiters.length > 0 || this.#closed || tracingAcquire()) return null;
     const s = this.#idle.take();
@@ -234,6 +245,19 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     const now = this.#clock.now();
     // An unusable one went to its check (or was destroyed): the caller's acquire() waits, as acquire's own would.
     return this.#usable(s, now) ? this.#lease(s, now, now, null, false) : null;
+  }
+
+  /** This pool's {@link PoolInternals}, made on first use. */
+  #internalsView(): PoolInternals<T> {
+    return (this.#internals ??= {
+      tryAcquire: () => this.#tryAcquire(),
+      acquireQueued: (handle) => this.#acquireQueued(handle),
+      withdraw: (waiter, reason) => this.#withdraw(waiter, reason),
+    });
+  }
+
+  static {
+    internalsOf = (pool) => pool.#internalsView();
   }
 
   /**
@@ -576,7 +600,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#settleReady();
   }
 
-  #enqueue(options: AcquireOptions | undefined, handle?: WaitHandle): Promise<Lease<T>> {
+  #enqueue(options: AcquireOptions | undefined, handle?: WaitHandle<T>): Promise<Lease<T>> {
     if (this.#closed) return Promise.reject(this.#closedError());
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);

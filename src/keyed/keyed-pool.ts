@@ -7,9 +7,9 @@ import type { KeyEntry } from './entry.js';
 import { resolveKeyedOptions, type KeyedPoolOptions, type ResolvedKeyedOptions } from './options.js';
 import { KeyRegistry } from './registry.js';
 import type { KeyedPoolStats } from './stats.js';
-import { kAcquireQueued, kTryAcquire, type WaitHandle } from '../core/internal.js';
+import type { WaitHandle } from '../core/internal.js';
 import type { Lease } from '../core/lease.js';
-import type { CloseOptions, CloseReport, Pool } from '../core/pool.js';
+import { type CloseOptions, type CloseReport, type Pool, poolInternals } from '../core/pool.js';
 
 /** Events a keyed pool emits, with their arguments. */
 export interface KeyedPoolEvents<K> {
@@ -19,21 +19,34 @@ export interface KeyedPoolEvents<K> {
 
 type Entry<K, T> = KeyEntry<K, T>;
 
-/**
- * @internal `keyed[kCheckout](key, checkout, n)`: `acquire(key)` without its promises, for
- * adapters (lido/http) that borrow per request. Returns a lease of an idle resource now,
- * or null: the checkout waits in the key's pool (`checkout.queuedIn`, its waiter in
- * `checkout.waiter`, which `pool[kWithdraw]` takes out) and gets `got(lease, n)` or
- * `lost(error, n)` later. Throws what `acquire` would reject with at once.
- */
-export const kCheckout = Symbol('lido.keyed.checkout');
-
-/** @internal A checkout that may wait (see {@link kCheckout}). */
-export interface Checkout<T> extends WaitHandle {
+/** @internal A checkout that may wait (see {@link KeyedInternals.checkout}). */
+export interface Checkout<T> extends WaitHandle<T> {
   /** The pool whose queue the checkout waits in, once it waits. */
   queuedIn: Pool<T> | null;
   got(lease: Lease<T>, n: number): void;
   lost(error: unknown, n: number): void;
+}
+
+/**
+ * @internal What an adapter that borrows per request (`lido/http`) needs of a keyed pool
+ * beyond its API, reached through `keyedInternals(keyed)`; the keyed side of the core's
+ * `PoolInternals`.
+ */
+export interface KeyedInternals<K, T> {
+  /**
+   * `acquire(key)` without its promises: a lease of an idle resource now, or null: the
+   * checkout waits in the key's pool (`checkout.queuedIn`, its queued acquire in
+   * `checkout.waiter`, which `PoolInternals.withdraw` takes out) and gets `got(lease, n)`
+   * or `lost(error, n)` later. Throws what `acquire` would reject with at once.
+   */
+  checkout(key: K, checkout: Checkout<T>, n: number): Lease<T> | null;
+}
+
+let keyedInternalsOf: <K, T>(keyed: KeyedPool<K, T>) => KeyedInternals<K, T>;
+
+/** @internal A keyed pool's {@link KeyedInternals} (not exported from any package entry point). */
+export function keyedInternals<K, T>(keyed: KeyedPool<K, T>): KeyedInternals<K, T> {
+  return keyedInternalsOf(keyed);
 }
 
 /**
@@ -146,18 +159,25 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
     return result;
   }
 
-  /** @internal See {@link kCheckout}. */
-  [kCheckout](key: K, c: Checkout<T>, n: number): Lease<T> | null {
+  /** See {@link KeyedInternals.checkout}. */
+  #checkout(key: K, c: Checkout<T>, n: number): Lease<T> | null {
     const e = this.#enter(key, undefined);
-    const now = e.pool[kTryAcquire]();
+    const core = poolInternals(e.pool);
+    const now = core.tryAcquire();
     if (now !== null) return this.#lent(e, now);
     c.waiter = null;
     c.queuedIn = e.pool;
-    e.pool[kAcquireQueued](c).then(
+    core.acquireQueued(c).then(
       (lease) => c.got(this.#lent(e, lease), n),
       (error) => c.lost(this.#lost(e, error), n),
     );
     return null;
+  }
+
+  static {
+    keyedInternalsOf = <K, T>(keyed: KeyedPool<K, T>): KeyedInternals<K, T> => ({
+      checkout: (key, c, n) => keyed.#checkout(key, c, n),
+    });
   }
 
   /** Global budget, totals, and every key pool's stats. */

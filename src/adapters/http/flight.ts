@@ -1,7 +1,7 @@
-import { kWithdraw } from '../../core/internal.js';
+import type { QueuedAcquire } from '../../core/internal.js';
 import type { Checkout } from '../../keyed/keyed-pool.js';
 import type { Lease } from '../../core/lease.js';
-import type { Pool } from '../../core/pool.js';
+import { type Pool, poolInternals } from '../../core/pool.js';
 import type { Connection } from './connection.js';
 import { Attempt, safeToResend, staleSocket, watchSignal } from './attempt.js';
 import type { ControllerLike, DispatchOptionsLike, HandlerLike } from './types.js';
@@ -48,9 +48,9 @@ export class Flight implements ControllerLike, Checkout<Connection> {
   leakTimer: unknown = null;
   /** True once reported as a leak. */
   leaked = false;
-  /** @internal The pool the flight waits in for a connection, and its waiter there (see `kCheckout`). */
+  /** @internal The pool the flight waits in for a connection, and its queued acquire there (see `KeyedInternals.checkout`). */
   queuedIn: Pool<Connection> | null = null;
-  waiter: unknown = null;
+  waiter: QueuedAcquire<Connection> | null = null;
   /** The number of the acquire in progress (0: none). */
   #acquiring = 0;
   #acquires = 0;
@@ -213,7 +213,7 @@ export class Flight implements ControllerLike, Checkout<Connection> {
     const pool = this.queuedIn;
     if (pool === null) return;
     this.queuedIn = null;
-    pool[kWithdraw](this.waiter, reason);
+    if (this.waiter !== null) poolInternals(pool).withdraw(this.waiter, reason);
     this.waiter = null;
   }
 

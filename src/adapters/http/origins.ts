@@ -1,10 +1,9 @@
 import type { Clock } from '../../core/util/clock.js';
 import type { PoolError } from '../../core/errors.js';
 import type { Health } from '../../stats/health.js';
-import { kAcquireQueued, kTryAcquire } from '../../core/internal.js';
-import { KeyedPool, kCheckout, type Checkout } from '../../keyed/keyed-pool.js';
+import { KeyedPool, keyedInternals, type Checkout, type KeyedInternals } from '../../keyed/keyed-pool.js';
 import type { Lease } from '../../core/lease.js';
-import { Pool, type CloseReport } from '../../core/pool.js';
+import { Pool, poolInternals, type CloseReport } from '../../core/pool.js';
 import { connectionFactory, targetOf, type Connection, type OriginContext } from './connection.js';
 import { clientOptionsOf, type OriginConfig, type ResolvedHttpOptions } from './options.js';
 import { addInto, type CounterBook, type HttpOriginStats, type HttpPoolStats } from './stats.js';
@@ -38,6 +37,7 @@ const CONNECTOR_KEYS: Record<string, string> = {
 export class OriginPools {
   readonly #configured = new Map<string, Pool<Connection>>();
   readonly #keyed: KeyedPool<string, Connection>;
+  readonly #keyedCore: KeyedInternals<string, Connection>;
   readonly #connectors = new Map<OriginConfig, Connector>();
   readonly #undici: UndiciLike;
   readonly #hooks: OriginHooks;
@@ -54,6 +54,7 @@ export class OriginPools {
       idlePoolTimeoutMs: o.idlePoolTimeoutMs,
       ...(clock === undefined ? {} : { clock }),
     });
+    this.#keyedCore = keyedInternals(this.#keyed);
     this.#keyed.on('error', (error, origin) => hooks.error(error, origin));
     for (const [origin, config] of o.origins) {
       const pool = new Pool<Connection>({
@@ -79,12 +80,13 @@ export class OriginPools {
    */
   checkout(origin: string, c: Checkout<Connection>, n: number): Lease<Connection> | null {
     const pool = this.#configured.get(origin);
-    if (pool === undefined) return this.#keyed[kCheckout](origin, c, n);
-    const now = pool[kTryAcquire]();
+    if (pool === undefined) return this.#keyedCore.checkout(origin, c, n);
+    const core = poolInternals(pool);
+    const now = core.tryAcquire();
     if (now !== null) return now;
     c.waiter = null;
     c.queuedIn = pool;
-    pool[kAcquireQueued](c).then(
+    core.acquireQueued(c).then(
       (lease) => c.got(lease, n),
       (error) => c.lost(error, n),
     );

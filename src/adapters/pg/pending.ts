@@ -61,8 +61,8 @@ export class PendingList {
  * An entry is known by a sequence number (`push` returns it); removed entries are holes
  * until the head passes them.
  */
-export class WaitRing {
-  #waiters: unknown[] = new Array<unknown>(64).fill(null);
+export class WaitRing<W> {
+  #waiters: (W | null)[] = new Array<W | null>(64).fill(null);
   #tickets = new Float64Array(64);
   #mask = 63;
   /** Sequence number of the oldest entry (or hole) kept, and one past the newest. */
@@ -70,7 +70,7 @@ export class WaitRing {
   #tail = 0;
 
   /** Adds a waiter (never null) and its ticket; returns the entry's sequence number. */
-  push(waiter: unknown, ticket: number): number {
+  push(waiter: W, ticket: number): number {
     if (this.#tail - this.#head > this.#mask) this.#grow();
     const id = this.#tail++;
     this.#waiters[id & this.#mask] = waiter;
@@ -86,7 +86,7 @@ export class WaitRing {
   }
 
   /** The entries still there, oldest first: calls `visit(waiter, ticket, id)` until it returns false. */
-  forEach(visit: (waiter: unknown, ticket: number, id: number) => boolean): void {
+  forEach(visit: (waiter: W, ticket: number, id: number) => boolean): void {
     for (let id = this.#head; id < this.#tail; id++) {
       const w = this.#waiters[id & this.#mask];
       if (w !== null && !visit(w, this.#tickets[id & this.#mask]!, id)) return;
@@ -95,7 +95,7 @@ export class WaitRing {
 
   #grow(): void {
     const size = (this.#mask + 1) * 2;
-    const waiters = new Array<unknown>(size).fill(null);
+    const waiters = new Array<W | null>(size).fill(null);
     const tickets = new Float64Array(size);
     for (let id = this.#head; id < this.#tail; id++) {
       waiters[id & (size - 1)] = this.#waiters[id & this.#mask];

@@ -18,8 +18,8 @@ import type { Health } from '../../stats/health.js';
 import type { LeakReport } from '../../core/leak-detector.js';
 import { Lease } from '../../core/lease.js';
 import { defaults } from '../../core/options.js';
-import { kAcquireQueued, kTryAcquire, kWithdraw, type WaitHandle } from '../../core/internal.js';
-import { Pool, type CloseOptions, type CloseReport } from '../../core/pool.js';
+import type { PoolInternals, QueuedAcquire, WaitHandle } from '../../core/internal.js';
+import { Pool, poolInternals, type CloseOptions, type CloseReport } from '../../core/pool.js';
 import type { PoolStats } from '../../stats/counters.js';
 import { createPgFactory, kTicket, type PgFactory, type PgFactoryHooks } from './factory.js';
 import { PendingCheckout, PendingList, WaitRing } from './pending.js';
@@ -219,9 +219,11 @@ export class PgPool<C extends ClientLike = ClientLike>
   readonly #meta = new WeakMap<C, ClientMeta<C>>();
   readonly #live = new Set<C>();
   /** Without replicas: the primary's waiting checkouts, oldest first (see {@link Member.waiters}). */
-  readonly #ring = new WaitRing();
-  /** Handed to the core's `kAcquireQueued`, which fills in its waiter synchronously; read and cleared at once. */
-  readonly #handle: WaitHandle = { waiter: null };
+  readonly #ring = new WaitRing<QueuedAcquire<C>>();
+  /** Handed to the core's `acquireQueued`, which fills in its waiter synchronously; read and cleared at once. */
+  readonly #handle: WaitHandle<C> = { waiter: null };
+  /** The primary's {@link PoolInternals}. */
+  readonly #core: PoolInternals<C>;
   #tickets = 0;
   readonly #unrefIdle: boolean;
   #lastRandom = 0;
@@ -314,6 +316,7 @@ export class PgPool<C extends ClientLike = ClientLike>
         this.emit('readmit', replica);
       });
     }
+    this.#core = poolInternals(this.#pool);
     for (const m of this.#members.values()) this.#wire(m);
     this.replica = this.#replicaView();
   }
@@ -689,14 +692,14 @@ export class PgPool<C extends ClientLike = ClientLike>
 
   /** An idle client of the primary, lent now, or null. */
   #checkoutNow(): PgPoolClient<C> | null {
-    const lease = this.#pool[kTryAcquire]();
+    const lease = this.#core.tryAcquire();
     return lease === null ? null : this.#lend(lease);
   }
 
   /** Waits for a client of the primary. */
   #checkoutWaiting(): Promise<PgPoolClient<C>> {
     const ticket = ++this.#tickets;
-    const acquired = this.#pool[kAcquireQueued](this.#handle);
+    const acquired = this.#core.acquireQueued(this.#handle);
     const id = this.#queued(ticket);
     return acquired.then(
       (lease) => {
@@ -711,7 +714,7 @@ export class PgPool<C extends ClientLike = ClientLike>
   }
 
   /**
-   * Right after `kAcquireQueued(this.#handle)`: the core's waiter it queued (none when it
+   * Right after `acquireQueued(this.#handle)`: the core's waiter it queued (none when it
    * lent at once) joins `#ring` with the checkout's ticket, so that a failed connection
    * attempt can fail it (no AbortController, signal, listener or node per checkout).
    * Returns its entry's number (-1: none).
@@ -816,7 +819,7 @@ export class PgPool<C extends ClientLike = ClientLike>
     if (this.#cluster !== null) return this.#checkoutRouted(readOnly).then((client) => this.#run(client, text, values));
     let lease: Lease<C> | null;
     try {
-      lease = this.#pool[kTryAcquire]();
+      lease = this.#core.tryAcquire();
     } catch (e) {
       return Promise.reject(e);
     }
@@ -836,7 +839,7 @@ export class PgPool<C extends ClientLike = ClientLike>
    */
   #wait(text: unknown, values: unknown, resolve: (r: QueryResultLike) => void, reject: (e: unknown) => void): void {
     const ticket = ++this.#tickets;
-    const acquired = this.#pool[kAcquireQueued](this.#handle);
+    const acquired = this.#core.acquireQueued(this.#handle);
     const id = this.#queued(ticket);
     // One function for both outcomes: the core resolves with a Lease, and never rejects with one.
     const then = (r: unknown): void => {
@@ -919,7 +922,7 @@ export class PgPool<C extends ClientLike = ClientLike>
       // The primary alone: its checkouts' core waiters.
       this.#ring.forEach((waiter, since, id) => {
         if (since > ticket) return false; // came after that attempt started: it gets its own
-        if (!this.#pool[kWithdraw](waiter, cause)) return true; // already handed a client
+        if (!this.#core.withdraw(waiter, cause)) return true; // already handed a client
         this.#ring.remove(id);
         return false;
       });

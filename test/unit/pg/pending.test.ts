@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { PendingCheckout, PendingList, WaitRing } from '../../../src/adapters/pg/pending.js';
 
-function entries(ring: WaitRing): [unknown, number][] {
+function entries(ring: WaitRing<string>): [unknown, number][] {
   const out: [unknown, number][] = [];
   ring.forEach((w, t) => {
     out.push([w, t]);
@@ -16,7 +16,7 @@ function entries(ring: WaitRing): [unknown, number][] {
 
 describe('WaitRing', () => {
   it('keeps entries oldest first, skips removed ones, and stops when the visitor says so', () => {
-    const ring = new WaitRing();
+    const ring = new WaitRing<string>();
     const ids = ['a', 'b', 'c', 'd'].map((w, i) => ring.push(w, i + 1));
     ring.remove(ids[1]!);
     expect(entries(ring)).toEqual([
@@ -33,7 +33,7 @@ describe('WaitRing', () => {
   });
 
   it('removing twice, or an entry never added (-1), changes nothing', () => {
-    const ring = new WaitRing();
+    const ring = new WaitRing<string>();
     const a = ring.push('a', 1);
     ring.push('b', 2);
     ring.remove(a);
@@ -44,7 +44,7 @@ describe('WaitRing', () => {
   });
 
   it('grows past its first size and wraps around, in order', () => {
-    const ring = new WaitRing();
+    const ring = new WaitRing<string>();
     const live: number[] = [];
     let n = 0;
     // Wrap the 64-slot ring a few times, then grow it with 200 waiting at once.
