@@ -11,7 +11,7 @@
  * going first, so a slow spell of the machine weighs on both sides of a pair's ratio.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ import { buildTree, type Entry } from './build.js';
 import { COMPARE_USAGE, parseCompareArgs, type CompareOptions, type CompareScenario } from './compare-options.js';
 import { compareMarkdown, formatFigure, METRICS, summarize, toCosts } from './compare-report.js';
 import { startServer } from './http-server.js';
-import { childFigures, isMain, now, type Section } from './lib.js';
+import { childFigures, isMain, now, type Section, tick } from './lib.js';
 import { lidoSubjects, loadLido } from './pools.js';
 import { gitRev, loadText, machineRows } from './report.js';
 import { lidoAdapterWindows } from './scenarios/adapters.js';
@@ -30,7 +30,31 @@ import { uncontended } from './scenarios/uncontended.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
+/**
+ * Where the builds go: under node_modules, so that their imports of pg and undici resolve,
+ * in a folder of this run's own (removed at the end), so that runs from several checkouts
+ * sharing one node_modules never overwrite each other's builds. The folder's name holds
+ * the run's pid: a later run removes the folders of runs no longer alive (an interrupt
+ * can land while esbuild still writes).
+ */
 const CACHE = fileURLToPath(new URL('../node_modules/.cache/lido-compare/', import.meta.url));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes the build folders of earlier runs whose process is gone. */
+function removeStaleRuns(): void {
+  for (const name of readdirSync(CACHE)) {
+    const pid = Number(/^run-(\d+)-/.exec(name)?.[1]);
+    if (pid > 0 && pid !== process.pid && !alive(pid)) rmSync(join(CACHE, name), { recursive: true, force: true });
+  }
+}
 
 type SideName = 'before' | 'after';
 
@@ -54,26 +78,52 @@ function resolveRevision(option: string, rev: string): string {
   }
 }
 
+/** What the run must remove even when interrupted (the temporary worktree, the builds). */
+const cleanups = new Set<() => void>();
+
+/** Runs `fn`, then `undo`, which also runs if the process is interrupted meanwhile. */
+async function withCleanup<R>(undo: () => void, fn: () => Promise<R>): Promise<R> {
+  cleanups.add(undo);
+  try {
+    return await fn();
+  } finally {
+    cleanups.delete(undo);
+    undo();
+  }
+}
+
+function onInterrupt(signal: NodeJS.Signals): void {
+  for (const undo of [...cleanups].reverse()) {
+    try {
+      undo();
+    } catch (e) {
+      console.error('bench:compare: cleanup failed:', e);
+    }
+  }
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+}
+
 /** Builds lido from revision `sha` in a temporary worktree (removed afterwards) into `outdir`. */
 async function buildRevision(sha: string, outdir: string): Promise<Map<Entry, string>> {
   const tmp = mkdtempSync(join(tmpdir(), 'lido-compare-'));
   const tree = join(tmp, 'tree');
-  git(['worktree', 'add', '--detach', '--quiet', tree, sha]);
   const modules = join(tree, 'node_modules');
-  try {
-    symlinkSync(join(ROOT, 'node_modules'), modules, 'dir');
-    return await buildTree(tree, outdir);
-  } finally {
+  const undo = () => {
     // The link goes first, so that removing the worktree can never reach into node_modules.
     rmSync(modules, { force: true });
-    git(['worktree', 'remove', '--force', tree]);
+    if (existsSync(tree)) git(['worktree', 'remove', '--force', tree]);
     rmSync(tmp, { recursive: true, force: true });
-  }
+  };
+  return withCleanup(undo, async () => {
+    git(['worktree', 'add', '--detach', '--quiet', tree, sha]);
+    symlinkSync(join(ROOT, 'node_modules'), modules, 'dir');
+    return await buildTree(tree, outdir);
+  });
 }
 
-/** Builds one side: a revision (through a worktree), or this working tree as it is (rev null). */
-async function buildSide(option: string, rev: string | null, name: SideName): Promise<Side> {
-  const outdir = `${CACHE}${name}/`;
+/** Builds one side into `dir`: a revision (through a worktree), or this working tree as it is (rev null). */
+async function buildSide(option: string, rev: string | null, name: SideName, dir: string): Promise<Side> {
+  const outdir = join(dir, name);
   if (rev === null) return { label: `working tree at ${gitRev()}`, entries: await buildTree(ROOT, outdir) };
   const sha = resolveRevision(option, rev);
   const short = git(['rev-parse', '--short', sha]);
@@ -135,9 +185,22 @@ async function main(argv: string[]): Promise<number> {
   }
   const t0 = now();
   const load = loadavg()[0];
+  process.once('SIGINT', onInterrupt);
+  process.once('SIGTERM', onInterrupt);
+  mkdirSync(CACHE, { recursive: true });
+  removeStaleRuns();
+  const dir = mkdtempSync(join(CACHE, `run-${process.pid}-`));
+  return withCleanup(
+    () => rmSync(dir, { recursive: true, force: true }),
+    () => compare(o, dir, t0, load),
+  );
+}
+
+/** Builds both sides into `dir`, runs the pairs, prints the report; the exit status. */
+async function compare(o: CompareOptions, dir: string, t0: number, load: number): Promise<number> {
   const sides: Record<SideName, Side> = {
-    before: await buildSide('--base', o.base, 'before'),
-    after: await buildSide('--after', o.after, 'after'),
+    before: await buildSide('--base', o.base, 'before', dir),
+    after: await buildSide('--after', o.after, 'after', dir),
   };
   console.error(`before: ${sides.before.label}\nafter:  ${sides.after.label}`);
 
@@ -157,7 +220,12 @@ async function main(argv: string[]): Promise<number> {
         if (failed.has(scenario)) continue;
         try {
           const got: Partial<Record<SideName, number[]>> = {};
-          for (const name of order) got[name] = await runSide(scenario, sides[name], o, server?.url ?? '');
+          for (const name of order) {
+            // A turn of the event loop between runs: a cycle run blocks it (execFileSync), and
+            // an interrupt is handled only when the loop turns.
+            await tick();
+            got[name] = await runSide(scenario, sides[name], o, server?.url ?? '');
+          }
           figures.get(scenario)!.before.push(got.before!);
           figures.get(scenario)!.after.push(got.after!);
           const shown = METRICS[scenario].map(
