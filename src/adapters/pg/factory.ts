@@ -14,23 +14,12 @@ export interface PgFactoryHooks<C> {
   /** A client was ended after removal (PgPool emits `remove`). */
   removed?(client: C): void;
   log?(...messages: unknown[]): void;
-  /** A number from PgPool's sequence, taken as a create starts; tagged on its error. */
-  ticket?(): number;
-}
-
-/** The ticket of the create an error came from (see {@link PgFactoryHooks.ticket}). */
-export const kTicket = Symbol('lido.pg.ticket');
-
-/** Tags a create error with its create's ticket; never enumerable, never in output. */
-function tag(e: unknown, ticket: number | undefined): unknown {
-  if (ticket !== undefined && e !== null && typeof e === 'object') {
-    try {
-      Object.defineProperty(e, kTicket, { value: ticket, configurable: true });
-    } catch {
-      // frozen error: it just will not be routed to a waiter
-    }
-  }
-  return e;
+  /**
+   * A connection attempt starts; the function it returns is called with the attempt's
+   * error if it fails (not when lido itself aborted it: create timeout, close). PgPool
+   * hands that error to a waiting `connect()`, as pg.Pool does.
+   */
+  attempt?(): (error: unknown) => void;
 }
 
 /** A {@link Factory} of pg clients, with what PgPool needs to see. */
@@ -116,21 +105,25 @@ export function createPgFactory<C extends ClientLike>(
     secrets,
 
     async create(signal) {
-      const ticket = hooks.ticket?.();
+      const failed = hooks.attempt?.() ?? noop;
+      const fail = (e: unknown): unknown => {
+        if (!signal.aborted) failed(e);
+        return e;
+      };
       let client: C;
       try {
         const config = await clientConfig();
         signal.throwIfAborted();
         client = new Client(config);
       } catch (e) {
-        throw tag(describeConfigError(secrets.error(e), options.connectionString, secrets), ticket);
+        throw fail(describeConfigError(secrets.error(e), options.connectionString, secrets));
       }
       try {
         log('connecting new client');
         await connect(client, signal);
       } catch (e) {
         log('client failed to connect', secrets.error(e));
-        throw tag(e, ticket);
+        throw fail(e);
       }
       log('new client connected');
       // Until the pool watches it: an error now fails this create instead of crashing.
@@ -151,7 +144,7 @@ export function createPgFactory<C extends ClientLike>(
       } catch (e) {
         client.removeListener('error', onEarly);
         await end(client, log);
-        throw tag(secrets.error(e), ticket);
+        throw fail(secrets.error(e));
       }
       client.removeListener('error', onEarly);
       return client;
