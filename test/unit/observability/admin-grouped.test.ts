@@ -3,13 +3,12 @@
  * `/stats?group=kind` (pools by kind, with every pool's recommendations); `/config`
  * showing which options came from the environment.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Pool, PoolOptionsError, poolOptionsFromEnv } from '../../../src/index.js';
 import { HttpPool } from '../../../src/adapters/http/index.js';
 import { RedisPool } from '../../../src/adapters/redis/index.js';
+import { serve as serveOn } from './admin-server.js';
 import { createAdminHandler, type AdminPool } from '../../../src/observability/admin/index.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { TestFactory } from '../../support/test-factory.js';
@@ -20,18 +19,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function serve(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<string> {
-  const server = http.createServer(handler);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(
-    () =>
-      new Promise((r) => {
-        server.closeAllConnections();
-        server.close(r);
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+const serve = (handler: Parameters<typeof serveOn>[0]) => serveOn(handler, cleanups);
 
 async function get(url: string, init?: RequestInit): Promise<{ status: number; body: any }> {
   const r = await fetch(url, init);
