@@ -183,8 +183,21 @@ describe('PgPool', () => {
         Client,
       );
       closers.push(() => pool.end());
-      const expected = prefix === 'APP_POOL' ? LIDO_OPTIONS : { min: 2, max: 5, acquireTimeoutMs: 30_000 };
+      const expected =
+        prefix === 'APP_POOL'
+          ? { ...LIDO_OPTIONS, fromEnv: LIDO_SOURCES }
+          : {
+              min: 2,
+              max: 5,
+              acquireTimeoutMs: 30_000,
+              fromEnv: {
+                min: 'DATABASE_POOL_SIZE',
+                max: 'DATABASE_POOL_SIZE + DATABASE_POOL_OVERFLOW',
+                acquireTimeoutMs: 'DATABASE_POOL_TIMEOUT',
+              },
+            };
       expect(pool.config()).toMatchObject(expected);
+      expect(JSON.stringify(pool.config())).not.toContain('hunter2');
       await pool.query('SELECT 1');
       expect(server.clients[0]!.config.connectionString).toBe('postgres://app:hunter2@db/app');
     }

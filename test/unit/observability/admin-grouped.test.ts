@@ -7,12 +7,14 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Pool, PoolOptionsError, poolOptionsFromEnv } from '../../../src/index.js';
 import { HttpPool } from '../../../src/adapters/http/index.js';
+import { PgPool } from '../../../src/adapters/pg/index.js';
 import { RedisPool } from '../../../src/adapters/redis/index.js';
 import { serve as serveOn } from './admin-server.js';
 import { createAdminHandler, type AdminPool } from '../../../src/observability/admin/index.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { TestFactory } from '../../support/test-factory.js';
 import { FakeUndici } from '../http/fake-undici.js';
+import { fakePg } from '../pg/fake-client.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -75,6 +77,8 @@ describe('GET /stats?group=kind', () => {
     cleanups.push(() => httpPool.destroy());
     const redisPool = new RedisPool({ Redis, redis: 'redis://:hunter2@127.0.0.1:6379/2', name: 'jobs' });
     cleanups.push(() => redisPool.close());
+    const pgPool = new PgPool({ name: 'db', connectionString: 'postgres://app:hunter2@db/app' }, fakePg().Client);
+    cleanups.push(() => pgPool.end());
     const mine = corePool('sockets');
     const tenantsDb = corePool('tenants-db');
     const advising = fakePool('advising', [
@@ -88,7 +92,7 @@ describe('GET /stats?group=kind', () => {
     ]);
     const base = await serve(
       createAdminHandler({
-        pools: [mine, redisPool, httpPool, { pool: tenantsDb, kind: 'database' }, advising],
+        pools: [mine, pgPool, redisPool, httpPool, { pool: tenantsDb, kind: 'database' }, advising],
       }),
     );
     const { status, body } = await get(`${base}/stats?group=kind`);
@@ -100,7 +104,8 @@ describe('GET /stats?group=kind', () => {
       'other_pools',
       'recommendations',
     ]);
-    expect(Object.keys(body.database_pools)).toEqual(['tenants-db']);
+    expect(Object.keys(body.database_pools)).toEqual(['db', 'tenants-db']);
+    expect(body.database_pools.db).toMatchObject({ name: 'db', max: 10 });
     expect(Object.keys(body.redis_pools)).toEqual(['jobs']);
     expect(Object.keys(body.http_pools)).toEqual(['api']);
     expect(Object.keys(body.other_pools)).toEqual(['sockets', 'advising']);
