@@ -3,9 +3,7 @@ import type { PoolCluster } from '../../cluster/cluster.js';
 import { PoolOptionsError } from '../../core/errors.js';
 import type { CloseOptions, CloseReport, Pool } from '../../core/pool.js';
 import type { Advice } from '../../stats/advice.js';
-import { noteNewPool } from '../../stats/churn.js';
 import { declarePoolKind } from '../../config/kind.js';
-import { systemClock } from '../../core/util/clock.js';
 import { deliverError, endedError } from './errors.js';
 import { membersConfig, sumStats } from './members.js';
 import { copyOptions, type PgPoolOptions } from './options.js';
@@ -20,7 +18,6 @@ import type {
 } from './pool-types.js';
 import { buildParts, type PgPoolParts } from './parts.js';
 import { Secrets } from './redact.js';
-import { pgTarget } from './target.js';
 import type { ClientConstructor, ClientLike, QueryCallback, QueryConfigLike, QueryResultLike } from './types.js';
 
 const noop = (): void => {};
@@ -90,7 +87,6 @@ export class PgPool<C extends ClientLike = ClientLike>
     }));
     this.#pool = parts.members.primary.pool;
     this.Client = parts.members.factory.Client;
-    noteNewPool(`PgPool ${pgTarget(this.options)}`, (parts.members.core.clock ?? systemClock).now());
     this.replica = Object.freeze({
       query: (text: unknown, values?: unknown, callback?: unknown) =>
         this.#parts.queries.dispatch(true, text, values, undefined, callback),

@@ -5,13 +5,10 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HttpPool } from '../../../src/adapters/http/index.js';
-import { PgPool } from '../../../src/adapters/pg/index.js';
-import { pgTarget } from '../../../src/adapters/pg/target.js';
 import { RedisPool } from '../../../src/adapters/redis/index.js';
 import { LIDO_POOL_CHURN } from '../../../src/stats/churn.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { FakeUndici } from '../http/fake-undici.js';
-import { fakePg } from '../pg/fake-client.js';
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -94,57 +91,5 @@ describe('HttpPool', () => {
     const clock = new ManualClock();
     await makeHttpPools(20, { name: 'slow-http' }, clock, 6_700);
     expect(churnWarnings()).toEqual([]);
-  });
-});
-
-async function makePgPools(n: number, options: object, clock: ManualClock, stepMs: number): Promise<void> {
-  const { Client } = fakePg();
-  for (let i = 0; i < n; i++) {
-    const pool = new PgPool({ ...options, clock }, Client); // nothing connects until a query
-    closers.push(() => pool.end());
-    await clock.advance(stepMs);
-  }
-}
-
-describe('PgPool', () => {
-  it('warns at the 10th pool for one host:port/database/user within 60 s, not at the 9th, never showing the password', async () => {
-    vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
-    const clock = new ManualClock();
-    const options = { connectionString: 'postgres://app:hunter2@db.churn.example:6543/shop' };
-    await makePgPools(9, options, clock, 6_000);
-    await makePgPools(
-      3,
-      { ...options, connectionString: 'postgres://other:hunter2@db.churn.example:6543/shop' },
-      clock,
-      0,
-    );
-    expect(churnWarnings()).toEqual([]);
-    await makePgPools(1, options, clock, 0);
-    expect(churnWarnings()).toHaveLength(1);
-    expect(churnWarnings()[0]![0]).toMatch(
-      /^lido: 10 pools for PgPool db\.churn\.example:6543\/shop\/app were created within 60 s/,
-    );
-    expect(churnWarnings()[0]![0]).not.toContain('hunter2');
-  });
-
-  it('names the target as pg does: connection string, then options, then PG* variables, then defaults', () => {
-    vi.stubEnv('PGHOST', 'env-host');
-    vi.stubEnv('PGPORT', '5999');
-    vi.stubEnv('PGDATABASE', 'env-db');
-    vi.stubEnv('PGUSER', 'env-user');
-    try {
-      expect(pgTarget({ connectionString: 'postgresql://u%40x:pw@h:1/d', host: 'ignored' })).toBe('h:1/d/u@x');
-      expect(pgTarget({ connectionString: 'postgres://h/d' })).toBe('h:5999/d/env-user');
-      expect(pgTarget({ connectionString: 'socket:/var/run/postgresql?db=d' })).toBe(
-        '/var/run/postgresql:5999/d/env-user',
-      );
-      expect(pgTarget({ connectionString: 'postgres:///d?host=/tmp' })).toBe('/tmp:5999/d/env-user');
-      expect(pgTarget({ host: 'opt-host', port: 7, database: 'opt-db', user: 'opt-user', password: 'pw' })).toBe(
-        'opt-host:7/opt-db/opt-user',
-      );
-      expect(pgTarget({})).toBe('env-host:5999/env-db/env-user');
-    } finally {
-      vi.unstubAllEnvs();
-    }
   });
 });
