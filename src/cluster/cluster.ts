@@ -7,7 +7,7 @@ import {
   type PoolClusterOptions,
   type ResolvedClusterOptions,
 } from './options.js';
-import { PoolClosedError, PoolError, PoolOptionsError } from '../core/errors.js';
+import { ErrorCode, PoolClosedError, PoolError, PoolOptionsError } from '../core/errors.js';
 import type { Health } from '../stats/health.js';
 import type { Lease } from '../core/lease.js';
 import { describe } from '../core/options.js';
@@ -185,7 +185,7 @@ export class PoolCluster<T> extends EventEmitter<PoolClusterEvents> implements A
     const why = this.#replicas.length === 0 ? 'it has none' : `all ${this.#replicas.length} ejected`;
     throw new PoolError(
       `no healthy replica in cluster "${this.#o.name}" (${why}) and fallbackToPrimary is false`,
-      'ERR_POOL_NO_REPLICA',
+      ErrorCode.noReplica,
       { phase: 'wait', pool: this.#o.name },
     );
   }

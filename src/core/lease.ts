@@ -1,4 +1,4 @@
-import { PoolError } from './errors.js';
+import { ErrorCode, PoolError } from './errors.js';
 import { kRelease, type LeaseOwner } from './internal.js';
 import { Slot } from './containers/slot.js';
 
@@ -60,7 +60,7 @@ export class Lease<T> implements Disposable, AsyncDisposable {
   get resource(): T {
     if (this.#slot.gen !== this.#gen) {
       const why = this.#gen === -1 ? 'was already released' : 'was revoked by the pool (closed or reclaimed)';
-      throw new PoolError(`lease of pool "${this.#owner.name}" ${why}; acquire again`, 'ERR_POOL_LEASE_RELEASED', {
+      throw new PoolError(`lease of pool "${this.#owner.name}" ${why}; acquire again`, ErrorCode.leaseReleased, {
         phase: 'use',
         pool: this.#owner.name,
       });

@@ -16,6 +16,7 @@ import { drain, type CloseOptions, type CloseReport } from './drain.js';
 import {
   AcquireTimeoutError,
   CreateError,
+  ErrorCode,
   PoolClosedError,
   PoolError,
   PoolOptionsError,
@@ -24,7 +25,6 @@ import {
   describeCounts,
   withoutStack,
   type PoolCounts,
-  type PoolPhase,
 } from './errors.js';
 import type { Factory } from './factory.js';
 import { PoolEmitter } from './events.js';
@@ -51,6 +51,16 @@ export type { CloseOptions, CloseReport } from './drain.js';
 export type { PoolEvents } from './events.js';
 
 const noop = (): void => {};
+
+/** The phases whose failures are reported on the `error` event, and the code of each. */
+const REPORTED_CODES = {
+  create: ErrorCode.create,
+  validate: ErrorCode.validation,
+  reset: ErrorCode.reset,
+  destroy: ErrorCode.destroy,
+  use: ErrorCode.use,
+} as const;
+type ReportedPhase = keyof typeof REPORTED_CODES;
 
 let internalsOf: <T>(pool: Pool<T>) => PoolInternals<T>;
 
@@ -159,7 +169,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
                 s,
                 gen,
                 true,
-                new PoolError('lease was garbage-collected without release', 'ERR_POOL_LEAK'),
+                new PoolError('lease was garbage-collected without release', ErrorCode.leak),
               ),
           )
         : new NoLeakDetector<T>();
@@ -874,7 +884,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#checking++;
     const ms = this.#o.resetTimeoutMs;
     const timeout = (): Error =>
-      new PoolError(`reset timed out after ${ms} ms`, 'ERR_POOL_RESET', { ...this.#errorOptions(), phase: 'reset' });
+      new PoolError(`reset timed out after ${ms} ms`, ErrorCode.reset, { ...this.#errorOptions(), phase: 'reset' });
     bounded(() => r as PromiseLike<void>, this.#clock, ms, true, timeout)
       .then(
         () => true,
@@ -904,7 +914,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#report(
       e instanceof PoolError
         ? e
-        : new PoolError(`reset failed: ${e instanceof Error ? e.message : String(e)}`, 'ERR_POOL_RESET', {
+        : new PoolError(`reset failed: ${e instanceof Error ? e.message : String(e)}`, ErrorCode.reset, {
             ...this.#errorOptions(),
             phase: 'reset',
             cause: e,
@@ -988,16 +998,16 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
 
   // ---- reporting ---------------------------------------------------------------------
 
-  #report(e: unknown, phase: PoolPhase, resource?: T): void {
+  #report(e: unknown, phase: ReportedPhase, resource?: T): void {
     if (this.listenerCount('error') === 0) return; // reported only to those who listen; never thrown
     const error =
       e instanceof PoolError
         ? e
-        : new PoolError(
-            `${phase} failed: ${e instanceof Error ? e.message : String(e)}`,
-            'ERR_POOL_' + phase.toUpperCase(),
-            { ...this.#errorOptions(), phase, cause: e },
-          );
+        : new PoolError(`${phase} failed: ${e instanceof Error ? e.message : String(e)}`, REPORTED_CODES[phase], {
+            ...this.#errorOptions(),
+            phase,
+            cause: e,
+          });
     this.emitSafe('error', error, resource);
   }
 
@@ -1040,7 +1050,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     if (!(lease instanceof Lease) || !lease.isFrom(this)) {
       throw new PoolError(
         `${verb}: expected a lease of pool "${this.#o.name}", got ${lease instanceof Lease ? 'a lease of another pool' : typeof lease}`,
-        'ERR_POOL_FOREIGN_LEASE',
+        ErrorCode.foreignLease,
         { phase: 'use', pool: this.#o.name },
       );
     }
