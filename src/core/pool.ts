@@ -3,6 +3,7 @@ import { bounded } from './util/bounded.js';
 import type { Clock } from './util/clock.js';
 import { Creator } from './creator.js';
 import { DeadlineTimer } from './util/deadline-timer.js';
+import { held } from './util/held.js';
 import {
   publishCreate,
   publishDestroy,
@@ -112,24 +113,16 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   #hasReset: boolean;
 
   /**
-   * One pool held by the class for as long as lido is loaded: made with the default options,
-   * closed at once (no timer, no resource, nothing counted anywhere). V8 keeps an object's
-   * hidden class alive only through the objects that have it; when every pool of a process
-   * is gone at a full GC (a test file's pools, a `KeyedPool` whose keys all went idle, the
-   * benchmark's rounds), the next pool's parts (options, lists, queue, counters, histograms,
-   * creator, timers) get new hidden classes, and the shared hot path, seeing more and more of
-   * them, ends up with megamorphic property accesses for good: 2.5× slower per cycle after
-   * a few such rounds. Held, the classes stay the same ones. See docs/performance.md,
-   * "Surviving a full GC" (the same reason as `Waiter`'s and `Lease`'s held instances).
+   * Its hidden classes, and those of all its parts, held (see util/held.ts): a pool made
+   * with the default options and closed at once (no timer, no resource, nothing counted
+   * anywhere).
    */
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: held only to keep the class's hidden class alive
-  static readonly #held = Pool.#hold();
+  static readonly #held = held(Pool.#example());
 
-  static #hold(): Pool<unknown> {
+  static #example(): Pool<unknown> {
     const pool = new Pool<unknown>({ name: 'lido (held)', factory: { create: async () => null, destroy: noop } });
-    // A histogram's sum and max start as small integers and become fractional with the first
-    // duration recorded: V8 then gives histograms a new hidden class, which only the live
-    // pools' histograms would hold. Recorded here first, the held one holds it.
+    // A histogram's sum and max turn fractional with the first duration recorded (a new map).
     pool.#counters.waitTime.record(0.5);
     void pool.close();
     return pool;

@@ -1,4 +1,5 @@
 import type { Lease } from '../lease.js';
+import { held } from '../util/held.js';
 
 const noop = (): void => {};
 
@@ -6,9 +7,9 @@ const noop = (): void => {};
  * One pending acquire. It sits in the FIFO queue and, once queued timeouts differ, in the
  * deadline list of its timeout too, so timing out or aborting removes it in O(1).
  *
- * Only what every waiter needs is a field here (8 fields, 88 bytes): a waiter that lives
- * until its timeout is copied twice by the young-generation collector, so every byte
- * counts in a timeout storm. What only some waiters have lives in {@link WaiterExtra}.
+ * Only what every waiter needs is a field here: a waiter that lives until its timeout is
+ * copied twice by the young-generation collector, so every byte counts in a timeout storm.
+ * What only some waiters have lives in {@link WaiterExtra}.
  */
 export class Waiter<T> {
   /** Set by the acquire's promise executor right after construction (see `Pool`'s #enqueue). */
@@ -21,18 +22,11 @@ export class Waiter<T> {
   x: WaiterExtra<T> | null = null;
 
   /**
-   * One waiter held by the class itself, for as long as lido is loaded. V8 keeps an
-   * object's hidden class (map) alive only through the objects that have it, and optimized
-   * code holds the maps it checks weakly: a full GC at a moment when no waiter exists (most
-   * moments of an idle pool or a quiet service) would collect the map and throw away every
-   * optimized function that checks it (enqueue, hand-over, the queue's push, remove and
-   * shift). Built with what a real waiter holds (a fractional clock reading, the default
-   * whole-ms timeout) so that it shares their map. A static field, not a module-level
-   * array: a bundler's tree-shaking removed the array and its pushes from the published
-   * build. See docs/performance.md, "Surviving a full GC".
+   * Its hidden class, held (see util/held.ts): built as a real waiter is, with a fractional
+   * clock reading and the default whole-ms timeout, so that it shares their map.
    */
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: held only to keep the class's hidden class alive
-  static readonly #held = new Waiter<unknown>(0.5, 30_000);
+  static readonly #held = held(new Waiter<unknown>(0.5, 30_000));
 
   constructor(
     readonly enqueuedAt: number,
@@ -60,9 +54,9 @@ export class Waiter<T> {
 
 /** The parts of a waiter that only some waiters have (most have none of them). */
 export class WaiterExtra<T> {
-  /** One held for the life of the class, as {@link Waiter} holds one. */
+  /** Its hidden class, held (see util/held.ts). */
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: held only to keep the class's hidden class alive
-  static readonly #held = new WaiterExtra<unknown>();
+  static readonly #held = held(new WaiterExtra<unknown>());
   signal: AbortSignal | null = null;
   onAbort: (() => void) | null = null;
   /** Where the acquire was called, when leak detection is on. */
