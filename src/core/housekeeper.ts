@@ -25,21 +25,38 @@ export interface Sweeper {
 /** Nothing to sweep: idle timeout, lifetime and keepalive are all off. */
 export const noSweeper: Sweeper = { start() {}, stop() {} };
 
+/** What a {@link Housekeeper} is made of. */
+export interface HousekeeperOptions<T> {
+  pool: Housekept<T>;
+  clock: Clock;
+  periodMs: number;
+  idleTimeoutMs: number;
+  keepaliveMs: number;
+  keepAlive: boolean;
+}
+
 /**
  * Every `periodMs`: retire idle resources past their lifetime, reap those idle longer
  * than `idleTimeoutMs` (never below `min`), validate those due a keepalive, refill to `min`.
  */
 export class Housekeeper<T> implements Sweeper {
   #timer: unknown = null;
+  readonly pool: Housekept<T>;
+  readonly clock: Clock;
+  readonly periodMs: number;
+  readonly idleTimeoutMs: number;
+  readonly keepaliveMs: number;
+  /** Whether its timer keeps the process alive (`allowExitOnIdle: false`). */
+  readonly keepAlive: boolean;
 
-  constructor(
-    readonly pool: Housekept<T>,
-    readonly clock: Clock,
-    readonly periodMs: number,
-    readonly idleTimeoutMs: number,
-    readonly keepaliveMs: number,
-    readonly keepAlive: boolean,
-  ) {}
+  constructor(options: HousekeeperOptions<T>) {
+    this.pool = options.pool;
+    this.clock = options.clock;
+    this.periodMs = options.periodMs;
+    this.idleTimeoutMs = options.idleTimeoutMs;
+    this.keepaliveMs = options.keepaliveMs;
+    this.keepAlive = options.keepAlive;
+  }
 
   /** The sweep period for these settings: a quarter of the shortest, within [50 ms, 30 s]. */
   static period(idleTimeoutMs: number, maxLifetimeMs: number, keepaliveMs: number): number {

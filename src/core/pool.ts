@@ -137,14 +137,22 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#idle = new IdleList<T>(o.order);
     this.#counters = new Counters(o.clock.now());
     this.#deadline = new DeadlineTimer(o.clock, () => this.#onDeadline());
-    this.#creator = new Creator<T>(o.factory, o.clock, o.name, o.createTimeoutMs, o.createRetry, o.random, {
-      created: (resource, started) => this.#created(resource, started),
-      failed: (error) => this.#createFailure(error, this.#clock.now()),
-      stray: (resource) => this.#destroyStray(resource),
-      retry: () => this.#dispatch(),
-      // A create or retry for `min` alone (nobody waiting) must not keep an idle process alive.
-      keepAlive: () => this.#waiters.length > 0 || !o.allowExitOnIdle,
-      errorOptions: () => this.#errorOptions(),
+    this.#creator = new Creator<T>({
+      factory: o.factory,
+      clock: o.clock,
+      name: o.name,
+      timeoutMs: o.createTimeoutMs,
+      retry: o.createRetry,
+      random: o.random,
+      host: {
+        created: (resource, started) => this.#created(resource, started),
+        failed: (error) => this.#createFailure(error, this.#clock.now()),
+        stray: (resource) => this.#destroyStray(resource),
+        retry: () => this.#dispatch(),
+        // A create or retry for `min` alone (nobody waiting) must not keep an idle process alive.
+        keepAlive: () => this.#waiters.length > 0 || !o.allowExitOnIdle,
+        errorOptions: () => this.#errorOptions(),
+      },
     });
     // 0 means "always": idle time is never negative, so `> -1` always holds.
     this.#validateAfterIdleMs = o.validateAfterIdleMs === 0 ? -1 : o.validateAfterIdleMs;
@@ -170,7 +178,14 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#sweeper =
       period === Infinity
         ? noSweeper
-        : new Housekeeper<T>(this.#housekept(), o.clock, period, o.idleTimeoutMs, o.keepaliveMs, !o.allowExitOnIdle);
+        : new Housekeeper<T>({
+            pool: this.#housekept(),
+            clock: o.clock,
+            periodMs: period,
+            idleTimeoutMs: o.idleTimeoutMs,
+            keepaliveMs: o.keepaliveMs,
+            keepAlive: !o.allowExitOnIdle,
+          });
     this.#sweeper.start();
     // Start filling `min` after the constructor returns, so listeners can be attached first.
     if (o.min > 0) queueMicrotask(() => this.#dispatch());
