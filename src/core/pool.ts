@@ -4,15 +4,7 @@ import type { Clock } from './util/clock.js';
 import { Creator } from './creator.js';
 import { DeadlineTimer } from './util/deadline-timer.js';
 import { held } from './util/held.js';
-import {
-  publishCreate,
-  publishDestroy,
-  publishLeak,
-  publishRelease,
-  publishTimeout,
-  traceAcquire,
-  tracingAcquire,
-} from '../stats/diagnostics.js';
+import { traceAcquire, tracingAcquire } from '../stats/diagnostics.js';
 import { drain, type CloseOptions, type CloseReport } from './drain.js';
 import {
   AcquireTimeoutError,
@@ -28,12 +20,13 @@ import {
   type PoolCounts,
 } from './errors.js';
 import type { Factory } from './factory.js';
-import { PoolEmitter } from './events.js';
+import { type Announcer, announcer, PoolEmitter } from './events.js';
+import { Reporter } from './reporting.js';
 import { health, type Health } from '../stats/health.js';
 import { Housekeeper, noSweeper, type Housekept, type Sweeper } from './housekeeper.js';
 import { IdleList } from './containers/idle-list.js';
 import { kRelease, type LeaseOwner, type PoolInternals, type QueuedAcquire, type WaitHandle } from './internal.js';
-import { ActiveLeakDetector, NoLeakDetector, type LeakDetector, type LeakReport } from './leak-detector.js';
+import { ActiveLeakDetector, NoLeakDetector, type LeakDetector } from './leak-detector.js';
 import { Lease } from './lease.js';
 import { checkAcquire, type AcquireOptions } from './acquire-options.js';
 import {
@@ -52,16 +45,6 @@ export type { CloseOptions, CloseReport } from './drain.js';
 export type { PoolEvents } from './events.js';
 
 const noop = (): void => {};
-
-/** The phases whose failures are reported on the `error` event, and the code of each. */
-const REPORTED_CODES = {
-  create: ErrorCode.create,
-  validate: ErrorCode.validation,
-  reset: ErrorCode.reset,
-  destroy: ErrorCode.destroy,
-  use: ErrorCode.use,
-} as const;
-type ReportedPhase = keyof typeof REPORTED_CODES;
 
 let internalsOf: <T>(pool: Pool<T>) => PoolInternals<T>;
 
@@ -104,7 +87,8 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   readonly #deadline: DeadlineTimer;
   #readyWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   #lastTimeoutAt = -Infinity;
-  #lastLeakAt = -Infinity;
+  readonly #events: Announcer<T>;
+  readonly #reporter: Reporter<T>;
   /** See {@link poolInternals}; made on first use. */
   #internals: PoolInternals<T> | null = null;
   // Hot-path copies of options: one field read instead of two.
@@ -136,6 +120,14 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#clock = o.clock;
     this.#idle = new IdleList<T>(o.order);
     this.#counters = new Counters(o.clock.now());
+    this.#events = announcer(this);
+    this.#reporter = new Reporter<T>({
+      name: o.name,
+      clock: o.clock,
+      counters: this.#counters,
+      events: this.#events,
+      counts: () => this.#counts(),
+    });
     this.#deadline = new DeadlineTimer(o.clock, () => this.#onDeadline());
     this.#creator = new Creator<T>({
       factory: o.factory,
@@ -160,19 +152,19 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#hasReset = typeof o.factory.reset === 'function';
     this.#leaks =
       o.leakDetectionMs > 0
-        ? new ActiveLeakDetector<T>(
-            o.name,
-            o.leakDetectionMs,
-            o.clock,
-            (r, first) => this.#onLeak(r, first),
-            (s, gen) =>
+        ? new ActiveLeakDetector<T>({
+            name: o.name,
+            thresholdMs: o.leakDetectionMs,
+            clock: o.clock,
+            report: (r, first) => this.#reporter.leak(r, first),
+            reclaim: (s, gen) =>
               this[kRelease](
                 s,
                 gen,
                 true,
                 new PoolError('lease was garbage-collected without release', ErrorCode.leak),
               ),
-          )
+          })
         : new NoLeakDetector<T>();
     const period = Housekeeper.period(o.idleTimeoutMs, o.maxLifetimeMs, o.keepaliveMs);
     this.#sweeper =
@@ -400,7 +392,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
       lastCreateError: this.#creator.lastError,
       oldestWaitMs: oldest === null ? 0 : now - oldest.enqueuedAt,
       sinceTimeoutMs: now - this.#lastTimeoutAt,
-      sinceLeakMs: now - this.#lastLeakAt,
+      sinceLeakMs: now - this.#reporter.lastLeakAt,
       acquireTimeoutMs: this.#o.acquireTimeoutMs,
     });
   }
@@ -485,8 +477,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#leaks.returned(s, now);
     this.#counters.released++;
     this.#counters.useTime.record(now - s.borrowedAt);
-    if (this.hearsRelease) this.emitSafe('release', s.resource);
-    publishRelease(this, s.resource, now - s.borrowedAt);
+    this.#events.released(s.resource, now - s.borrowedAt);
     if (destroy || s.broken !== undefined) {
       this.#borrowed.remove(s);
       this.#destroy(s, destroy ? reason : s.broken);
@@ -544,8 +535,9 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     if (now === since) c.waitTime.recordZero();
     else c.waitTime.record(now - since);
     if (lent > c.peakBorrowed) c.peakBorrowed = lent;
-    this.#leaks.borrowed(s, lease, now, origin);
-    if (this.hearsAcquire) this.emitSafe('acquire', s.resource);
+    this.#leaks.borrowed(s, now, origin);
+    if (lease !== null) this.#leaks.leased(lease, s);
+    if (this.#events.hearsAcquire) this.#events.acquired(s.resource);
   }
 
   #lease(s: Slot<T>, now: number, since: number, origin: Error | null, listed: boolean): Lease<T> {
@@ -587,7 +579,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     try {
       return this.#f.isBroken!(error, resource) === true;
     } catch (e) {
-      this.#report(e, 'use', resource);
+      this.#reporter.failure(e, 'use', resource);
       return true;
     }
   }
@@ -731,8 +723,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
         const w = expired[i];
         const error = errors[i];
         this.#fail(w, error);
-        this.emitSafe('timeout', error);
-        publishTimeout(this, error);
+        this.#events.timedOut(error);
       }
     }
     const next = this.#waiters.nextDeadline();
@@ -772,8 +763,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     const life = this.#o.maxLifetimeMs;
     const s = new Slot<T>(resource, now, life === 0 ? Infinity : now + life * (1 - 0.1 * this.#o.random()));
     this.#live++;
-    this.emitSafe('create', resource);
-    publishCreate(this, resource, now - started);
+    this.#events.created(resource, now - started);
     if (this.#f.watch !== undefined) this.#watch(s);
     if (s.broken !== undefined) {
       // Dead on arrival (the adapter evicted it while we started watching it): a failed
@@ -804,7 +794,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     }
     this.#counters.createErrors++;
     this.#creator.fail(error, now);
-    this.#report(error, 'create');
+    this.#reporter.failure(error, 'create');
     if (this.#live < this.#o.min) for (const r of this.#readyWaiters.splice(0)) r.reject(error);
     if (this.#o.failFast) for (const w of this.#waiters.drain()) this.#fail(w, error);
   }
@@ -827,7 +817,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
       .then(
         (ok) => ok === true,
         (e) => {
-          this.#report(
+          this.#reporter.failure(
             e instanceof ValidationError
               ? e
               : new ValidationError(`validate failed: ${e instanceof Error ? e.message : String(e)}`, {
@@ -919,7 +909,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   /** Counts, reports and destroys after a reset that threw, rejected or timed out. */
   #resetFailed(s: Slot<T>, e: unknown): void {
     this.#counters.resetFailures++;
-    this.#report(
+    this.#reporter.failure(
       e instanceof PoolError
         ? e
         : new PoolError(`reset failed: ${e instanceof Error ? e.message : String(e)}`, ErrorCode.reset, {
@@ -937,7 +927,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     try {
       s.unwatch = this.#f.watch!(s.resource, (reason) => this.#evict(s, reason));
     } catch (e) {
-      this.#report(e, 'create', s.resource);
+      this.#reporter.failure(e, 'create', s.resource);
     }
   }
 
@@ -967,15 +957,14 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
       try {
         s.unwatch();
       } catch (e) {
-        this.#report(e, 'destroy', s.resource);
+        this.#reporter.failure(e, 'destroy', s.resource);
       }
       s.unwatch = null;
     }
     // factory.destroy() first, then the event: a listener that acquires at once (and so
     // may start a create) must never find the old resource still alive next to the new one.
     this.#callDestroy(s.resource);
-    this.emitSafe('destroy', s.resource, reason);
-    publishDestroy(this, s.resource, reason);
+    this.#events.destroyed(s.resource, reason);
     this.#onSettle?.();
   }
 
@@ -984,13 +973,13 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     try {
       r = this.#f.destroy(resource);
     } catch (e) {
-      this.#report(e, 'destroy', resource);
+      this.#reporter.failure(e, 'destroy', resource);
       return;
     }
     if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<void>).then === 'function') {
       this.#destroying++;
       Promise.resolve(r)
-        .then(noop, (e) => this.#report(e, 'destroy', resource))
+        .then(noop, (e) => this.#reporter.failure(e, 'destroy', resource))
         .finally(() => {
           this.#destroying--;
           this.#onSettle?.();
@@ -1002,37 +991,6 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     if (this.#readyWaiters.length > 0 && this.#live >= this.#o.min) {
       for (const r of this.#readyWaiters.splice(0)) r.resolve();
     }
-  }
-
-  // ---- reporting ---------------------------------------------------------------------
-
-  #report(e: unknown, phase: ReportedPhase, resource?: T): void {
-    if (this.listenerCount('error') === 0) return; // reported only to those who listen; never thrown
-    const error =
-      e instanceof PoolError
-        ? e
-        : new PoolError(`${phase} failed: ${e instanceof Error ? e.message : String(e)}`, REPORTED_CODES[phase], {
-            ...this.#errorOptions(),
-            phase,
-            cause: e,
-          });
-    this.emitSafe('error', error, resource);
-  }
-
-  #onLeak(r: LeakReport, first: boolean): void {
-    if (first) {
-      this.#counters.leaks++;
-      this.#lastLeakAt = this.#clock.now();
-    }
-    this.emitSafe('leak', r);
-    publishLeak(this, r);
-    const what =
-      r.kind === 'held'
-        ? `held for ${Math.round(r.heldMs)} ms`
-        : r.kind === 'lost'
-          ? 'garbage-collected without release'
-          : `returned after ${Math.round(r.heldMs)} ms`;
-    process.emitWarning(`lido: pool "${r.pool}" lease ${what}; acquired at:\n${r.stack}`, { code: 'LIDO_LEAK' });
   }
 
   #counts(): PoolCounts {
@@ -1047,11 +1005,11 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   }
 
   #errorOptions(counts = this.#counts()): { pool: string; counts: PoolCounts } {
-    return { pool: this.#o.name, counts };
+    return this.#reporter.errorOptions(counts);
   }
 
   #closedError(): PoolClosedError {
-    return new PoolClosedError(`pool "${this.#o.name}" is closed`, this.#errorOptions());
+    return this.#reporter.closedError();
   }
 
   #own(lease: Lease<T>, verb: string): Lease<T> {
