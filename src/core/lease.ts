@@ -102,3 +102,18 @@ export class Lease<T> implements Disposable, AsyncDisposable {
     return Promise.resolve();
   }
 }
+
+/**
+ * @internal `lease`, when `owner` lent it; otherwise throws `ERR_POOL_FOREIGN_LEASE`
+ * (`pool.release(lease)` and `pool.destroy(lease)` refuse a lease of another pool).
+ */
+export function ownLease<T>(owner: LeaseOwner<T>, lease: Lease<T>, verb: string): Lease<T> {
+  if (!(lease instanceof Lease) || !lease.isFrom(owner)) {
+    const got = lease instanceof Lease ? 'a lease of another pool' : typeof lease;
+    throw new PoolError(`${verb}: expected a lease of pool "${owner.name}", got ${got}`, ErrorCode.foreignLease, {
+      phase: 'use',
+      pool: owner.name,
+    });
+  }
+  return lease;
+}
