@@ -1,4 +1,4 @@
-import { Checks } from './checks.js';
+import type { Checks } from './checks.js';
 import type { Slot } from './containers/slot.js';
 import { Creator } from './creator.js';
 import { ErrorCode, PoolError, type PoolCounts } from './errors.js';
@@ -11,7 +11,7 @@ import { Reporter } from './reporting.js';
 import { Retirement } from './retirement.js';
 import { PoolState } from './state.js';
 import { Supply } from './supply.js';
-import { Waiting } from './waiting.js';
+import type { Waiting } from './waiting.js';
 
 /** @internal The parts a pool is made of (docs/architecture.md). */
 export interface PoolParts<T> {
@@ -39,8 +39,8 @@ export interface PoolHooks<T> {
 
 /**
  * @internal Validates `options` and makes the parts of `pool`, each given the others it
- * calls. A part that calls back into the supply (which is made last, as it calls them
- * all) gets a function instead of the supply itself.
+ * calls. The supply, made last, makes the waiting queue and the checks, which call back
+ * into it on the hot path; the parts made before it call it back through a function.
  */
 export function assemble<T>(
   pool: PoolEmitter<T> & LeaseOwner<T>,
@@ -53,7 +53,6 @@ export function assemble<T>(
   const ended = (): void => hooks.ended();
   let supply!: Supply<T>;
   const dispatch = (now?: number): void => supply.dispatch(now);
-  const handOff = (s: Slot<T>, now: number): void => supply.handOff(s, now);
   let creator!: Creator<T>;
   const counts = (): PoolCounts => countsOf(state, creator);
   const report = new Reporter<T>({ name: o.name, clock: o.clock, counters: state.counters, events, counts });
@@ -86,9 +85,8 @@ export function assemble<T>(
       errorOptions: () => report.errorOptions(),
     },
   });
-  const waiting = new Waiting<T>({ state, creator, leaks, report, events, dispatch });
-  const checks = new Checks<T>({ state, retirement, report, handOff, dispatch, ended });
-  supply = new Supply<T>({ state, owner: pool, waiting, checks, retirement, creator, leaks, report, events, ended });
+  supply = new Supply<T>({ state, owner: pool, retirement, creator, leaks, report, events, ended });
+  const { waiting, checks } = supply;
   const sweeper = Housekeeper.for<T>({ state, retirement, checks, dispatch });
   const isBroken = o.factory.isBroken;
   return {

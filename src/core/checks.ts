@@ -5,15 +5,21 @@ import type { Retirement } from './retirement.js';
 import type { PoolState } from './state.js';
 import { bounded } from './util/bounded.js';
 
+/** What {@link Checks} calls back: the pool's supply. */
+export interface ChecksHost<T> {
+  /** Gives a checked resource on: to the oldest waiter, else idle. */
+  handOff(slot: Slot<T>, now: number): void;
+  /** Finds a replacement after a check destroyed a resource. */
+  dispatch(): void;
+}
+
 /** What {@link Checks} is made of. */
 export interface ChecksOptions<T> {
   state: PoolState<T>;
   retirement: Retirement<T>;
   report: Reporter<T>;
-  /** Gives a checked resource on: to the oldest waiter, else idle (`Supply.handOff`). */
-  handOff: (slot: Slot<T>, now: number) => void;
-  /** Finds a replacement after a check destroyed a resource (`Supply.dispatch`). */
-  dispatch: () => void;
+  /** The supply, which made these checks: gives a checked resource on, or finds a replacement. */
+  supply: ChecksHost<T>;
   /** A check ended: `close()` may be waiting for it. */
   ended: () => void;
 }
@@ -28,16 +34,14 @@ export class Checks<T> {
   readonly #state: PoolState<T>;
   readonly #retirement: Retirement<T>;
   readonly #report: Reporter<T>;
-  readonly #handOff: (slot: Slot<T>, now: number) => void;
-  readonly #dispatch: () => void;
+  readonly #supply: ChecksHost<T>;
   readonly #ended: () => void;
 
   constructor(options: ChecksOptions<T>) {
     this.#state = options.state;
     this.#retirement = options.retirement;
     this.#report = options.report;
-    this.#handOff = options.handOff;
-    this.#dispatch = options.dispatch;
+    this.#supply = options.supply;
     this.#ended = options.ended;
   }
 
@@ -74,11 +78,11 @@ export class Checks<T> {
         if (!ok || s.broken !== undefined) {
           state.counters.validationFailures++;
           this.#retirement.destroy(s, s.broken ?? 'validation failed');
-          this.#dispatch();
+          this.#supply.dispatch();
         } else if (now >= s.expiresAt) {
           // Its lifetime ran out while it was being checked: retired, never lent.
           this.#retirement.destroy(s, 'max lifetime reached');
-          this.#dispatch();
+          this.#supply.dispatch();
         } else if (keepalive && state.waiters.length === 0 && !state.closed && state.live <= state.options.max) {
           // A keepalive ping is not a use: the idle clock keeps running. (Above max after a
           // shrink, the hand-off below destroys it instead.)
@@ -87,7 +91,7 @@ export class Checks<T> {
           state.idle.push(s);
         } else {
           s.lastGood = now;
-          this.#handOff(s, now);
+          this.#supply.handOff(s, now);
         }
         this.#ended();
       });
@@ -105,17 +109,17 @@ export class Checks<T> {
       r = state.factory.reset!(s.resource);
     } catch (e) {
       this.#resetFailed(s, e);
-      this.#dispatch();
+      this.#supply.dispatch();
       return;
     }
     if (r === null || r === undefined || typeof (r as PromiseLike<void>).then !== 'function') {
       if (s.broken !== undefined) {
         this.#retirement.destroy(s, s.broken);
-        this.#dispatch();
+        this.#supply.dispatch();
         return;
       }
       s.lastGood = now;
-      this.#handOff(s, now);
+      this.#supply.handOff(s, now);
       return;
     }
     state.checking++;
@@ -138,11 +142,11 @@ export class Checks<T> {
         const later = state.clock.now();
         if (ok && s.broken === undefined && later < s.expiresAt) {
           s.lastGood = later;
-          this.#handOff(s, later);
+          this.#supply.handOff(s, later);
         } else {
           // Reset well, but evicted or past its lifetime meanwhile.
           if (ok) this.#retirement.destroy(s, s.broken ?? 'max lifetime reached');
-          this.#dispatch();
+          this.#supply.dispatch();
         }
         this.#ended();
       });

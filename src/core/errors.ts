@@ -149,7 +149,7 @@ export function describeCounts(name: string, c: PoolCounts): string {
 /**
  * @internal Builds timeout errors without a stack trace. A timeout is raised from the
  * deadline timer's callback, whose stack shows only the pool's internals and Node's timer
- * list; capturing it was 40 % of a 100,000-waiter timeout storm. `stack` is then just
+ * list, and capturing it dominated a timeout storm (docs/performance.md). `stack` is then just
  * `AcquireTimeoutError: <message>`; name, code, phase, pool, counts and cause are unchanged.
  */
 export function withoutStack<R>(make: () => R): R {

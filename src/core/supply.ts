@@ -1,4 +1,4 @@
-import type { Checks } from './checks.js';
+import { Checks, type ChecksHost } from './checks.js';
 import { Slot, SlotState } from './containers/slot.js';
 import type { Creator } from './creator.js';
 import { CreateError } from './errors.js';
@@ -9,21 +9,19 @@ import { Lease } from './lease.js';
 import type { Reporter } from './reporting.js';
 import type { Retirement } from './retirement.js';
 import type { PoolState } from './state.js';
-import type { Waiting } from './waiting.js';
+import { Waiting, type WaitingHost } from './waiting.js';
 
 /** What a {@link Supply} is made of. */
 export interface SupplyOptions<T> {
   state: PoolState<T>;
   /** The pool: the owner of every lease. */
   owner: LeaseOwner<T>;
-  waiting: Waiting<T>;
-  checks: Checks<T>;
   retirement: Retirement<T>;
   creator: Creator<T>;
   leaks: LeakDetector<T>;
   report: Reporter<T>;
   events: Announcer<T>;
-  /** A create ended: `close()` may be waiting for it. */
+  /** A create or check ended: `close()` may be waiting for it. */
   ended: () => void;
 }
 
@@ -31,13 +29,17 @@ export interface SupplyOptions<T> {
  * @internal Where resources go: lending an idle one on the spot (the one idle fast path of
  * `acquire()`, `use()` and `PoolInternals.tryAcquire`), handing one that became available
  * to the oldest waiter or back to idle, matching idle resources to waiters and starting
- * the creates that waiters and `min` need, and taking in what a create made.
+ * the creates that waiters and `min` need, and taking in what a create made. It makes the
+ * two parts that call back into it on the hot path, {@link Waiting} and {@link Checks},
+ * and hands itself to them.
  */
-export class Supply<T> {
+export class Supply<T> implements WaitingHost, ChecksHost<T> {
+  /** The acquires that wait. */
+  readonly waiting: Waiting<T>;
+  /** Validate and reset. */
+  readonly checks: Checks<T>;
   readonly #state: PoolState<T>;
   readonly #owner: LeaseOwner<T>;
-  readonly #waiting: Waiting<T>;
-  readonly #checks: Checks<T>;
   readonly #retirement: Retirement<T>;
   readonly #creator: Creator<T>;
   readonly #leaks: LeakDetector<T>;
@@ -50,14 +52,15 @@ export class Supply<T> {
   constructor(options: SupplyOptions<T>) {
     this.#state = options.state;
     this.#owner = options.owner;
-    this.#waiting = options.waiting;
-    this.#checks = options.checks;
     this.#retirement = options.retirement;
     this.#creator = options.creator;
     this.#leaks = options.leaks;
     this.#report = options.report;
     this.#events = options.events;
     this.#ended = options.ended;
+    const { state, creator, leaks, report, events, retirement, ended } = options;
+    this.waiting = new Waiting<T>({ state, creator, leaks, report, events, supply: this });
+    this.checks = new Checks<T>({ state, retirement, report, supply: this, ended });
   }
 
   /**
@@ -98,7 +101,7 @@ export class Supply<T> {
       this.dispatch();
       return;
     }
-    const w = this.#waiting.next();
+    const w = this.waiting.next();
     if (w !== null) {
       this.#lend(s, now, w.enqueuedAt, w.origin, listed);
       w.resolve(this.lease(s));
@@ -181,7 +184,7 @@ export class Supply<T> {
     this.#creator.fail(error, now);
     this.#report.failure(error, 'create');
     if (state.live < state.options.min) this.rejectReady(error);
-    if (state.options.failFast) this.#waiting.failAll(error);
+    if (state.options.failFast) this.waiting.failAll(error);
   }
 
   /** Resolves once `min` resources exist; rejects with the create error if creating them fails. */
@@ -216,7 +219,7 @@ export class Supply<T> {
       return false;
     }
     if (this.#state.hasValidate && now - s.lastGood > this.#state.validateAfterIdleMs) {
-      this.#checks.validate(s, false);
+      this.checks.validate(s, false);
       return false;
     }
     return true;

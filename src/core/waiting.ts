@@ -18,8 +18,14 @@ export interface WaitingOptions<T> {
   leaks: LeakDetector<T>;
   report: Reporter<T>;
   events: Announcer<T>;
-  /** Matches idle resources to waiters and starts the creates they need (`Supply.dispatch`). */
-  dispatch: (now?: number) => void;
+  /** The supply, which made this queue: matches idle resources to waiters and starts the creates they need. */
+  supply: WaitingHost;
+}
+
+/** What {@link Waiting} calls back: the pool's supply. */
+export interface WaitingHost {
+  /** Hands idle resources to waiters and starts creates; `now`: a clock reading just taken, if any. */
+  dispatch(now?: number): void;
 }
 
 /**
@@ -34,7 +40,7 @@ export class Waiting<T> {
   readonly #leaks: LeakDetector<T>;
   readonly #report: Reporter<T>;
   readonly #events: Announcer<T>;
-  readonly #dispatch: (now?: number) => void;
+  readonly #supply: WaitingHost;
   readonly #deadline: DeadlineTimer;
   /** When the last acquire timed out (health looks back at it). */
   lastTimeoutAt = -Infinity;
@@ -45,7 +51,7 @@ export class Waiting<T> {
     this.#leaks = options.leaks;
     this.#report = options.report;
     this.#events = options.events;
-    this.#dispatch = options.dispatch;
+    this.#supply = options.supply;
     this.#deadline = new DeadlineTimer(options.state.clock, () => this.#timeOut());
   }
 
@@ -63,7 +69,7 @@ export class Waiting<T> {
     if (state.waiters.length >= o.maxWaiting) {
       state.counters.rejected++;
       // The fast path may just have retired an expired resource: refill `min` all the same.
-      this.#dispatch();
+      this.#supply.dispatch();
       const counts = describeCounts(o.name, this.#report.counts());
       return Promise.reject(
         new QueueFullError(
@@ -101,7 +107,7 @@ export class Waiting<T> {
       }
       state.waiters.push(w);
       if (timeoutMs !== Infinity) this.#deadline.arm(now + timeoutMs, now);
-      this.#dispatch(now);
+      this.#supply.dispatch(now);
     } catch (e) {
       // As when all this ran in the executor: a throw (a signal's addEventListener, a
       // clock's setTimer) rejects the acquire instead of escaping from it.
