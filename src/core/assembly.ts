@@ -120,7 +120,7 @@ export function countsOf<T>(state: PoolState<T>, creator: Creator<T>): PoolCount
   return {
     size: state.live + creating,
     idle: state.idle.length,
-    borrowed: state.lent,
+    borrowed: state.leasesOut,
     pending: state.waiters.length,
     creating,
     max: state.options.max,

@@ -85,7 +85,7 @@ export function shutDown<T>(parts: PoolParts<T>, timeoutMs: number): { done: Pro
   return drain({
     clock: state.clock,
     timeoutMs,
-    busy: () => state.lent + state.checking + creator.creating + retirement.destroying,
+    busy: () => state.leasesOut + state.checking + creator.creating + retirement.destroying,
     destroying: () => retirement.destroying,
     force: () => forceReturn(parts, timeoutMs),
   });

@@ -212,7 +212,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
 
   /** Zeroes the counters and histograms (counts of live resources are kept). */
   resetStats(): void {
-    this.#state.counters.reset(this.#state.clock.now(), this.#state.lent);
+    this.#state.counters.reset(this.#state.clock.now(), this.#state.leasesOut);
   }
 
   /** `ok`, `degraded` (waits, timeouts, leaks) or `down` (creates failing, nothing idle), with reasons. */
@@ -259,7 +259,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     const state = this.#state;
     // Still linked in the borrowed list: if it goes straight to a waiter (handOff), it stays
     // there instead of being unlinked and linked again; every other way out unlinks it.
-    state.lent--;
+    state.leasesOut--;
     s.state = SlotState.Checking;
     const now = state.clock.now();
     this.#leaks.returned(s, now);

@@ -53,7 +53,7 @@ export class Retirement<T> {
     if (s.state === SlotState.Idle) state.idle.remove(s);
     else if (s.state === SlotState.Borrowed) {
       state.borrowed.remove(s);
-      state.lent--;
+      state.leasesOut--;
       this.#leaks.returned(s, state.clock.now());
     }
     s.state = SlotState.Dead;

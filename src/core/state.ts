@@ -22,7 +22,7 @@ export class PoolState<T> {
   /**
    * The slots of leases out, plus (for the length of a synchronous release) the one being
    * returned: a resource that goes straight to the next waiter stays linked, and only the
-   * other ways out unlink it. Counts come from {@link lent}.
+   * other ways out unlink it. Counts come from {@link leasesOut}.
    */
   readonly borrowed = new SlotList<T>();
   /** Acquires waiting, first come first served. */
@@ -30,7 +30,7 @@ export class PoolState<T> {
   /** Resources alive: idle, borrowed, and being checked (not creating). Supply adds, Retirement takes away. */
   live = 0;
   /** Leases out: what stats call `borrowed`. Supply lends, the pool's release and Retirement take back. */
-  lent = 0;
+  leasesOut = 0;
   /** Resources out of the idle list being validated or reset. Written by Checks. */
   checking = 0;
   /** `close()` was called. Written by the pool. */

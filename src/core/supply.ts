@@ -75,7 +75,7 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
     const s = state.idle.take();
     if (s === null) return null;
     const now = state.clock.now();
-    if (!this.#usable(s, now)) return null;
+    if (!this.#fitToLend(s, now)) return null;
     this.#lend(s, now, now, null, false);
     return s;
   }
@@ -126,7 +126,7 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
     if (now === undefined) now = state.clock.now();
     while (state.waiters.length > state.checking && state.idle.length > 0) {
       const s = state.idle.take()!;
-      if (this.#usable(s, now)) this.handOff(s, now);
+      if (this.#fitToLend(s, now)) this.handOff(s, now);
     }
     if (now < creator.until) return;
     while (
@@ -211,7 +211,7 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
   }
 
   /** Is an idle slot, just taken out of the idle list, fit to lend now? If not, starts its check or destroys it. */
-  #usable(s: Slot<T>, now: number): boolean {
+  #fitToLend(s: Slot<T>, now: number): boolean {
     if (now >= s.expiresAt) {
       // Already taken out of the idle list: it must not be unlinked from it a second time.
       s.state = SlotState.Checking;
@@ -237,7 +237,7 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
     s.uses++;
     s.borrowedAt = now;
     if (!listed) state.borrowed.push(s);
-    const lent = ++state.lent;
+    const lent = ++state.leasesOut;
     const c = state.counters;
     c.acquired++;
     if (now === since) c.waitTime.recordZero();

@@ -97,10 +97,10 @@ export class Waiting<T> {
       w.reject = reject;
     });
     try {
-      if (origin !== null) w.extra().origin = origin;
+      if (origin !== null) w.withExtra().origin = origin;
       if (handle !== undefined) handle.waiter = w;
       if (signal !== undefined) {
-        const x = w.extra();
+        const x = w.withExtra();
         x.signal = signal;
         x.onAbort = this.#abortListener(w, signal);
         signal.addEventListener('abort', x.onAbort, { once: true });
@@ -155,7 +155,7 @@ export class Waiting<T> {
 
   /** Detaches a waiter that left the queue; disarms the deadline timer once nobody waits. */
   #left(w: Waiter<T>): void {
-    const x = w.x;
+    const x = w.extra;
     if (x !== null && x.signal !== null) x.signal.removeEventListener('abort', x.onAbort!);
     if (this.#state.waiters.length === 0) this.#deadline.clear();
   }

@@ -18,8 +18,8 @@ export class Waiter<T> {
   prev: Waiter<T> | null = null;
   next: Waiter<T> | null = null;
   queued = false;
-  /** The signal, leak origin and deadline-list links, when it has any; see {@link extra}. */
-  x: WaiterExtra<T> | null = null;
+  /** The signal, leak origin and deadline-list links, when it has any; see {@link withExtra}. */
+  extra: WaiterExtra<T> | null = null;
 
   /**
    * Its hidden class, held (see util/held.ts): built as a real waiter is, with a fractional
@@ -43,12 +43,12 @@ export class Waiter<T> {
 
   /** Where the acquire was called, when leak detection is on. */
   get origin(): Error | null {
-    return this.x === null ? null : this.x.origin;
+    return this.extra === null ? null : this.extra.origin;
   }
 
   /** Its rarely needed parts, made on first use. */
-  extra(): WaiterExtra<T> {
-    return this.x ?? (this.x = new WaiterExtra<T>());
+  withExtra(): WaiterExtra<T> {
+    return this.extra ?? (this.extra = new WaiterExtra<T>());
   }
 }
 
@@ -63,8 +63,8 @@ export class WaiterExtra<T> {
   origin: Error | null = null;
   /** The deadline list it is in (only while queued timeouts differ), and its neighbours there. */
   group: DeadlineList<T> | null = null;
-  dprev: Waiter<T> | null = null;
-  dnext: Waiter<T> | null = null;
+  deadlinePrev: Waiter<T> | null = null;
+  deadlineNext: Waiter<T> | null = null;
 }
 
 /**
@@ -114,11 +114,11 @@ export class WaiterQueue<T> {
     if (w.timeoutMs !== Infinity) {
       let g = this.#groups.get(w.timeoutMs);
       if (g === undefined) this.#groups.set(w.timeoutMs, (g = new DeadlineList<T>()));
-      const x = w.extra();
+      const x = w.withExtra();
       x.group = g;
-      x.dprev = g.tail;
+      x.deadlinePrev = g.tail;
       if (g.tail === null) g.head = w;
-      else g.tail.x!.dnext = w;
+      else g.tail.extra!.deadlineNext = w;
       g.tail = w;
       g.length++;
     }
@@ -146,14 +146,14 @@ export class WaiterQueue<T> {
     else w.next.prev = w.prev;
     w.prev = w.next = null;
     this.length--;
-    const x = w.x;
+    const x = w.extra;
     if (x !== null && x.group !== null) {
       const g = x.group;
-      if (x.dprev === null) g.head = x.dnext;
-      else x.dprev.x!.dnext = x.dnext;
-      if (x.dnext === null) g.tail = x.dprev;
-      else x.dnext.x!.dprev = x.dprev;
-      x.dprev = x.dnext = null;
+      if (x.deadlinePrev === null) g.head = x.deadlineNext;
+      else x.deadlinePrev.extra!.deadlineNext = x.deadlineNext;
+      if (x.deadlineNext === null) g.tail = x.deadlinePrev;
+      else x.deadlineNext.extra!.deadlinePrev = x.deadlinePrev;
+      x.deadlinePrev = x.deadlineNext = null;
       x.group = null;
       if (--g.length === 0) this.#groups.delete(w.timeoutMs);
     }
