@@ -6,6 +6,13 @@ import type { PgPoolEvents } from './pool-types.js';
 import type { Secrets } from './redact.js';
 import type { ClientLike } from './types.js';
 
+/** pg-pool's log lines for the core's reasons to remove a client. */
+const REMOVE_LINES: Record<string, string> = {
+  'max uses reached': 'remove expended client',
+  'max lifetime reached': 'remove expired client',
+  'idle timeout': 'remove idle client',
+};
+
 /** Turns one member pool's core events into PgPool's: clients followed, pg-pool's log lines, lido's `timeout` and `leak`. */
 export function wireMember<C extends ClientLike>(
   member: Member<C>,
@@ -17,7 +24,9 @@ export function wireMember<C extends ClientLike>(
   pool.on('create', (client) => clients.added(client, member.lifetimeMs));
   pool.on('destroy', (client, reason) => {
     clients.removed(client);
-    log('remove client', typeof reason === 'string' ? reason : reason instanceof Error ? reason.message : reason);
+    const line = typeof reason === 'string' ? REMOVE_LINES[reason] : undefined;
+    if (line !== undefined) log(line);
+    else log('remove client', typeof reason === 'string' ? reason : reason instanceof Error ? reason.message : reason);
   });
   pool.on('error', (err, client) => {
     if (err.phase === 'create') {

@@ -45,7 +45,10 @@ export interface PgReplicaOptions<C extends ClientLike = ClientLike>
   min?: number;
   /** Idle clients above `min` are closed after this long; 0 = never. pg default 10 000. */
   idleTimeoutMillis?: number | null;
-  /** Longest `connect()`/`query()` waits for a client, and longest a connection attempt takes; 0 = no limit (pg default). */
+  /**
+   * Longest `connect()`/`query()` waits for a client, and longest a connection attempt takes;
+   * 0 = no limit. Not given: 30 s (lido's `acquireTimeoutMs` and `createTimeoutMs`; pg.Pool has no limit).
+   */
   connectionTimeoutMillis?: number;
   /** A client is closed after this many checkouts. Default unlimited. */
   maxUses?: number;
@@ -97,9 +100,16 @@ export function toCoreOptions<C extends ClientLike>(
   // pg-pool: idleTimeoutMillis undefined => 10 000; any falsy value => never.
   core.idleTimeoutMs =
     o.idleTimeoutMillis === undefined ? 10_000 : pgDuration('idleTimeoutMillis', o.idleTimeoutMillis);
-  const connectMs = pgDuration('connectionTimeoutMillis', o.connectionTimeoutMillis);
-  core.acquireTimeoutMs = connectMs === 0 ? Infinity : connectMs;
-  core.createTimeoutMs = connectMs === 0 ? Infinity : connectMs;
+  // pg: no connectionTimeoutMillis (or 0) = no limit. Given as 0 it means that here too;
+  // not given, lido bounds the wait for a client and each connection attempt (its
+  // acquireTimeoutMs and createTimeoutMs defaults), so a call never hangs for good.
+  if (o.connectionTimeoutMillis !== undefined) {
+    const connectMs = pgDuration('connectionTimeoutMillis', o.connectionTimeoutMillis);
+    core.acquireTimeoutMs = connectMs === 0 ? Infinity : connectMs;
+    core.createTimeoutMs = connectMs === 0 ? Infinity : connectMs;
+  }
+  // pg.Pool opens a connection for every connect() that finds no idle client and room.
+  core.maxConcurrentCreates = core.max;
   const lifeS = pgDuration('maxLifetimeSeconds', o.maxLifetimeSeconds);
   if (lifeS > 0) core.maxLifetimeMs = lifeS * 1000;
   if (o.allowExitOnIdle !== undefined && typeof o.allowExitOnIdle !== 'boolean') {
