@@ -170,7 +170,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
         : new Housekeeper<T>(this.#housekept(), o.clock, period, o.idleTimeoutMs, o.keepaliveMs, !o.allowExitOnIdle);
     this.#sweeper.start();
     // Start filling `min` after the constructor returns, so listeners can be attached first.
-    if (o.min > 0) queueMicrotask(() => this.#dispatch());
+    if (o.min > 0 && o.keepMin) queueMicrotask(() => this.#dispatch());
   }
 
   /** The pool's name (option `name`). */
@@ -236,6 +236,12 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     return true;
   }
 
+  /** See {@link PoolInternals.createFailureHandled}. */
+  #createFailureHandled(): void {
+    this.#creator.forgive();
+    this.#dispatch();
+  }
+
   /** See {@link PoolInternals.tryAcquire}: the fast path of `acquire()` without its promise. */
   #tryAcquire(): Lease<T> | null {
     // While a tracer listens on lido:pool:acquire, every borrow goes through acquire().
@@ -253,6 +259,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
       tryAcquire: () => this.#tryAcquire(),
       acquireQueued: (handle) => this.#acquireQueued(handle),
       withdraw: (waiter, reason) => this.#withdraw(waiter, reason),
+      createFailureHandled: () => this.#createFailureHandled(),
     });
   }
 
@@ -740,7 +747,9 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     while (
       creator.creating < o.maxConcurrentCreates &&
       this.#live + creator.creating < o.max &&
-      (this.#waiters.length > this.#checking + creator.creating || this.#live + creator.creating < o.min)
+      (this.#waiters.length > this.#checking + creator.creating ||
+        // `min` is filled while kept (keepMin), or while a ready() waits for it.
+        ((o.keepMin || this.#readyWaiters.length > 0) && this.#live + creator.creating < o.min))
     ) {
       creator.start();
     }
