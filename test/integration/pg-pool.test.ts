@@ -64,12 +64,29 @@ describeWithPostgres('PgPool behaves like pg.Pool', (cfg: PostgresConfig) => {
     expect(pool.totalCount).toBe(2);
   });
 
-  it('min keeps clients open (lido also opens them up front)', async () => {
-    const pool = make({ min: 2, idleTimeoutMillis: 50 });
-    await pool.ready();
-    expect(pool.totalCount).toBe(2);
-    await sleep(200);
-    expect(pool.totalCount).toBe(2);
+  it('min: nothing is opened for it (pg.Pool); idle clients above it close after idleTimeoutMillis, never below it', async () => {
+    const pool = make({ min: 1, max: 3, idleTimeoutMillis: 50 });
+    await sleep(30);
+    expect(pool.totalCount).toBe(0);
+    const clients = await Promise.all([pool.connect(), pool.connect(), pool.connect()]);
+    for (const c of clients) c.release();
+    expect(pool.idleCount).toBe(3);
+    for (let i = 0; i < 100 && pool.totalCount > 1; i++) await sleep(10);
+    expect(pool.totalCount).toBe(1);
+    await sleep(150);
+    expect([pool.totalCount, pool.idleCount]).toEqual([1, 1]);
+  });
+
+  it('ready() opens min now; with keepMin: true a removed client is replaced, without it not', async () => {
+    const kept = make({ min: 2, keepMin: true });
+    const plain = make({ min: 2 });
+    await Promise.all([kept.ready(), plain.ready()]);
+    expect([kept.totalCount, plain.totalCount]).toEqual([2, 2]);
+    for (const pool of [kept, plain]) (await pool.connect()).release(new Error('gone'));
+    for (let i = 0; i < 100 && kept.totalCount < 2; i++) await sleep(10);
+    expect(kept.totalCount).toBe(2);
+    await sleep(50);
+    expect(plain.totalCount).toBe(1);
   });
 
   it('query(text, values) resolves to a pg result', async () => {

@@ -21,7 +21,7 @@ export function wireMember<C extends ClientLike>(
   log: (...messages: unknown[]) => void,
 ): void {
   const pool = member.pool;
-  pool.on('create', (client) => clients.added(client, member.lifetimeMs));
+  pool.on('create', (client) => clients.added(client, member.lifetimeMs, member.reaper));
   pool.on('destroy', (client, reason) => {
     clients.removed(client);
     const line = typeof reason === 'string' ? REMOVE_LINES[reason] : undefined;
@@ -34,7 +34,9 @@ export function wireMember<C extends ClientLike>(
       // (lido's own create timeout is no attempt's error: every waiter has its own deadline.)
       const cause = err.cause;
       const ticket = cause !== null && typeof cause === 'object' ? member.failedAttempts.get(cause) : undefined;
-      if (ticket !== undefined) member.waiters.failOldest(ticket, cause, member.core);
+      // Given to its caller: no backoff before the next caller's attempt (as in pg.Pool).
+      if (ticket !== undefined && member.waiters.failOldest(ticket, cause, member.core))
+        member.core.createFailureHandled();
     }
     log(`${err.phase ?? 'pool'} error`, err, client);
   });

@@ -23,6 +23,7 @@ export const CORE_OPTION_KEYS = [
   'maxConcurrentCreates',
   'clock',
   'random',
+  'keepMin',
 ] as const;
 
 type CoreKey = (typeof CORE_OPTION_KEYS)[number];
@@ -41,7 +42,10 @@ export interface PgReplicaOptions<C extends ClientLike = ClientLike>
   max?: number;
   /** Alias of `max` (old pg name). */
   poolSize?: number;
-  /** Clients kept open even when idle; lido also opens them up front. Default 0. */
+  /**
+   * Idle clients are not closed below this many (pg.Pool's meaning: nothing is opened for
+   * it; `await pool.ready()` opens it once; `keepMin: true` keeps it open). Default 0.
+   */
   min?: number;
   /** Idle clients above `min` are closed after this long; 0 = never. pg default 10 000. */
   idleTimeoutMillis?: number | null;
@@ -96,6 +100,8 @@ export function toCoreOptions<C extends ClientLike>(
   // pg-pool: `max || poolSize || 10`, `min || 0`, `maxUses || Infinity`.
   core.max = o.max || o.poolSize || 10;
   core.min = o.min || 0;
+  // pg.Pool's min: a floor for idle reaping, nothing opened for it (ready() opens it once).
+  core.keepMin = false;
   core.maxUses = o.maxUses || Infinity;
   // pg-pool: idleTimeoutMillis undefined => 10 000; any falsy value => never.
   core.idleTimeoutMs =

@@ -132,4 +132,90 @@ describe('PgPool: onConnect(client), as pg.Pool calls it', () => {
     again.release();
     await pool.end();
   });
+
+  it('repeated hook failures leave nothing behind, each call gets its own attempt, and the pool recovers', async () => {
+    let failures = 0;
+    const { pool } = setup({
+      onConnect: () => {
+        if (failures < 10) {
+          failures++;
+          throw new Error('connect hook error');
+        }
+      },
+    });
+    for (let i = 0; i < 10; i++) await expect(pool.connect()).rejects.toThrow('connect hook error');
+    expect(failures).toBe(10);
+    expect([pool.totalCount, pool.idleCount]).toEqual([0, 0]);
+    const a = await pool.connect();
+    const b = await pool.connect();
+    expect(pool.totalCount).toBe(2);
+    a.release();
+    b.release();
+    await pool.end();
+  });
+});
+
+describe('PgPool: min, ready(), keepMin and the idle timeout, as pg.Pool means them', () => {
+  it('min is a floor for idle reaping: nothing is opened for it, and what goes is not replaced', async () => {
+    const { pool, server } = setup({ min: 2, max: 3 });
+    await settle();
+    expect(server.clients).toHaveLength(0);
+    const a = await pool.connect();
+    a.release(new Error('broken'));
+    await settle();
+    expect([server.clients.length, pool.totalCount]).toEqual([1, 0]);
+    expect(pool.stats().min).toBe(2);
+    await pool.end();
+  });
+
+  it('ready() opens min once; keepMin: true opens it at start and keeps it open', async () => {
+    const plain = setup({ min: 2, max: 3 });
+    await plain.pool.ready();
+    expect(plain.pool.totalCount).toBe(2);
+    (await plain.pool.connect()).release(new Error('broken'));
+    await settle();
+    expect(plain.pool.totalCount).toBe(1);
+    await plain.pool.end();
+
+    const kept = setup({ min: 2, max: 3, keepMin: true });
+    await settle();
+    expect(kept.server.clients).toHaveLength(2);
+    (await kept.pool.connect()).release(new Error('broken'));
+    await settle();
+    expect(kept.pool.totalCount).toBe(2);
+    expect(kept.server.clients).toHaveLength(3);
+    await kept.pool.end();
+  });
+
+  it('an idle client above min goes at its idleTimeoutMillis exactly, one at or below min stays', async () => {
+    const clock = new ManualClock();
+    const { pool } = setup({ clock, min: 1, max: 3, idleTimeoutMillis: 10 });
+    const removed: unknown[] = [];
+    pool.on('remove', (c) => removed.push(c));
+    const a = await pool.connect();
+    const b = await pool.connect();
+    a.release();
+    await clock.advance(5);
+    b.release();
+    await clock.advance(4);
+    expect(pool.idleCount).toBe(2);
+    await clock.advance(1); // a: idle 10 ms
+    expect([pool.idleCount, pool.totalCount]).toEqual([1, 1]);
+    await clock.advance(60_000); // b: at min now, kept
+    expect([pool.idleCount, pool.totalCount]).toEqual([1, 1]);
+    await settle();
+    expect(removed).toEqual([a]);
+    await pool.end();
+  });
+
+  it('a client idle at its end of life goes then, even at min', async () => {
+    const clock = new ManualClock();
+    const { pool } = setup({ clock, min: 1, max: 1, idleTimeoutMillis: 10, maxLifetimeSeconds: 1, random: () => 0 });
+    (await pool.connect()).release();
+    await clock.advance(999);
+    expect(pool.idleCount).toBe(1);
+    await clock.advance(1);
+    expect([pool.idleCount, pool.totalCount]).toEqual([0, 0]);
+    await pool.end();
+  });
 });
