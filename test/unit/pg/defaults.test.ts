@@ -189,7 +189,8 @@ describe('PgPool: min, ready(), keepMin and the idle timeout, as pg.Pool means t
 
   it('an idle client above min goes at its idleTimeoutMillis exactly, one at or below min stays', async () => {
     const clock = new ManualClock();
-    const { pool } = setup({ clock, min: 1, max: 3, idleTimeoutMillis: 10 });
+    const log = vi.fn();
+    const { pool } = setup({ clock, min: 1, max: 3, idleTimeoutMillis: 10, log });
     const removed: unknown[] = [];
     pool.on('remove', (c) => removed.push(c));
     const a = await pool.connect();
@@ -205,17 +206,28 @@ describe('PgPool: min, ready(), keepMin and the idle timeout, as pg.Pool means t
     expect([pool.idleCount, pool.totalCount]).toEqual([1, 1]);
     await settle();
     expect(removed).toEqual([a]);
+    expect(log.mock.calls.map((c) => c[0])).toContain('remove idle client');
     await pool.end();
   });
 
   it('a client idle at its end of life goes then, even at min', async () => {
     const clock = new ManualClock();
-    const { pool } = setup({ clock, min: 1, max: 1, idleTimeoutMillis: 10, maxLifetimeSeconds: 1, random: () => 0 });
+    const log = vi.fn();
+    const { pool } = setup({
+      clock,
+      min: 1,
+      max: 1,
+      idleTimeoutMillis: 10,
+      maxLifetimeSeconds: 1,
+      random: () => 0,
+      log,
+    });
     (await pool.connect()).release();
     await clock.advance(999);
     expect(pool.idleCount).toBe(1);
     await clock.advance(1);
     expect([pool.idleCount, pool.totalCount]).toEqual([0, 0]);
+    expect(log.mock.calls.map((c) => c[0])).toContain('remove expired client');
     await pool.end();
   });
 });
