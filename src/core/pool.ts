@@ -84,7 +84,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#supply = parts.supply;
     parts.sweeper.start();
     // Start filling `min` after the constructor returns, so listeners can be attached first.
-    if (parts.state.options.min > 0) queueMicrotask(() => parts.supply.dispatch());
+    if (parts.state.options.min > 0 && parts.state.options.keepMin) queueMicrotask(() => parts.supply.dispatch());
   }
 
   /** The pool's name (option `name`). */
@@ -138,6 +138,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
         return this.#acquire(undefined, handle);
       },
       withdraw: (waiter, reason) => this.#waiting.withdraw(waiter, reason),
+      createFailureHandled: () => this.#supply.createFailureHandled(),
     });
   }
 
