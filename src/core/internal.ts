@@ -41,6 +41,14 @@ export interface PoolInternals<T> {
    * false when it already left the queue (served, timed out, aborted).
    */
   withdraw(waiter: QueuedAcquire<T>, reason: unknown): boolean;
+  /**
+   * The adapter handed the last create failure to a caller waiting for that create (with
+   * {@link withdraw}), as pg.Pool gives each `connect()` the error of the attempt made for
+   * it: no backoff before the next create, and the acquires still waiting get theirs now.
+   * A failure nobody was told of still backs off, so creates never spin. Call it from the
+   * pool's `error` listener (phase `create`).
+   */
+  createFailureHandled(): void;
 }
 
 /** Module-private method key of the core: a lease gives its slot back through it. */

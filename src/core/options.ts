@@ -20,6 +20,12 @@ export interface PoolOptions<T> {
   name?: string;
   /** Resources kept alive even when idle. Default 0. */
   min?: number;
+  /**
+   * `true`: `min` resources are opened at start and reopened after removals. `false`: `min`
+   * is only a floor for idle reaping (pg.Pool's meaning): nothing is opened for it except
+   * by `ready()`, which opens it once. Default true.
+   */
+  keepMin?: boolean;
   /** Most resources alive at once (creating + idle + borrowed + validating). Default 10. */
   max?: number;
   /** Longest an acquire waits before `AcquireTimeoutError`; `Infinity` waits forever. Default 30 000. */
@@ -65,6 +71,7 @@ export interface ResolvedOptions<T> {
   factory: Factory<T>;
   name: string;
   min: number;
+  keepMin: boolean;
   max: number;
   acquireTimeoutMs: number;
   createTimeoutMs: number;
@@ -111,12 +118,15 @@ const KNOWN = new Set([
   'allowExitOnIdle',
   'clock',
   'random',
+  'keepMin',
 ]);
 
 /** Default values of every option that has one. */
 export const defaults = {
   /** Resources kept alive even when idle: none. */
   min: 0,
+  /** `min` is opened at start and kept open. */
+  keepMin: true,
   /** Most resources alive at once. */
   max: 10,
   /** Longest an acquire waits, ms (30 s). */
@@ -241,7 +251,7 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
   if (capMs < baseMs)
     throw new PoolOptionsError(`createRetry.capMs: expected at least baseMs (${baseMs}), got ${capMs}`);
 
-  const bool = (k: 'failFast' | 'allowExitOnIdle'): boolean => {
+  const bool = (k: 'failFast' | 'allowExitOnIdle' | 'keepMin'): boolean => {
     const v = pick(o, k);
     if (typeof v !== 'boolean') fail(k, 'a boolean', v);
     return v;
@@ -269,6 +279,7 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
     factory,
     name,
     min,
+    keepMin: bool('keepMin'),
     max,
     acquireTimeoutMs,
     createTimeoutMs,

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Lease } from '../../core/lease.js';
 import type { Clock } from '../../core/util/clock.js';
+import type { IdleReaper } from './idle.js';
 import type { PgPoolClient, PgPoolEvents } from './pool-types.js';
 import { isQueryable } from './session.js';
 import type { ClientLike, QueryResultLike } from './types.js';
@@ -24,6 +25,17 @@ export interface ClientMeta<C extends ClientLike> {
    * checkout by `connect()` gets its own, so that a stale `release` it handed out throws).
    */
   readonly release: (err?: Error | boolean) => void;
+  /** False once the core destroyed it. */
+  alive: boolean;
+  /** Since when it is idle (or was, before it went out again). */
+  idleSince: number;
+  /** Its idle or end-of-life timer (see {@link IdleReaper}), or null; and when it fires. */
+  timer: unknown;
+  timerAt: number;
+  /** Destroys it now if it is idle (the factory's `watch`), once known. */
+  evict: ((reason: unknown) => void) | null;
+  /** The reaper of its pool. */
+  readonly reaper: IdleReaper<C>;
 }
 
 function throwOnDoubleRelease(): never {
@@ -66,7 +78,7 @@ export class Clients<C extends ClientLike> {
   }
 
   /** A core pool created `client` (lifetime `lifetimeMs`, 0 = none): follow it, emit `connect`. */
-  added(client: C, lifetimeMs: number): void {
+  added(client: C, lifetimeMs: number, reaper: IdleReaper<C>): void {
     const meta: ClientMeta<C> = {
       expiresAt: lifetimeMs === 0 ? Infinity : this.#clock.now() + lifetimeMs * (1 - 0.1 * this.#lastRandom),
       lease: null,
@@ -76,6 +88,12 @@ export class Clients<C extends ClientLike> {
         if (lease === null) throwOnDoubleRelease();
         this.giveBack(client as PgPoolClient<C>, lease, err);
       },
+      alive: true,
+      idleSince: 0,
+      timer: null,
+      timerAt: 0,
+      evict: null,
+      reaper,
     };
     this.#meta.set(client, meta);
     this.#live.add(client);
@@ -89,12 +107,23 @@ export class Clients<C extends ClientLike> {
       writable: true,
     });
     if (this.#unrefIdle) client.unref?.();
+    reaper.idle(meta);
     this.#events.emit('connect', client);
+  }
+
+  /** The factory watches `client`: `evict` destroys it if it is idle. */
+  watched(client: C, evict: (reason: unknown) => void): void {
+    const meta = this.#meta.get(client);
+    if (meta !== undefined) meta.evict = evict;
   }
 
   /** A core pool destroyed `client`. */
   removed(client: C): void {
     this.#live.delete(client);
+    const meta = this.#meta.get(client);
+    if (meta === undefined) return;
+    meta.alive = false;
+    meta.reaper.removed(meta);
   }
 
   /** Whether `client` is (or was) one of this pool's. */
@@ -160,7 +189,8 @@ export class Clients<C extends ClientLike> {
 
   /** `client.release(err)`: back to the pool, or destroyed (`err`, or a connection no longer usable). */
   giveBack(client: PgPoolClient<C>, lease: Lease<C>, err: Error | boolean | undefined): void {
-    this.#meta.get(client)!.lease = null;
+    const meta = this.#meta.get(client)!;
+    meta.lease = null;
     this.#events.emit('release', err, client);
     if (err) lease.destroy(err);
     else if (!isQueryable(client))
@@ -168,6 +198,7 @@ export class Clients<C extends ClientLike> {
     else {
       if (this.#unrefIdle) client.unref?.();
       lease.release();
+      meta.reaper.idle(meta);
     }
   }
 

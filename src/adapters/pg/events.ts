@@ -6,6 +6,13 @@ import type { PgPoolEvents } from './pool-types.js';
 import type { Secrets } from './redact.js';
 import type { ClientLike } from './types.js';
 
+/** pg-pool's log lines for the core's reasons to remove a client. */
+const REMOVE_LINES: Record<string, string> = {
+  'max uses reached': 'remove expended client',
+  'max lifetime reached': 'remove expired client',
+  'idle timeout': 'remove idle client',
+};
+
 /** Turns one member pool's core events into PgPool's: clients followed, pg-pool's log lines, lido's `timeout` and `leak`. */
 export function wireMember<C extends ClientLike>(
   member: Member<C>,
@@ -14,10 +21,12 @@ export function wireMember<C extends ClientLike>(
   log: (...messages: unknown[]) => void,
 ): void {
   const pool = member.pool;
-  pool.on('create', (client) => clients.added(client, member.lifetimeMs));
+  pool.on('create', (client) => clients.added(client, member.lifetimeMs, member.reaper));
   pool.on('destroy', (client, reason) => {
     clients.removed(client);
-    log('remove client', typeof reason === 'string' ? reason : reason instanceof Error ? reason.message : reason);
+    const line = typeof reason === 'string' ? REMOVE_LINES[reason] : undefined;
+    if (line !== undefined) log(line);
+    else log('remove client', typeof reason === 'string' ? reason : reason instanceof Error ? reason.message : reason);
   });
   pool.on('error', (err, client) => {
     if (err.phase === 'create') {
@@ -25,7 +34,9 @@ export function wireMember<C extends ClientLike>(
       // (lido's own create timeout is no attempt's error: every waiter has its own deadline.)
       const cause = err.cause;
       const ticket = cause !== null && typeof cause === 'object' ? member.failedAttempts.get(cause) : undefined;
-      if (ticket !== undefined) member.waiters.failOldest(ticket, cause, member.core);
+      // Given to its caller: no backoff before the next caller's attempt (as in pg.Pool).
+      if (ticket !== undefined && member.waiters.failOldest(ticket, cause, member.core))
+        member.core.createFailureHandled();
     }
     log(`${err.phase ?? 'pool'} error`, err, client);
   });

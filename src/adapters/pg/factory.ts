@@ -20,6 +20,8 @@ export interface PgFactoryHooks<C> {
    * hands that error to a waiting `connect()`, as pg.Pool does.
    */
   attempt?(): (error: unknown) => void;
+  /** The pool watches `client`: `evict(reason)` destroys it now if it is idle. */
+  watched?(client: C, evict: (reason: unknown) => void): void;
 }
 
 /** A {@link Factory} of pg clients, with what PgPool needs to see. */
@@ -180,6 +182,7 @@ export function createPgFactory<C extends ClientLike>(
       const onEnd = (): void => evict(new Error('Connection terminated'));
       client.on('error', onError);
       client.on('end', onEnd);
+      hooks.watched?.(client, evict);
       return () => {
         client.removeListener('error', onError);
         client.removeListener('end', onEnd);

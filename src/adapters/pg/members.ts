@@ -1,3 +1,4 @@
+import { envSourcesOf } from '../../config/sources.js';
 import { ownedPools } from '../../stats/churn.js';
 import { PoolCluster } from '../../cluster/cluster.js';
 import type { AcquireOptions } from '../../core/acquire-options.js';
@@ -6,8 +7,10 @@ import type { PoolInternals } from '../../core/internal.js';
 import type { Lease } from '../../core/lease.js';
 import { defaults, type PoolOptions } from '../../core/options.js';
 import { Pool, poolInternals } from '../../core/pool.js';
+import { systemClock } from '../../core/util/clock.js';
 import type { PoolStats } from '../../stats/counters.js';
 import type { Clients } from './clients.js';
+import { IdleReaper } from './idle.js';
 import { createPgFactory, type PgFactory, type PgFactoryHooks } from './factory.js';
 import { connectionOptions, toCoreOptions, type PgPoolOptions, type PgReplicaOptions } from './options.js';
 import { PendingList } from './pending.js';
@@ -28,6 +31,8 @@ export interface Member<C extends ClientLike> {
   readonly failedAttempts: WeakMap<object, number>;
   /** `maxLifetimeMs` of this pool (for `expiredCount`). */
   readonly lifetimeMs: number;
+  /** Its idle clients' idle timeout and end of life, exact (see {@link IdleReaper}). */
+  readonly reaper: IdleReaper<C>;
   readonly replica: boolean;
   /** A replica's options (merged over the primary's); null for the primary. */
   readonly options: PgReplicaOptions<C> | null;
@@ -110,26 +115,26 @@ export function buildMembers<C extends ClientLike>(
     return createPgFactory<C>(o, cls, { ...context.hooks, attempt }, context.secrets);
   };
   const factory = factoryOf(options, Client, 0);
-  const add = (pool: Pool<C>, i: number, lifetimeMs: number, o: PgReplicaOptions<C> | null): Member<C> => {
+  const add = (pool: Pool<C>, i: number, c: CoreOptions<C>, o: PgReplicaOptions<C> | null): Member<C> => {
     const m: Member<C> = {
       pool,
       core: poolInternals(pool),
       waiters: new PendingList<C>(),
       failedAttempts: attempts[i]!,
-      lifetimeMs,
+      lifetimeMs: c.maxLifetimeMs ?? defaults.maxLifetimeMs,
+      reaper: new IdleReaper<C>({ idleTimeoutMs: idleOf.get(c)!, pool, clock: c.clock ?? systemClock }),
       replica: o !== null,
       options: o,
     };
     byPool.set(pool, m);
     return m;
   };
-  const lifetime = (o: CoreOptions<C>): number => o.maxLifetimeMs ?? defaults.maxLifetimeMs;
   if (replicaList.length === 0) {
     // No replicas: the pool pg.Pool users get, with no cluster in the way.
     const primary = add(
       ownedPools(() => new Pool<C>({ ...core, factory })), // counted once, as the PgPool
       0,
-      lifetime(core),
+      core,
       null,
     );
     return { primary, replicas: [], byPool, cluster: null, settings, factory, core };
@@ -142,12 +147,12 @@ export function buildMembers<C extends ClientLike>(
   });
   const built: Pool<C>[] = [];
   try {
-    const primary = add(new MemberPool<C>({ ...core, factory }, context.reached), 0, lifetime(core), null);
+    const primary = add(new MemberPool<C>({ ...core, factory }, context.reached), 0, core, null);
     built.push(primary.pool);
     const replicas = specs.map(({ o, rc, factory: f }, i) => {
       const pool = replicaPool(`replicas[${i}]`, () => new MemberPool<C>({ ...rc, factory: f }, context.reached));
       built.push(pool);
-      return add(pool, i + 1, lifetime(rc), o);
+      return add(pool, i + 1, rc, o);
     });
     const cluster = new PoolCluster<C>({
       name,
@@ -178,8 +183,15 @@ function coreOptions<C extends ClientLike>(o: PgReplicaOptions<C>, where: string
   }
   core.random = clients.watchRandom(core.random ?? Math.random);
   core.name ??= `pg-${++pools}`;
+  // PgPool times its idle clients out itself, exactly (see IdleReaper); the core's sweep
+  // would only reap them up to a quarter of the timeout late.
+  idleOf.set(core, core.idleTimeoutMs ?? defaults.idleTimeoutMs);
+  core.idleTimeoutMs = 0;
   return core;
 }
+
+/** The idle timeout each pool's options asked for (the core's is 0). */
+const idleOf = new WeakMap<object, number>();
 
 /** Builds a replica's pool, naming the replica in an option error. */
 function replicaPool<C>(where: string, build: () => Pool<C>): Pool<C> {
@@ -201,8 +213,13 @@ export function membersConfig<C extends ClientLike>(
 ): Record<string, unknown> {
   const config: Record<string, unknown> = {
     ...members.primary.pool.config(),
+    idleTimeoutMs: members.primary.reaper.idleTimeoutMs,
     connection: redactOptions(connectionOptions(options), secrets),
   };
+  // The core pool's options hold idleTimeoutMs 0 (PgPool's reaper keeps the real one), so
+  // its fromEnv misses that option: read the sources off the options as the user passed them.
+  const fromEnv = envSourcesOf(options);
+  if (fromEnv !== undefined) config.fromEnv = { ...(config.fromEnv as object | undefined), ...fromEnv };
   if (members.cluster === null) return config;
   const { strategy, fallbackToPrimary, ejectAfter } = members.settings;
   const probe = options.probe === undefined ? {} : { ...options.probe };
@@ -213,6 +230,7 @@ export function membersConfig<C extends ClientLike>(
   config.probe = probe;
   config.replicas = members.replicas.map((m) => ({
     ...m.pool.config(),
+    idleTimeoutMs: m.reaper.idleTimeoutMs,
     connection: redactOptions(connectionOptions(m.options as Record<string, unknown>), secrets),
   }));
   return config;

@@ -54,6 +54,7 @@ export function buildParts<C extends ClientLike>(
     secrets,
     hooks: {
       clientError: (err, client) => clients.clientError(err, client),
+      watched: (client, evict) => clients.watched(client, evict),
       removed: (client) => {
         if (clients.has(client)) events.emit('remove', client);
       },

@@ -50,6 +50,8 @@ export class PendingCheckout<C> {
 export class PendingList<C> {
   head: PendingCheckout<C> | null = null;
   tail: PendingCheckout<C> | null = null;
+  /** Called when the last checkout leaves (`end()` waits for it). */
+  onEmpty: (() => void) | null = null;
 
   /** Appends `p` (taken out of the list it was in, if any). */
   push(p: PendingCheckout<C>): void {
@@ -71,6 +73,7 @@ export class PendingList<C> {
     else p.next.prev = p.prev;
     p.prev = p.next = null;
     p.list = null;
+    if (this.head === null) this.onEmpty?.();
   }
 
   /**

@@ -4,6 +4,7 @@ import { PoolOptionsError } from '../../core/errors.js';
 import type { CloseOptions, CloseReport, Pool } from '../../core/pool.js';
 import type { Advice } from '../../stats/advice.js';
 import { declarePoolKind } from '../../config/kind.js';
+import { checkoutsDrained } from './ending.js';
 import { deliverError, endedError } from './errors.js';
 import { membersConfig, sumStats } from './members.js';
 import { copyOptions, type PgPoolOptions } from './options.js';
@@ -117,6 +118,11 @@ export class PgPool<C extends ClientLike = ClientLike>
     return this.#parts.clients.expiredCount();
   }
 
+  /** pg-pool's internal list of the clients open (a copy; code and tests written for pg-pool read it). */
+  get _clients(): C[] {
+    return this.#parts.clients.list();
+  }
+
   /** Checks out a client: `release()` it (or `await using`). Callback form: `(err, client, release)`. */
   connect(): Promise<PgPoolClient<C>>;
   connect(callback: ConnectCallback<C>): void;
@@ -151,16 +157,16 @@ export class PgPool<C extends ClientLike = ClientLike>
   }
 
   /**
-   * Closes the pool: waiting `connect()`s reject, idle clients close, checked-out ones
-   * close when released; resolves when every client is closed. A second call errors,
-   * as in `pg.Pool`.
+   * Closes the pool, as `pg.Pool` does: new `connect()`s and queries are refused at once;
+   * those already waiting are served; idle clients close, checked-out ones close when
+   * released; resolves when every client is closed. A second call errors.
    */
   end(): Promise<void>;
   end(callback: (err?: Error) => void): void;
   end(callback?: (err?: Error) => void): Promise<void> | undefined {
     this.log('ending');
     if (this.ending) return deliverError(callback, new Error('Called end on pool more than once'));
-    const p = this.#close(Infinity).then(noop);
+    const p = this.#close(Infinity, true).then(noop);
     if (typeof callback !== 'function') return p;
     p.then(
       () => process.nextTick(callback),
@@ -192,6 +198,7 @@ export class PgPool<C extends ClientLike = ClientLike>
 
   /** Resolves once the primary's `min` clients are open (replicas open theirs in the background); rejects if opening them fails. */
   ready(): Promise<void> {
+    if (this.ending) return Promise.reject(endedError(this.#pool.name));
     return this.#pool.ready().catch((e) => {
       throw this.#parts.translate(e);
     });
@@ -250,7 +257,7 @@ export class PgPool<C extends ClientLike = ClientLike>
    * (default 30 000) and it resolves with a report. Idempotent (shares `end()`'s work).
    */
   close(options: CloseOptions = {}): Promise<CloseReport> {
-    return this.#close(options.timeoutMs ?? 30_000);
+    return this.#close(options.timeoutMs ?? 30_000, false);
   }
 
   /** `await using pool = new PgPool(…)`. */
@@ -276,10 +283,15 @@ export class PgPool<C extends ClientLike = ClientLike>
     return this.#parts.checkouts.use(readOnly, fn);
   }
 
-  #close(timeoutMs: number): Promise<CloseReport> {
+  /** `graceful`: checkouts already waiting are served first (`end()`); else they are rejected (`close()`). */
+  #close(timeoutMs: number, graceful: boolean): Promise<CloseReport> {
     if (this.#closing !== null) return this.#closing;
     this.ending = true;
-    this.#closing = (this.#parts.members.cluster ?? this.#pool).close({ timeoutMs }).then((report) => {
+    const members = this.#parts.members;
+    const close = (): Promise<CloseReport> => (members.cluster ?? this.#pool).close({ timeoutMs });
+    const waiting = [...members.byPool.values()].map((m) => m.waiters);
+    const closed = graceful ? checkoutsDrained(waiting).then(close) : close();
+    this.#closing = closed.then((report) => {
       this.ended = true;
       return report;
     });
