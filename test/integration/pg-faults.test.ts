@@ -14,6 +14,8 @@ import { describeWithPostgres, pgQuery, type PostgresConfig } from '../support/s
 import { startThrowawayPostgres } from '../support/throwaway-postgres.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** This run's application_name: the terminate test kills exactly its own pool's connections, never another run's. */
+const APP = `lido-fault-terminate-${process.pid}`;
 
 /** Errors the process did not handle, collected instead of crashing the run. */
 function trapUnhandled() {
@@ -78,15 +80,15 @@ describeWithPostgres('PgPool under faults', (cfg: PostgresConfig) => {
   });
 
   it('pg_terminate_backend of every pool connection mid-load: in-flight queries reject clearly, new ones succeed within 1 s', async () => {
-    pool = new PgPool({ ...conn, max: 8, application_name: 'lido-fault-terminate' }, pg.Client);
+    pool = new PgPool({ ...conn, max: 8, application_name: APP }, pg.Client);
     const poolErrors: Error[] = [];
     pool.on('error', (e) => poolErrors.push(e));
     const l = load(pool, 16, 'SELECT pg_sleep(0.02) AS x');
     await sleep(300);
     expect(pool.totalCount).toBe(8);
     const killed = await pgQuery<{ n: number }>(
-      "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'lido-fault-terminate' AND pid <> pg_backend_pid()",
-      [],
+      'SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
+      [APP],
       cfg,
     );
     const killedAt = performance.now();
@@ -105,8 +107,8 @@ describeWithPostgres('PgPool under faults', (cfg: PostgresConfig) => {
     const results = await Promise.all(Array.from({ length: 20 }, () => pool!.query('SELECT 1 AS one')));
     expect(results.every((r) => r.rows[0].one === 1)).toBe(true);
     const live = await pgQuery<{ n: number }>(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'lido-fault-terminate'",
-      [],
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+      [APP],
       cfg,
     );
     expect(live[0]!.n).toBe(pool.totalCount);
@@ -167,7 +169,7 @@ describeWithPostgres('PgPool under faults', (cfg: PostgresConfig) => {
   describe_connectionLimit();
 
   function describe_connectionLimit() {
-    const ROLE = 'lido_limited';
+    const ROLE = `lido_limited_${process.pid}`; // per run: concurrent runs never drop each other's role
     beforeAll(async () => {
       await pgQuery(
         `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${ROLE}') THEN CREATE ROLE ${ROLE} LOGIN CONNECTION LIMIT 2; END IF; END $$`,
@@ -178,7 +180,9 @@ describeWithPostgres('PgPool under faults', (cfg: PostgresConfig) => {
     });
     afterAll(async () => {
       await pgQuery(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '${ROLE}'`, [], cfg);
-      await pgQuery(`DROP ROLE IF EXISTS ${ROLE}`, [], cfg).catch(() => {});
+      // The CONNECT grant depends on the role: revoked first, or DROP ROLE refuses and the role is left behind.
+      await pgQuery(`REVOKE CONNECT ON DATABASE "${cfg.database}" FROM ${ROLE}`, [], cfg);
+      await pgQuery(`DROP ROLE IF EXISTS ${ROLE}`, [], cfg);
     });
 
     it("the server's connection limit reached: a clear error at once, not a hang", async () => {
