@@ -230,8 +230,9 @@ export class Arbiter {
         this.#pump();
         this.#rebalance();
         if (this.reclaim && this.#reclaim()) this.#again = true;
+        // A source may supply at once (a fleet budget sharing while Redis is away): pumped next round.
+        this.#askSource();
       } while (this.#again);
-      this.#askSource();
     } finally {
       this.#busy = false;
     }
