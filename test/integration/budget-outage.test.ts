@@ -39,9 +39,10 @@ describeWithRedis('redisBudget when Redis goes away', () => {
     await a.next(got, 5_000, 3, 'a to get 3');
     await b.next(got, 5_000, 2, 'b to get 2');
     await server.stop();
+    const stoppedAt = Date.now();
     // Two processes seen: a's share is 5; it holds 3, so 2 more now and the rest waits.
     a.send({ op: 'take', n: 4 });
-    const down = await a.next((e) => e.ev === 'unavailable', 5_000, 1, 'the unavailable event');
+    const down = await a.next((e) => e.ev === 'unavailable' && e.at >= stoppedAt, 5_000, 1, 'the unavailable event');
     expect(down.code).toBe('ERR_BUDGET_UNAVAILABLE');
     expect(down.share).toBe(5);
     expect(String(down.message)).toContain(`127.0.0.1:${server.port}`);
@@ -54,7 +55,7 @@ describeWithRedis('redisBudget when Redis goes away', () => {
     expect(String(s.health)).toMatch(/unreachable for \d+ ms \(onUnavailable: share: this process keeps to 5 of 10\)/);
     // Back, empty: both re-assert what they hold (5 + 2), then a's waiting creates get the rest.
     await server.start();
-    await a.next((e) => e.ev === 'available', 10_000, 1, 'a to see Redis again');
+    await a.next((e) => e.ev === 'available' && e.at >= stoppedAt, 10_000, 1, 'a to see Redis again');
     await a.next(got, 10_000, 7, "a's waiting creates to be served");
     await sleep(300);
     expect(await fleetUsed(server.url, 'share')).toBe(9);
@@ -70,8 +71,9 @@ describeWithRedis('redisBudget when Redis goes away', () => {
     a.send({ op: 'take', n: 1 });
     await a.next(got, 5_000, 1, 'a to get 1');
     await server.stop();
+    const stoppedAt = Date.now();
     a.send({ op: 'take', n: 1 });
-    await a.next((e) => e.ev === 'unavailable', 5_000, 1, 'the unavailable event');
+    await a.next((e) => e.ev === 'unavailable' && e.at >= stoppedAt, 5_000, 1, 'the unavailable event');
     await sleep(1_500);
     expect(a.all('got')).toHaveLength(1);
     const s = await a.stats();

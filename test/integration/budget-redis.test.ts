@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { afterEach, expect, it } from 'vitest';
 import { type RedisBudget, redisBudget, type RedisBudgetOptions } from '../../src/adapters/redis/index.js';
 import { systemClock } from '../../src/core/util/clock.js';
-import { BudgetError } from '../../src/index.js';
+import type { BudgetError } from '../../src/index.js';
 import { freePort, reapAll, ThrowawayRedis } from '../support/budget-fleet.js';
 import { FakeMember } from '../support/budget-member.js';
 import { describeWithRedis, redisClient } from '../support/services.js';
@@ -69,7 +69,7 @@ describeWithRedis('redisBudget', (redis) => {
     await ma.createFor();
     const client = await redisClient(redis);
     clients.push(client);
-    const [sec, usec] = (await client.time()) as [string, string];
+    const [sec, usec] = (await client.time()) as unknown as [string, string];
     const serverNow = Number(sec) * 1_000 + Math.floor(Number(usec) / 1_000);
     const expiry = Number(await client.zscore(`lido:budget:{${name}}:leases`, a.processId));
     // Renewed every 3 s for 9 s: between 6 and 9 s ahead of the server's time.
@@ -141,9 +141,9 @@ describeWithRedis('redisBudget', (redis) => {
     admin.on('error', () => {});
     clients.push(admin);
     // Every subscriber is cut off: the grant below is published to nobody.
-    await admin.client('KILL', 'TYPE', 'pubsub');
-    ma.waiters = 0;
-    ma.release();
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    ma.borrowed--;
+    ma.account.give();
     await t;
     expect(mb.account.held).toBe(1);
     await server.stop();

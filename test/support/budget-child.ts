@@ -82,4 +82,8 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   }
 });
 
-void budget.ready().then(() => out({ ev: 'ready', pid: budget.processId }));
+// Ready once registered in the fleet (a first call may find the connection still opening).
+void budget.ready().then(async () => {
+  for (let i = 0; i < 200 && budget.fence === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  out({ ev: 'ready', pid: budget.processId, fence: budget.fence });
+});

@@ -1,83 +1,53 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Arbiter, PermitSource } from '../../../budget/arbiter.js';
-import type { Clock } from '../../../core/util/clock.js';
-import { type BudgetConnections, runScript } from './connection.js';
-import { budgetKeys } from './script.js';
-
-/** What a {@link FleetLease} tells its budget. */
-export interface FleetHooks {
-  /** Redis stopped answering: the `onUnavailable` policy now applies. */
-  unavailable(cause: unknown, share: number): void;
-  /** Redis answers again; the lease is re-asserted. */
-  available(awayMs: number): void;
-  /** The lease was gone (or short): `excess` permits are being shed. */
-  lost(excess: number, renewed: boolean): void;
-}
-
-/** Settings of a {@link FleetLease}. */
-export interface FleetSettings {
-  name: string;
-  max: number;
-  leaseMs: number;
-  onUnavailable: 'share' | 'block';
-  clock: Clock;
-  /** Bound on each Redis call. */
-  timeoutMs: number;
-}
-
-type Reply = (number | string)[];
+import { FleetCalls } from './calls.js';
+import type { BudgetConnections } from './connection.js';
+import { FleetLimits } from './limits.js';
+import { Ticker } from './ticker.js';
+import type { FleetHooks, FleetSettings, Reply } from './types.js';
 
 /**
- * @internal This process's lease on a fleet budget in Redis: the source of an
- * {@link Arbiter}'s permits. One `acquire` per permit wanted (granted at once, or a
- * ticket in the fleet's queue, granted later by whoever frees a permit and announced on
- * this process's channel); permits given back are released in one call per tick. A
- * heartbeat renews the lease every `leaseMs / 3` and reconciles what Redis counts with
- * what the process holds: grants whose message was missed, a lease that expired (the
- * process was frozen) or vanished (Redis restarted empty) and is asserted again, the
- * excess then shed. While Redis does not answer, `onUnavailable` decides.
+ * @internal This process's lease on a fleet budget, the source of an {@link Arbiter}'s
+ * permits: one `acquire` per permit wanted (granted at once, or a ticket granted later by
+ * whoever frees a permit, announced on this process's channel); permits given back go in
+ * one `release` per tick. A heartbeat renews the lease every `leaseMs / 3` and reconciles:
+ * grants whose message was missed are adopted, a lease found gone (a freeze, Redis
+ * restarted empty) is asserted again and the excess shed. Redis away: `onUnavailable`.
  */
-export class FleetLease implements PermitSource {
+export class FleetLease extends FleetCalls implements PermitSource {
   arbiter!: Arbiter;
-  readonly pid = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
-  readonly #keys: string[];
-  readonly #channel: string;
-  readonly #own: string;
-  #fence = 0;
   #seq = 0;
   /** Tickets sent and not yet resolved (granted, cancelled, or dropped with the lease). */
   readonly #tickets = new Set<string>();
   #wanted = 0;
   #releasing = 0;
   #flushing = false;
-  #fleet = { used: 0, queued: 0, procs: 0 };
-  #level = Infinity;
-  #shedTo = Infinity;
-  #outage = Infinity;
-  #suspect = false;
-  #downSince: number | null = null;
-  #seen = false;
+  readonly #limits: FleetLimits;
   #renewing: Promise<void> | null = null;
   #again = false;
   #grantsMeanwhile = 0;
   #lastOk = -Infinity;
-  #timer: unknown = null;
+  readonly #heartbeat: Ticker;
+  readonly #giveBack: Ticker;
   #first: unknown = null;
   #closed = false;
   readonly #started: Promise<void>;
   #start!: () => void;
 
   constructor(
-    readonly s: FleetSettings,
-    readonly conn: BudgetConnections,
+    s: FleetSettings,
+    conn: BudgetConnections,
     readonly hooks: FleetHooks,
   ) {
-    const k = budgetKeys(s.name);
-    this.#keys = k.keys;
-    this.#channel = conn.keyPrefix + k.channel;
-    this.#own = `${this.#channel}:${this.pid}`;
+    super(s, conn);
     this.#started = new Promise((resolve) => (this.#start = resolve));
+    this.#limits = new FleetLimits(s, conn.target);
+    this.#heartbeat = new Ticker(s.clock, s.leaseMs / 3, (late) => this.#beat(late));
+    // While the fleet waits, idle resources above min go back within this period, also
+    // those that went idle after the waiter's broadcast. A local check, no Redis call.
+    this.#giveBack = new Ticker(s.clock, 250, () => {
+      if (this.#limits.fleet.queued > 0) this.arbiter.giveBackAll();
+      else this.#giveBack.stop();
+    });
   }
 
   /** Subscribes, registers the lease, starts the heartbeat. */
@@ -87,28 +57,18 @@ export class FleetLease implements PermitSource {
     // After a reconnect: messages may have been missed, the lease may have expired.
     sub.on('ready', () => void this.renew());
     this.conn.commands.on('ready', () => void this.renew());
-    sub.subscribe(this.#channel, this.#own).catch(() => {});
+    sub.subscribe(this.channel, this.own).catch(() => {});
     // A connection still opening would fail the first call: its 'ready' renews; the
     // timer, in case it never gets there, finds Redis unreachable.
     if (this.conn.commands.status === 'ready') void this.renew();
-    else this.#first = this.s.clock.setTimer(() => void this.renew(), this.s.timeoutMs, false);
-    this.#arm();
+    else this.#first = this.s.clock.setTimer(() => void this.renew(), 2 * this.s.timeoutMs, false);
+    this.#heartbeat.start();
   }
 
   /** Resolves once the first renewal settled (registered, or found Redis unreachable). */
   ready(): Promise<void> {
     return this.#started;
   }
-
-  get fence(): number {
-    return this.#fence;
-  }
-
-  get unavailableSince(): number | null {
-    return this.#downSince;
-  }
-
-  // ---- PermitSource --------------------------------------------------------------
 
   want(n: number): void {
     this.#wanted = n;
@@ -126,30 +86,18 @@ export class FleetLease implements PermitSource {
   }
 
   fleetHeld(): number {
-    return this.#fleet.used;
+    return this.#limits.fleet.used;
   }
 
   health(): string | null {
-    const name = `budget "${this.s.name}"`;
-    if (this.#downSince !== null) {
-      const policy =
-        this.s.onUnavailable === 'block'
-          ? 'no new creates'
-          : `this process keeps to ${this.#outage === Infinity ? 0 : this.#outage} of ${this.s.max}`;
-      return `${name}: Redis at ${this.conn.target} unreachable for ${Math.round(this.s.clock.now() - this.#downSince)} ms (onUnavailable: ${this.s.onUnavailable}: ${policy})`;
-    }
-    if (this.#shedTo !== Infinity) return `${name}: lease lost or short; shedding down to ${this.#shedTo} permit(s)`;
-    if (this.#suspect) return `${name}: re-checking the lease`;
-    return null;
+    return this.#limits.describe(this.s.clock.now());
   }
 
   thaw(): Promise<void> {
-    this.#suspect = true;
+    this.#limits.suspect = true;
     this.#apply();
     return this.renew();
   }
-
-  // ---- lease -----------------------------------------------------------------------
 
   /** Renews (or re-asserts) the lease and reconciles; resolves when done, never rejects. */
   renew(): Promise<void> {
@@ -162,7 +110,7 @@ export class FleetLease implements PermitSource {
     const held = this.arbiter.used + this.arbiter.available;
     const listed = [...this.#tickets];
     this.#grantsMeanwhile = 0;
-    this.#renewing = this.#call('renew', held, this.#fence, ...listed)
+    this.#renewing = this.call('renew', held, this.fence, ...listed)
       .then(
         (r) => this.#renewed(r, held, listed),
         (e) => this.#unreachable(e),
@@ -180,14 +128,11 @@ export class FleetLease implements PermitSource {
 
   #renewed(r: Reply, sent: number, listed: string[]): void {
     const [status, fence, , nh, excess] = r.map(Number);
-    const wasDown = this.#downSince;
-    const lost = status === 2 && this.#fence !== 0;
-    this.#fence = fence;
-    this.#seen = true;
+    const limits = this.#limits;
+    const wasDown = limits.up();
+    const lost = status === 2 && this.fence !== 0;
+    this.fence = fence;
     this.#lastOk = this.s.clock.now();
-    this.#suspect = false;
-    this.#downSince = null;
-    this.#outage = Infinity;
     let granted = 0;
     for (let i = 0; i < listed.length; i++) {
       if (!this.#tickets.has(listed[i])) continue;
@@ -199,7 +144,7 @@ export class FleetLease implements PermitSource {
     // Grants whose message was missed (or whose acquire timed out) count as held: adopt them.
     const missed = Math.max(0, nh - sent - this.#grantsMeanwhile - granted);
     if (granted + missed > 0) this.arbiter.supply(granted + missed);
-    if (excess > 0) this.#shedTo = Math.max(0, this.arbiter.used + this.arbiter.available - excess);
+    if (excess > 0) limits.shedTo = Math.max(0, this.arbiter.used + this.arbiter.available - excess);
     if (wasDown !== null) this.hooks.available(this.s.clock.now() - wasDown);
     if (lost || excess > 0) this.hooks.lost(excess, lost);
     this.#apply();
@@ -207,15 +152,15 @@ export class FleetLease implements PermitSource {
 
   #pump(): void {
     if (this.#closed) return;
-    if (this.#downSince !== null) {
+    if (this.#limits.downSince !== null) {
       if (this.s.onUnavailable === 'share') {
-        const room = this.#outage - this.arbiter.used - this.arbiter.available;
+        const room = this.#limits.outage - this.arbiter.used - this.arbiter.available;
         const k = Math.min(this.#wanted, room);
         if (k > 0) this.arbiter.supply(k);
       }
       return;
     }
-    if (this.#fence === 0 || this.#renewing !== null) return;
+    if (this.fence === 0 || this.#renewing !== null) return;
     const extra = this.#tickets.size - this.#wanted;
     if (extra < 0) for (let i = 0; i < -extra; i++) this.#acquire();
     else if (extra > 0) this.#cancel([...this.#tickets].slice(-extra));
@@ -224,7 +169,7 @@ export class FleetLease implements PermitSource {
   #acquire(): void {
     const t = `${this.pid}:${++this.#seq}`;
     this.#tickets.add(t);
-    this.#call('acquire', t).then(
+    this.call('acquire', t).then(
       (r) => {
         this.#figures(r, 1);
         const status = Number(r[0]);
@@ -245,7 +190,7 @@ export class FleetLease implements PermitSource {
 
   #cancel(tickets: string[]): void {
     for (const t of tickets) this.#tickets.delete(t);
-    this.#call('cancel', ...tickets).then(
+    this.call('cancel', ...tickets).then(
       (r) => {
         this.#figures(r, 1);
         if (Number(r[0]) === 0) return this.#lost(null);
@@ -261,8 +206,8 @@ export class FleetLease implements PermitSource {
   /** `n` permits leave this process's hand; `after`: what it holds then. */
   #release(n: number, after: number): void {
     this.#releasing += n;
-    if (this.#shedTo !== Infinity && after <= this.#shedTo) {
-      this.#shedTo = Infinity;
+    if (this.#limits.shedTo !== Infinity && after <= this.#limits.shedTo) {
+      this.#limits.shedTo = Infinity;
       queueMicrotask(() => this.#apply());
     }
     if (this.#flushing) return;
@@ -276,8 +221,8 @@ export class FleetLease implements PermitSource {
     const n = this.#releasing;
     this.#releasing = 0;
     // While Redis is away nothing is sent: the lease is re-asserted with what is held.
-    if (n === 0 || this.#downSince !== null || this.#fence === 0 || this.#closed) return;
-    this.#call('release', n).then(
+    if (n === 0 || this.#limits.downSince !== null || this.fence === 0 || this.#closed) return;
+    this.call('release', n).then(
       (r) => {
         this.#figures(r, 1);
         if (Number(r[0]) === 0) this.#lost(null);
@@ -288,7 +233,7 @@ export class FleetLease implements PermitSource {
 
   #lost(ticket: string | null): void {
     if (ticket !== null) this.#tickets.delete(ticket);
-    this.#suspect = true;
+    this.#limits.suspect = true;
     this.#apply();
     void this.renew();
   }
@@ -296,91 +241,58 @@ export class FleetLease implements PermitSource {
   #unreachable(cause: unknown): void {
     if (this.#closed) return;
     this.#tickets.clear();
-    // The policy decides from now on, not a lease nobody can check.
-    this.#suspect = false;
-    if (this.#downSince === null) {
-      this.#downSince = this.s.clock.now();
-      const share = this.#seen ? Math.floor(this.s.max / Math.max(1, this.#fleet.procs)) : 0;
-      this.#outage = this.s.onUnavailable === 'share' ? share : Infinity;
-      this.hooks.unavailable(cause, this.#outage);
-    }
+    // From now on the policy decides, not a lease nobody can check.
+    if (this.#limits.downSince === null) this.hooks.unavailable(cause, this.#limits.down(this.s.clock.now()));
     this.#apply();
     this.#pump();
   }
 
   #onMessage(channel: string, message: string): void {
-    if (channel === this.#own && message.startsWith('g ')) {
+    if (channel === this.own && message.startsWith('g ')) {
       const t = message.slice(2);
       if (!this.#tickets.delete(t)) return;
       if (this.#renewing !== null) this.#grantsMeanwhile++;
       this.arbiter.supply(1);
-    } else if (channel === this.#channel) {
-      if (message.startsWith('w ')) {
-        const level = Number(message.slice(message.lastIndexOf(' ') + 1));
-        this.#level = level >= 0 ? level : Infinity;
-        this.#fleet.queued = Math.max(1, this.#fleet.queued);
-        this.#apply();
-        // Someone waits: idle resources above min go back to the fleet now.
-        this.arbiter.giveBackAll();
-      } else if (message === 'e') {
-        this.#level = Infinity;
-        this.#fleet.queued = 0;
-        this.#apply();
-      }
+    } else if (channel === this.channel) {
+      const waits = this.#limits.broadcast(message);
+      this.#apply();
+      if (!waits) return;
+      // Someone waits: idle resources above min go back to the fleet now.
+      this.arbiter.giveBackAll();
+      this.#giveBack.start();
     }
   }
 
-  /** Reads `[used, queued, processes, level]` at `at` in a reply. */
+  /** Reads the fleet figures at `at` in a reply. */
   #figures(r: Reply, at: number): void {
-    if (r.length < at + 4) return;
-    this.#fleet = { used: Number(r[at]), queued: Number(r[at + 1]), procs: Number(r[at + 2]) };
-    const level = Number(r[at + 3]);
-    this.#level = level >= 0 ? level : Infinity;
+    this.#limits.read(r, at);
+    if (this.#limits.fleet.queued > 0) this.#giveBack.start();
     this.#apply();
   }
 
   #apply(): void {
-    const a = this.arbiter;
-    let limit = Math.min(this.#level, this.#shedTo, this.#outage);
-    if (this.#suspect) limit = Math.min(limit, a.used);
-    a.setLimit(limit);
+    this.arbiter.setLimit(this.#limits.limit(this.arbiter.used));
   }
 
-  #call(op: string, ...args: (string | number)[]): Promise<Reply> {
-    const s = this.s;
-    const argv = [op, this.pid, this.#fence, s.leaseMs, s.max, this.#channel, ...args];
-    return runScript(this.conn.commands, this.#keys, argv, s.clock, s.timeoutMs) as Promise<Reply>;
-  }
-
-  /** The heartbeat: renew every `leaseMs / 3`; a late tick means the lease may be gone, so creates stop until it answers. */
-  #arm(): void {
+  /** A heartbeat tick: a late one (a freeze) or a long silence means the lease may be gone: no creates until it answers. */
+  #beat(lateMs: number): void {
+    if (this.#closed) return;
     const period = this.s.leaseMs / 3;
-    const due = this.s.clock.now() + period;
-    this.#timer = this.s.clock.setTimer(
-      () => {
-        if (this.#closed) return;
-        const now = this.s.clock.now();
-        if (now - this.#lastOk >= this.s.leaseMs - period / 2 || now - due > period) {
-          this.#suspect = true;
-          this.#apply();
-        }
-        // The bounded fallback for a missed 'w': while the fleet waits, idle above min goes back.
-        if (this.#fleet.queued > 0) this.arbiter.giveBackAll();
-        void this.renew();
-        this.#arm();
-      },
-      period,
-      false,
-    );
+    if (this.s.clock.now() - this.#lastOk >= this.s.leaseMs - period / 2 || lateMs > period) {
+      this.#limits.suspect = true;
+      this.#apply();
+    }
+    void this.renew();
   }
 
   /** Stops the heartbeat and leaves the fleet (what this process holds returns at once). Bounded. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#timer !== null) this.s.clock.clearTimer(this.#timer);
+    this.#heartbeat.stop();
+    this.#giveBack.stop();
     if (this.#first !== null) this.s.clock.clearTimer(this.#first);
     this.#start();
-    if (this.#fence !== 0 && this.#downSince === null) await this.#call('leave').catch(() => {});
+    if (this.fence !== 0 && this.#limits.downSince === null) await this.call('leave').catch(() => {});
   }
 }

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
  * and ends by granting free permits to the queue's head; a grant is published on
  * `<channel>:<pid>` (`g <ticket>`), a new ticket on `<channel>` (`w <pid> <level>`), a
  * queue that emptied on `<channel>` (`e`). `level` is the max-min fair share of the
- * processes that hold or want permits (-1: everyone's demand fits).
+ * processes that hold or want permits, at least 1 (-1: everyone's demand fits).
  *
  * Replies: `[status, ...]`; status 0 means the caller's lease is gone (or its fence is
  * stale): it must renew before anything else. The fleet figures `[used, queued,
@@ -63,7 +63,7 @@ local function level()
   local left, n = max, #d
   for i, x in ipairs(d) do
     local share = math.floor(left / (n - i + 1))
-    if x > share then return share end
+    if x > share then return math.max(share, 1) end
     left = left - x
   end
   return -1
