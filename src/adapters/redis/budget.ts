@@ -65,9 +65,13 @@ const KNOWN = new Set(['redis', 'name', 'max', 'leaseMs', 'onUnavailable', 'Redi
  * Events: `unavailable`, `available`, `lost`, `error` ({@link RedisBudgetEvents}).
  */
 export class RedisBudget extends EventEmitter<RedisBudgetEvents> implements Budget {
+  /** The budget's name (its Redis keys are `lido:budget:{name}:*`). */
   readonly name: string;
+  /** The fleet's cap. */
   readonly max: number;
+  /** How long a permit outlives a process that stopped renewing. */
   readonly leaseMs: number;
+  /** What this process may do while Redis does not answer. */
   readonly onUnavailable: 'share' | 'block';
   readonly #arbiter: Arbiter;
   readonly #lease: FleetLease;
@@ -186,6 +190,7 @@ export class RedisBudget extends EventEmitter<RedisBudgetEvents> implements Budg
     await this.close();
   }
 
+  /** What `util.inspect` shows: the figures and where, never the URL or password. */
   [inspect.custom](): string {
     const s = this.stats();
     return `RedisBudget { name: ${JSON.stringify(this.name)}, max: ${this.max}, target: ${JSON.stringify(this.target)}, held: ${s.held}, fleetHeld: ${s.fleetHeld}, waiting: ${s.waiting} }`;

@@ -13,10 +13,15 @@ export interface BudgetRedisClient {
   status: string;
   /** The connection's options (ioredis fills in its defaults). */
   options: {
+    /** The host connected to. */
     host?: string | null;
+    /** The TCP port connected to. */
     port?: number | string | null;
+    /** The unix socket path, when connected through one. */
     path?: string | null;
+    /** The password (only ever used to scrub it from errors). */
     password?: string | null;
+    /** The key prefix ioredis adds to every key (the budget's channels carry it too). */
     keyPrefix?: string | null;
   };
   /** Sends a command by name. */
@@ -25,7 +30,9 @@ export interface BudgetRedisClient {
   duplicate(override?: Record<string, unknown>): BudgetRedisClient;
   /** Enters subscriber mode on these channels. */
   subscribe(...channels: string[]): Promise<unknown>;
+  /** Adds an event listener (`ready`, `error`, `message`). */
   on(event: string, listener: (...args: any[]) => void): unknown;
+  /** Removes a listener added with `on`. */
   removeListener(event: string, listener: (...args: any[]) => void): unknown;
   /** Closes the connection at once. */
   disconnect(): void;
