@@ -178,6 +178,13 @@ export async function freePort(): Promise<number> {
   throw new Error('no free loopback port found in 50 tries');
 }
 
+/** Tracks another child process, so that `reapAll()` reaps it too. */
+export function track(proc: ChildProcess): ChildProcess {
+  live.add(proc);
+  proc.on('exit', () => live.delete(proc));
+  return proc;
+}
+
 /** SIGKILLs every child and server still alive and waits for them to exit. */
 export async function reapAll(): Promise<void> {
   await Promise.all(
