@@ -103,18 +103,22 @@ export class FleetChild {
   }
 }
 
-/** Starts a fleet process; resolves once its budget is ready. */
-export async function startChild(
-  args: { url: string; name: string; max: number; leaseMs: number; onUnavailable?: 'share' | 'block'; min?: number },
-  readyTimeoutMs = 15_000,
-): Promise<FleetChild> {
-  const script = join(import.meta.dirname, 'budget-child.ts');
-  const proc = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(args)], {
+/** Starts `script` (in test/support) with its JSON `args` under tsx; resolves once it says `ready`. */
+export async function startScript(script: string, args: unknown, readyTimeoutMs = 15_000): Promise<FleetChild> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, script), JSON.stringify(args)], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const child = new FleetChild(proc);
   await child.next((e) => e.ev === 'ready', readyTimeoutMs, 1, 'ready');
   return child;
+}
+
+/** Starts a fleet process (test/support/budget-child.ts); resolves once its budget is registered. */
+export function startChild(
+  args: { url: string; name: string; max: number; leaseMs: number; onUnavailable?: 'share' | 'block'; min?: number },
+  readyTimeoutMs = 15_000,
+): Promise<FleetChild> {
+  return startScript('budget-child.ts', args, readyTimeoutMs);
 }
 
 /** A redis-server of its own on a free loopback port: no persistence, stopped and reaped by the test. */

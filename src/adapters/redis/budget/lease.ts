@@ -178,7 +178,7 @@ export class FleetLease extends FleetCalls implements PermitSource {
         if (!this.#tickets.has(t)) return;
         if (status === 1) {
           this.#tickets.delete(t);
-          this.arbiter.supply(1);
+          this.#got(1);
         } else this.#pump();
       },
       (e) => {
@@ -197,7 +197,7 @@ export class FleetLease extends FleetCalls implements PermitSource {
         // Granted before the cancel arrived: held now, given back if nobody wants it.
         let granted = 0;
         for (let i = 0; i < tickets.length; i++) if (Number(r[5 + i]) === 0) granted++;
-        if (granted > 0) this.arbiter.supply(granted);
+        if (granted > 0) this.#got(granted);
       },
       (e) => this.#unreachable(e),
     );
@@ -231,6 +231,16 @@ export class FleetLease extends FleetCalls implements PermitSource {
     );
   }
 
+  /**
+   * Permits granted (an acquire's reply, a cancel that came too late, a grant message).
+   * While a renewal is out they are counted apart: the renewal's count may include them,
+   * and they must not be adopted twice.
+   */
+  #got(n: number): void {
+    if (this.#renewing !== null) this.#grantsMeanwhile += n;
+    this.arbiter.supply(n);
+  }
+
   #lost(ticket: string | null): void {
     if (ticket !== null) this.#tickets.delete(ticket);
     this.#limits.suspect = true;
@@ -250,9 +260,7 @@ export class FleetLease extends FleetCalls implements PermitSource {
   #onMessage(channel: string, message: string): void {
     if (channel === this.own && message.startsWith('g ')) {
       const t = message.slice(2);
-      if (!this.#tickets.delete(t)) return;
-      if (this.#renewing !== null) this.#grantsMeanwhile++;
-      this.arbiter.supply(1);
+      if (this.#tickets.delete(t)) this.#got(1);
     } else if (channel === this.channel) {
       const waits = this.#limits.broadcast(message);
       this.#apply();

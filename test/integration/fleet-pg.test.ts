@@ -1,0 +1,132 @@
+/**
+ * The fleet on the real Postgres: processes (children) with core pools of pg connections
+ * under one redisBudget, while the test samples pg_stat_activity every 5 ms for the
+ * test's application_name. Each test's budget name and application_name are its own;
+ * children are reaped and the budget's keys deleted after each test.
+ */
+import { afterEach, expect, it } from 'vitest';
+import { type FleetChild, reapAll, startScript } from '../support/budget-fleet.js';
+import { describeWithServices, pgClient, type PostgresConfig, redisClient } from '../support/services.js';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls pg_stat_activity for `app` every 5 ms until stopped; `max` is the most connections seen at once. */
+async function sampler(postgres: PostgresConfig, app: string): Promise<{ stop(): Promise<number>; samples(): number }> {
+  const client = await pgClient(postgres);
+  client.on('error', () => {});
+  let max = 0;
+  let n = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const { rows } = await client.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+        [app],
+      );
+      max = Math.max(max, rows[0].n);
+      n++;
+      await sleep(5);
+    }
+  })();
+  return {
+    samples: () => n,
+    async stop() {
+      running = false;
+      await loop;
+      await client.end();
+      return max;
+    },
+  };
+}
+
+describeWithServices('fleet on Postgres under a redisBudget', ({ postgres, redis }) => {
+  const names: string[] = [];
+  afterEach(async () => {
+    await reapAll();
+    const client = await redisClient(redis);
+    try {
+      for (const name of names.splice(0)) {
+        const keys = await client.keys(`lido:budget:{${name}}:*`);
+        if (keys.length > 0) await client.del(...keys);
+      }
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  const fleet = async (
+    tag: string,
+    procs: { mode: 'busy' | 'idle'; max: number }[],
+    budgetMax: number | null,
+    durationMs: number,
+  ): Promise<{ workers: FleetChild[]; app: string; done: number[]; maxSeen: number; samples: number }> => {
+    const name = `fleet-${tag}-${process.pid}-${Math.random().toString(36).slice(2, 7)}`;
+    names.push(name);
+    const app = `lido-${name}`.slice(0, 63);
+    const { host, port, user, password, database } = postgres;
+    const workers = await Promise.all(
+      procs.map((p) =>
+        startScript('fleet-worker.ts', {
+          redis: budgetMax === null ? null : redis.url,
+          name,
+          budgetMax: budgetMax ?? 0,
+          leaseMs: 3_000,
+          pg: { host, port, user, password, database },
+          app,
+          max: p.max,
+          min: 0,
+          mode: p.mode,
+          concurrency: 10,
+          durationMs,
+          sleepMs: 50,
+          idleEveryMs: 250,
+        }),
+      ),
+    );
+    const s = await sampler(postgres, app);
+    for (const w of workers) w.send({ op: 'go' });
+    const ends = await Promise.all(workers.map((w) => w.next((e) => e.ev === 'done', durationMs + 30_000)));
+    const maxSeen = await s.stop();
+    return { workers, app, done: ends.map((e) => Number(e.done)), maxSeen, samples: s.samples() };
+  };
+
+  it('6 processes × max 10 under a budget of 20, all busy: never above 20 connections, every process served', async () => {
+    const r = await fleet(
+      'busy',
+      Array.from({ length: 6 }, () => ({ mode: 'busy' as const, max: 10 })),
+      20,
+      5_000,
+    );
+    expect(r.samples).toBeGreaterThan(100);
+    expect(r.maxSeen).toBeLessThanOrEqual(20);
+    expect(r.maxSeen).toBeGreaterThanOrEqual(15);
+    const total = r.done.reduce((x, y) => x + y, 0);
+    const fair = total / 6;
+    console.log(
+      `[fleet] 6 busy × max 10, budget 20, 5 s: most connections seen ${r.maxSeen} in ${r.samples} samples; queries per process ${r.done.join(', ')} (slowest ×${(Math.min(...r.done) / fair).toFixed(2)} of the fair share)`,
+    );
+    for (const d of r.done) expect(d).toBeGreaterThanOrEqual(fair / 3);
+  });
+
+  it('2 busy + 4 nearly idle under a budget of 20: the busy ones get at least 2× a static split (max 3 each)', async () => {
+    const mix = [
+      { mode: 'busy' as const, max: 10 },
+      { mode: 'busy' as const, max: 10 },
+      ...Array.from({ length: 4 }, () => ({ mode: 'idle' as const, max: 10 })),
+    ];
+    const shared = await fleet('uneven', mix, 20, 5_000);
+    expect(shared.maxSeen).toBeLessThanOrEqual(20);
+    const split = await fleet(
+      'static',
+      mix.map((m) => ({ ...m, max: 3 })),
+      null,
+      5_000,
+    );
+    const busyShared = shared.done[0] + shared.done[1];
+    const busyStatic = split.done[0] + split.done[1];
+    console.log(
+      `[fleet] uneven, 5 s: busy pair ${busyShared} queries under the budget (most connections seen ${shared.maxSeen}), ${busyStatic} with max 3 each (×${(busyShared / busyStatic).toFixed(2)}); nearly idle: ${shared.done.slice(2).join(', ')}`,
+    );
+    expect(busyShared).toBeGreaterThanOrEqual(2 * busyStatic);
+  });
+});
