@@ -4,6 +4,7 @@ import type { Clients } from './clients.js';
 import type { Member } from './members.js';
 import type { PgPoolEvents } from './pool-types.js';
 import type { Secrets } from './redact.js';
+import { isServerRefusal } from './refusals.js';
 import type { ClientLike } from './types.js';
 
 /** Turns one member pool's core events into PgPool's: clients followed, pg-pool's log lines, lido's `timeout` and `leak`. */
@@ -25,7 +26,13 @@ export function wireMember<C extends ClientLike>(
       // (lido's own create timeout is no attempt's error: every waiter has its own deadline.)
       const cause = err.cause;
       const ticket = cause !== null && typeof cause === 'object' ? member.failedAttempts.get(cause) : undefined;
-      if (ticket !== undefined) member.waiters.failOldest(ticket, cause, member.core);
+      // The server is full (53300): capacity, not failure. While this pool has connections
+      // its waiters keep waiting for them; with none, a connect() fails as in pg.Pool.
+      const refused = isServerRefusal(cause);
+      if (refused) member.refusals.refused(cause);
+      const live = refused ? pool.stats() : null;
+      if (ticket !== undefined && (live === null || live.size - live.creating === 0))
+        member.waiters.failOldest(ticket, cause, member.core);
     }
     log(`${err.phase ?? 'pool'} error`, err, client);
   });

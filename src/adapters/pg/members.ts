@@ -5,11 +5,13 @@ import type { PoolInternals } from '../../core/internal.js';
 import type { Lease } from '../../core/lease.js';
 import { defaults, type PoolOptions } from '../../core/options.js';
 import { Pool, poolInternals } from '../../core/pool.js';
+import { systemClock } from '../../core/util/clock.js';
 import type { PoolStats } from '../../stats/counters.js';
 import type { Clients } from './clients.js';
 import { createPgFactory, type PgFactory, type PgFactoryHooks } from './factory.js';
 import { connectionOptions, toCoreOptions, type PgPoolOptions, type PgReplicaOptions } from './options.js';
 import { PendingList } from './pending.js';
+import { ServerRefusals } from './refusals.js';
 import { redactOptions, type Secrets } from './redact.js';
 import { clusterSettings, replicaOptions, type PgClusterSettings } from './replicas.js';
 import type { ClientConstructor, ClientLike } from './types.js';
@@ -27,6 +29,8 @@ export interface Member<C extends ClientLike> {
   readonly failedAttempts: WeakMap<object, number>;
   /** `maxLifetimeMs` of this pool (for `expiredCount`). */
   readonly lifetimeMs: number;
+  /** The server's refusals (`53300`) of this pool's connection attempts. */
+  readonly refusals: ServerRefusals;
   readonly replica: boolean;
   /** A replica's options (merged over the primary's); null for the primary. */
   readonly options: PgReplicaOptions<C> | null;
@@ -116,6 +120,7 @@ export function buildMembers<C extends ClientLike>(
       waiters: new PendingList<C>(),
       failedAttempts: attempts[i]!,
       lifetimeMs,
+      refusals: new ServerRefusals(core.clock ?? systemClock),
       replica: o !== null,
       options: o,
     };
