@@ -5,7 +5,8 @@
  * children are reaped and the budget's keys deleted after each test.
  */
 import { afterEach, expect, it } from 'vitest';
-import { type FleetChild, reapAll, startScript } from '../support/budget-fleet.js';
+import { Redis } from 'ioredis';
+import { type FleetChild, freePort, reapAll, startScript, ThrowawayRedis } from '../support/budget-fleet.js';
 import { describeWithServices, pgClient, type PostgresConfig, redisClient } from '../support/services.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -59,6 +60,8 @@ describeWithServices('fleet on Postgres under a redisBudget', ({ postgres, redis
     procs: { mode: 'busy' | 'idle'; max: number }[],
     budgetMax: number | null,
     durationMs: number,
+    meanwhile: (workers: FleetChild[]) => Promise<void> = async () => {},
+    redisUrl = redis.url,
   ): Promise<{ workers: FleetChild[]; app: string; done: number[]; maxSeen: number; samples: number }> => {
     const name = `fleet-${tag}-${process.pid}-${Math.random().toString(36).slice(2, 7)}`;
     names.push(name);
@@ -67,7 +70,7 @@ describeWithServices('fleet on Postgres under a redisBudget', ({ postgres, redis
     const workers = await Promise.all(
       procs.map((p) =>
         startScript('fleet-worker.ts', {
-          redis: budgetMax === null ? null : redis.url,
+          redis: budgetMax === null ? null : redisUrl,
           name,
           budgetMax: budgetMax ?? 0,
           leaseMs: 3_000,
@@ -85,6 +88,7 @@ describeWithServices('fleet on Postgres under a redisBudget', ({ postgres, redis
     );
     const s = await sampler(postgres, app);
     for (const w of workers) w.send({ op: 'go' });
+    await meanwhile(workers);
     const ends = await Promise.all(workers.map((w) => w.next((e) => e.ev === 'done', durationMs + 30_000)));
     const maxSeen = await s.stop();
     return { workers, app, done: ends.map((e) => Number(e.done)), maxSeen, samples: s.samples() };
@@ -128,5 +132,41 @@ describeWithServices('fleet on Postgres under a redisBudget', ({ postgres, redis
       `[fleet] uneven, 5 s: busy pair ${busyShared} queries under the budget (most connections seen ${shared.maxSeen}), ${busyStatic} with max 3 each (×${(busyShared / busyStatic).toFixed(2)}); nearly idle: ${shared.done.slice(2).join(', ')}`,
     );
     expect(busyShared).toBeGreaterThanOrEqual(2 * busyStatic);
+  });
+
+  it('Redis stopped mid-load: no caller hangs, each process keeps to its share; back empty, the cap holds again', async () => {
+    const server = new ThrowawayRedis(await freePort());
+    await server.start();
+    let usedAfter = -1;
+    const r = await fleet(
+      'outage',
+      Array.from({ length: 3 }, () => ({ mode: 'busy' as const, max: 10 })),
+      12,
+      7_000,
+      async (workers) => {
+        await sleep(1_500);
+        await server.stop();
+        const before = workers.map((w) => Number(w.events.at(-1)?.done ?? 0));
+        await sleep(2_500);
+        // Work went on while Redis was away, within each process's share (12 / 3).
+        const during = workers.map((w) => Number(w.events.at(-1)?.done ?? 0));
+        for (let i = 0; i < workers.length; i++) expect(during[i]).toBeGreaterThan(before[i]);
+        for (const w of workers) expect(Number(w.events.at(-1)?.held)).toBeLessThanOrEqual(4);
+        await server.start();
+        await sleep(2_000);
+        const probe = new Redis(server.url, { lazyConnect: true, retryStrategy: () => null });
+        probe.on('error', () => {});
+        await probe.connect();
+        const names = await probe.keys('lido:budget:*:state');
+        usedAfter = Number(await probe.hget(names[0] ?? '', 'used'));
+        probe.disconnect();
+      },
+      server.url,
+    );
+    await server.stop();
+    expect(r.maxSeen).toBeLessThanOrEqual(12);
+    expect(usedAfter).toBeGreaterThan(0);
+    expect(usedAfter).toBeLessThanOrEqual(12);
+    for (const w of r.workers) expect(w.all('done')[0].errors).toBe(0);
   });
 });
