@@ -1,83 +1,9 @@
-import type { BudgetAccount, BudgetMember, BudgetStats } from './budget.js';
+import { Account, type PermitSource } from './account.js';
+import type { BudgetMember } from './budget.js';
 import { BudgetError, ERR_BUDGET_CLOSED } from './errors.js';
+import { type Request, TakeQueue } from './take-queue.js';
 
-/**
- * @internal Where an {@link Arbiter}'s permits come from: a fixed cap (a local budget)
- * or a fleet lease (a Redis budget).
- */
-export interface PermitSource {
-  /** `n` waiting takes are not covered by permits in hand: the source should be getting that many. */
-  want(n: number): void;
-  /** A member gave a permit back: true keeps it in hand for the next take, false when the source took it. */
-  returned(): boolean;
-  /** `n` permits in hand that no take can use now: true keeps them, false when the source took them back. */
-  spare(n: number): boolean;
-  /** Permits held across the whole budget, as last seen. */
-  fleetHeld(): number;
-  /** Why the budget degrades its pools now, or null. */
-  health(): string | null;
-  /** The process was frozen: resolves once what it holds is re-checked. */
-  thaw(): Promise<void>;
-}
-
-interface Request {
-  readonly account: Account;
-  readonly resolve: () => void;
-  readonly reject: (reason: unknown) => void;
-  readonly signal: AbortSignal;
-  readonly onAbort: () => void;
-}
-
-/** @internal A pool's account in an {@link Arbiter}. */
-export class Account implements BudgetAccount {
-  held = 0;
-  cap = Infinity;
-  /** Takes of this pool waiting. */
-  queued = 0;
-  /** Permits this pool gives back at its next destroys for a pool that holds none (local fairness). */
-  owed = 0;
-  /** Permits this pool gives back because the budget holds more than its limit (lost lease, fleet share). */
-  shed = 0;
-  left = false;
-  /** Scratch for queue scans: the scan that last counted this account, its count, and its demand then. */
-  scan = 0;
-  seen = 0;
-  demand = 0;
-
-  constructor(
-    readonly arbiter: Arbiter,
-    readonly member: BudgetMember,
-  ) {}
-
-  tryTake(): boolean {
-    return this.arbiter.tryTake(this);
-  }
-
-  take(signal: AbortSignal): Promise<void> {
-    return this.arbiter.take(this, signal);
-  }
-
-  give(): void {
-    this.arbiter.give(this);
-  }
-
-  stats(): BudgetStats {
-    const a = this.arbiter;
-    return { name: a.name, max: a.max, held: this.held, fleetHeld: a.source.fleetHeld(), waiting: this.queued };
-  }
-
-  health(): string | null {
-    return this.arbiter.source.health();
-  }
-
-  thaw(): Promise<void> {
-    return this.arbiter.source.thaw();
-  }
-
-  leave(): void {
-    this.arbiter.leave(this);
-  }
-}
+export { Account, type PermitSource } from './account.js';
 
 /**
  * @internal The permits of one budget in one process: who holds how many, and a queue of
@@ -95,13 +21,12 @@ export class Arbiter {
   used = 0;
   /** Most permits the pools may hold together now. */
   #limit = Infinity;
-  readonly #queue = new Set<Request>();
+  readonly #queue = new TakeQueue();
   readonly accounts = new Set<Account>();
   #owedTotal = 0;
   /** Permits on their way back from closes asked of pools. */
   #incoming = 0;
   #wanted = 0;
-  #scan = 0;
   #busy = false;
   #again = false;
   #closed = false;
@@ -163,15 +88,13 @@ export class Arbiter {
         reject,
         signal,
         onAbort: () => {
-          if (!this.#queue.delete(r)) return;
-          a.queued--;
+          if (!this.#queue.remove(r)) return;
           reject(signal.reason);
           this.settle();
         },
       };
       signal.addEventListener('abort', r.onAbort, { once: true });
       this.#queue.add(r);
-      a.queued++;
       this.settle();
     });
   }
@@ -205,7 +128,7 @@ export class Arbiter {
   leave(a: Account): void {
     if (a.left) return;
     a.left = true;
-    for (const r of [...this.#queue]) if (r.account === a) this.#drop(r, this.#closedError(a));
+    for (const r of this.#queue.list()) if (r.account === a) this.#drop(r, this.#closedError(a));
     if (a.held === 0) this.accounts.delete(a);
     this.settle();
   }
@@ -213,7 +136,7 @@ export class Arbiter {
   /** Rejects every waiting take; later takes reject at once. */
   close(): void {
     this.#closed = true;
-    for (const r of [...this.#queue]) this.#drop(r, this.#closedError(r.account));
+    for (const r of this.#queue.list()) this.#drop(r, this.#closedError(r.account));
     this.settle();
   }
 
@@ -245,31 +168,15 @@ export class Arbiter {
   }
 
   #drop(r: Request, reason: unknown): void {
-    this.#queue.delete(r);
-    r.account.queued--;
-    r.signal.removeEventListener('abort', r.onAbort);
+    this.#queue.remove(r);
     r.reject(reason);
-  }
-
-  #eligible(a: Account): boolean {
-    return a.held < a.cap && !a.left;
   }
 
   #pump(): void {
     while (this.#queue.size > 0 && this.available > 0 && this.used < this.#limit) {
-      let pick: Request | null = null;
-      this.#scan++;
-      for (const r of this.#queue) {
-        if (this.#isWanted(r)) {
-          pick = r;
-          break;
-        }
-        if (pick === null && this.#eligible(r.account)) pick = r;
-      }
+      const pick = this.#queue.next();
       if (pick === null) return;
-      this.#queue.delete(pick);
-      pick.account.queued--;
-      pick.signal.removeEventListener('abort', pick.onAbort);
+      this.#queue.remove(pick);
       this.#grant(pick.account);
       pick.resolve();
     }
@@ -277,8 +184,7 @@ export class Arbiter {
 
   /** Tells the source how many permits the eligible waiting takes lack; gives up permits nobody can use. */
   #askSource(): void {
-    let eligible = 0;
-    for (const r of this.#queue) if (this.#eligible(r.account)) eligible++;
+    const eligible = this.#queue.eligible();
     const room = Math.max(0, this.#limit - this.used - this.available);
     const want = Math.min(Math.max(0, eligible - this.available), room);
     if (want !== this.#wanted) {
@@ -288,20 +194,6 @@ export class Arbiter {
     const usable = Math.min(eligible, Math.max(0, this.#limit - this.used));
     const spare = this.available - usable;
     if (spare > 0 && !this.source.spare(spare)) this.available -= spare;
-  }
-
-  /**
-   * Whether `r` is wanted, in a scan of the queue in order (`#scan` bumped per scan): its
-   * pool is under its cap and it is among the pool's oldest `demand()` takes.
-   */
-  #isWanted(r: Request): boolean {
-    const a = r.account;
-    if (a.scan !== this.#scan) {
-      a.scan = this.#scan;
-      a.seen = 0;
-      a.demand = a.member.demand();
-    }
-    return ++a.seen <= a.demand && this.#eligible(a);
   }
 
   /** Above the limit: the pools holding the most shed the difference (their cap drops to what they keep). */
@@ -335,17 +227,7 @@ export class Arbiter {
    */
   #reclaim(): boolean {
     if (this.#queue.size === 0 && this.#owedTotal === 0) return false;
-    let wanted = 0;
-    let starving = 0;
-    const waiting = new Set<Account>();
-    this.#scan++;
-    for (const r of this.#queue) {
-      if (this.#isWanted(r)) {
-        wanted++;
-        waiting.add(r.account);
-        if (r.account.held === 0) starving++;
-      }
-    }
+    const { wanted, starving, waiting } = this.#queue.survey();
     if (this.#owedTotal > starving) return this.#forgive(this.#owedTotal - starving);
     let need = wanted - this.available - this.#incoming - this.#owedTotal;
     if (need <= 0) return false;

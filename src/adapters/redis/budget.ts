@@ -137,7 +137,7 @@ export class RedisBudget extends EventEmitter<RedisBudgetEvents> implements Budg
 
   /** Resolves once the lease was first registered (or Redis found unreachable). */
   ready(): Promise<void> {
-    return this.#lease.ready();
+    return this.#lease.started;
   }
 
   join(member: BudgetMember): BudgetAccount {

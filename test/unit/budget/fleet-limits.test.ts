@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FleetLimits } from '../../../src/adapters/redis/budget/limits.js';
+import { FleetLimits, LEVEL_GRACE_MS } from '../../../src/adapters/redis/budget/limits.js';
 import { Ticker } from '../../../src/adapters/redis/budget/ticker.js';
 import { ManualClock } from '../../support/manual-clock.js';
 
@@ -13,10 +13,16 @@ const settings = (onUnavailable: 'share' | 'block') => ({
 });
 
 describe('FleetLimits', () => {
-  it('reads the fleet figures and the fair level of a reply (-1: no level)', () => {
-    const l = new FleetLimits(settings('share'), '127.0.0.1:6379');
+  it('reads the fleet figures and the fair level of a reply (-1: no level); a level is in force after its grace', async () => {
+    const o = settings('share');
+    const l = new FleetLimits(o, '127.0.0.1:6379');
     l.read([1, 18, 2, 6, 4], 1);
     expect(l.fleet).toEqual({ used: 18, queued: 2, procs: 6 });
+    // Idle resources go back first: holders shed to the level only if the fleet still waits.
+    expect(l.level).toBe(Infinity);
+    expect(l.pendingMs()).toBe(LEVEL_GRACE_MS);
+    await o.clock.advance(LEVEL_GRACE_MS);
+    expect(l.pendingMs()).toBeNull();
     expect(l.level).toBe(4);
     expect(l.limit(10)).toBe(4);
     l.read([1, 5, 0, 6, -1], 1);
@@ -24,9 +30,11 @@ describe('FleetLimits', () => {
     expect(l.limit(10)).toBe(Infinity);
   });
 
-  it('follows the broadcasts: a waiter sets the level, an empty queue lifts it', () => {
-    const l = new FleetLimits(settings('share'), 'h:1');
+  it('follows the broadcasts: a waiter announces the level, an empty queue lifts it', async () => {
+    const o = settings('share');
+    const l = new FleetLimits(o, 'h:1');
     expect(l.broadcast('w host/1/ab 3')).toBe(true);
+    await o.clock.advance(LEVEL_GRACE_MS);
     expect(l.level).toBe(3);
     expect(l.fleet.queued).toBe(1);
     expect(l.broadcast('e')).toBe(false);

@@ -30,7 +30,8 @@ export class FleetLease extends FleetCalls implements PermitSource {
   readonly #giveBack: Ticker;
   #first: unknown = null;
   #closed = false;
-  readonly #started: Promise<void>;
+  /** Resolves once the first renewal settled (registered, or found Redis unreachable). */
+  readonly started: Promise<void>;
   #start!: () => void;
 
   constructor(
@@ -39,8 +40,9 @@ export class FleetLease extends FleetCalls implements PermitSource {
     readonly hooks: FleetHooks,
   ) {
     super(s, conn);
-    this.#started = new Promise((resolve) => (this.#start = resolve));
-    this.#limits = new FleetLimits(s, conn.target);
+    this.started = new Promise((resolve) => (this.#start = resolve));
+    // A fair level comes in force after its grace: the pools' limit follows.
+    this.#limits = new FleetLimits(s, conn.target, () => this.#apply());
     this.#heartbeat = new Ticker(s.clock, s.leaseMs / 3, (late) => this.#beat(late));
     // While the fleet waits, idle resources above min go back within this period, also
     // those that went idle after the waiter's broadcast. A local check, no Redis call.
@@ -58,16 +60,10 @@ export class FleetLease extends FleetCalls implements PermitSource {
     sub.on('ready', () => void this.renew());
     this.conn.commands.on('ready', () => void this.renew());
     sub.subscribe(this.channel, this.own).catch(() => {});
-    // A connection still opening would fail the first call: its 'ready' renews; the
-    // timer, in case it never gets there, finds Redis unreachable.
+    // A connection still opening: its 'ready' renews (the timer, if it never gets there).
     if (this.conn.commands.status === 'ready') void this.renew();
     else this.#first = this.s.clock.setTimer(() => void this.renew(), 2 * this.s.timeoutMs, false);
     this.#heartbeat.start();
-  }
-
-  /** Resolves once the first renewal settled (registered, or found Redis unreachable). */
-  ready(): Promise<void> {
-    return this.#started;
   }
 
   want(n: number): void {
@@ -285,11 +281,7 @@ export class FleetLease extends FleetCalls implements PermitSource {
   /** A heartbeat tick: a late one (a freeze) or a long silence means the lease may be gone: no creates until it answers. */
   #beat(lateMs: number): void {
     if (this.#closed) return;
-    const period = this.s.leaseMs / 3;
-    if (this.s.clock.now() - this.#lastOk >= this.s.leaseMs - period / 2 || lateMs > period) {
-      this.#limits.suspect = true;
-      this.#apply();
-    }
+    if (this.#limits.stale(this.#lastOk, lateMs)) this.#apply();
     void this.renew();
   }
 
@@ -300,6 +292,7 @@ export class FleetLease extends FleetCalls implements PermitSource {
     this.#heartbeat.stop();
     this.#giveBack.stop();
     if (this.#first !== null) this.s.clock.clearTimer(this.#first);
+    this.#limits.stop();
     this.#start();
     if (this.fence !== 0 && this.#limits.downSince === null) await this.call('leave').catch(() => {});
   }

@@ -1,14 +1,22 @@
 import type { FleetSettings, Reply } from './types.js';
 
 /**
+ * How long a fair level announced while the fleet waits goes unenforced: first the idle
+ * resources above `min` go back (at once, on the broadcast); holders shed down to the
+ * level only if the fleet still waits after this.
+ */
+export const LEVEL_GRACE_MS = 200;
+
+/**
  * @internal The bounds on what this process may hold of a fleet budget, and why: the
  * fair level while the fleet waits, the excess to shed after a lease was re-asserted, the
  * `onUnavailable` share while Redis is away, and a stop on creates while the lease is
  * being re-checked (after a freeze).
  */
 export class FleetLimits {
-  /** Max-min fair share announced while the fleet waits. */
-  level = Infinity;
+  /** The max-min fair share announced while the fleet waits (Infinity: none), and since when. */
+  #announced = Infinity;
+  #since = 0;
   /** What to shed down to after a re-assertion found more held than fits. */
   shedTo = Infinity;
   /** The `onUnavailable` share while Redis is away. */
@@ -21,30 +29,82 @@ export class FleetLimits {
   fleet = { used: 0, queued: 0, procs: 0 };
   /** Whether Redis ever answered (else no share is known while it is away). */
   seen = false;
+  #timer: unknown = null;
 
   constructor(
     readonly s: FleetSettings,
     readonly target: string,
+    /** Called when an announced level comes in force. */
+    readonly onLevel: () => void = () => {},
   ) {}
+
+  /**
+   * A heartbeat tick `lateMs` late, the last renewal answered at `lastOk`: true when the
+   * lease may be gone (a long silence, or a freeze), so that creates stop until it answers.
+   */
+  stale(lastOk: number, lateMs: number): boolean {
+    const period = this.s.leaseMs / 3;
+    if (this.s.clock.now() - lastOk < this.s.leaseMs - period / 2 && lateMs <= period) return false;
+    this.suspect = true;
+    return true;
+  }
 
   /** Reads the fleet figures `[used, queued, processes, level]` at `at` in a reply. */
   read(r: Reply, at: number): void {
     if (r.length < at + 4) return;
     this.fleet = { used: Number(r[at]), queued: Number(r[at + 1]), procs: Number(r[at + 2]) };
-    const level = Number(r[at + 3]);
-    this.level = level >= 0 ? level : Infinity;
+    this.#announce(Number(r[at + 3]));
+  }
+
+  #announce(level: number): void {
+    if (level < 0 || !Number.isFinite(level)) {
+      this.#announced = Infinity;
+      return;
+    }
+    if (this.#announced === Infinity) {
+      this.#since = this.s.clock.now();
+      if (this.#timer === null)
+        this.#timer = this.s.clock.setTimer(
+          () => {
+            this.#timer = null;
+            this.onLevel();
+          },
+          LEVEL_GRACE_MS,
+          false,
+        );
+    }
+    this.#announced = level;
+  }
+
+  /** Cancels the level's timer (the budget closes). */
+  stop(): void {
+    if (this.#timer !== null) this.s.clock.clearTimer(this.#timer);
+    this.#timer = null;
+  }
+
+  /** The fair level in force: the one announced, once it has been for {@link LEVEL_GRACE_MS}. */
+  get level(): number {
+    return this.#announced !== Infinity && this.s.clock.now() - this.#since >= LEVEL_GRACE_MS
+      ? this.#announced
+      : Infinity;
+  }
+
+  /** Milliseconds until an announced level comes in force, or null when none is pending. */
+  pendingMs(): number | null {
+    if (this.#announced === Infinity) return null;
+    const left = LEVEL_GRACE_MS - (this.s.clock.now() - this.#since);
+    return left > 0 ? left : null;
   }
 
   /** A message on the fleet's channel: true when it says a process waits (`w <pid> <level>`). */
   broadcast(message: string): boolean {
     if (message === 'e') {
-      this.level = Infinity;
+      this.#announced = Infinity;
       this.fleet.queued = 0;
       return false;
     }
     if (!message.startsWith('w ')) return false;
-    const level = Number(message.slice(message.lastIndexOf(' ') + 1));
-    this.level = level >= 0 ? level : Infinity;
+    this.#announce(Number(message.slice(message.lastIndexOf(' ') + 1)));
     this.fleet.queued = Math.max(1, this.fleet.queued);
     return true;
   }
