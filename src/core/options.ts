@@ -2,6 +2,7 @@ import type { Clock } from './util/clock.js';
 import { systemClock } from './util/clock.js';
 import { PoolOptionsError } from './errors.js';
 import type { Factory } from './factory.js';
+import { envSourcesOf } from '../config/sources.js';
 
 /** Backoff for failed creates: the n-th consecutive failure waits about `baseMs * 2^(n-1)`, capped. */
 export interface CreateRetryOptions {
@@ -83,6 +84,8 @@ export interface ResolvedOptions<T> {
   allowExitOnIdle: boolean;
   clock: Clock;
   random: () => number;
+  /** Options read from the environment, by variable (`poolOptionsFromEnv`); shown by `config()`. */
+  fromEnv: Record<string, string> | undefined;
 }
 
 const KNOWN = new Set([
@@ -285,5 +288,6 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
     allowExitOnIdle: bool('allowExitOnIdle'),
     clock,
     random,
+    fromEnv: envSourcesOf(input),
   };
 }

@@ -394,10 +394,10 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
 
   /** The effective options (the factory is shown by its hook names only). */
   config(): Record<string, unknown> {
-    const { factory, clock, random, ...rest } = this.#o;
+    const { factory, clock, random, fromEnv, ...rest } = this.#o;
     // Hook names, looked up (not listed with Object.keys) so class-based factories show theirs too.
     const hooks = ['create', 'destroy', 'validate', 'reset', 'watch', 'isBroken'] as const;
-    return { ...rest, factory: hooks.filter((k) => typeof factory[k] === 'function') };
+    return { ...rest, factory: hooks.filter((k) => typeof factory[k] === 'function'), ...(fromEnv && { fromEnv }) };
   }
 
   /**

@@ -1,3 +1,4 @@
+import { ownedPools } from '../../stats/churn.js';
 import { PoolCluster } from '../../cluster/cluster.js';
 import type { AcquireOptions } from '../../core/acquire-options.js';
 import { PoolOptionsError } from '../../core/errors.js';
@@ -130,7 +131,12 @@ export function buildMembers<C extends ClientLike>(
   const lifetime = (o: CoreOptions<C>): number => o.maxLifetimeMs ?? defaults.maxLifetimeMs;
   if (replicaList.length === 0) {
     // No replicas: the pool pg.Pool users get, with no cluster in the way.
-    const primary = add(new Pool<C>({ ...core, factory }), 0, lifetime(core), null);
+    const primary = add(
+      ownedPools(() => new Pool<C>({ ...core, factory })), // counted once, as the PgPool
+      0,
+      lifetime(core),
+      null,
+    );
     return { primary, replicas: [], byPool, cluster: null, settings, factory, core };
   }
   const name = core.name!;

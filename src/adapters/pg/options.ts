@@ -1,3 +1,4 @@
+import { ENV_SOURCES } from '../../config/sources.js';
 import type { ClusterProbeOptions, ClusterStrategy } from '../../cluster/options.js';
 import { PoolOptionsError } from '../../core/errors.js';
 import type { PoolOptions } from '../../core/options.js';
@@ -113,6 +114,8 @@ export function toCoreOptions<C extends ClientLike>(
   }
   // PgPool's timers never hold the process; idle *sockets* do unless allowExitOnIdle (pg semantics).
   core.allowExitOnIdle = true;
+  // Which options poolOptionsFromEnv set: the core pool's config() shows them (fromEnv).
+  if (ENV_SOURCES in o) Object.assign(core, { [ENV_SOURCES]: (o as { [ENV_SOURCES]?: unknown })[ENV_SOURCES] });
   return core as Omit<PoolOptions<C>, 'factory'> & { allowExitOnIdle: true };
 }
 

@@ -3,6 +3,7 @@ import type { PoolCluster } from '../../cluster/cluster.js';
 import { PoolOptionsError } from '../../core/errors.js';
 import type { CloseOptions, CloseReport, Pool } from '../../core/pool.js';
 import type { Advice } from '../../stats/advice.js';
+import { declarePoolKind } from '../../config/kind.js';
 import { deliverError, endedError } from './errors.js';
 import { membersConfig, sumStats } from './members.js';
 import { copyOptions, type PgPoolOptions } from './options.js';
@@ -291,3 +292,5 @@ export class PgPool<C extends ClientLike = ClientLike>
     return this.#closing;
   }
 }
+
+declarePoolKind(PgPool, 'database');
