@@ -5,8 +5,8 @@
  * sitting on idle resources gives them back within a second when another one waits.
  */
 import { afterEach, expect, it } from 'vitest';
-import { type FleetChild, reapAll, startChild } from '../support/budget-fleet.js';
-import { describeWithRedis, redisClient } from '../support/services.js';
+import { deleteBudgetKeys, type FleetChild, reapAll, startChild } from '../support/budget-fleet.js';
+import { describeWithRedis } from '../support/services.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const got = (e: { ev: string }) => e.ev === 'got';
@@ -21,15 +21,7 @@ describeWithRedis('redisBudget across processes', (redis) => {
 
   afterEach(async () => {
     await reapAll();
-    const client = await redisClient(redis);
-    try {
-      for (const name of names.splice(0)) {
-        const keys = await client.keys(`lido:budget:{${name}}:*`);
-        if (keys.length > 0) await client.del(...keys);
-      }
-    } finally {
-      client.disconnect();
-    }
+    await deleteBudgetKeys(redis, names);
   });
 
   it('returns the permits of a SIGKILLed process to a waiting one within leaseMs + 1 s', async () => {

@@ -11,7 +11,7 @@ import { afterEach, expect, it } from 'vitest';
 import { type RedisBudget, redisBudget, type RedisBudgetOptions } from '../../src/adapters/redis/index.js';
 import { systemClock } from '../../src/core/util/clock.js';
 import type { BudgetError } from '../../src/index.js';
-import { freePort, reapAll, ThrowawayRedis } from '../support/budget-fleet.js';
+import { deleteBudgetKeys, freePort, reapAll, ThrowawayRedis } from '../support/budget-fleet.js';
 import { FakeMember } from '../support/budget-member.js';
 import { describeWithRedis, redisClient } from '../support/services.js';
 
@@ -45,18 +45,7 @@ describeWithRedis('redisBudget', (redis) => {
     await Promise.all(budgets.splice(0).map((b) => b.close()));
     for (const c of clients.splice(0)) c.disconnect();
     await reapAll();
-    const client = await redisClient(redis);
-    try {
-      for (const name of names.splice(0)) {
-        const keys = [
-          ...(await client.keys(`lido:budget:{${name}}:*`)),
-          ...(await client.keys(`*:lido:budget:{${name}}:*`)),
-        ];
-        if (keys.length > 0) await client.del(...keys);
-      }
-    } finally {
-      client.disconnect();
-    }
+    await deleteBudgetKeys(redis, names);
   });
 
   it("keeps its lease on the Redis server's clock and leaves the fleet on close (permits back at once)", async () => {

@@ -6,8 +6,15 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { type FleetChild, freePort, reapAll, startScript, ThrowawayRedis } from '../support/budget-fleet.js';
-import { describeWithServices, pgClient, type PostgresConfig, redisClient } from '../support/services.js';
+import {
+  deleteBudgetKeys,
+  type FleetChild,
+  freePort,
+  reapAll,
+  startScript,
+  ThrowawayRedis,
+} from '../support/budget-fleet.js';
+import { describeWithServices, pgClient, type PostgresConfig } from '../support/services.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -48,15 +55,7 @@ describeWithServices('fleet on Postgres under a redisBudget', ({ postgres, redis
   const names: string[] = [];
   afterEach(async () => {
     await reapAll();
-    const client = await redisClient(redis);
-    try {
-      for (const name of names.splice(0)) {
-        const keys = await client.keys(`lido:budget:{${name}}:*`);
-        if (keys.length > 0) await client.del(...keys);
-      }
-    } finally {
-      client.disconnect();
-    }
+    await deleteBudgetKeys(redis, names);
   });
 
   const fleet = async (

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
-import { tcpProbe } from './services.js';
+import { type RedisConfig, redisClient, tcpProbe } from './services.js';
 
 /** A message a child wrote. */
 export interface ChildEvent {
@@ -202,4 +202,20 @@ export async function reapAll(): Promise<void> {
     ),
   );
   live.clear();
+}
+
+/** Deletes the keys of the budgets `names` (also under a client's key prefix) from the shared Redis, and empties `names`. */
+export async function deleteBudgetKeys(redis: RedisConfig, names: string[]): Promise<void> {
+  const client = await redisClient(redis);
+  try {
+    for (const name of names.splice(0)) {
+      const keys = [
+        ...(await client.keys(`lido:budget:{${name}}:*`)),
+        ...(await client.keys(`*:lido:budget:{${name}}:*`)),
+      ];
+      if (keys.length > 0) await client.del(...keys);
+    }
+  } finally {
+    client.disconnect();
+  }
 }
