@@ -213,7 +213,8 @@ describeWithPostgres('PgPool under faults', (cfg: PostgresConfig) => {
   describe_connectionLimit();
 
   function describe_connectionLimit() {
-    const ROLE = 'lido_limited';
+    // Its own name: another checkout's run of this file on the same server must not drop or kill it.
+    const ROLE = `lido_limited_${process.pid}`;
     beforeAll(async () => {
       await pgQuery(
         `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${ROLE}') THEN CREATE ROLE ${ROLE} LOGIN CONNECTION LIMIT 2; END IF; END $$`,
