@@ -7,7 +7,7 @@ import {
   type PoolClusterOptions,
   type ResolvedClusterOptions,
 } from './options.js';
-import { PoolClosedError, PoolError, PoolOptionsError } from '../core/errors.js';
+import { ErrorCode, PoolClosedError, PoolError, PoolOptionsError } from '../core/errors.js';
 import type { Health } from '../stats/health.js';
 import type { Lease } from '../core/lease.js';
 import { describe } from '../core/options.js';
@@ -55,7 +55,7 @@ export interface PoolClusterEvents {
  * read-only work goes to the primary (`fallbackToPrimary`, default true).
  */
 export class PoolCluster<T> extends EventEmitter<PoolClusterEvents> implements AsyncDisposable {
-  readonly #o: ResolvedClusterOptions<T>;
+  readonly #options: ResolvedClusterOptions<T>;
   readonly #primary: Member<T>;
   readonly #replicas: Member<T>[];
   #next = 0;
@@ -64,7 +64,7 @@ export class PoolCluster<T> extends EventEmitter<PoolClusterEvents> implements A
   /** Builds the cluster; options are validated at once. Members given as options become pools it owns. */
   constructor(options: PoolClusterOptions<T>) {
     super({ captureRejections: false });
-    const o = (this.#o = resolveClusterOptions(options));
+    const o = (this.#options = resolveClusterOptions(options));
     const hooks = {
       ejected: (m: Member<unknown>, error: unknown) => this.emit('eject', m.pool.name, error),
       readmitted: (m: Member<unknown>) => this.emit('readmit', m.pool.name),
@@ -75,7 +75,7 @@ export class PoolCluster<T> extends EventEmitter<PoolClusterEvents> implements A
 
   /** The cluster's name (option `name`). */
   get name(): string {
-    return this.#o.name;
+    return this.#options.name;
   }
 
   /** The primary's pool. */
@@ -122,8 +122,8 @@ export class PoolCluster<T> extends EventEmitter<PoolClusterEvents> implements A
   /** Every member's state, failure streak, routed count and pool stats. */
   stats(): PoolClusterStats {
     return {
-      name: this.#o.name,
-      strategy: this.#o.strategy,
+      name: this.#options.name,
+      strategy: this.#options.strategy,
       healthyReplicas: this.#replicas.filter((m) => m.state === 'healthy').length,
       primary: this.#primary.stats(),
       replicas: this.#replicas.map((m) => m.stats()),
@@ -140,7 +140,7 @@ export class PoolCluster<T> extends EventEmitter<PoolClusterEvents> implements A
     const healthy = this.#replicas.filter((m) => m.state === 'healthy').length;
     if (this.#replicas.length > 0 && healthy === 0) {
       reasons.push(
-        this.#o.fallbackToPrimary
+        this.#options.fallbackToPrimary
           ? 'no healthy replica: read-only work goes to the primary'
           : 'no healthy replica: read-only acquires fail',
       );
@@ -168,7 +168,7 @@ export class PoolCluster<T> extends EventEmitter<PoolClusterEvents> implements A
 
   #route(options: ClusterAcquireOptions | undefined): [Member<T>, AcquireOptions | undefined] {
     if (this.#closing !== null)
-      throw new PoolClosedError(`cluster "${this.#o.name}" is closed`, { pool: this.#o.name });
+      throw new PoolClosedError(`cluster "${this.#options.name}" is closed`, { pool: this.#options.name });
     if (options === undefined) return [this.#primary, undefined];
     if (options === null || typeof options !== 'object')
       throw new PoolOptionsError(
@@ -181,12 +181,12 @@ export class PoolCluster<T> extends EventEmitter<PoolClusterEvents> implements A
     if (readOnly !== true) return [this.#primary, rest];
     const replica = this.#pick();
     if (replica !== null) return [replica, rest];
-    if (this.#o.fallbackToPrimary) return [this.#primary, rest];
+    if (this.#options.fallbackToPrimary) return [this.#primary, rest];
     const why = this.#replicas.length === 0 ? 'it has none' : `all ${this.#replicas.length} ejected`;
     throw new PoolError(
-      `no healthy replica in cluster "${this.#o.name}" (${why}) and fallbackToPrimary is false`,
-      'ERR_POOL_NO_REPLICA',
-      { phase: 'wait', pool: this.#o.name },
+      `no healthy replica in cluster "${this.#options.name}" (${why}) and fallbackToPrimary is false`,
+      ErrorCode.noReplica,
+      { phase: 'wait', pool: this.#options.name },
     );
   }
 
@@ -198,7 +198,7 @@ export class PoolCluster<T> extends EventEmitter<PoolClusterEvents> implements A
     for (let i = 0; i < n; i++) {
       const m = rs[(this.#next + i) % n];
       if (m.state !== 'healthy') continue;
-      if (this.#o.strategy === 'round-robin') {
+      if (this.#options.strategy === 'round-robin') {
         best = m;
         break;
       }

@@ -67,7 +67,7 @@ export class Member<T> {
   borrowed = 0;
   pending = 0;
   lastError: unknown = undefined;
-  readonly #o: ResolvedClusterOptions<T>;
+  readonly #options: ResolvedClusterOptions<T>;
   readonly #hooks: MemberHooks;
   readonly #backoff: Backoff;
   #probeTimer: unknown = null;
@@ -81,7 +81,7 @@ export class Member<T> {
     o: ResolvedClusterOptions<T>,
     hooks: MemberHooks,
   ) {
-    this.#o = o;
+    this.#options = o;
     this.#hooks = hooks;
     this.#backoff = new Backoff(o.probe.baseMs, o.probe.capMs, o.random);
     pool.on('error', (e) => {
@@ -151,11 +151,16 @@ export class Member<T> {
   fail(error: unknown): void {
     this.failures++;
     this.lastError = error;
-    if (this.role === 'replica' && this.state === 'healthy' && this.failures >= this.#o.ejectAfter && !this.#stopped) {
+    if (
+      this.role === 'replica' &&
+      this.state === 'healthy' &&
+      this.failures >= this.#options.ejectAfter &&
+      !this.#stopped
+    ) {
       this.state = 'ejected';
       this.ejections++;
       // A replica that flaps (ejected again soon after a probe took it back) is probed less and less often.
-      if (this.#o.clock.now() - this.#readmittedAt > this.#o.probe.capMs) this.#backoff.succeed();
+      if (this.#options.clock.now() - this.#readmittedAt > this.#options.probe.capMs) this.#backoff.succeed();
       this.#schedule();
       this.#hooks.ejected(this as Member<unknown>, error);
     }
@@ -164,7 +169,7 @@ export class Member<T> {
   /** Stops probing (the cluster is closing). */
   stop(): void {
     this.#stopped = true;
-    if (this.#probeTimer !== null) this.#o.clock.clearTimer(this.#probeTimer);
+    if (this.#probeTimer !== null) this.#options.clock.clearTimer(this.#probeTimer);
     this.#probeTimer = null;
     this.#probe?.abort(new Error('cluster closed'));
   }
@@ -189,7 +194,7 @@ export class Member<T> {
         role: this.role,
         state: this.state,
         status: 'down',
-        reasons: [`ejected after ${this.#o.ejectAfter} failures in a row (last: ${why}); probing`, ...h.reasons],
+        reasons: [`ejected after ${this.#options.ejectAfter} failures in a row (last: ${why}); probing`, ...h.reasons],
       };
     }
     return { name: this.pool.name, role: this.role, state: this.state, ...h };
@@ -198,13 +203,13 @@ export class Member<T> {
   #readmit(): void {
     this.state = 'healthy';
     this.failures = 0;
-    this.#readmittedAt = this.#o.clock.now();
+    this.#readmittedAt = this.#options.clock.now();
     this.#hooks.readmitted(this as Member<unknown>);
   }
 
   #schedule(): void {
-    const delay = this.#backoff.fail(this.#o.clock.now());
-    this.#probeTimer = this.#o.clock.setTimer(() => this.#run(), Math.ceil(delay), false);
+    const delay = this.#backoff.fail(this.#options.clock.now());
+    this.#probeTimer = this.#options.clock.setTimer(() => this.#run(), Math.ceil(delay), false);
   }
 
   /** One probe: an acquire on the replica's pool; success takes it back, failure waits longer. */
@@ -212,8 +217,8 @@ export class Member<T> {
     this.#probeTimer = null;
     if (this.state !== 'ejected' || this.#stopped) return;
     const ac = (this.#probe = new AbortController());
-    const { timeoutMs, check } = this.#o.probe;
-    const timer = this.#o.clock.setTimer(
+    const { timeoutMs, check } = this.#options.probe;
+    const timer = this.#options.clock.setTimer(
       () => ac.abort(new Error(`probe timed out after ${timeoutMs} ms`)),
       timeoutMs,
       false,
@@ -228,7 +233,7 @@ export class Member<T> {
             ),
           ]);
     probe
-      .finally(() => this.#o.clock.clearTimer(timer))
+      .finally(() => this.#options.clock.clearTimer(timer))
       .then(
         () => {
           this.#probe = null;

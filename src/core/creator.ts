@@ -2,7 +2,7 @@ import { Backoff } from './util/backoff.js';
 import type { Clock } from './util/clock.js';
 import { CreateError, type PoolErrorOptions } from './errors.js';
 import type { Factory } from './factory.js';
-import { settle } from './util/settle.js';
+import { abortable } from './util/abortable.js';
 
 /** What the {@link Creator} reports to its pool. */
 export interface CreatorHost<T> {
@@ -20,6 +20,21 @@ export interface CreatorHost<T> {
   errorOptions(): PoolErrorOptions;
 }
 
+/** What a {@link Creator} is made of. */
+export interface CreatorOptions<T> {
+  factory: Factory<T>;
+  clock: Clock;
+  /** The pool's name, for the timeout error. */
+  name: string;
+  /** `createTimeoutMs`: bounds each `factory.create()`. */
+  timeoutMs: number;
+  /** `createRetry`: the backoff after failed creates. */
+  retry: { baseMs: number; capMs: number };
+  /** Random source for the backoff's jitter. */
+  random: () => number;
+  host: CreatorHost<T>;
+}
+
 /**
  * Makes new resources: one `factory.create()` per `start()`, each bounded by
  * `createTimeoutMs` and aborted on close; failures back off exponentially with jitter
@@ -30,20 +45,22 @@ export class Creator<T> {
   /** Creates in flight, with their start times (oldest first). */
   readonly #inFlight = new Map<AbortController, number>();
   readonly #backoff: Backoff;
+  readonly #factory: Factory<T>;
+  readonly #clock: Clock;
+  readonly #name: string;
+  readonly #timeoutMs: number;
+  readonly #host: CreatorHost<T>;
   #retryTimer: unknown = null;
   /** The last create error, until a create succeeds. */
   lastError: CreateError | null = null;
 
-  constructor(
-    readonly factory: Factory<T>,
-    readonly clock: Clock,
-    readonly name: string,
-    readonly timeoutMs: number,
-    retry: { baseMs: number; capMs: number },
-    random: () => number,
-    readonly host: CreatorHost<T>,
-  ) {
-    this.#backoff = new Backoff(retry.baseMs, retry.capMs, random);
+  constructor(options: CreatorOptions<T>) {
+    this.#factory = options.factory;
+    this.#clock = options.clock;
+    this.#name = options.name;
+    this.#timeoutMs = options.timeoutMs;
+    this.#host = options.host;
+    this.#backoff = new Backoff(options.retry.baseMs, options.retry.capMs, options.random);
   }
 
   /** Creates in flight. */
@@ -70,32 +87,32 @@ export class Creator<T> {
   /** Starts one create. */
   start(): void {
     const ac = new AbortController();
-    const started = this.clock.now();
+    const started = this.#clock.now();
     this.#inFlight.set(ac, started);
-    const ms = this.timeoutMs;
+    const ms = this.#timeoutMs;
     const timer =
       ms === Infinity
         ? null
-        : this.clock.setTimer(
+        : this.#clock.setTimer(
             () =>
               ac.abort(
                 new CreateError(`create timed out after ${ms} ms (factory.create() did not settle)`, {
-                  pool: this.name,
+                  pool: this.#name,
                 }),
               ),
             ms,
-            this.host.keepAlive(),
+            this.#host.keepAlive(),
           );
     const done = (): void => {
-      if (timer !== null) this.clock.clearTimer(timer);
+      if (timer !== null) this.#clock.clearTimer(timer);
       this.#inFlight.delete(ac);
     };
     // Two-argument then: a failure inside `created` must never be mistaken for a failed create.
-    settle(
-      () => this.factory.create(ac.signal),
+    abortable(
+      () => this.#factory.create(ac.signal),
       ac.signal,
       (resource) => {
-        if (resource !== undefined && resource !== null) this.host.stray(resource);
+        if (resource !== undefined && resource !== null) this.#host.stray(resource);
       },
     ).then(
       (resource) => {
@@ -103,7 +120,7 @@ export class Creator<T> {
         if (resource === undefined || resource === null) {
           this.#failed(new TypeError(`factory.create() resolved to ${resource}; expected a resource`));
         } else {
-          this.host.created(resource, started);
+          this.#host.created(resource, started);
         }
       },
       (e) => {
@@ -136,29 +153,29 @@ export class Creator<T> {
    * wake the pool (a stall), so the rest is waited out.
    */
   #retryIn(delay: number): void {
-    if (this.#retryTimer !== null) this.clock.clearTimer(this.#retryTimer);
-    this.#retryTimer = this.clock.setTimer(
+    if (this.#retryTimer !== null) this.#clock.clearTimer(this.#retryTimer);
+    this.#retryTimer = this.#clock.setTimer(
       () => {
         this.#retryTimer = null;
-        const left = this.#backoff.until - this.clock.now();
+        const left = this.#backoff.until - this.#clock.now();
         if (left > 0) this.#retryIn(left);
-        else this.host.retry();
+        else this.#host.retry();
       },
       Math.ceil(delay),
-      this.host.keepAlive(),
+      this.#host.keepAlive(),
     );
   }
 
   /** Close: aborts every create in flight and the pending retry. */
   abortAll(reason: unknown): void {
-    if (this.#retryTimer !== null) this.clock.clearTimer(this.#retryTimer);
+    if (this.#retryTimer !== null) this.#clock.clearTimer(this.#retryTimer);
     this.#retryTimer = null;
     for (const ac of this.#inFlight.keys()) ac.abort(reason);
   }
 
   #failed(e: unknown): void {
     const cause = e instanceof CreateError && e.cause !== undefined ? e.cause : e;
-    const opts = this.host.errorOptions();
+    const opts = this.#host.errorOptions();
     const error =
       e instanceof CreateError && e.cause === undefined
         ? new CreateError(e.message, { ...opts, cause: e })
@@ -166,6 +183,6 @@ export class Creator<T> {
             ...opts,
             cause,
           });
-    this.host.failed(error);
+    this.#host.failed(error);
   }
 }

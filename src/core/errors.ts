@@ -17,6 +17,35 @@ export interface PoolCounts {
   max: number;
 }
 
+/**
+ * @internal Every error code lido raises, written out once. Each has a class or a row in
+ * the errors table of docs/concepts.md (a unit test checks both ways).
+ */
+export const ErrorCode = {
+  /** {@link PoolError} without a more specific code. */
+  pool: 'ERR_POOL',
+  acquireTimeout: 'ERR_POOL_ACQUIRE_TIMEOUT',
+  closed: 'ERR_POOL_CLOSED',
+  queueFull: 'ERR_POOL_QUEUE_FULL',
+  create: 'ERR_POOL_CREATE',
+  validation: 'ERR_POOL_VALIDATION',
+  options: 'ERR_POOL_OPTIONS',
+  /** `factory.reset()` threw, rejected or timed out. */
+  reset: 'ERR_POOL_RESET',
+  /** `factory.destroy()` (or a watch's stop function) threw or rejected. */
+  destroy: 'ERR_POOL_DESTROY',
+  /** `factory.isBroken()` threw after `use()`'s callback failed. */
+  use: 'ERR_POOL_USE',
+  /** A lease was garbage-collected without release (the reclaim's reason). */
+  leak: 'ERR_POOL_LEAK',
+  /** `pool.release(lease)` / `pool.destroy(lease)` with a lease of another pool. */
+  foreignLease: 'ERR_POOL_FOREIGN_LEASE',
+  /** `lease.resource` after the lease was released or revoked. */
+  leaseReleased: 'ERR_POOL_LEASE_RELEASED',
+  /** A cluster's read-only acquire found no healthy replica and may not fall back to the primary. */
+  noReplica: 'ERR_POOL_NO_REPLICA',
+} as const;
+
 /** Options for constructing a {@link PoolError}. */
 export interface PoolErrorOptions {
   /** Phase that failed. */
@@ -42,7 +71,7 @@ export class PoolError extends Error {
 
   constructor(
     message: string,
-    code = 'ERR_POOL',
+    code: string = ErrorCode.pool,
     options: PoolErrorOptions = {},
     phase: PoolPhase | undefined = options.phase,
   ) {
@@ -57,42 +86,42 @@ export class PoolError extends Error {
 /** An acquire waited longer than its timeout. `cause` is the last create error, if any. */
 export class AcquireTimeoutError extends PoolError {
   constructor(message: string, options: PoolErrorOptions = {}) {
-    super(message, 'ERR_POOL_ACQUIRE_TIMEOUT', options, options.phase ?? 'wait');
+    super(message, ErrorCode.acquireTimeout, options, options.phase ?? 'wait');
   }
 }
 
 /** The pool is closed (or closing) and takes no more acquires. */
 export class PoolClosedError extends PoolError {
   constructor(message: string, options: PoolErrorOptions = {}) {
-    super(message, 'ERR_POOL_CLOSED', options, options.phase ?? 'wait');
+    super(message, ErrorCode.closed, options, options.phase ?? 'wait');
   }
 }
 
 /** More than `maxWaiting` acquires are already queued. */
 export class QueueFullError extends PoolError {
   constructor(message: string, options: PoolErrorOptions = {}) {
-    super(message, 'ERR_POOL_QUEUE_FULL', options, options.phase ?? 'wait');
+    super(message, ErrorCode.queueFull, options, options.phase ?? 'wait');
   }
 }
 
 /** The factory failed to create a resource; `cause` is what it threw. */
 export class CreateError extends PoolError {
   constructor(message: string, options: PoolErrorOptions = {}) {
-    super(message, 'ERR_POOL_CREATE', options, options.phase ?? 'create');
+    super(message, ErrorCode.create, options, options.phase ?? 'create');
   }
 }
 
 /** A resource failed validation (or validation timed out). */
 export class ValidationError extends PoolError {
   constructor(message: string, options: PoolErrorOptions = {}) {
-    super(message, 'ERR_POOL_VALIDATION', options, options.phase ?? 'validate');
+    super(message, ErrorCode.validation, options, options.phase ?? 'validate');
   }
 }
 
 /** An option or argument had the wrong type or value. */
 export class PoolOptionsError extends PoolError {
   constructor(message: string) {
-    super(message, 'ERR_POOL_OPTIONS', undefined, 'options');
+    super(message, ErrorCode.options, undefined, 'options');
   }
 }
 
@@ -120,7 +149,7 @@ export function describeCounts(name: string, c: PoolCounts): string {
 /**
  * @internal Builds timeout errors without a stack trace. A timeout is raised from the
  * deadline timer's callback, whose stack shows only the pool's internals and Node's timer
- * list; capturing it was 40 % of a 100,000-waiter timeout storm. `stack` is then just
+ * list, and capturing it dominated a timeout storm (docs/performance.md). `stack` is then just
  * `AcquireTimeoutError: <message>`; name, code, phase, pool, counts and cause are unchanged.
  */
 export function withoutStack<R>(make: () => R): R {

@@ -1,4 +1,12 @@
 import { EventEmitter } from 'node:events';
+import {
+  publishCreate,
+  publishDestroy,
+  publishLeak,
+  publishRelease,
+  publishTimeout,
+  type PoolRef,
+} from '../stats/diagnostics.js';
 import type { AcquireTimeoutError, PoolError } from './errors.js';
 import type { LeakReport } from './leak-detector.js';
 
@@ -20,43 +28,23 @@ export interface PoolEvents<T> {
   error: [error: PoolError, resource?: T];
 }
 
+let announcerOf: <T>(emitter: PoolEmitter<T>) => Announcer<T>;
+
 /**
- * The event side of a pool: an EventEmitter that keeps two promises. A throwing listener
- * never leaves the pool half-way through a state change (its error is rethrown on the
- * next tick, as from a timer), and whether anyone listens to `acquire` / `release` is a
- * field read, so the hot path pays nothing when nobody does.
+ * The event side of a pool: an EventEmitter whose parts announce through an
+ * {@link Announcer} (see {@link announcer}).
  */
-export class PoolEmitter<T> extends EventEmitter<PoolEvents<T>> {
-  #acquire = false;
-  #release = false;
+export abstract class PoolEmitter<T> extends EventEmitter<PoolEvents<T>> {
+  readonly #announcer: Announcer<T>;
 
   constructor() {
     super({ captureRejections: false });
+    this.#announcer = new Announcer<T>(this);
     this.#track();
   }
 
-  /** True while an `acquire` listener is attached. */
-  protected get hearsAcquire(): boolean {
-    return this.#acquire;
-  }
-
-  /** True while a `release` listener is attached. */
-  protected get hearsRelease(): boolean {
-    return this.#release;
-  }
-
-  /** Emits `event` if anyone listens, without letting a listener's throw escape. */
-  protected emitSafe<K extends keyof PoolEvents<T>>(event: K, ...args: PoolEvents<T>[K]): void {
-    const self = this as EventEmitter;
-    if (self.listenerCount(event as string) === 0) return;
-    try {
-      self.emit(event as string, ...args);
-    } catch (e) {
-      process.nextTick(() => {
-        throw e;
-      });
-    }
-  }
+  /** The pool's name, as diagnostics messages show it. */
+  abstract get name(): string;
 
   /** Removes listeners like EventEmitter's, keeping the pool's own listener tracking in place. */
   override removeAllListeners(...args: Parameters<EventEmitter<PoolEvents<T>>['removeAllListeners']>): this {
@@ -68,8 +56,8 @@ export class PoolEmitter<T> extends EventEmitter<PoolEvents<T>> {
       base.call(this, 'removeListener');
       this.#track();
     }
-    this.#acquire = self.listenerCount('acquire') > 0;
-    this.#release = self.listenerCount('release') > 0;
+    this.#announcer.hearsAcquire = self.listenerCount('acquire') > 0;
+    this.#announcer.hearsRelease = self.listenerCount('release') > 0;
     return this;
   }
 
@@ -82,7 +70,87 @@ export class PoolEmitter<T> extends EventEmitter<PoolEvents<T>> {
   /** `newListener` fires before the listener is added, `removeListener` after it is removed. */
   #changed(event: string | symbol, added: boolean): void {
     const self = this as EventEmitter;
-    if (event === 'acquire') this.#acquire = added || self.listenerCount('acquire') > 0;
-    else if (event === 'release') this.#release = added || self.listenerCount('release') > 0;
+    if (event === 'acquire') this.#announcer.hearsAcquire = added || self.listenerCount('acquire') > 0;
+    else if (event === 'release') this.#announcer.hearsRelease = added || self.listenerCount('release') > 0;
+  }
+
+  static {
+    announcerOf = (emitter) => emitter.#announcer;
+  }
+}
+
+/** @internal The {@link Announcer} of a pool's events, for the parts of the pool. */
+export function announcer<T>(emitter: PoolEmitter<T>): Announcer<T> {
+  return announcerOf(emitter);
+}
+
+/**
+ * @internal How the parts of a pool tell the world about a moment of a resource's life: the
+ * pool's event first (only when someone listens), then its `diagnostics_channel` message
+ * (only when someone subscribes). A listener that throws never leaves the pool half-way
+ * through a change: its error is rethrown on the next tick, as from a timer. Whether anyone
+ * listens to `acquire` / `release` is a field read, so the hot path pays nothing more when
+ * nobody does.
+ */
+export class Announcer<T> {
+  /** True while an `acquire` listener is attached. */
+  hearsAcquire = false;
+  /** True while a `release` listener is attached. */
+  hearsRelease = false;
+  readonly #pool: PoolEmitter<T> & PoolRef;
+
+  constructor(pool: PoolEmitter<T>) {
+    this.#pool = pool;
+  }
+
+  /** True while anyone listens to `event`. */
+  listens(event: keyof PoolEvents<T>): boolean {
+    return this.#pool.listenerCount(event) > 0;
+  }
+
+  created(resource: T, durationMs: number): void {
+    this.#emit('create', resource);
+    publishCreate(this.#pool, resource, durationMs);
+  }
+
+  destroyed(resource: T, reason: unknown): void {
+    this.#emit('destroy', resource, reason);
+    publishDestroy(this.#pool, resource, reason);
+  }
+
+  /** A lease went out; call only while {@link hearsAcquire}. */
+  acquired(resource: T): void {
+    this.#emit('acquire', resource);
+  }
+
+  released(resource: T, heldMs: number): void {
+    if (this.hearsRelease) this.#emit('release', resource);
+    publishRelease(this.#pool, resource, heldMs);
+  }
+
+  timedOut(error: AcquireTimeoutError): void {
+    this.#emit('timeout', error);
+    publishTimeout(this.#pool, error);
+  }
+
+  leaked(report: LeakReport): void {
+    this.#emit('leak', report);
+    publishLeak(this.#pool, report);
+  }
+
+  failed(error: PoolError, resource?: T): void {
+    this.#emit('error', error, resource);
+  }
+
+  #emit<K extends keyof PoolEvents<T>>(event: K, ...args: PoolEvents<T>[K]): void {
+    const emitter = this.#pool as EventEmitter;
+    if (emitter.listenerCount(event as string) === 0) return;
+    try {
+      emitter.emit(event as string, ...args);
+    } catch (e) {
+      process.nextTick(() => {
+        throw e;
+      });
+    }
   }
 }

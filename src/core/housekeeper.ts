@@ -1,20 +1,7 @@
-import type { Clock } from './util/clock.js';
-import { SlotState, type Slot } from './containers/slot.js';
-
-/** What the housekeeper may do to a pool. */
-export interface Housekept<T> {
-  readonly min: number;
-  /** Live resources (idle + borrowed + being checked). */
-  live(): number;
-  /** Idle slots, least recently returned first (a snapshot). */
-  idleSlots(): Slot<T>[];
-  /** Destroys an idle slot for `reason`. */
-  retire(slot: Slot<T>, reason: string): void;
-  /** Takes an idle slot out and validates it; a dead one is replaced. */
-  keepalive(slot: Slot<T>): void;
-  /** Creates what `min` (or waiters) still need. */
-  refill(): void;
-}
+import type { Checks } from './checks.js';
+import { SlotState } from './containers/slot.js';
+import type { Retirement } from './retirement.js';
+import type { PoolState } from './state.js';
 
 /** The timer side of the housekeeper: null object when nothing needs sweeping. */
 export interface Sweeper {
@@ -25,21 +12,35 @@ export interface Sweeper {
 /** Nothing to sweep: idle timeout, lifetime and keepalive are all off. */
 export const noSweeper: Sweeper = { start() {}, stop() {} };
 
+/** What a {@link Housekeeper} works on. */
+export interface HousekeeperOptions<T> {
+  state: PoolState<T>;
+  retirement: Retirement<T>;
+  checks: Checks<T>;
+  /** Creates what `min` (or waiters) still need (`Supply.dispatch`). */
+  dispatch: () => void;
+}
+
 /**
  * Every `periodMs`: retire idle resources past their lifetime, reap those idle longer
  * than `idleTimeoutMs` (never below `min`), validate those due a keepalive, refill to `min`.
  */
 export class Housekeeper<T> implements Sweeper {
   #timer: unknown = null;
+  readonly #parts: HousekeeperOptions<T>;
+  readonly #periodMs: number;
 
-  constructor(
-    readonly pool: Housekept<T>,
-    readonly clock: Clock,
-    readonly periodMs: number,
-    readonly idleTimeoutMs: number,
-    readonly keepaliveMs: number,
-    readonly keepAlive: boolean,
-  ) {}
+  constructor(options: HousekeeperOptions<T>, periodMs: number) {
+    this.#parts = options;
+    this.#periodMs = periodMs;
+  }
+
+  /** The housekeeper a pool with these options needs: {@link noSweeper} when nothing needs sweeping. */
+  static for<T>(options: HousekeeperOptions<T>): Sweeper {
+    const o = options.state.options;
+    const period = Housekeeper.period(o.idleTimeoutMs, o.maxLifetimeMs, o.keepaliveMs);
+    return period === Infinity ? noSweeper : new Housekeeper<T>(options, period);
+  }
 
   /** The sweep period for these settings: a quarter of the shortest, within [50 ms, 30 s]. */
   static period(idleTimeoutMs: number, maxLifetimeMs: number, keepaliveMs: number): number {
@@ -49,40 +50,43 @@ export class Housekeeper<T> implements Sweeper {
 
   start(): void {
     if (this.#timer !== null) return;
-    this.#timer = this.clock.setTimer(
+    const state = this.#parts.state;
+    this.#timer = state.clock.setTimer(
       () => {
         this.#timer = null;
         this.sweep();
         this.start();
       },
-      this.periodMs,
-      this.keepAlive,
+      this.#periodMs,
+      !state.options.allowExitOnIdle,
     );
   }
 
   stop(): void {
-    if (this.#timer !== null) this.clock.clearTimer(this.#timer);
+    if (this.#timer !== null) this.#parts.state.clock.clearTimer(this.#timer);
     this.#timer = null;
   }
 
-  /** One pass; exposed for tests and for `pool.resize()`. */
+  /** One pass. */
   sweep(): void {
-    const now = this.clock.now();
-    const pool = this.pool;
-    let live = pool.live();
-    for (const slot of pool.idleSlots()) {
+    const { state, retirement, checks, dispatch } = this.#parts;
+    const { idleTimeoutMs, keepaliveMs } = state.options;
+    const now = state.clock.now();
+    let live = state.live;
+    for (const slot of state.idle.toArray()) {
       // A listener of an event raised by this sweep (a 'destroy') may have borrowed it since the snapshot.
       if (slot.state !== SlotState.Idle) continue;
       if (now >= slot.expiresAt) {
-        pool.retire(slot, 'max lifetime reached');
+        retirement.destroy(slot, 'max lifetime reached');
         live--;
-      } else if (this.idleTimeoutMs > 0 && live > pool.min && now - slot.idleSince >= this.idleTimeoutMs) {
-        pool.retire(slot, 'idle timeout');
+      } else if (idleTimeoutMs > 0 && live > state.options.min && now - slot.idleSince >= idleTimeoutMs) {
+        retirement.destroy(slot, 'idle timeout');
         live--;
-      } else if (this.keepaliveMs > 0 && now - slot.lastGood >= this.keepaliveMs) {
-        pool.keepalive(slot);
+      } else if (keepaliveMs > 0 && now - slot.lastGood >= keepaliveMs) {
+        state.idle.remove(slot);
+        checks.validate(slot, true);
       }
     }
-    pool.refill();
+    dispatch();
   }
 }

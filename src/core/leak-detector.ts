@@ -21,7 +21,9 @@ export interface LeakDetector<T> {
    */
   origin(): Error | null;
   /** A slot was lent; `origin` is the waiting acquire's capture, or null to capture now. */
-  borrowed(slot: Slot<T>, lease: object | null, now: number, origin: Error | null): void;
+  borrowed(slot: Slot<T>, now: number, origin: Error | null): void;
+  /** The lease of a slot just lent: when it is collected while still held, the slot is reclaimed. */
+  leased(lease: object, slot: Slot<T>): void;
   /** A slot came back (or was destroyed while borrowed). */
   returned(slot: Slot<T>, now: number): void;
 }
@@ -32,6 +34,7 @@ export class NoLeakDetector<T> implements LeakDetector<T> {
     return null;
   }
   borrowed(): void {}
+  leased(): void {}
   returned(): void {}
 }
 
@@ -52,18 +55,33 @@ class Token {
   }
 }
 
+/** What an {@link ActiveLeakDetector} is made of. */
+export interface LeakDetectorOptions<T> {
+  /** The pool's name, for reports. */
+  name: string;
+  /** `leakDetectionMs`. */
+  thresholdMs: number;
+  clock: Clock;
+  report: LeakSink;
+  /** Destroys a slot whose lease was collected while still borrowed. */
+  reclaim: (slot: Slot<T>, gen: number) => void;
+}
+
 /** Leak detection on: one timer per borrowed lease, and a finalizer for lost leases. */
 export class ActiveLeakDetector<T> implements LeakDetector<T> {
   readonly #registry: FinalizationRegistry<{ slot: Slot<T>; gen: number }>;
+  readonly name: string;
+  readonly thresholdMs: number;
+  readonly clock: Clock;
+  readonly report: LeakSink;
+  readonly reclaim: (slot: Slot<T>, gen: number) => void;
 
-  constructor(
-    readonly name: string,
-    readonly thresholdMs: number,
-    readonly clock: Clock,
-    readonly report: LeakSink,
-    /** Destroys a slot whose lease was collected while still borrowed. */
-    readonly reclaim: (slot: Slot<T>, gen: number) => void,
-  ) {
+  constructor(options: LeakDetectorOptions<T>) {
+    this.name = options.name;
+    this.thresholdMs = options.thresholdMs;
+    this.clock = options.clock;
+    this.report = options.report;
+    this.reclaim = options.reclaim;
     this.#registry = new FinalizationRegistry(({ slot, gen }) => {
       const t = slot.leak as Token | null;
       if (slot.gen !== gen || t === null) return;
@@ -79,7 +97,7 @@ export class ActiveLeakDetector<T> implements LeakDetector<T> {
     return new Error('lease acquired here');
   }
 
-  borrowed(slot: Slot<T>, lease: object | null, now: number, origin: Error | null): void {
+  borrowed(slot: Slot<T>, now: number, origin: Error | null): void {
     const t = new Token(origin ?? new Error('lease acquired here'), now);
     slot.leak = t;
     // At least the threshold by this clock, so a report never says a lease was held for less.
@@ -96,8 +114,11 @@ export class ActiveLeakDetector<T> implements LeakDetector<T> {
         this.report({ pool: this.name, kind: 'held', heldMs: at - t.since, stack: t.stack }, true);
       },
     );
+  }
+
+  leased(lease: object, slot: Slot<T>): void {
     // The held value must not reference the lease, or the lease could never be collected.
-    if (lease !== null) this.#registry.register(lease, { slot, gen: slot.gen }, t);
+    this.#registry.register(lease, { slot, gen: slot.gen }, slot.leak as Token);
   }
 
   returned(slot: Slot<T>, now: number): void {

@@ -1,15 +1,12 @@
-import { PoolError } from './errors.js';
+import { ErrorCode, PoolError } from './errors.js';
 import { kRelease, type LeaseOwner } from './internal.js';
 import { Slot } from './containers/slot.js';
+import { held } from './util/held.js';
 
 /** The owner of the held lease below: owns nothing. */
 const nobody: LeaseOwner<unknown> = { name: '', [kRelease]: () => false };
 
-/**
- * The slot of the held lease below, with the fractional times a lent slot carries: its
- * `borrowedAt` starts as the integer 0 and a first lend makes it fractional, which gives
- * slots a new hidden class; this slot holds that one (see `Pool`'s held pool).
- */
+/** The slot of the held lease below, with the fractional `borrowedAt` a lent slot carries (see util/held.ts). */
 function heldSlot(): Slot<unknown> {
   const s = new Slot<unknown>(null, 0.5, Infinity);
   s.borrowedAt = 0.5;
@@ -25,14 +22,14 @@ export class Lease<T> implements Disposable, AsyncDisposable {
   #slot: Slot<T>;
   /** The slot's generation when lent; -1 once released or destroyed (one field fewer per lease). */
   #gen: number;
-  /** One lease held for the life of the class, so its hidden class outlives any full GC (see `Waiter`'s). */
+  /** Its hidden class, held (see util/held.ts). */
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: held only to keep the class's hidden class alive
-  static readonly #held = new Lease<unknown>(nobody, heldSlot(), 0);
+  static readonly #held = held(new Lease<unknown>(nobody, heldSlot(), 0));
 
   /**
    * Every acquire resolves a promise with a lease, and V8 then looks `then` up along the
-   * lease's whole prototype chain, ending in `Object.prototype`'s dictionary: ≈20 ns per
-   * acquire, 4–5 % of a contended cycle. An own `then` of the prototype, `undefined`, ends
+   * lease's whole prototype chain, ending in `Object.prototype`'s dictionary, a measurable
+   * part of every acquire. An own `then` of the prototype, `undefined`, ends
    * that lookup one step up; not being callable, it leaves the lease an ordinary value (the
    * promise fulfils with it, `typeof lease.then` is `'undefined'`). See docs/performance.md,
    * "Resolving with a lease". In a static block so that it stays with the class in any build.
@@ -60,7 +57,7 @@ export class Lease<T> implements Disposable, AsyncDisposable {
   get resource(): T {
     if (this.#slot.gen !== this.#gen) {
       const why = this.#gen === -1 ? 'was already released' : 'was revoked by the pool (closed or reclaimed)';
-      throw new PoolError(`lease of pool "${this.#owner.name}" ${why}; acquire again`, 'ERR_POOL_LEASE_RELEASED', {
+      throw new PoolError(`lease of pool "${this.#owner.name}" ${why}; acquire again`, ErrorCode.leaseReleased, {
         phase: 'use',
         pool: this.#owner.name,
       });
@@ -104,4 +101,19 @@ export class Lease<T> implements Disposable, AsyncDisposable {
     this.release();
     return Promise.resolve();
   }
+}
+
+/**
+ * @internal `lease`, when `owner` lent it; otherwise throws `ERR_POOL_FOREIGN_LEASE`
+ * (`pool.release(lease)` and `pool.destroy(lease)` refuse a lease of another pool).
+ */
+export function ownLease<T>(owner: LeaseOwner<T>, lease: Lease<T>, verb: string): Lease<T> {
+  if (!(lease instanceof Lease) || !lease.isFrom(owner)) {
+    const got = lease instanceof Lease ? 'a lease of another pool' : typeof lease;
+    throw new PoolError(`${verb}: expected a lease of pool "${owner.name}", got ${got}`, ErrorCode.foreignLease, {
+      phase: 'use',
+      pool: owner.name,
+    });
+  }
+  return lease;
 }

@@ -87,13 +87,13 @@ export class Budget<E extends BudgetEntry> {
           if (!this.#queue.delete(r)) return;
           e.queued--;
           reject(signal.reason);
-          this.settle();
+          this.rebalance();
         },
       };
       signal.addEventListener('abort', r.onAbort, { once: true });
       this.#queue.add(r);
       e.queued++;
-      this.settle();
+      this.rebalance();
     });
   }
 
@@ -105,7 +105,7 @@ export class Budget<E extends BudgetEntry> {
       if (this.#newest === e) this.#newest = null;
     }
     if (e.owed > 0) this.#repay(e, 1);
-    this.settle();
+    this.rebalance();
   }
 
   /** Records that `e` owes one more slot; the reclaimer lowers its cap. */
@@ -117,7 +117,7 @@ export class Budget<E extends BudgetEntry> {
   }
 
   /** Hands free slots to waiting creates, then asks the reclaimer for more if some still wait. */
-  settle(): void {
+  rebalance(): void {
     if (this.#busy) {
       this.#again = true;
       return;

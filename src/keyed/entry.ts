@@ -5,7 +5,7 @@ import type { Factory } from '../core/factory.js';
 import type { ResolvedKeyedOptions } from './options.js';
 import { describe } from '../core/options.js';
 import { Pool } from '../core/pool.js';
-import { settle } from '../core/util/settle.js';
+import { abortable } from '../core/util/abortable.js';
 
 /** @internal What an entry tells its keyed pool. */
 export interface EntryHooks<K, T> {
@@ -123,7 +123,7 @@ function budgeted<K, T>(
           : clock.setTimer(() => ac.abort(new CreateError(`create timed out after ${timeoutMs} ms`)), timeoutMs, true);
       try {
         // A resource that arrives after the timeout is destroyed; its slot was given back already.
-        return await settle(
+        return await abortable(
           () => f.create(ac.signal),
           ac.signal,
           (late) => destroyQuietly(f, late),

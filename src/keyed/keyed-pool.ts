@@ -7,9 +7,11 @@ import type { KeyEntry } from './entry.js';
 import { resolveKeyedOptions, type KeyedPoolOptions, type ResolvedKeyedOptions } from './options.js';
 import { KeyRegistry } from './registry.js';
 import type { KeyedPoolStats } from './stats.js';
-import type { WaitHandle } from '../core/internal.js';
+import type { Checkout, KeyedInternals } from './internal.js';
 import type { Lease } from '../core/lease.js';
 import { type CloseOptions, type CloseReport, type Pool, poolInternals } from '../core/pool.js';
+
+export type { Checkout, KeyedInternals } from './internal.js';
 
 /** Events a keyed pool emits, with their arguments. */
 export interface KeyedPoolEvents<K> {
@@ -18,29 +20,6 @@ export interface KeyedPoolEvents<K> {
 }
 
 type Entry<K, T> = KeyEntry<K, T>;
-
-/** @internal A checkout that may wait (see {@link KeyedInternals.checkout}). */
-export interface Checkout<T> extends WaitHandle<T> {
-  /** The pool whose queue the checkout waits in, once it waits. */
-  queuedIn: Pool<T> | null;
-  got(lease: Lease<T>, n: number): void;
-  lost(error: unknown, n: number): void;
-}
-
-/**
- * @internal What an adapter that borrows per request (`lido/http`) needs of a keyed pool
- * beyond its API, reached through `keyedInternals(keyed)`; the keyed side of the core's
- * `PoolInternals`.
- */
-export interface KeyedInternals<K, T> {
-  /**
-   * `acquire(key)` without its promises: a lease of an idle resource now, or null: the
-   * checkout waits in the key's pool (`checkout.queuedIn`, its queued acquire in
-   * `checkout.waiter`, which `PoolInternals.withdraw` takes out) and gets `got(lease, n)`
-   * or `lost(error, n)` later. Throws what `acquire` would reject with at once.
-   */
-  checkout(key: K, checkout: Checkout<T>, n: number): Lease<T> | null;
-}
 
 let keyedInternalsOf: <K, T>(keyed: KeyedPool<K, T>) => KeyedInternals<K, T>;
 
@@ -58,7 +37,7 @@ export function keyedInternals<K, T>(keyed: KeyedPool<K, T>): KeyedInternals<K, 
  * ever handed out for that key.
  */
 export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements AsyncDisposable {
-  readonly #o: ResolvedKeyedOptions<K, T>;
+  readonly #options: ResolvedKeyedOptions<K, T>;
   readonly #budget: Budget<Entry<K, T>>;
   readonly #keys: KeyRegistry<K, T>;
   #closed = false;
@@ -70,13 +49,13 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
   /** Creates an empty keyed pool; options are validated at once (`PoolOptionsError` names the bad one). */
   constructor(options: KeyedPoolOptions<K, T>) {
     super({ captureRejections: false });
-    this.#o = resolveKeyedOptions(options);
-    this.#budget = new Budget<Entry<K, T>>(this.#o.maxTotal, {
+    this.#options = resolveKeyedOptions(options);
+    this.#budget = new Budget<Entry<K, T>>(this.#options.maxTotal, {
       evictFor: (e) => this.#evictFor(e),
       donorFor: (e) => this.#donorFor(e),
       capChanged: (e) => e.capChanged(),
     });
-    this.#keys = new KeyRegistry<K, T>(this.#o, this.#budget, {
+    this.#keys = new KeyRegistry<K, T>(this.#options, this.#budget, {
       released: (e) => {
         this.#keys.touch(e, e.borrowed === 0 && e.pending === 0);
         this.#poke();
@@ -90,7 +69,7 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
 
   /** The keyed pool's name (option `name`). */
   get name(): string {
-    return this.#o.name;
+    return this.#options.name;
   }
 
   /** True once `close()` was called. */
@@ -120,9 +99,9 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
       return Promise.reject(error);
     }
     return e.pool.acquire(options).then(
-      (lease) => this.#lent(e, lease),
+      (lease) => this.#acquired(e, lease),
       (error) => {
-        throw this.#lost(e, error);
+        throw this.#acquireFailed(e, error);
       },
     );
   }
@@ -136,9 +115,9 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
     const e = this.#enter(key, options);
     let lease: Lease<T>;
     try {
-      lease = this.#lent(e, await e.pool.acquire(options));
+      lease = this.#acquired(e, await e.pool.acquire(options));
     } catch (error) {
-      throw this.#lost(e, error);
+      throw this.#acquireFailed(e, error);
     }
     const resource = lease.resource;
     let result: Awaited<R>;
@@ -164,12 +143,12 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
     const e = this.#enter(key, undefined);
     const core = poolInternals(e.pool);
     const now = core.tryAcquire();
-    if (now !== null) return this.#lent(e, now);
+    if (now !== null) return this.#acquired(e, now);
     c.waiter = null;
     c.queuedIn = e.pool;
     core.acquireQueued(c).then(
-      (lease) => c.got(this.#lent(e, lease), n),
-      (error) => c.lost(this.#lost(e, error), n),
+      (lease) => c.got(this.#acquired(e, lease), n),
+      (error) => c.lost(this.#acquireFailed(e, error), n),
     );
     return null;
   }
@@ -185,7 +164,7 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
     const { total, perKey } = this.#keys.stats();
     const b = this.#budget;
     return {
-      name: this.#o.name,
+      name: this.#options.name,
       keys: this.#keys.size,
       maxTotal: b.max,
       live: b.used,
@@ -237,35 +216,37 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
 
   /** Counts an acquire of `key` (making its pool on first use) before it borrows from the key's pool. */
   #enter(key: K, options: AcquireOptions | undefined): Entry<K, T> {
-    if (this.#closed) throw new PoolClosedError(`keyed pool "${this.#o.name}" is closed`, { pool: this.#o.name });
+    if (this.#closed)
+      throw new PoolClosedError(`keyed pool "${this.#options.name}" is closed`, { pool: this.#options.name });
     if (options !== undefined) checkAcquire(options);
     const e = this.#keys.entry(key);
     const idle = e.pending === 0 && e.borrowed === 0;
     e.pending++;
     this.#keys.touch(e, idle);
     // Its creates waiting for the budget are wanted again.
-    if (e.pending === 1 && e.queued > 0) this.#budget.settle();
+    if (e.pending === 1 && e.queued > 0) this.#budget.rebalance();
     return e;
   }
 
   /** The acquire got its lease. (Leases are counted here, not from the pool's `acquire` event: one event less per borrow.) */
-  #lent(e: Entry<K, T>, lease: Lease<T>): Lease<T> {
+  #acquired(e: Entry<K, T>, lease: Lease<T>): Lease<T> {
     e.borrowed++;
-    this.#settled(e);
+    this.#acquireEnded(e);
     return lease;
   }
 
   /** The acquire failed: the error to hand on (a timeout while creates wait for room says so). */
-  #lost(e: Entry<K, T>, error: unknown): unknown {
+  #acquireFailed(e: Entry<K, T>, error: unknown): unknown {
     const queued = e.queued > 0 || e.owed > 0;
-    this.#settled(e);
+    this.#acquireEnded(e);
     if (e.pending === 0 && e.borrowed === 0) this.#keys.touch(e, true);
     return queued && error instanceof AcquireTimeoutError ? this.#explain(e, error) : error;
   }
 
-  #settled(e: Entry<K, T>): void {
+  /** An acquire of `e` got its lease or failed. */
+  #acquireEnded(e: Entry<K, T>): void {
     // No acquire of this key waits any more: its waiting creates no longer claim room.
-    if (--e.pending === 0 && (e.queued > 0 || this.#budget.owedTotal > 0)) this.#budget.settle();
+    if (--e.pending === 0 && (e.queued > 0 || this.#budget.owedTotal > 0)) this.#budget.rebalance();
   }
 
   #explain(e: Entry<K, T>, error: AcquireTimeoutError): AcquireTimeoutError {
@@ -281,13 +262,13 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
     });
   }
 
-  /** After a release, once the resource has settled (handed on or idle), creates waiting for room may take it. */
+  /** After a release, once the resource went on (to a waiter or idle), creates waiting for room may take it. */
   #poke(): void {
     if (this.#poked || this.#budget.waiting === 0) return;
     this.#poked = true;
     setImmediate(() => {
       this.#poked = false;
-      this.#budget.settle();
+      this.#budget.rebalance();
     });
   }
 

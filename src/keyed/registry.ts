@@ -10,7 +10,7 @@ import type { CloseOptions, CloseReport } from '../core/pool.js';
  * counters of closed key pools so totals stay cumulative.
  */
 export class KeyRegistry<K, T> {
-  readonly #o: ResolvedKeyedOptions<K, T>;
+  readonly #options: ResolvedKeyedOptions<K, T>;
   readonly #budget: Budget<KeyEntry<K, T>>;
   readonly #hooks: EntryHooks<K, T>;
   readonly #entries = new Map<K, KeyEntry<K, T>>();
@@ -24,7 +24,7 @@ export class KeyRegistry<K, T> {
   closed = 0;
 
   constructor(o: ResolvedKeyedOptions<K, T>, budget: Budget<KeyEntry<K, T>>, hooks: EntryHooks<K, T>) {
-    this.#o = o;
+    this.#options = o;
     this.#budget = budget;
     this.#hooks = hooks;
   }
@@ -42,7 +42,7 @@ export class KeyRegistry<K, T> {
   entry(key: K): KeyEntry<K, T> {
     let e = this.#entries.get(key);
     if (e === undefined) {
-      e = new KeyEntry<K, T>(key, this.#o, this.#budget, this.#hooks);
+      e = new KeyEntry<K, T>(key, this.#options, this.#budget, this.#hooks);
       this.#entries.set(key, e);
       this.#newest = e;
       this.created++;
@@ -58,7 +58,7 @@ export class KeyRegistry<K, T> {
    * now, so a busy key's borrows and releases skip the clock read.
    */
   touch(e: KeyEntry<K, T>, stamp: boolean): void {
-    if (stamp) e.lastUsed = this.#o.clock.now();
+    if (stamp) e.lastUsed = this.#options.clock.now();
     // Already the most recently used (one key used over and over): nothing moves.
     if (this.#newest !== e) {
       // A lease of a retired entry may come back after its key was made again: leave the new one be.
@@ -88,7 +88,7 @@ export class KeyRegistry<K, T> {
   /** Retires every key and resolves once every key pool (also those retired before) is closed. */
   closeAll(options: CloseOptions): Promise<CloseReport> {
     this.#stopped = true;
-    if (this.#sweepTimer !== null) this.#o.clock.clearTimer(this.#sweepTimer);
+    if (this.#sweepTimer !== null) this.#options.clock.clearTimer(this.#sweepTimer);
     this.#sweepTimer = null;
     for (const e of [...this.#entries.values()]) this.retire(e, options);
     return Promise.all([...this.#closing]).then((reports) => ({
@@ -114,20 +114,20 @@ export class KeyRegistry<K, T> {
   }
 
   #armSweep(): void {
-    const ms = this.#o.idlePoolTimeoutMs;
+    const ms = this.#options.idlePoolTimeoutMs;
     if (ms === 0 || this.#sweepTimer !== null || this.#stopped) return;
     const first = this.#entries.values().next().value;
     if (first === undefined) return;
     // Sweep when the least recently used key expires, but at most 16 times per timeout.
-    const delay = Math.max(first.lastUsed + ms - this.#o.clock.now(), ms / 16, 1);
-    this.#sweepTimer = this.#o.clock.setTimer(() => this.#sweep(), Math.ceil(delay), false);
+    const delay = Math.max(first.lastUsed + ms - this.#options.clock.now(), ms / 16, 1);
+    this.#sweepTimer = this.#options.clock.setTimer(() => this.#sweep(), Math.ceil(delay), false);
   }
 
   #sweep(): void {
     this.#sweepTimer = null;
-    const now = this.#o.clock.now();
+    const now = this.#options.clock.now();
     for (const e of this.#entries.values()) {
-      if (e.lastUsed + this.#o.idlePoolTimeoutMs > now) break;
+      if (e.lastUsed + this.#options.idlePoolTimeoutMs > now) break;
       if (e.pending > 0 || e.borrowed > 0) this.touch(e, true);
       else this.retire(e);
     }

@@ -56,6 +56,12 @@ export interface PoolStats {
   sinceMs: number;
 }
 
+/** The part of {@link PoolStats} that {@link Counters} keeps. */
+export type CounterStats = Omit<
+  PoolStats,
+  'name' | 'size' | 'idle' | 'borrowed' | 'pending' | 'creating' | 'checking' | 'min' | 'max'
+>;
+
 /** Counters and histograms the pool updates as it works. Reset by `resetStats()`. */
 export class Counters {
   peakBorrowed = 0;
@@ -75,6 +81,28 @@ export class Counters {
   readonly createTime = new Histogram();
 
   constructor(public since: number) {}
+
+  /** The counters and histogram summaries now, in the order stats show them. */
+  snapshot(now: number): CounterStats {
+    return {
+      peakBorrowed: this.peakBorrowed,
+      created: this.created,
+      destroyed: this.destroyed,
+      acquired: this.acquired,
+      released: this.released,
+      timeouts: this.timeouts,
+      createErrors: this.createErrors,
+      validationFailures: this.validationFailures,
+      resetFailures: this.resetFailures,
+      leaks: this.leaks,
+      rejected: this.rejected,
+      aborted: this.aborted,
+      waitTime: this.waitTime.summary(),
+      useTime: this.useTime.summary(),
+      createTime: this.createTime.summary(),
+      sinceMs: now - this.since,
+    };
+  }
 
   /** Zeroes every counter and histogram; `peakBorrowed` restarts from `borrowedNow`. */
   reset(now: number, borrowedNow: number): void {

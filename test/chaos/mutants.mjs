@@ -7,8 +7,8 @@
  *   node test/chaos/mutants.mjs            # every mutant
  *   node test/chaos/mutants.mjs M3 M8      # some
  *
- * Each mutant is a literal replacement in one source file; a mutant whose text is no
- * longer found is reported as stale (the source moved on: update it here).
+ * Each mutant is a literal replacement in one source file. A mutant whose text is not
+ * found exactly once stops the run with an error (the source moved on: update it here).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,152 +18,166 @@ import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/**
+ * Each mutant breaks one guarantee: `breaks` names it, `how` says what the mutant does to
+ * the code. `from` must occur exactly once in `file` (see {@link mutate}); update it here
+ * when the source moves on. test/chaos/mutants.test.ts checks every mutant against the
+ * current source on each CI run.
+ */
 export const mutants = [
   {
     id: 'M1',
-    guarantee: 'never more than max',
-    what: 'dispatch creates while live + creating <= max (not < max)',
-    file: 'src/core/pool.ts',
-    from: 'this.#live + creator.creating < o.max &&',
-    to: 'this.#live + creator.creating <= o.max &&',
+    breaks: 'never more than max',
+    how: 'dispatch creates while live + creating <= max (not < max)',
+    file: 'src/core/supply.ts',
+    from: 'state.live + creator.creating < o.max &&',
+    to: 'state.live + creator.creating <= o.max &&',
   },
   {
     id: 'M2',
-    guarantee: 'never one resource in two leases',
-    what: 'taking an idle resource leaves it in the idle list',
+    breaks: 'never one resource in two leases',
+    how: 'taking an idle resource leaves it in the idle list',
     file: 'src/core/containers/idle-list.ts',
     from: 'return this.#list.take(this.#lifo);',
     to: 'return this.#lifo ? this.#list.tail : this.#list.head;',
   },
   {
     id: 'M3',
-    guarantee: 'nothing lost (a resource meant for a waiter that left goes to the next one)',
-    what: 'an aborted waiter is rejected but stays in the queue',
-    file: 'src/core/pool.ts',
-    from: 'if (!w.queued) return;\n          this.#waiters.remove(w);',
+    breaks: 'nothing lost (a resource meant for a waiter that left goes to the next one)',
+    how: 'an aborted waiter is rejected but stays in the queue',
+    file: 'src/core/waiting.ts',
+    from: 'if (!w.queued) return;\n      this.#state.waiters.remove(w);',
     to: 'if (!w.queued) return;',
   },
   {
     id: 'M4',
-    guarantee: 'nothing pending after close',
-    what: 'close() leaves waiters queued',
-    file: 'src/core/pool.ts',
-    from: 'for (const w of this.#waiters.drain()) this.#fail(w, closedError);',
+    breaks: 'nothing pending after close',
+    how: 'close() leaves waiters queued',
+    file: 'src/core/close.ts',
+    from: 'waiting.failAll(closedError);',
     to: '',
   },
   {
     id: 'M5',
-    guarantee: 'each created resource destroyed exactly once',
-    what: 'a resource delivered after its create was abandoned is never destroyed',
-    file: 'src/core/pool.ts',
-    from: 'this.#counters.destroyed++;\n    this.#callDestroy(resource);',
-    to: 'this.#counters.destroyed++;',
+    breaks: 'each created resource destroyed exactly once',
+    how: 'a resource delivered after its create was abandoned is never destroyed',
+    file: 'src/core/retirement.ts',
+    from: 'this.#state.counters.destroyed++;\n    this.#callDestroy(resource);',
+    to: 'this.#state.counters.destroyed++;',
   },
   {
     id: 'M6',
-    guarantee: 'each created resource destroyed exactly once',
-    what: 'close() does not destroy idle resources',
-    file: 'src/core/pool.ts',
-    from: "for (const s of this.#idle.toArray()) this.#destroy(s, 'pool closed');",
+    breaks: 'each created resource destroyed exactly once',
+    how: 'close() does not destroy idle resources',
+    file: 'src/core/close.ts',
+    from: "for (const s of state.idle.toArray()) retirement.destroy(s, 'pool closed');",
     to: '',
   },
   {
     id: 'M7',
-    guarantee: 'no spinning on failure',
-    what: 'a failed create backs off 0 ms',
+    breaks: 'no spinning on failure',
+    how: 'a failed create backs off 0 ms',
     file: 'src/core/util/backoff.ts',
     from: 'const delay = ceiling / 2 + (this.random() * ceiling) / 2;',
     to: 'const delay = 0 * ceiling;',
   },
   {
     id: 'M8',
-    guarantee: 'no stall after failure (retries resume)',
-    what: 'a retry timer that fires early is not re-armed (the bug fixed in creator.ts)',
+    breaks: 'no stall after failure (retries resume)',
+    how: 'a retry timer that fires early is not re-armed',
     file: 'src/core/creator.ts',
-    from: 'if (left > 0) this.#retryIn(left);\n      else this.host.retry();',
-    to: 'this.host.retry();',
+    from: 'if (left > 0) this.#retryIn(left);\n        else this.#host.retry();',
+    to: 'this.#host.retry();',
   },
   {
     id: 'M9',
-    guarantee: 'O(1) removal on timeout/abort',
-    what: 'removing a waiter first walks the queue to find it',
+    breaks: 'O(1) removal on timeout/abort',
+    how: 'removing a waiter first walks the queue to find it',
     file: 'src/core/containers/waiters.ts',
     from: 'if (!w.queued) return;\n    w.queued = false;',
     to: 'if (!w.queued) return;\n    for (let x = this.#head; x !== null && x !== w; x = x.next);\n    w.queued = false;',
   },
   {
     id: 'M10',
-    guarantee: 'FIFO fairness',
-    what: 'the newest waiter is served first',
+    breaks: 'FIFO fairness',
+    how: 'the newest waiter is served first',
     file: 'src/core/containers/waiters.ts',
     from: 'const w = this.#head;\n    if (w !== null) this.remove(w);',
     to: 'const w = this.#tail;\n    if (w !== null) this.remove(w);',
   },
   {
     id: 'M11',
-    guarantee: 'timeouts say why (cause = last create error)',
-    what: 'acquire timeouts carry no cause',
-    file: 'src/core/pool.ts',
+    breaks: 'timeouts say why (cause = last create error)',
+    how: 'acquire timeouts carry no cause',
+    file: 'src/core/waiting.ts',
     from: 'const cause = this.#creator.lastError?.cause;',
     to: 'const cause = undefined;',
   },
   {
     id: 'M12',
-    guarantee: 'timeouts happen at the deadline',
-    what: 'waiters time out 1 ms early',
-    file: 'src/core/pool.ts',
-    from: 'const expired = this.#waiters.takeExpired(now);',
-    to: 'const expired = this.#waiters.takeExpired(now + 1);',
+    breaks: 'timeouts happen at the deadline',
+    how: 'waiters time out 1 ms early',
+    file: 'src/core/waiting.ts',
+    from: 'const expired = state.waiters.takeExpired(now);',
+    to: 'const expired = state.waiters.takeExpired(now + 1);',
   },
   {
     id: 'M13',
-    guarantee: 'dead resources are evicted at once (watch)',
-    what: 'an idle resource reported dead stays idle',
-    file: 'src/core/pool.ts',
-    from: 'if (s.state === SlotState.Idle) {\n      this.#destroy(s, s.broken);',
-    to: 'if (s.state === -1) {\n      this.#destroy(s, s.broken);',
+    breaks: 'dead resources are evicted at once (watch)',
+    how: 'an idle resource reported dead stays idle',
+    file: 'src/core/retirement.ts',
+    from: 'if (s.state === SlotState.Idle) {\n      this.destroy(s, s.broken);',
+    to: 'if (s.state === -1) {\n      this.destroy(s, s.broken);',
   },
   {
     id: 'M14',
-    guarantee: 'stats agree with the truth',
-    what: 'stats.pending counts resources being checked as waiters',
-    file: 'src/core/pool.ts',
-    from: 'pending: this.#waiters.length,\n      creating: this.#creator.creating,\n      checking',
-    to: 'pending: this.#waiters.length + this.#checking,\n      creating: this.#creator.creating,\n      checking',
+    breaks: 'stats agree with the truth',
+    how: 'stats.pending counts resources being checked as waiters',
+    file: 'src/stats/snapshot.ts',
+    from: 'pending: c.pending,',
+    to: 'pending: c.pending + state.checking,',
   },
   {
     id: 'M15',
-    guarantee: 'a failed reset or validation never lends the resource',
-    what: 'a failed validation hands the resource out anyway',
-    file: 'src/core/pool.ts',
-    from: '(ok) => ok === true,\n      (e) => {\n        this.#report(e instanceof ValidationError',
-    to: '(ok) => ok === true || true,\n      (e) => {\n        this.#report(e instanceof ValidationError',
+    breaks: 'a failed reset or validation never lends the resource',
+    how: 'a failed validation hands the resource out anyway',
+    file: 'src/core/checks.ts',
+    from: '(ok) => ok === true,',
+    to: '(ok) => ok === true || true,',
   },
   {
     id: 'M16',
-    guarantee: 'never more than max (bug fixed: keepalive after a shrink)',
-    what: 'a keepalive ping ending above max idles the resource',
-    file: 'src/core/pool.ts',
-    from: '!this.#closed && this.#live <= this.#o.max) {',
-    to: '!this.#closed) {',
+    breaks: 'never more than max (keepalive after a shrink)',
+    how: 'a keepalive ping ending above max idles the resource',
+    file: 'src/core/checks.ts',
+    from: '!state.closed && state.live <= state.options.max) {',
+    to: '!state.closed) {',
   },
   {
     id: 'M17',
-    guarantee: 'stats agree / nothing lost (bug fixed: expired idle resource)',
-    what: 'an expired idle resource taken by acquire is unlinked from the idle list again',
-    file: 'src/core/pool.ts',
-    from: "      s.state = SlotState.Checking;\n      this.#destroy(s, 'max lifetime reached');\n      return false;",
-    to: "      this.#destroy(s, 'max lifetime reached');\n      return false;",
+    breaks: 'stats agree / nothing lost (an expired idle resource)',
+    how: 'an expired idle resource taken by acquire is unlinked from the idle list again',
+    file: 'src/core/supply.ts',
+    from: "      s.state = SlotState.Checking;\n      this.#retirement.destroy(s, 'max lifetime reached');\n      return false;",
+    to: "      this.#retirement.destroy(s, 'max lifetime reached');\n      return false;",
   },
   {
     id: 'M18',
-    guarantee: 'never one resource in two leases (bug fixed: sweep re-entrancy)',
-    what: 'a sweep retires a resource a listener borrowed since its snapshot',
+    breaks: 'never one resource in two leases (sweep re-entrancy)',
+    how: 'a sweep retires a resource a listener borrowed since its snapshot',
     file: 'src/core/housekeeper.ts',
     from: 'if (slot.state !== SlotState.Idle) continue;',
     to: '',
   },
 ];
+
+/** `src` with `m` applied; throws unless `m.from` occurs exactly once in it (a stale mutant must never pass silently). */
+export function mutate(src, m) {
+  const at = src.indexOf(m.from);
+  if (at === -1) throw new Error(`${m.id}: target text not found in ${m.file} (update the mutant to the source)`);
+  if (src.indexOf(m.from, at + 1) !== -1) throw new Error(`${m.id}: target text found more than once in ${m.file}`);
+  return src.slice(0, at) + m.to + src.slice(at + m.from.length);
+}
 
 /** Runs vitest in `dir`; the failed tests, or null when it did not finish within `ms` (then its whole process group is killed). */
 async function suite(dir, args, ms) {
@@ -172,7 +186,17 @@ async function suite(dir, args, ms) {
   const vitest = path.join(dir, 'node_modules', 'vitest', 'vitest.mjs');
   const child = spawn(
     process.execPath,
-    [vitest, 'run', ...args, '--reporter=json', `--outputFile=${report}`, '--testTimeout=60000'],
+    // mutants.test.ts checks that the mutants apply to the source: against a mutated copy it
+    // fails by construction, so it is left out.
+    [
+      vitest,
+      'run',
+      ...args,
+      '--exclude=test/chaos/mutants.test.ts',
+      '--reporter=json',
+      `--outputFile=${report}`,
+      '--testTimeout=60000',
+    ],
     {
       cwd: dir,
       stdio: 'ignore',
@@ -209,13 +233,12 @@ async function run(ids) {
     execFileSync('sh', ['-c', `git -C "${repo}" archive HEAD | tar -x -C "${dir}"`]);
     fs.symlinkSync(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'));
     const file = path.join(dir, m.file);
-    const src = fs.readFileSync(file, 'utf8');
-    if (!src.includes(m.from)) {
-      rows.push({ ...m, caught: 'STALE: text not found' });
+    try {
+      fs.writeFileSync(file, mutate(fs.readFileSync(file, 'utf8'), m));
+    } catch (e) {
       fs.rmSync(dir, { recursive: true, force: true });
-      continue;
+      throw e;
     }
-    fs.writeFileSync(file, src.replace(m.from, m.to));
     const started = Date.now();
     let failed = await suite(dir, ['--project', 'property', '--project', 'chaos'], 300_000);
     if (failed === null) {
@@ -224,7 +247,7 @@ async function run(ids) {
       const files = ['test/property', 'test/chaos'].flatMap((d) =>
         fs
           .readdirSync(path.join(dir, d))
-          .filter((f) => f.endsWith('.test.ts'))
+          .filter((f) => f.endsWith('.test.ts') && f !== 'mutants.test.ts')
           .map((f) => `${d}/${f}`),
       );
       for (const f of files) failed.push(...((await suite(dir, [f], 150_000)) ?? [`${f}: hung (killed after 150 s)`]));
@@ -234,14 +257,24 @@ async function run(ids) {
       caught: failed.length === 0 ? 'NOT CAUGHT' : failed.join('\n    '),
       seconds: Math.round((Date.now() - started) / 1000),
     });
-    console.log(`${m.id} ${m.guarantee} — ${m.what} (${rows.at(-1).seconds} s)\n    ${rows.at(-1).caught}`);
+    console.log(`${m.id} breaks ${m.breaks}: ${m.how} (${rows.at(-1).seconds} s)\n    ${rows.at(-1).caught}`);
     fs.rmSync(dir, { recursive: true, force: true });
   }
   return rows;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const rows = await run(process.argv.slice(2));
-  const missed = rows.filter((r) => r.caught === 'NOT CAUGHT' || r.caught.startsWith('STALE'));
+  const ids = process.argv.slice(2);
+  // Every chosen mutant must apply before any suite runs: a stale one fails the run at once.
+  // (Checked against HEAD, which the scratch copies are made from.)
+  for (const m of mutants.filter((x) => ids.length === 0 || ids.includes(x.id)))
+    mutate(execFileSync('git', ['-C', repo, 'show', `HEAD:${m.file}`], { encoding: 'utf8' }), m);
+  const rows = await run(ids);
+  console.log('\n| mutant | breaks | caught by |\n|---|---|---|');
+  for (const r of rows)
+    console.log(
+      `| ${r.id} | ${r.breaks} | ${r.caught.split('\n')[0]}${r.caught.includes('\n') ? ' (and more)' : ''} |`,
+    );
+  const missed = rows.filter((r) => r.caught === 'NOT CAUGHT');
   process.exitCode = missed.length === 0 ? 0 : 1;
 }

@@ -1,4 +1,5 @@
 import type { Lease } from '../lease.js';
+import { held } from '../util/held.js';
 
 const noop = (): void => {};
 
@@ -6,9 +7,9 @@ const noop = (): void => {};
  * One pending acquire. It sits in the FIFO queue and, once queued timeouts differ, in the
  * deadline list of its timeout too, so timing out or aborting removes it in O(1).
  *
- * Only what every waiter needs is a field here (8 fields, 88 bytes): a waiter that lives
- * until its timeout is copied twice by the young-generation collector, so every byte
- * counts in a timeout storm. What only some waiters have lives in {@link WaiterExtra}.
+ * Only what every waiter needs is a field here: a waiter that lives until its timeout is
+ * copied twice by the young-generation collector, so every byte counts in a timeout storm.
+ * What only some waiters have lives in {@link WaiterExtra}.
  */
 export class Waiter<T> {
   /** Set by the acquire's promise executor right after construction (see `Pool`'s #enqueue). */
@@ -17,22 +18,15 @@ export class Waiter<T> {
   prev: Waiter<T> | null = null;
   next: Waiter<T> | null = null;
   queued = false;
-  /** The signal, leak origin and deadline-list links, when it has any; see {@link extra}. */
-  x: WaiterExtra<T> | null = null;
+  /** The signal, leak origin and deadline-list links, when it has any; see {@link withExtra}. */
+  extra: WaiterExtra<T> | null = null;
 
   /**
-   * One waiter held by the class itself, for as long as lido is loaded. V8 keeps an
-   * object's hidden class (map) alive only through the objects that have it, and optimized
-   * code holds the maps it checks weakly: a full GC at a moment when no waiter exists (most
-   * moments of an idle pool or a quiet service) would collect the map and throw away every
-   * optimized function that checks it (enqueue, hand-over, the queue's push, remove and
-   * shift). Built with what a real waiter holds (a fractional clock reading, the default
-   * whole-ms timeout) so that it shares their map. A static field, not a module-level
-   * array: a bundler's tree-shaking removed the array and its pushes from the published
-   * build. See docs/performance.md, "Surviving a full GC".
+   * Its hidden class, held (see util/held.ts): built as a real waiter is, with a fractional
+   * clock reading and the default whole-ms timeout, so that it shares their map.
    */
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: held only to keep the class's hidden class alive
-  static readonly #held = new Waiter<unknown>(0.5, 30_000);
+  static readonly #held = held(new Waiter<unknown>(0.5, 30_000));
 
   constructor(
     readonly enqueuedAt: number,
@@ -49,28 +43,28 @@ export class Waiter<T> {
 
   /** Where the acquire was called, when leak detection is on. */
   get origin(): Error | null {
-    return this.x === null ? null : this.x.origin;
+    return this.extra === null ? null : this.extra.origin;
   }
 
   /** Its rarely needed parts, made on first use. */
-  extra(): WaiterExtra<T> {
-    return this.x ?? (this.x = new WaiterExtra<T>());
+  withExtra(): WaiterExtra<T> {
+    return this.extra ?? (this.extra = new WaiterExtra<T>());
   }
 }
 
 /** The parts of a waiter that only some waiters have (most have none of them). */
 export class WaiterExtra<T> {
-  /** One held for the life of the class, as {@link Waiter} holds one. */
+  /** Its hidden class, held (see util/held.ts). */
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: held only to keep the class's hidden class alive
-  static readonly #held = new WaiterExtra<unknown>();
+  static readonly #held = held(new WaiterExtra<unknown>());
   signal: AbortSignal | null = null;
   onAbort: (() => void) | null = null;
   /** Where the acquire was called, when leak detection is on. */
   origin: Error | null = null;
   /** The deadline list it is in (only while queued timeouts differ), and its neighbours there. */
   group: DeadlineList<T> | null = null;
-  dprev: Waiter<T> | null = null;
-  dnext: Waiter<T> | null = null;
+  deadlinePrev: Waiter<T> | null = null;
+  deadlineNext: Waiter<T> | null = null;
 }
 
 /**
@@ -120,11 +114,11 @@ export class WaiterQueue<T> {
     if (w.timeoutMs !== Infinity) {
       let g = this.#groups.get(w.timeoutMs);
       if (g === undefined) this.#groups.set(w.timeoutMs, (g = new DeadlineList<T>()));
-      const x = w.extra();
+      const x = w.withExtra();
       x.group = g;
-      x.dprev = g.tail;
+      x.deadlinePrev = g.tail;
       if (g.tail === null) g.head = w;
-      else g.tail.x!.dnext = w;
+      else g.tail.extra!.deadlineNext = w;
       g.tail = w;
       g.length++;
     }
@@ -152,14 +146,14 @@ export class WaiterQueue<T> {
     else w.next.prev = w.prev;
     w.prev = w.next = null;
     this.length--;
-    const x = w.x;
+    const x = w.extra;
     if (x !== null && x.group !== null) {
       const g = x.group;
-      if (x.dprev === null) g.head = x.dnext;
-      else x.dprev.x!.dnext = x.dnext;
-      if (x.dnext === null) g.tail = x.dprev;
-      else x.dnext.x!.dprev = x.dprev;
-      x.dprev = x.dnext = null;
+      if (x.deadlinePrev === null) g.head = x.deadlineNext;
+      else x.deadlinePrev.extra!.deadlineNext = x.deadlineNext;
+      if (x.deadlineNext === null) g.tail = x.deadlinePrev;
+      else x.deadlineNext.extra!.deadlinePrev = x.deadlinePrev;
+      x.deadlinePrev = x.deadlineNext = null;
       x.group = null;
       if (--g.length === 0) this.#groups.delete(w.timeoutMs);
     }

@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import { settle } from './settle.js';
+import { abortable } from './abortable.js';
 
 const ignore = (): void => {};
 
@@ -16,9 +16,9 @@ export function bounded<R>(
   timeoutError: () => Error,
 ): Promise<R> {
   const ac = new AbortController();
-  if (timeoutMs === Infinity) return settle(() => hook(ac.signal), ac.signal, ignore);
+  if (timeoutMs === Infinity) return abortable(() => hook(ac.signal), ac.signal, ignore);
   const timer = clock.setTimer(() => ac.abort(timeoutError()), timeoutMs, keepAlive);
-  const p = settle(() => hook(ac.signal), ac.signal, ignore);
+  const p = abortable(() => hook(ac.signal), ac.signal, ignore);
   p.then(
     () => clock.clearTimer(timer),
     () => clock.clearTimer(timer),

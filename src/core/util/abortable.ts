@@ -1,10 +1,14 @@
 /**
- * Runs a factory hook and settles with its result, or with `signal.reason` as soon as
- * the signal aborts (timeout, close), whichever comes first. A hook that throws
+ * Runs a factory hook and resolves or rejects with its result, or rejects with
+ * `signal.reason` as soon as the signal aborts (timeout, close), whichever comes first. A hook that throws
  * synchronously rejects like one that rejects. A value that arrives after the abort is
  * handed to `late` so it can be cleaned up: nothing a factory makes is ever lost.
  */
-export function settle<R>(hook: () => R | PromiseLike<R>, signal: AbortSignal, late: (value: R) => void): Promise<R> {
+export function abortable<R>(
+  hook: () => R | PromiseLike<R>,
+  signal: AbortSignal,
+  late: (value: R) => void,
+): Promise<R> {
   let result: R | PromiseLike<R>;
   try {
     result = hook();

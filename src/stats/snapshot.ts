@@ -1,0 +1,38 @@
+import type { PoolParts } from '../core/assembly.js';
+import { countsOf } from '../core/assembly.js';
+import type { PoolStats } from './counters.js';
+import { health, type Health } from './health.js';
+
+/** @internal A pool's `stats()`: its counts now, then its counters and latency histograms. */
+export function statsOf<T>({ state, creator }: PoolParts<T>): PoolStats {
+  const { options, counters, clock } = state;
+  const c = countsOf(state, creator);
+  return {
+    name: options.name,
+    size: c.size,
+    idle: c.idle,
+    borrowed: c.borrowed,
+    pending: c.pending,
+    creating: c.creating,
+    checking: state.checking,
+    min: options.min,
+    max: options.max,
+    ...counters.snapshot(clock.now()),
+  };
+}
+
+/** @internal A pool's `health()`, judged from its stats and what its parts remember. */
+export function healthOf<T>(parts: PoolParts<T>): Health {
+  const { state, creator, waiting, report } = parts;
+  const now = state.clock.now();
+  return health({
+    stats: statsOf(parts),
+    closed: state.closed,
+    createFailures: creator.failures,
+    lastCreateError: creator.lastError,
+    oldestWaitMs: waiting.oldestWaitMs(now),
+    sinceTimeoutMs: now - waiting.lastTimeoutAt,
+    sinceLeakMs: now - report.lastLeakAt,
+    acquireTimeoutMs: state.options.acquireTimeoutMs,
+  });
+}
