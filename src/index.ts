@@ -44,3 +44,12 @@ export {
   type LeakMessage,
   type PoolRef,
 } from './stats/diagnostics.js';
+export { localBudget, type LocalBudgetOptions } from './budget/local.js';
+export type { Budget, BudgetAccount, BudgetMember, BudgetStats } from './budget/budget.js';
+export {
+  BudgetError,
+  ERR_BUDGET_CLOSED,
+  ERR_BUDGET_UNAVAILABLE,
+  ERR_BUDGET_LEASE_LOST,
+  type BudgetErrorCode,
+} from './budget/errors.js';

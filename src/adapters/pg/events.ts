@@ -4,6 +4,7 @@ import type { Clients } from './clients.js';
 import type { Member } from './members.js';
 import type { PgPoolEvents } from './pool-types.js';
 import type { Secrets } from './redact.js';
+import { isServerRefusal } from './refusals.js';
 import type { ClientLike } from './types.js';
 
 /** pg-pool's log lines for the core's reasons to remove a client. */
@@ -34,8 +35,18 @@ export function wireMember<C extends ClientLike>(
       // (lido's own create timeout is no attempt's error: every waiter has its own deadline.)
       const cause = err.cause;
       const ticket = cause !== null && typeof cause === 'object' ? member.failedAttempts.get(cause) : undefined;
+      // The server is full (53300): capacity, not failure. While this pool has connections
+      // its waiters keep waiting for them (the create backs off); with none, a connect()
+      // fails as in pg.Pool.
+      const refused = isServerRefusal(cause);
+      if (refused) member.refusals.refused(cause);
+      const live = refused ? pool.stats() : null;
       // Given to its caller: no backoff before the next caller's attempt (as in pg.Pool).
-      if (ticket !== undefined && member.waiters.failOldest(ticket, cause, member.core))
+      if (
+        ticket !== undefined &&
+        (live === null || live.size - live.creating === 0) &&
+        member.waiters.failOldest(ticket, cause, member.core)
+      )
         member.core.createFailureHandled();
     }
     log(`${err.phase ?? 'pool'} error`, err, client);

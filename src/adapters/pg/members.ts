@@ -14,6 +14,7 @@ import { IdleReaper } from './idle.js';
 import { createPgFactory, type PgFactory, type PgFactoryHooks } from './factory.js';
 import { connectionOptions, toCoreOptions, type PgPoolOptions, type PgReplicaOptions } from './options.js';
 import { PendingList } from './pending.js';
+import { ServerRefusals } from './refusals.js';
 import { redactOptions, type Secrets } from './redact.js';
 import { clusterSettings, replicaOptions, type PgClusterSettings } from './replicas.js';
 import type { ClientConstructor, ClientLike } from './types.js';
@@ -33,6 +34,8 @@ export interface Member<C extends ClientLike> {
   readonly lifetimeMs: number;
   /** Its idle clients' idle timeout and end of life, exact (see {@link IdleReaper}). */
   readonly reaper: IdleReaper<C>;
+  /** The server's refusals (`53300`) of this pool's connection attempts. */
+  readonly refusals: ServerRefusals;
   readonly replica: boolean;
   /** A replica's options (merged over the primary's); null for the primary. */
   readonly options: PgReplicaOptions<C> | null;
@@ -123,6 +126,7 @@ export function buildMembers<C extends ClientLike>(
       failedAttempts: attempts[i]!,
       lifetimeMs: c.maxLifetimeMs ?? defaults.maxLifetimeMs,
       reaper: new IdleReaper<C>({ idleTimeoutMs: idleOf.get(c)!, pool, clock: c.clock ?? systemClock }),
+      refusals: new ServerRefusals(c.clock ?? systemClock),
       replica: o !== null,
       options: o,
     };

@@ -61,6 +61,8 @@ export type PgPoolStats = PoolStats &
     healthyReplicas?: number;
     /** With `replicas`: each replica's stats, state, failure streak and routed count, in the order given. */
     replicas?: ClusterMemberStats[];
+    /** Connection attempts the server refused for lack of room (`53300` too_many_connections), of the primary. */
+    serverRefusals: number;
   };
 
 /** `pool.health()`; with `replicas`, the cluster's: every member's health too. */

@@ -214,10 +214,11 @@ export class PgPool<C extends ClientLike = ClientLike>
    * also its cluster state and `replicas` (each replica's stats and state).
    */
   stats(): PgPoolStats {
-    const cluster = this.#parts.members.cluster;
-    if (cluster === null) return this.#pool.stats();
-    const { primary, strategy, healthyReplicas, replicas } = cluster.stats();
-    return { ...primary, strategy, healthyReplicas, replicas };
+    const members = this.#parts.members;
+    const serverRefusals = members.primary.refusals.count;
+    if (members.cluster === null) return { ...this.#pool.stats(), serverRefusals };
+    const { primary, strategy, healthyReplicas, replicas } = members.cluster.stats();
+    return { ...primary, strategy, healthyReplicas, replicas, serverRefusals };
   }
 
   /**
@@ -226,7 +227,12 @@ export class PgPool<C extends ClientLike = ClientLike>
    * lists each one.
    */
   health(): PgPoolHealth {
-    return (this.#parts.members.cluster ?? this.#pool).health();
+    const members = this.#parts.members;
+    const h: PgPoolHealth = (members.cluster ?? this.#pool).health();
+    // A server refusal in the last minute says why creates fail: the server's limit.
+    const why = members.primary.refusals.reason(60_000);
+    if (why === null || h.status === 'down') return h;
+    return { ...h, status: 'degraded', reasons: [...h.reasons, why] };
   }
 
   /** Sizing and timeout recommendations from what was observed (a replica's say which replica). */

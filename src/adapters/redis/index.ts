@@ -15,3 +15,5 @@ export type {
   RedisCommandLike,
   RedisConditionLike,
 } from './types.js';
+export { redisBudget, RedisBudget, type RedisBudgetOptions, type RedisBudgetEvents } from './budget.js';
+export type { BudgetRedisClient } from './budget/connection.js';

@@ -1,0 +1,221 @@
+/**
+ * Child processes of a fleet (test/support/budget-child.ts) and throwaway redis-servers,
+ * for the budget's integration tests. Everything started here is tracked and reaped by
+ * `reapAll()` (call it in afterEach): children and servers are SIGKILLed if still alive.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Redis } from 'ioredis';
+import { type RedisConfig, redisClient, tcpProbe } from './services.js';
+
+/** A message a child wrote. */
+export interface ChildEvent {
+  ev: string;
+  at: number;
+  [k: string]: unknown;
+}
+
+const live = new Set<ChildProcess>();
+
+/** One fleet process under test. */
+export class FleetChild {
+  readonly events: ChildEvent[] = [];
+  readonly #waiters = new Set<() => void>();
+  #stderr = '';
+  exited = false;
+
+  constructor(readonly proc: ChildProcess) {
+    live.add(proc);
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      try {
+        this.events.push(JSON.parse(line) as ChildEvent);
+      } catch {
+        this.#stderr += `${line}\n`;
+      }
+      for (const w of [...this.#waiters]) w();
+    });
+    proc.stderr!.on('data', (d: Buffer) => {
+      this.#stderr += d.toString();
+    });
+    proc.on('exit', () => {
+      this.exited = true;
+      live.delete(proc);
+      for (const w of [...this.#waiters]) w();
+    });
+  }
+
+  send(cmd: Record<string, unknown>): void {
+    this.proc.stdin!.write(`${JSON.stringify(cmd)}\n`);
+  }
+
+  /** Events of kind `ev` so far. */
+  all(ev: string): ChildEvent[] {
+    return this.events.filter((e) => e.ev === ev);
+  }
+
+  /** Waits (bounded) for the `count`-th event matching `pred`. */
+  next(pred: (e: ChildEvent) => boolean, timeoutMs: number, count = 1, what = 'an event'): Promise<ChildEvent> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const found = this.events.filter(pred);
+        if (found.length >= count) {
+          done();
+          resolve(found[count - 1]);
+          return true;
+        }
+        if (this.exited) {
+          done();
+          reject(new Error(`child exited before ${what}; stderr:\n${this.#stderr}`));
+          return true;
+        }
+        return false;
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}; events: ${JSON.stringify(this.events.slice(-8))}; stderr:\n${this.#stderr.slice(-2000)}`,
+          ),
+        );
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+      };
+      if (!check()) this.#waiters.add(check);
+    });
+  }
+
+  /** Asks for stats and returns them. */
+  async stats(timeoutMs = 5_000): Promise<ChildEvent> {
+    const before = this.all('stats').length;
+    this.send({ op: 'stats' });
+    return this.next((e) => e.ev === 'stats', timeoutMs, before + 1, 'stats');
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.proc.once('exit', () => resolve());
+      this.proc.kill(signal);
+    });
+  }
+}
+
+/** Starts `script` (in test/support) with its JSON `args` under tsx; resolves once it says `ready`. */
+export async function startScript(script: string, args: unknown, readyTimeoutMs = 15_000): Promise<FleetChild> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, script), JSON.stringify(args)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const child = new FleetChild(proc);
+  await child.next((e) => e.ev === 'ready', readyTimeoutMs, 1, 'ready');
+  return child;
+}
+
+/** Starts a fleet process (test/support/budget-child.ts); resolves once its budget is registered. */
+export function startChild(
+  args: { url: string; name: string; max: number; leaseMs: number; onUnavailable?: 'share' | 'block'; min?: number },
+  readyTimeoutMs = 15_000,
+): Promise<FleetChild> {
+  return startScript('budget-child.ts', args, readyTimeoutMs);
+}
+
+/** A redis-server of its own on a free loopback port: no persistence, stopped and reaped by the test. */
+export class ThrowawayRedis {
+  proc: ChildProcess | null = null;
+
+  constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const proc = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+      { stdio: 'ignore' },
+    );
+    this.proc = proc;
+    live.add(proc);
+    proc.on('exit', () => live.delete(proc));
+    const until = Date.now() + 10_000;
+    while (!(await this.#pong())) {
+      if (Date.now() > until) throw new Error(`redis-server on port ${this.port} did not answer within 10 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async #pong(): Promise<boolean> {
+    if (!(await tcpProbe('127.0.0.1', this.port, 200))) return false;
+    const r = new Redis({ port: this.port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null });
+    r.on('error', () => {});
+    try {
+      await r.connect();
+      return (await r.ping()) === 'PONG';
+    } catch {
+      return false;
+    } finally {
+      r.disconnect();
+    }
+  }
+
+  /** Kills the server (SIGKILL: nothing saved) and waits for it to exit. */
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    this.proc = null;
+    if (proc === null || proc.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      proc.once('exit', () => resolve());
+      proc.kill('SIGKILL');
+    });
+  }
+}
+
+/** A loopback port nothing listens on now, from a range the shared services never use. */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    if (!(await tcpProbe('127.0.0.1', port, 200))) return port;
+  }
+  throw new Error('no free loopback port found in 50 tries');
+}
+
+/** Tracks another child process, so that `reapAll()` reaps it too. */
+export function track(proc: ChildProcess): ChildProcess {
+  live.add(proc);
+  proc.on('exit', () => live.delete(proc));
+  return proc;
+}
+
+/** SIGKILLs every child and server still alive and waits for them to exit. */
+export async function reapAll(): Promise<void> {
+  await Promise.all(
+    [...live].map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          if (p.exitCode !== null || p.signalCode !== null) return resolve();
+          p.once('exit', () => resolve());
+          p.kill('SIGKILL');
+        }),
+    ),
+  );
+  live.clear();
+}
+
+/** Deletes the keys of the budgets `names` (also under a client's key prefix) from the shared Redis, and empties `names`. */
+export async function deleteBudgetKeys(redis: RedisConfig, names: string[]): Promise<void> {
+  const client = await redisClient(redis);
+  try {
+    for (const name of names.splice(0)) {
+      const keys = [
+        ...(await client.keys(`lido:budget:{${name}}:*`)),
+        ...(await client.keys(`*:lido:budget:{${name}}:*`)),
+      ];
+      if (keys.length > 0) await client.del(...keys);
+    }
+  } finally {
+    client.disconnect();
+  }
+}
