@@ -170,7 +170,7 @@ describeWithPostgres('PgPool under faults', (cfg: PostgresConfig) => {
 
   function describe_connectionLimit() {
     // Its own name: another checkout's run of this file on the same server must not drop or kill it.
-    const ROLE = `lido_limited_${process.pid}`;
+    const ROLE = `lido_fault_limit_${process.pid}`; // not fleet-server-limits' lido_limited_<pid>
     beforeAll(async () => {
       await pgQuery(
         `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${ROLE}') THEN CREATE ROLE ${ROLE} LOGIN CONNECTION LIMIT 2; END IF; END $$`,
