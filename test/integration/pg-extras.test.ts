@@ -10,6 +10,8 @@ import { PgPool, QueueFullError, type PgPoolOptions } from '../../src/adapters/p
 import { describeWithPostgres, pgQuery, type PostgresConfig } from '../support/services.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** This run's table: runs in other checkouts share the server, and never drop each other's. */
+const TABLE = `lido_extras_${process.pid}`;
 
 /** A pg.Client that records every statement text it sends. */
 function recordingClient() {
@@ -64,10 +66,10 @@ describeWithPostgres('what PgPool adds', (cfg: PostgresConfig) => {
     return pool;
   };
   beforeAll(async () => {
-    await pgQuery('DROP TABLE IF EXISTS lido_extras; CREATE TABLE lido_extras (v int)', [], cfg);
+    await pgQuery(`DROP TABLE IF EXISTS ${TABLE}; CREATE TABLE ${TABLE} (v int)`, [], cfg);
   });
   afterAll(async () => {
-    await pgQuery('DROP TABLE IF EXISTS lido_extras', [], cfg);
+    await pgQuery(`DROP TABLE IF EXISTS ${TABLE}`, [], cfg);
   });
   afterEach(async () => {
     await Promise.all(pools.splice(0).map((p) => (p.ending ? undefined : p.close({ timeoutMs: 2_000 }))));
@@ -168,12 +170,12 @@ describeWithPostgres('what PgPool adds', (cfg: PostgresConfig) => {
     const a = await pool.connect();
     const pidA = await pid(a);
     await a.query('BEGIN');
-    await a.query('INSERT INTO lido_extras VALUES (1)');
+    await a.query(`INSERT INTO ${TABLE} VALUES (1)`);
     a.release();
     const b = await pool.connect();
     expect(await pid(b)).toBe(pidA);
     expect(b.getTransactionStatus()).toBe('I');
-    expect((await b.query('SELECT count(*)::int AS n FROM lido_extras')).rows[0].n).toBe(0);
+    expect((await b.query(`SELECT count(*)::int AS n FROM ${TABLE}`)).rows[0].n).toBe(0);
     b.release();
   });
 

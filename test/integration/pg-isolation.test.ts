@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { PgPool, type PgPoolClient } from '../../src/adapters/pg/index.js';
 import { describeWithPostgres, pgQuery, type PostgresConfig } from '../support/services.js';
 
-const ROLE = 'lido_iso_role';
+const ROLE = `lido_iso_role_${process.pid}`; // per run: concurrent runs never drop each other's role
 
 describeWithPostgres('session isolation with resetOnRelease: "discard"', (cfg: PostgresConfig) => {
   const conn = { host: cfg.host, port: cfg.port, user: cfg.user, password: cfg.password, database: cfg.database };

@@ -21,15 +21,29 @@ const items = pgTable('lido_orm_items', {
   qty: integer('qty').notNull(),
 });
 
+/** This run's schema (runs in other checkouts share the server), first on every connection's search_path. */
+const SCHEMA = `lido_orm_${process.pid}`;
+
 describeWithPostgres('PgPool under Kysely and Drizzle', (cfg: PostgresConfig) => {
-  const conn = { host: cfg.host, port: cfg.port, user: cfg.user, password: cfg.password, database: cfg.database };
+  const conn = {
+    host: cfg.host,
+    port: cfg.port,
+    user: cfg.user,
+    password: cfg.password,
+    database: cfg.database,
+    options: `-c search_path=${SCHEMA}`,
+  };
 
   beforeAll(async () => {
-    await pgQuery('DROP TABLE IF EXISTS lido_orm_items', [], cfg);
-    await pgQuery('CREATE TABLE lido_orm_items (id serial PRIMARY KEY, name text NOT NULL, qty int NOT NULL)', [], cfg);
+    await pgQuery(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE; CREATE SCHEMA ${SCHEMA}`, [], cfg);
+    await pgQuery(
+      `CREATE TABLE ${SCHEMA}.lido_orm_items (id serial PRIMARY KEY, name text NOT NULL, qty int NOT NULL)`,
+      [],
+      cfg,
+    );
   });
   afterAll(async () => {
-    await pgQuery('DROP TABLE IF EXISTS lido_orm_items', [], cfg);
+    await pgQuery(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`, [], cfg);
   });
 
   it('Kysely: queries run through PgPool', async () => {

@@ -3,7 +3,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -446,7 +446,9 @@ describeWithPostgres('PgPool behaves like pg.Pool', (cfg: PostgresConfig) => {
           else resolve(Number(out.trim()));
         });
       });
-    const [withExit, without] = await Promise.all([run('1'), run('0')]);
+    const [withExit, without] = await Promise.all([run('1'), run('0')]).finally(() =>
+      rmSync(dir, { recursive: true, force: true }),
+    );
     expect(withExit).toBeLessThan(500);
     expect(without).toBeGreaterThanOrEqual(1400);
   }, 30_000);

@@ -11,6 +11,8 @@ import { describeWithPostgres, pgQuery, type PostgresConfig } from '../support/s
 import { tcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** This run's table: runs in other checkouts share the server, and never drop each other's. */
+const TABLE = `lido_replicas_${process.pid}`;
 
 /** Waits until `done()` holds (checked every 10 ms), or fails after `ms`. */
 async function until(done: () => boolean, what: string, ms = 5_000): Promise<void> {
@@ -62,10 +64,10 @@ describeWithPostgres('PgPool with read replicas (TCP proxies to the real server)
   const read = async (pool: PgPool<pg.Client>) => at(await pool.query<{ app: string }>(WHERE, [], { readOnly: true }));
 
   beforeAll(async () => {
-    await pgQuery('DROP TABLE IF EXISTS lido_replicas; CREATE TABLE lido_replicas (app text)', [], cfg);
+    await pgQuery(`DROP TABLE IF EXISTS ${TABLE}; CREATE TABLE ${TABLE} (app text)`, [], cfg);
   });
   afterAll(async () => {
-    await pgQuery('DROP TABLE IF EXISTS lido_replicas', [], cfg);
+    await pgQuery(`DROP TABLE IF EXISTS ${TABLE}`, [], cfg);
   });
   beforeEach(async () => {
     proxies = [await tcpProxy(conn), await tcpProxy(conn)];
@@ -94,15 +96,15 @@ describeWithPostgres('PgPool with read replicas (TCP proxies to the real server)
     expect(viaCallback).toMatch(/^replica-/);
 
     // writes, and anything not marked read-only, go to the primary
-    await pool.query("INSERT INTO lido_replicas SELECT current_setting('application_name')");
+    await pool.query(`INSERT INTO ${TABLE} SELECT current_setting('application_name')`);
     await pool.use(async (c) => {
       await c.query('BEGIN');
-      await c.query("INSERT INTO lido_replicas SELECT current_setting('application_name')");
+      await c.query(`INSERT INTO ${TABLE} SELECT current_setting('application_name')`);
       await c.query('COMMIT');
     });
     expect(at(await pool.query<{ app: string }>(WHERE))).toBe('primary');
     expect(at(await pool.query<{ app: string }>(WHERE, [], { readOnly: false }))).toBe('primary');
-    const { rows } = await pool.query<{ app: string }>('SELECT app FROM lido_replicas');
+    const { rows } = await pool.query<{ app: string }>(`SELECT app FROM ${TABLE}`);
     expect(rows.map((r) => r.app)).toEqual([`${tag}-primary`, `${tag}-primary`]);
 
     const s = pool.stats();
@@ -138,18 +140,14 @@ describeWithPostgres('PgPool with read replicas (TCP proxies to the real server)
         options: '-c default_transaction_read_only=on',
       })),
     });
-    await expect(pool.replica.query('INSERT INTO lido_replicas VALUES ($1)', ['from a replica'])).rejects.toMatchObject(
-      { code: '25006' },
-    );
+    await expect(pool.replica.query(`INSERT INTO ${TABLE} VALUES ($1)`, ['from a replica'])).rejects.toMatchObject({
+      code: '25006',
+    });
     await expect(
-      pool.query({ text: 'INSERT INTO lido_replicas VALUES ($1)', values: ['from a replica'], readOnly: true }),
+      pool.query({ text: `INSERT INTO ${TABLE} VALUES ($1)`, values: ['from a replica'], readOnly: true }),
     ).rejects.toMatchObject({ code: '25006' });
-    await pool.query('INSERT INTO lido_replicas VALUES ($1)', ['from the primary']);
-    const rows = await pgQuery<{ app: string }>(
-      "DELETE FROM lido_replicas WHERE app LIKE 'from %' RETURNING app",
-      [],
-      cfg,
-    );
+    await pool.query(`INSERT INTO ${TABLE} VALUES ($1)`, ['from the primary']);
+    const rows = await pgQuery<{ app: string }>(`DELETE FROM ${TABLE} WHERE app LIKE 'from %' RETURNING app`, [], cfg);
     expect(rows.map((r) => r.app)).toEqual(['from the primary']);
     expect(pool.stats().replicas!.map((r) => [r.state, r.consecutiveFailures])).toEqual([
       ['healthy', 0],

@@ -1,15 +1,17 @@
 /**
- * lido/redis under faults of the real Redis: every normal client killed mid-load, the
- * server restarted during load, the server paused. The restart and pause act only on a
- * Redis at 127.0.0.1 (the restart only on the CI server at 127.0.0.1:6379, started with
- * the same command as .ci/run) and always leave it running.
+ * lido/redis under faults of a real Redis: every normal client killed mid-load, the
+ * server restarted during load, the server paused. Each test starts a redis-server of
+ * its own on another loopback port (test/support/throwaway-redis.ts): killing every
+ * client, pausing or stopping the shared server at 127.0.0.1:6379 would hit every other
+ * test using it. Without redis-server these tests fail in CI and are skipped elsewhere.
  */
-import { execFile } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, type TestContext } from 'vitest';
 import { AcquireTimeoutError, CreateError, PoolError } from '../../src/index.js';
 import { RedisConnectError, RedisPool, type RedisPoolOptions } from '../../src/adapters/redis/index.js';
-import { describeWithRedis, redisClient, tcpProbe, type RedisConfig } from '../support/services.js';
+import { needs } from '../support/capability.js';
+import { redisClient, tcpProbe } from '../support/services.js';
+import { startThrowawayRedis, type ThrowawayRedis } from '../support/throwaway-redis.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -21,43 +23,9 @@ async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number
   }
 }
 
-function run(file: string, args: string[], timeoutMs = 10_000): Promise<{ ok: boolean; out: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: timeoutMs }, (err, stdout, stderr) =>
-      resolve({ ok: !err, out: `${stdout}${stderr}`.trim() }),
-    );
-  });
-}
-
-// The CI server's own start command (see .ci/run); the restart test brings it back with it.
-const START_ARGS = [
-  '--daemonize',
-  'yes',
-  '--bind',
-  '127.0.0.1',
-  '-::1',
-  '--port',
-  '6379',
-  '--save',
-  '',
-  '--appendonly',
-  'no',
-  '--dir',
-  '/var/lib/redis',
-  '--logfile',
-  '/var/log/redis/ci.log',
-];
-
-const isUp = async (): Promise<boolean> =>
-  (await run('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'ping'], 2_000)).out === 'PONG';
-
-/** Makes sure the CI server answers again; starts it if it does not. */
-async function ensureUp(): Promise<void> {
-  if (await isUp()) return;
-  const started = await run('redis-server', START_ARGS);
-  if (!started.ok) throw new Error(`could not restart redis-server: ${started.out}`);
-  await waitFor(isUp, 15_000, 'redis-server to answer PING');
-}
+/** A redis-server of the test's own (a failure in CI when it cannot start, a skip elsewhere). */
+const ownServer = (ctx: TestContext): Promise<ThrowawayRedis> =>
+  needs(ctx, 'a throwaway redis-server', () => startThrowawayRedis());
 
 /** An error a caller may see while the backend fails: it must say what happened. */
 function expectClear(e: unknown): void {
@@ -76,15 +44,12 @@ function expectClear(e: unknown): void {
   expect(error.message).toMatch(/Connection is closed|ECONNRESET|EPIPE|ECONNREFUSED|Stream isn't writeable/);
 }
 
-describeWithRedis('lido/redis: RedisPool under Redis faults', (cfg: RedisConfig) => {
-  const local = cfg.host === '127.0.0.1' || cfg.host === 'localhost';
-  const ciServer = local && cfg.port === 6379;
-  const prefix = `lido:test:redis-faults:${process.pid}:${Date.now()}`;
-  const key = (name: string) => `${prefix}:${name}`;
+describe('lido/redis: RedisPool under Redis faults (a throwaway redis-server per test)', () => {
+  const key = (name: string) => `lido:test:redis-faults:${name}`;
   const pools: RedisPool<Redis>[] = [];
 
-  const pool = (options: Partial<RedisPoolOptions<Redis>> = {}): RedisPool<Redis> => {
-    const p = new RedisPool<Redis>({ Redis, redis: cfg.url, ...options });
+  const pool = (server: ThrowawayRedis, options: Partial<RedisPoolOptions<Redis>> = {}): RedisPool<Redis> => {
+    const p = new RedisPool<Redis>({ Redis, redis: server.url, ...options });
     p.on('error', () => {}); // reported errors are expected here
     pools.push(p);
     return p;
@@ -111,18 +76,12 @@ describeWithRedis('lido/redis: RedisPool under Redis faults', (cfg: RedisConfig)
   afterEach(async () => {
     await Promise.all(pools.splice(0).map((p) => p.close({ timeoutMs: 3_000 })));
   });
-  afterAll(async () => {
-    if (ciServer) await ensureUp();
-    const c = await redisClient(cfg);
-    const keys = await c.keys(`${prefix}:*`);
-    if (keys.length > 0) await c.del(...keys);
-    await c.quit();
-  });
 
-  it('CLIENT KILL TYPE normal mid-load: in-flight commands fail clearly, the pool recovers', async () => {
-    const p = pool({ max: 6, acquireTimeoutMs: 5_000 });
+  it('CLIENT KILL TYPE normal mid-load: in-flight commands fail clearly, the pool recovers', async (ctx) => {
+    await using server = await ownServer(ctx);
+    const p = pool(server, { max: 6, acquireTimeoutMs: 5_000 });
     const books = ledger(p);
-    const killer = await redisClient(cfg); // spared by SKIPME yes
+    const killer = await redisClient(server.config); // spared by SKIPME yes
     const q = key('kill-queue');
     const counter = key('kill-counter');
     const errors: unknown[] = [];
@@ -149,7 +108,7 @@ describeWithRedis('lido/redis: RedisPool under Redis faults', (cfg: RedisConfig)
       const before = p.stats();
       const n = Number(await killer.call('client', 'kill', 'type', 'normal', 'skipme', 'yes'));
       killed = true;
-      expect(n).toBeGreaterThanOrEqual(6); // every pooled connection (and any other normal client)
+      expect(n).toBeGreaterThanOrEqual(6); // every pooled connection
       await waitFor(() => okAfter > 200, 10_000, 'recovery');
       stop = true;
       await Promise.all(workers);
@@ -170,115 +129,110 @@ describeWithRedis('lido/redis: RedisPool under Redis faults', (cfg: RedisConfig)
     books.check();
   });
 
-  it.skipIf(!ciServer)(
-    'Redis restarted during load: callers get clear errors while it is down, the pool recovers (and Redis is left running)',
-    async () => {
-      const p = pool({ max: 4, acquireTimeoutMs: 300, createRetry: { baseMs: 50, capMs: 300 } });
-      const books = ledger(p);
-      const counter = key('restart-counter');
-      const errors: unknown[] = [];
-      let ok = 0;
-      let okAfterRestart = 0;
-      let restarted = false;
-      let stop = false;
-      const workers = Array.from({ length: 8 }, async () => {
-        while (!stop) {
-          try {
-            await p.use((r) => r.incr(counter));
-            ok++;
-            if (restarted) okAfterRestart++;
-          } catch (e) {
-            errors.push(e);
-            await sleep(10);
-          }
+  it('Redis restarted during load: callers get clear errors while it is down, the pool recovers', async (ctx) => {
+    await using server = await ownServer(ctx);
+    const p = pool(server, { max: 4, acquireTimeoutMs: 300, createRetry: { baseMs: 50, capMs: 300 } });
+    const books = ledger(p);
+    const counter = key('restart-counter');
+    const errors: unknown[] = [];
+    let ok = 0;
+    let okAfterRestart = 0;
+    let restarted = false;
+    let stop = false;
+    const workers = Array.from({ length: 8 }, async () => {
+      while (!stop) {
+        try {
+          await p.use((r) => r.incr(counter));
+          ok++;
+          if (restarted) okAfterRestart++;
+        } catch (e) {
+          errors.push(e);
+          await sleep(10);
         }
-      });
-      try {
-        await waitFor(() => ok > 100, 5_000, 'load');
-        await run('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'shutdown', 'nosave']);
-        await waitFor(async () => !(await tcpProbe('127.0.0.1', 6379, 200)), 10_000, 'redis-server to stop');
-        await sleep(800); // down long enough for acquires to time out
-        expect(p.health().status).not.toBe('ok');
-        const timeouts = errors.filter((e) => e instanceof AcquireTimeoutError) as AcquireTimeoutError[];
-        expect(timeouts.length).toBeGreaterThan(0);
-        expect(timeouts.some((e) => (e.cause as RedisConnectError | undefined)?.code === 'ECONNREFUSED')).toBe(true);
-        await ensureUp();
-        restarted = true;
-        await waitFor(() => okAfterRestart > 200, 15_000, 'recovery after the restart');
-        stop = true;
-        await Promise.all(workers);
-        for (const e of errors) expectClear(e);
-        // Creates succeed again; health stays "degraded" only for the recent acquire timeouts.
-        await waitFor(
-          () => !p.health().reasons.some((r) => r.startsWith('creates failing')),
-          5_000,
-          'creates to succeed',
-        );
-        expect(p.health().reasons.every((r) => r.startsWith('acquire timeouts in the last'))).toBe(true);
-        expect(p.stats().size).toBeLessThanOrEqual(4);
-      } finally {
-        stop = true;
-        await Promise.all(workers);
-        await ensureUp();
       }
-      await p.close();
-      books.check();
-    },
-  );
+    });
+    try {
+      await waitFor(() => ok > 100, 5_000, 'load');
+      await server.stop(); // SIGTERM: Redis shuts down without saving, as SHUTDOWN NOSAVE
+      expect(await tcpProbe('127.0.0.1', server.port, 200)).toBe(false);
+      await sleep(800); // down long enough for acquires to time out
+      expect(p.health().status).not.toBe('ok');
+      const timeouts = errors.filter((e) => e instanceof AcquireTimeoutError) as AcquireTimeoutError[];
+      expect(timeouts.length).toBeGreaterThan(0);
+      expect(timeouts.some((e) => (e.cause as RedisConnectError | undefined)?.code === 'ECONNREFUSED')).toBe(true);
+      await server.start(); // same port
+      restarted = true;
+      await waitFor(() => okAfterRestart > 200, 15_000, 'recovery after the restart');
+      stop = true;
+      await Promise.all(workers);
+      for (const e of errors) expectClear(e);
+      // Creates succeed again; health stays "degraded" only for the recent acquire timeouts.
+      await waitFor(
+        () => !p.health().reasons.some((r) => r.startsWith('creates failing')),
+        5_000,
+        'creates to succeed',
+      );
+      expect(p.health().reasons.every((r) => r.startsWith('acquire timeouts in the last'))).toBe(true);
+      expect(p.stats().size).toBeLessThanOrEqual(4);
+    } finally {
+      stop = true;
+      await Promise.all(workers);
+    }
+    await p.close();
+    books.check();
+  });
 
-  it.skipIf(!local)(
-    'Redis paused (CLIENT PAUSE): acquire and validate timeouts hold, then the pool recovers',
-    async () => {
-      const p = pool({ max: 2, validateAfterIdleMs: 0, validateTimeoutMs: 200, acquireTimeoutMs: 500 });
-      const books = ledger(p);
-      const reported: { at: number; error: PoolError }[] = [];
-      p.on('error', (error) => reported.push({ at: Date.now(), error }));
-      expect(await p.use((r) => r.ping())).toBe('PONG');
-      await waitFor(() => p.stats().idle === 1, 1_000, 'idle');
-      const pauser = await redisClient(cfg);
-      const PAUSE_MS = 1_500;
-      await pauser.call('client', 'pause', String(PAUSE_MS), 'all');
-      const pausedAt = Date.now();
-      try {
-        const t0 = Date.now();
-        const error = await p.acquire().then(
-          () => null,
-          (e: unknown) => e,
-        );
-        const took = Date.now() - t0;
-        expect(error).toBeInstanceOf(AcquireTimeoutError);
-        expect(took).toBeGreaterThanOrEqual(490);
-        expect(took).toBeLessThan(900);
-        // The idle connection's pre-ping hung and was given up after validateTimeoutMs.
-        const validation = reported.find((r) => r.error.code === 'ERR_POOL_VALIDATION');
-        expect(validation?.error.message).toMatch(/validate timed out after 200 ms/);
-        expect(validation!.at - t0).toBeGreaterThanOrEqual(190);
-        expect(validation!.at - t0).toBeLessThan(450);
-        expect(p.stats().validationFailures).toBe(1);
+  it('Redis paused (CLIENT PAUSE): acquire and validate timeouts hold, then the pool recovers', async (ctx) => {
+    await using server = await ownServer(ctx);
+    const p = pool(server, { max: 2, validateAfterIdleMs: 0, validateTimeoutMs: 200, acquireTimeoutMs: 500 });
+    const books = ledger(p);
+    const reported: { at: number; error: PoolError }[] = [];
+    p.on('error', (error) => reported.push({ at: Date.now(), error }));
+    expect(await p.use((r) => r.ping())).toBe('PONG');
+    await waitFor(() => p.stats().idle === 1, 1_000, 'idle');
+    const pauser = await redisClient(server.config);
+    const PAUSE_MS = 1_500;
+    await pauser.call('client', 'pause', String(PAUSE_MS), 'all');
+    const pausedAt = Date.now();
+    try {
+      const t0 = Date.now();
+      const error = await p.acquire().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      const took = Date.now() - t0;
+      expect(error).toBeInstanceOf(AcquireTimeoutError);
+      expect(took).toBeGreaterThanOrEqual(490);
+      expect(took).toBeLessThan(900);
+      // The idle connection's pre-ping hung and was given up after validateTimeoutMs.
+      const validation = reported.find((r) => r.error.code === 'ERR_POOL_VALIDATION');
+      expect(validation?.error.message).toMatch(/validate timed out after 200 ms/);
+      expect(validation!.at - t0).toBeGreaterThanOrEqual(190);
+      expect(validation!.at - t0).toBeLessThan(450);
+      expect(p.stats().validationFailures).toBe(1);
 
-        // A per-call timeout holds too.
-        const t1 = Date.now();
-        await expect(p.use((r) => r.ping(), { timeoutMs: 250 })).rejects.toBeInstanceOf(AcquireTimeoutError);
-        expect(Date.now() - t1).toBeLessThan(600);
+      // A per-call timeout holds too.
+      const t1 = Date.now();
+      await expect(p.use((r) => r.ping(), { timeoutMs: 250 })).rejects.toBeInstanceOf(AcquireTimeoutError);
+      expect(Date.now() - t1).toBeLessThan(600);
 
-        // A create (TCP connects, the handshake hangs) is given up after createTimeoutMs.
-        const fresh = pool({ createTimeoutMs: 250, acquireTimeoutMs: 450 });
-        const creates: { at: number; error: PoolError }[] = [];
-        fresh.on('error', (error) => creates.push({ at: Date.now(), error }));
-        const t2 = Date.now();
-        await expect(fresh.acquire()).rejects.toBeInstanceOf(AcquireTimeoutError);
-        const failed = creates.find((c) => c.error.code === 'ERR_POOL_CREATE');
-        expect(failed?.error.message).toMatch(/create timed out after 250 ms/);
-        expect(failed!.at - t2).toBeGreaterThanOrEqual(240);
-        expect(failed!.at - t2).toBeLessThan(400);
-      } finally {
-        // CLIENT UNPAUSE would itself wait for the pause: let the bounded pause run out.
-        await sleep(Math.max(0, pausedAt + PAUSE_MS + 100 - Date.now()));
-        await pauser.quit().catch(() => pauser.disconnect());
-      }
-      expect(await p.use((r) => r.ping(), { timeoutMs: 5_000 })).toBe('PONG');
-      await p.close();
-      books.check();
-    },
-  );
+      // A create (TCP connects, the handshake hangs) is given up after createTimeoutMs.
+      const fresh = pool(server, { createTimeoutMs: 250, acquireTimeoutMs: 450 });
+      const creates: { at: number; error: PoolError }[] = [];
+      fresh.on('error', (error) => creates.push({ at: Date.now(), error }));
+      const t2 = Date.now();
+      await expect(fresh.acquire()).rejects.toBeInstanceOf(AcquireTimeoutError);
+      const failed = creates.find((c) => c.error.code === 'ERR_POOL_CREATE');
+      expect(failed?.error.message).toMatch(/create timed out after 250 ms/);
+      expect(failed!.at - t2).toBeGreaterThanOrEqual(240);
+      expect(failed!.at - t2).toBeLessThan(400);
+    } finally {
+      // CLIENT UNPAUSE would itself wait for the pause: let the bounded pause run out.
+      await sleep(Math.max(0, pausedAt + PAUSE_MS + 100 - Date.now()));
+      await pauser.quit().catch(() => pauser.disconnect());
+    }
+    expect(await p.use((r) => r.ping(), { timeoutMs: 5_000 })).toBe('PONG');
+    await p.close();
+    books.check();
+  });
 });

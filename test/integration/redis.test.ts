@@ -4,28 +4,17 @@
  * a borrower can leave behind; bad input. Fault injection (kill, restart, pause) is in
  * redis-faults.test.ts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { inspect } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { AcquireTimeoutError, CreateError, Pool, PoolOptionsError } from '../../src/index.js';
 import { RedisConnectError, RedisPool, redisFactory, type RedisPoolOptions } from '../../src/adapters/redis/index.js';
+import { needs } from '../support/capability.js';
+import { freePort } from '../support/free-port.js';
 import { describeWithRedis, redisClient, type RedisConfig } from '../support/services.js';
+import { startThrowawayRedis, type ThrowawayRedis } from '../support/throwaway-redis.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** A TCP port nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 5_000, what = 'condition'): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -490,29 +479,7 @@ describeWithRedis('lido/redis: RedisPool against Redis', (cfg: RedisConfig) => {
     // server's configuration is never changed).
     const password = `right-${process.pid}-pass`;
     const wrong = `wrong-${process.pid}-secret`;
-    let server: ChildProcess | null = null;
     let port = 0;
-
-    const startServer = async (): Promise<void> => {
-      port = await freePort();
-      server = spawn(
-        'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', password, '--save', '', '--appendonly', 'no'],
-        { stdio: 'ignore' },
-      );
-      await waitFor(
-        () =>
-          new Promise<boolean>((resolve) => {
-            const s = net.connect({ host: '127.0.0.1', port }, () => {
-              s.destroy();
-              resolve(true);
-            });
-            s.once('error', () => resolve(false));
-          }),
-        5_000,
-        'throwaway redis-server',
-      );
-    };
 
     const authPool = (redis: Record<string, unknown>, extra: Partial<RedisPoolOptions<Redis>> = {}) =>
       pool({ redis: { host: '127.0.0.1', port, ...redis }, acquireTimeoutMs: 600, ...extra });
@@ -526,11 +493,10 @@ describeWithRedis('lido/redis: RedisPool against Redis', (cfg: RedisConfig) => {
     };
 
     it('wrong password (RESP3 HELLO AUTH and RESP2 AUTH): a clear error that never shows the password', async (ctx) => {
-      try {
-        await startServer();
-      } catch (e) {
-        ctx.skip(`cannot start a throwaway redis-server: ${(e as Error).message}`);
-      }
+      const server: ThrowawayRedis = await needs(ctx, 'a throwaway redis-server', () =>
+        startThrowawayRedis({ args: ['--requirepass', password] }),
+      );
+      port = server.port;
       try {
         for (const protocol of [3, 2]) {
           const p = authPool({ password: wrong, protocol });
@@ -578,12 +544,7 @@ describeWithRedis('lido/redis: RedisPool against Redis', (cfg: RedisConfig) => {
         expect(ok.stats()).toMatchObject({ destroyed: 0, idle: 1 });
       } finally {
         await Promise.all(pools.splice(0).map((p) => p.close({ timeoutMs: 1_000 })));
-        const s = server as ChildProcess | null;
-        if (s !== null && s.exitCode === null) {
-          const exited = new Promise((resolve) => s.once('exit', resolve));
-          s.kill('SIGTERM');
-          await exited;
-        }
+        await server.close();
       }
     });
   }
