@@ -20,14 +20,23 @@ let built: Promise<Map<Entry, string>> | null = null;
 
 /** Builds once per process; maps each entry whose source exists to the built module's URL. */
 export function lidoBuild(): Promise<Map<Entry, string>> {
-  built ??= (async () => {
-    const present = (Object.entries(ENTRIES) as [Entry, string][]).filter(([, f]) => existsSync(ROOT + f));
-    if (!present.some(([name]) => name === 'index')) return new Map();
-    rmSync(OUT, { recursive: true, force: true });
-    await bundle(Object.fromEntries(present.map(([name, f]) => [name, ROOT + f])), OUT);
-    return new Map(present.map(([name]) => [name, pathToFileURL(`${OUT}${name}.mjs`).href]));
-  })();
+  built ??= buildTree(ROOT, OUT);
   return built;
+}
+
+/**
+ * Bundles the lido entries found under `root` (a checkout: this tree, or a worktree of
+ * another revision for bench/compare.ts) into `outdir`, emptied first. Maps each entry
+ * whose source exists to the built module's URL; empty when `root` has no src/index.ts.
+ */
+export async function buildTree(root: string, outdir: string): Promise<Map<Entry, string>> {
+  const base = root.endsWith('/') ? root : `${root}/`;
+  const dir = outdir.endsWith('/') ? outdir : `${outdir}/`;
+  const present = (Object.entries(ENTRIES) as [Entry, string][]).filter(([, f]) => existsSync(base + f));
+  if (!present.some(([name]) => name === 'index')) return new Map();
+  rmSync(dir, { recursive: true, force: true });
+  await bundle(Object.fromEntries(present.map(([name, f]) => [name, base + f])), dir);
+  return new Map(present.map(([name]) => [name, pathToFileURL(`${dir}${name}.mjs`).href]));
 }
 
 /**

@@ -4,7 +4,6 @@ import { ratioOf, type Section } from './lib.js';
 interface Bar {
   label: string;
   ratio: number;
-  target?: number;
   best: string;
 }
 
@@ -14,11 +13,11 @@ export function bars(sections: Section[]): Bar[] {
   const out: Bar[] = [];
   for (const sec of sections) {
     sec.columns.forEach((col, c) => {
-      if (!(col.chart ?? col.target !== undefined)) return;
+      if (!col.chart) return;
       const r = ratioOf(sec, c);
       if (!r) return;
       const name = sec.title.replace(/\s*\(.*$/, '').replace(/:.*$/, '');
-      out.push({ label: `${name}: ${col.label}`, ratio: r.ratio, target: col.target, best: r.best });
+      out.push({ label: `${name}: ${col.label}`, ratio: r.ratio, best: r.best });
     });
   }
   return out;
@@ -32,7 +31,7 @@ export function ratiosSvg(sections: Section[]): string {
   const rowH = 26;
   const top = 50;
   const H = top + Math.max(1, data.length) * rowH + 40;
-  const maxRatio = Math.max(8, ...data.map((d) => Math.max(d.ratio, d.target ?? 0)));
+  const maxRatio = Math.max(8, ...data.map((d) => d.ratio));
   const lo = -2; // log2(1/4)
   const hi = Math.ceil(Math.log2(maxRatio));
   const x = (r: number) =>
@@ -43,7 +42,7 @@ export function ratiosSvg(sections: Section[]): string {
   );
   parts.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
   parts.push(
-    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="600">lido vs the fastest peer (×, log scale; right of 1 = lido better; | = target)</text>`,
+    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="600">lido vs the fastest peer (×, log scale; right of ×1 = lido better)</text>`,
   );
   for (let e = lo; e <= hi; e++) {
     const gx = x(2 ** e);
@@ -53,17 +52,12 @@ export function ratiosSvg(sections: Section[]): string {
   }
   data.forEach((d, i) => {
     const y = top + i * rowH;
-    const ok = d.ratio >= (d.target ?? 1);
     const x0 = x(1);
     const x1 = x(d.ratio);
     parts.push(`<text x="${left - 8}" y="${y + 15}" text-anchor="end">${esc(d.label)}</text>`);
     parts.push(
-      `<rect x="${Math.min(x0, x1)}" y="${y + 4}" width="${Math.max(1, Math.abs(x1 - x0))}" height="${rowH - 8}" fill="${ok ? '#2e8b57' : '#d9822b'}"/>`,
+      `<rect x="${Math.min(x0, x1)}" y="${y + 4}" width="${Math.max(1, Math.abs(x1 - x0))}" height="${rowH - 8}" fill="#4a7ab5"/>`,
     );
-    if (d.target !== undefined) {
-      const tx = x(d.target);
-      parts.push(`<line x1="${tx}" y1="${y + 1}" x2="${tx}" y2="${y + rowH - 1}" stroke="#c00" stroke-width="2"/>`);
-    }
     parts.push(
       `<text x="${Math.max(x0, x1) + 6}" y="${y + 15}" fill="#222">×${d.ratio.toFixed(2)} <tspan fill="#888">vs ${esc(d.best)}</tspan></text>`,
     );

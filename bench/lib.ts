@@ -214,9 +214,7 @@ export interface Column {
   unit: 'ns/cycle' | 'ms' | 'bytes' | 'ns/waiter' | 'q/s' | 'req/s' | 'ms p99';
   /** true when a bigger value is better (throughput); default: smaller is better. */
   higherIsBetter?: boolean;
-  /** Drawn in the chart as lido's ratio vs the best peer, with this target ratio. */
-  target?: number;
-  /** Drawn in the chart; default: when there is a target. */
+  /** Drawn in bench/ratios.svg as lido's ratio vs the best peer. */
   chart?: boolean;
   /** false: shown for information only, no lido-vs-peer ratio. */
   compare?: boolean;
@@ -322,13 +320,19 @@ export async function within<T>(ms: number, what: string, p: Promise<T>): Promis
 /**
  * Runs `file` (a bench module) in a child process with this process's Node flags and
  * `args`; returns the JSON array its last stdout line holds. For measurements that
- * need a clean heap, or that leave pools too large to shut down within the budget.
+ * need a clean heap, or that leave pools too large to shut down within the budget, and
+ * for bench/compare.ts (`env` then says which build of lido the child loads).
  */
-export function childFigures(file: string, args: string[], timeoutMs = 120_000): number[] {
+export function childFigures(
+  file: string,
+  args: string[],
+  { timeoutMs = 120_000, env = process.env }: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): number[] {
   const out = execFileSync(process.execPath, [...process.execArgv, file, ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     timeout: timeoutMs,
+    env,
   });
   return JSON.parse(out.trim().split('\n').pop()!) as number[];
 }

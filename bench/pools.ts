@@ -244,7 +244,8 @@ export async function loadLido(): Promise<{ Pool: LidoPoolCtor | null; why: stri
   return { Pool: mod.Pool, why: '' };
 }
 
-function lidoSubjects(Pool: LidoPoolCtor): Subject[] {
+/** lido's rows: the headline `lido` (acquire + release) and `lido use()`. */
+export function lidoSubjects(Pool: LidoPoolCtor): Subject[] {
   const make = (o: PoolOpts) =>
     new Pool({
       factory: { create: async () => noopResource(), destroy() {} },

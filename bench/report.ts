@@ -10,12 +10,10 @@ function fmt(v: number | null, col: Column): string {
   return v.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+/** lido's advantage in column `c` as printed: `×4.01 vs generic-pool`, or `–` without one. */
 export function ratioText(sec: Section, c: number): string {
   const r = ratioOf(sec, c);
-  if (!r) return '–';
-  const target = sec.columns[c].target;
-  const mark = target === undefined ? '' : r.ratio >= target ? ' ✓' : ` ✗ (target ×${target})`;
-  return `×${r.ratio.toFixed(2)} vs ${r.best}${mark}`;
+  return r ? `×${r.ratio.toFixed(2)} vs ${r.best}` : '–';
 }
 
 export function sectionMarkdown(sec: Section): string {
@@ -55,7 +53,8 @@ function osName(): string {
   return `${os.type()} ${os.release()}`;
 }
 
-function gitRev(): string {
+/** The checked-out commit (short), and whether src/ differs from it. */
+export function gitRev(): string {
   try {
     const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim();
@@ -65,23 +64,42 @@ function gitRev(): string {
   }
 }
 
-export function machineMarkdown(seconds: number, loadAtStart: number): string {
+/** The machine that ran: CPU model, cores, memory, OS, Node and V8. */
+export function machineRows(): [string, string][] {
   const cpus = os.cpus();
   return [
-    '| | |',
-    '|---|---|',
-    `| CPU | ${cpus[0]?.model ?? 'unknown'} |`,
-    `| cores | ${cpus.length} |`,
-    `| memory | ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB |`,
-    `| OS | ${osName()} |`,
-    `| Node | ${process.version} (V8 ${process.versions.v8}) |`,
-    `| date | ${new Date().toISOString()} |`,
-    `| lido | commit ${gitRev()} |`,
-    `| peers | generic-pool ${version('generic-pool')}, tarn ${version('tarn')}, pg-pool ${version('pg-pool')}, pg ${version('pg')}, undici ${version('undici')} |`,
-    `| suite run time | ${seconds.toFixed(0)} s |`,
-    `| load average (1 min) | ${loadAtStart.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at end${os.loadavg()[0] > cpus.length ? ' (busy machine: figures are noisier)' : ''} |`,
-    '',
-  ].join('\n');
+    ['CPU', cpus[0]?.model ?? 'unknown'],
+    ['cores', String(cpus.length)],
+    ['memory', `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`],
+    ['OS', osName()],
+    ['Node', `${process.version} (V8 ${process.versions.v8})`],
+  ];
+}
+
+/** The 1-minute load average at the start (given) and now, noting a load above one per core. */
+export function loadText(loadAtStart: number): string {
+  const end = os.loadavg()[0];
+  const busy = Math.max(loadAtStart, end) > os.cpus().length;
+  return `${loadAtStart.toFixed(2)} at start, ${end.toFixed(2)} at end${busy ? ' (above one per core: figures are noisier)' : ''}`;
+}
+
+/** A two-column Markdown table of label and value, with a blank line after it. */
+export function keyValueMarkdown(rows: readonly [string, string][]): string {
+  return ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), ''].join('\n');
+}
+
+export function machineMarkdown(seconds: number, loadAtStart: number): string {
+  return keyValueMarkdown([
+    ...machineRows(),
+    ['date', new Date().toISOString()],
+    ['lido', `commit ${gitRev()}`],
+    [
+      'peers',
+      `generic-pool ${version('generic-pool')}, tarn ${version('tarn')}, pg-pool ${version('pg-pool')}, pg ${version('pg')}, undici ${version('undici')}`,
+    ],
+    ['suite run time', `${seconds.toFixed(0)} s`],
+    ['load average (1 min)', loadText(loadAtStart)],
+  ]);
 }
 
 export function resultsMarkdown(sections: Section[], seconds: number, loadAtStart: number): string {
@@ -98,10 +116,11 @@ export function resultsMarkdown(sections: Section[], seconds: number, loadAtStar
     'for information only (floors, lido variants) are the median of 3 rounds, except the',
     'cancellation floor, which a note compares with the peers: it gets as many as they do.',
     'Cycle costs (scenarios 1, 2, 6) are CPU time of the process unless the run says otherwise',
-    '(`--wall`): on this shared machine, time slices given to other processes inflate wall-clock',
-    'samples many times over. Storm, cancellation and the adapters are wall-clock by nature.',
+    '(`--wall`): where other processes share the machine, the time slices they get inflate',
+    'wall-clock samples many times over. Storm, cancellation and the adapters are wall-clock by nature.',
     'lido is the esbuild bundle of src/ (as tsup builds it); the peers run as published.',
     'Profile a lido workload with `node --import tsx bench/profile.ts uncontended` (or contended, storm, cancel).',
+    'How to read these tables: docs/performance.md.',
     '',
     '![lido vs the fastest peer](ratios.svg)',
     '',

@@ -6,10 +6,10 @@
  * Each contender runs in a child process of its own (this file in child mode), started
  * and warmed up once, then told to measure one window at a time, taking turns with the
  * other contender's process (which sits idle meanwhile). Run in one process, the two
- * contenders share the driver's code (pg's Client, undici's Client) and its optimised
- * state, and whichever ran just before changed the figures of the other (a round's second
- * run lost 10–25 %). A fresh process per window, as before, was measured while the JIT was
- * still warming up on a slow machine (see WARM_OPS).
+ * contenders would share the driver's code (pg's Client, undici's Client) and its
+ * optimised state, and whichever ran just before would change the figures of the other.
+ * A fresh process per window would measure the JIT still warming up (see WARM_OPS).
+ * Why, with figures: docs/performance.md, "Comparing the adapters".
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -40,10 +40,8 @@ const SECONDS = size(1.5, 0.3);
 /**
  * Calls a child makes under the full load before its first window (at least WARM_MIN_SECONDS,
  * at most WARM_MAX_SECONDS). Counted rather than timed: V8 optimises a function after so
- * many calls, not after so many seconds. On a 2-core machine doing ≈14k requests per second
- * once warm, both contenders ran at 6–7k in their first 1.5 s and ≈11k in the next, and were
- * steady from ≈25,000 calls on; 1 s of load, the warm-up of the first version, measured
- * that second stretch.
+ * many calls, not after so many seconds; both contenders reach their steady rate well
+ * before this count (docs/performance.md, "Comparing the adapters").
  */
 const WARM_OPS = size(40_000, 200);
 const WARM_MIN_SECONDS = size(1, 0.05);
@@ -56,7 +54,8 @@ const ROUNDS = size(8, 2);
 // The children inherit the environment: a smoke run's children measure with tiny counts too.
 if (SMOKE) process.env.BENCH_SMOKE = '1';
 
-type Kind = 'pg' | 'http';
+/** Which adapter: PgPool against pg.Pool, or HttpPool against undici's Agent. */
+export type Kind = 'pg' | 'http';
 type Who = 'lido' | 'peer';
 
 /** The built adapter (see build.ts), or null while src/adapters/<name> does not exist. */
@@ -208,9 +207,26 @@ class Measurer {
   }
 }
 
-const COLUMNS = (unit: 'q/s' | 'req/s', target: number): Column[] => [
-  { label: 'throughput', unit, higherIsBetter: true, target },
-  { label: 'p99 latency', unit: 'ms p99', target: 1 },
+/**
+ * lido's adapter alone, for bench/compare.ts: one child process with lido's `kind` adapter
+ * loaded from `entry` (a built module), warmed up as in the suite, measured in `windows`
+ * windows, then stopped. Returns the medians of its windows: [ops per second, p99 ms,
+ * median ms]. `url`: the HTTP server (unused for pg).
+ */
+export async function lidoAdapterWindows(o: { kind: Kind; entry: string; url: string; windows: number }) {
+  const { m } = await Measurer.start(o.kind, 'lido', o.entry, o.url, `bench compare: ${o.kind} (${o.entry})`);
+  try {
+    const figures: number[][] = [];
+    for (let w = 0; w < o.windows; w++) figures.push(await m.measure());
+    return [0, 1, 2].map((k) => median(figures.map((f) => f[k])));
+  } finally {
+    await m.stop();
+  }
+}
+
+const COLUMNS = (unit: 'q/s' | 'req/s'): Column[] => [
+  { label: 'throughput', unit, higherIsBetter: true, chart: true },
+  { label: 'p99 latency', unit: 'ms p99', chart: true },
   { label: 'median latency', unit: 'ms' },
 ];
 
@@ -222,7 +238,6 @@ async function compare(
   names: Record<Who, string>,
   entry: string,
   url: string,
-  target: number,
   notes: string[],
 ): Promise<Section> {
   const perRound: Record<Who, number[][]> = { lido: [], peer: [] };
@@ -248,7 +263,7 @@ async function compare(
   }
   const warmNote = (who: Who) =>
     `${names[who]} ${Math.round(warmed[who]![0]).toLocaleString('en')} calls in ${warmed[who]![1].toFixed(1)} s`;
-  const columns = COLUMNS(kind === 'pg' ? 'q/s' : 'req/s', target);
+  const columns = COLUMNS(kind === 'pg' ? 'q/s' : 'req/s');
   const medians = (who: Who) => columns.map((_, k) => median(perRound[who].map((f) => f[k])));
   return {
     id,
@@ -261,7 +276,7 @@ async function compare(
     paired: pairedRatios(perRound.lido, perRound.peer, columns),
     notes: [
       `${CALLERS} concurrent callers, max ${MAX} connections. Each contender runs in a child process of its own, warmed up once (200 calls one after another, then the full load until ${WARM_OPS.toLocaleString('en')} calls and at least ${WARM_MIN_SECONDS} s, at most ${WARM_MAX_SECONDS} s; this run: ${warmNote('lido')}, ${warmNote('peer')}), then measured in ${ROUNDS} windows of ${SECONDS} s, each after ${REWARM_SECONDS} s of untimed load (no forced GC: see docs/performance.md), while the other contender's process sits idle; each figure is the median of its windows.`,
-      '"lido advantage" is measured round by round: each round measures the two back to back, so the load of this shared machine, which varies from second to second, weighs on both sides of its ratio; two consecutive rounds, one with each going first, make a pair (the geometric mean of their ratios), and the figure is the median of the pairs.',
+      '"lido advantage" is measured round by round: each round measures the two back to back, so the load of the machine, which can vary from second to second, weighs on both sides of its ratio; two consecutive rounds, one with each going first, make a pair (the geometric mean of their ratios), and the figure is the median of the pairs.',
       ...notes,
     ],
   };
@@ -283,7 +298,7 @@ async function postgres(): Promise<Section> {
   if (typeof ((await import(entry)) as { PgPool?: unknown }).PgPool !== 'function')
     return skipped(id, title, 'src/adapters/pg exports no PgPool yet');
   const config = pgConfig();
-  return await compare(id, title, 'pg', { lido: 'lido PgPool', peer: 'pg.Pool' }, entry, '', 1, [
+  return await compare(id, title, 'pg', { lido: 'lido PgPool', peer: 'pg.Pool' }, entry, '', [
     `Postgres at ${config.host}:${config.port}, database ${config.database}.`,
   ]);
 }
@@ -297,7 +312,7 @@ async function http(): Promise<Section> {
     return skipped(id, title, 'src/adapters/http exports no HttpPool yet');
   const server = await startServer();
   try {
-    return await compare(id, title, 'http', { lido: 'lido HttpPool', peer: 'undici Agent' }, entry, server.url, 0.95, [
+    return await compare(id, title, 'http', { lido: 'lido HttpPool', peer: 'undici Agent' }, entry, server.url, [
       'Server: node:http in a child process on 127.0.0.1, body "ok".',
     ]);
   } finally {

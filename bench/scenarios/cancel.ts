@@ -52,18 +52,16 @@ function bareSignal(reason: () => unknown): Cancellable {
   return { promise, cancel: () => ac.abort(reason()) };
 }
 
-const TARGET = 8;
-
 /** The floor row's name: AbortSignal and one rejected promise, no pool. */
 const FLOOR = 'AbortSignal alone (floor)';
 
 /**
- * What the floor row means for the target, on the machine that ran: the fastest peer's
- * time divided by the floor's is about the best ratio a pool cancelled through AbortSignal
- * can show there, since every such pool pays the floor (a run's noise can put a pool a
- * little either side of it). Null when a figure is missing.
+ * What the floor row means on the machine that ran: the fastest peer's time divided by
+ * the floor's is about the best ratio a pool cancelled through AbortSignal can show there,
+ * since every such pool pays the floor (a run's noise can put a pool a little either side
+ * of it); and lido's time as a share of the floor's. Null when a figure is missing.
  */
-export function ceilingNote(rows: readonly Row[], target: number): string | null {
+export function ceilingNote(rows: readonly Row[]): string | null {
   const ms = (r: Row | undefined) => (r && typeof r.values[0] === 'number' ? r.values[0] : null);
   const peers = rows.filter((r) => r.peer && ms(r) !== null).sort((a, b) => ms(a)! - ms(b)!);
   const best = peers[0];
@@ -71,12 +69,11 @@ export function ceilingNote(rows: readonly Row[], target: number): string | null
   const lido = ms(rows.find((r) => r.headline));
   if (!best || floor === null || lido === null || floor <= 0) return null;
   const ceiling = ms(best)! / floor;
-  const reach =
-    ceiling >= target ? 'within reach' : `out of reach for any pool cancelled through AbortSignal on this machine`;
-  return `The floor alone is ×${ceiling.toFixed(2)} of ${best.subject} in this run: about the most that a pool paying it can show here (target ×${target}: ${reach}); lido took ×${(lido / floor).toFixed(2)} of the floor's time.`;
+  return `The floor alone is ×${ceiling.toFixed(2)} of ${best.subject} in this run: about the most that a pool cancelled through AbortSignal can show on the machine that ran; lido took ×${(lido / floor).toFixed(2)} of the floor's time.`;
 }
 
-export async function cancellation(subjects: Subject[]): Promise<Section[]> {
+/** `extras: false` leaves out the lido variants and the floor (bench/compare.ts wants lido's figures alone). */
+export async function cancellation(subjects: Subject[], { extras = true } = {}): Promise<Section[]> {
   const n = size(100_000, 1_000);
   const list = subjects.filter((s) => !s.cycleOnly);
   const lido = list.find((s) => s.headline);
@@ -85,29 +82,33 @@ export async function cancellation(subjects: Subject[]): Promise<Section[]> {
   const fresh = () => new Error('aborted');
   const entries = [
     ...list.map((s) => ({ ...s, run: () => onPool(s, n, s.headline ? fresh : undefined) })),
-    ...(lido
+    ...(lido && extras
       ? [
           { name: 'lido, abort() (no reason)', peer: false, headline: false, run: () => onPool(lido, n) },
           { name: 'lido, abort(shared reason)', peer: false, headline: false, run: () => onPool(lido, n, shared) },
         ]
       : []),
     // As many rounds as the pools get: the ceiling note below divides a peer's time by it.
-    {
-      name: FLOOR,
-      peer: false,
-      headline: false,
-      full: true,
-      run: () => cancelAll('floor', n, () => bareSignal(fresh)),
-    },
+    ...(extras
+      ? [
+          {
+            name: FLOOR,
+            peer: false,
+            headline: false,
+            full: true,
+            run: () => cancelAll('floor', n, () => bareSignal(fresh)),
+          },
+        ]
+      : []),
   ];
   const figures = await rounds(entries, (e) => e.run(), { warmup: false, count: size(5, 1) });
   const rows = rowsOf(entries, figures, 1);
-  const ceiling = ceilingNote(rows, TARGET);
+  const ceiling = ceilingNote(rows);
   return [
     {
       id: 'cancel',
       title: `4. Cancellation (${n.toLocaleString('en')} waiters withdrawn in random order)`,
-      columns: [{ label: 'first cancel → all rejected', unit: 'ms', target: TARGET }],
+      columns: [{ label: 'first cancel → all rejected', unit: 'ms', chart: true }],
       rows,
       notes: [
         "lido (headline): `acquire({ signal })`, then `AbortController.abort(new Error('aborted'))`: a fresh Error per abort, the same work as tarn's own `acquire().abort()`, which rejects with `new Error('aborted')`.",

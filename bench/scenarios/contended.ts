@@ -31,7 +31,7 @@ export async function contended(subjects: Subject[]): Promise<Section[]> {
     {
       id: 'contended',
       title: '2. Contended (max 10, each borrower holds across one await)',
-      columns: counts.map((b) => ({ label: `${b.toLocaleString('en')} borrowers`, unit: 'ns/cycle', target: 3 })),
+      columns: counts.map((b) => ({ label: `${b.toLocaleString('en')} borrowers`, unit: 'ns/cycle', chart: true })),
       rows: rowsOf(subjects, figures, counts.length),
       notes: [
         `About ${CYCLES.toLocaleString('en')} cycles per round, measured after ${SETTLE_MS} ms of untimed cycles (each round starts with a full GC); the await is \`await null\`; ${COST_NOTE}.`,

@@ -82,8 +82,8 @@ export async function memory(subjects: Subject[]): Promise<Section[]> {
       id: 'memory',
       title: `5. Memory (heap after full GC, ${n.toLocaleString('en')} of each)`,
       columns: [
-        { label: 'per idle resource', unit: 'bytes', target: 1 },
-        { label: 'per waiter', unit: 'bytes', target: 1 },
+        { label: 'per idle resource', unit: 'bytes', chart: true },
+        { label: 'per waiter', unit: 'bytes', chart: true },
         { label: '(bare resource, excluded)', unit: 'bytes', compare: false },
       ],
       rows: rowsOf(list, figures, 3),

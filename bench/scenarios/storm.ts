@@ -49,11 +49,14 @@ function floor(n: number): Promise<number[]> {
   return storm('floor', n, () => new Promise((_, reject) => rejects.push(reject)));
 }
 
-export async function timeoutStorm(subjects: Subject[]): Promise<Section[]> {
+/** `extras: false` leaves out the floor row (bench/compare.ts wants lido's figures alone). */
+export async function timeoutStorm(subjects: Subject[], { extras = true } = {}): Promise<Section[]> {
   const n = size(100_000, 1_000);
   const entries = [
     ...subjects.filter((s) => !s.cycleOnly).map((s) => ({ ...s, run: () => onPool(s, n) })),
-    { name: 'one timer + new Error each (floor)', peer: false, headline: false, run: () => floor(n) },
+    ...(extras
+      ? [{ name: 'one timer + new Error each (floor)', peer: false, headline: false, run: () => floor(n) }]
+      : []),
   ];
   const figures = await rounds(entries, (e) => e.run(), { warmup: false, count: size(5, 1) });
   return [
@@ -61,7 +64,7 @@ export async function timeoutStorm(subjects: Subject[]): Promise<Section[]> {
       id: 'storm',
       title: `3. Timeout storm (${n.toLocaleString('en')} waiters, ${TIMEOUT_MS} ms timeout, 1 resource held)`,
       columns: [
-        { label: 'first deadline → all rejected', unit: 'ms', target: 8 },
+        { label: 'first deadline → all rejected', unit: 'ms', chart: true },
         { label: 'last deadline → all rejected', unit: 'ms' },
         { label: 'enqueue', unit: 'ns/waiter' },
       ],

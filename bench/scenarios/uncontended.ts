@@ -18,7 +18,7 @@ export async function uncontended(subjects: Subject[]): Promise<Section[]> {
     {
       id: 'uncontended',
       title: '1. Uncontended acquire + release',
-      columns: [{ label: 'one borrower, idle resource', unit: 'ns/cycle', target: 3 }],
+      columns: [{ label: 'one borrower, idle resource', unit: 'ns/cycle', chart: true }],
       rows: rowsOf(subjects, figures, 1),
       notes: [
         `${n.toLocaleString('en')} sequential cycles per round, max 10, measured after ${SETTLE_MS} ms of untimed cycles (each round starts with a full GC); ${COST_NOTE}.`,

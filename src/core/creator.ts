@@ -166,6 +166,16 @@ export class Creator<T> {
     );
   }
 
+  /**
+   * The last failure was handed to a caller who asked for that create: the next create may
+   * start at once (the pending retry goes; the failures stay counted for health).
+   */
+  forgive(): void {
+    if (this.#retryTimer !== null) this.#clock.clearTimer(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#backoff.forgive();
+  }
+
   /** Close: aborts every create in flight and the pending retry. */
   abortAll(reason: unknown): void {
     if (this.#retryTimer !== null) this.#clock.clearTimer(this.#retryTimer);

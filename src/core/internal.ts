@@ -53,6 +53,14 @@ export interface PoolInternals<T> {
    * the new `max`.
    */
   setLimit(limit: number): void;
+  /**
+   * The adapter handed the last create failure to a caller waiting for that create (with
+   * {@link withdraw}), as pg.Pool gives each `connect()` the error of the attempt made for
+   * it: no backoff before the next create, and the acquires still waiting get theirs now.
+   * A failure nobody was told of still backs off, so creates never spin. Call it from the
+   * pool's `error` listener (phase `create`).
+   */
+  createFailureHandled(): void;
 }
 
 /** Module-private method key of the core: a lease gives its slot back through it. */
@@ -86,5 +94,6 @@ export function internalsFor<T>(pool: PoolRef, parts: PoolParts<T>): PoolInterna
       tracingAcquire() ? traceAcquire(pool, undefined, state.clock, () => queued(handle)) : queued(handle),
     withdraw: (waiter, reason) => waiting.withdraw(waiter, reason),
     setLimit: (limit) => supply.setLimit(checkInt('setLimit limit', limit, 1)),
+    createFailureHandled: () => supply.createFailureHandled(),
   };
 }

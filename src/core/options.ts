@@ -3,6 +3,7 @@ import { systemClock } from './util/clock.js';
 import { PoolOptionsError } from './errors.js';
 import { checkDuration, checkInt, describe, fail, rejectUnknown } from './util/check.js';
 import type { Factory } from './factory.js';
+import { envSourcesOf } from '../config/sources.js';
 
 /** Backoff for failed creates: the n-th consecutive failure waits about `baseMs * 2^(n-1)`, capped. */
 export interface CreateRetryOptions {
@@ -20,6 +21,12 @@ export interface PoolOptions<T> {
   name?: string;
   /** Resources kept alive even when idle. Default 0. */
   min?: number;
+  /**
+   * `true`: `min` resources are opened at start and reopened after removals. `false`: `min`
+   * is only a floor for idle reaping (pg.Pool's meaning): nothing is opened for it except
+   * by `ready()`, which opens it once. Default true.
+   */
+  keepMin?: boolean;
   /** Most resources alive at once (creating + idle + borrowed + validating). Default 10. */
   max?: number;
   /** Longest an acquire waits before `AcquireTimeoutError`; `Infinity` waits forever. Default 30 000. */
@@ -77,6 +84,7 @@ export interface ResolvedOptions<T> {
   factory: Factory<T>;
   name: string;
   min: number;
+  keepMin: boolean;
   max: number;
   acquireTimeoutMs: number;
   createTimeoutMs: number;
@@ -98,6 +106,8 @@ export interface ResolvedOptions<T> {
   thawAfterMs: number;
   clock: Clock;
   random: () => number;
+  /** Options read from the environment, by variable (`poolOptionsFromEnv`); shown by `config()`. */
+  fromEnv: Record<string, string> | undefined;
 }
 
 const KNOWN = new Set([
@@ -125,12 +135,15 @@ const KNOWN = new Set([
   'thawAfterMs',
   'clock',
   'random',
+  'keepMin',
 ]);
 
 /** Default values of every option that has one. */
 export const defaults = {
   /** Resources kept alive even when idle: none. */
   min: 0,
+  /** `min` is opened at start and kept open. */
+  keepMin: true,
   /** Most resources alive at once. */
   max: 10,
   /** Longest an acquire waits, ms (30 s). */
@@ -233,7 +246,7 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
   if (capMs < baseMs)
     throw new PoolOptionsError(`createRetry.capMs: expected at least baseMs (${baseMs}), got ${capMs}`);
 
-  const bool = (k: 'failFast' | 'allowExitOnIdle'): boolean => {
+  const bool = (k: 'failFast' | 'allowExitOnIdle' | 'keepMin'): boolean => {
     const v = pick(o, k);
     if (typeof v !== 'boolean') fail(k, 'a boolean', v);
     return v;
@@ -263,6 +276,7 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
     factory,
     name,
     min,
+    keepMin: bool('keepMin'),
     max,
     acquireTimeoutMs,
     createTimeoutMs,
@@ -284,5 +298,6 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
     thawAfterMs: checkDuration('thawAfterMs', pick(o, 'thawAfterMs')),
     clock,
     random,
+    fromEnv: envSourcesOf(input),
   };
 }

@@ -84,7 +84,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#checks = parts.checks;
     this.#supply = parts.supply;
     // Start filling `min` after the constructor returns, so listeners can be attached first.
-    if (parts.state.options.min > 0) queueMicrotask(() => parts.supply.dispatch());
+    if (parts.state.options.min > 0 && parts.state.options.keepMin) queueMicrotask(() => parts.supply.dispatch());
   }
 
   /** The pool's name (option `name`). */
@@ -207,10 +207,10 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
 
   /** The effective options (the factory is shown by its hook names only). */
   config(): Record<string, unknown> {
-    const { factory, clock, random, ...rest } = this.#state.options;
+    const { factory, clock, random, fromEnv, ...rest } = this.#state.options;
     // Hook names, looked up (not listed with Object.keys) so class-based factories show theirs too.
     const hooks = ['create', 'destroy', 'validate', 'reset', 'watch', 'isBroken'] as const;
-    return { ...rest, factory: hooks.filter((k) => typeof factory[k] === 'function') };
+    return { ...rest, factory: hooks.filter((k) => typeof factory[k] === 'function'), ...(fromEnv && { fromEnv }) };
   }
 
   /**

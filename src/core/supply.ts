@@ -145,10 +145,18 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
     while (
       creator.creating < o.maxConcurrentCreates &&
       state.live + creator.creating + closing < state.limit &&
-      (state.waiters.length > state.checking + creator.creating || state.live + creator.creating < o.min)
+      (state.waiters.length > state.checking + creator.creating ||
+        // `min` is filled while kept (keepMin), or while a ready() waits for it.
+        ((o.keepMin || this.#readyCallers.length > 0) && state.live + creator.creating < o.min))
     ) {
       creator.start();
     }
+  }
+
+  /** See {@link PoolInternals.createFailureHandled}: no backoff before the next create. */
+  createFailureHandled(): void {
+    this.#creator.forgive();
+    this.dispatch();
   }
 
   /** A create succeeded after starting at `startedAt`: the new resource is handed on. */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
-import { AcquireTimeoutError, PgPool, PoolClosedError, type PgPoolOptions } from '../../src/adapters/pg/index.js';
+import { AcquireTimeoutError, PgPool, type PgPoolOptions } from '../../src/adapters/pg/index.js';
 import { describeWithPostgres, pgQuery, type PostgresConfig } from '../support/services.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -64,12 +64,29 @@ describeWithPostgres('PgPool behaves like pg.Pool', (cfg: PostgresConfig) => {
     expect(pool.totalCount).toBe(2);
   });
 
-  it('min keeps clients open (lido also opens them up front)', async () => {
-    const pool = make({ min: 2, idleTimeoutMillis: 50 });
-    await pool.ready();
-    expect(pool.totalCount).toBe(2);
-    await sleep(200);
-    expect(pool.totalCount).toBe(2);
+  it('min: nothing is opened for it (pg.Pool); idle clients above it close after idleTimeoutMillis, never below it', async () => {
+    const pool = make({ min: 1, max: 3, idleTimeoutMillis: 50 });
+    await sleep(30);
+    expect(pool.totalCount).toBe(0);
+    const clients = await Promise.all([pool.connect(), pool.connect(), pool.connect()]);
+    for (const c of clients) c.release();
+    expect(pool.idleCount).toBe(3);
+    for (let i = 0; i < 100 && pool.totalCount > 1; i++) await sleep(10);
+    expect(pool.totalCount).toBe(1);
+    await sleep(150);
+    expect([pool.totalCount, pool.idleCount]).toEqual([1, 1]);
+  });
+
+  it('ready() opens min now; with keepMin: true a removed client is replaced, without it not', async () => {
+    const kept = make({ min: 2, keepMin: true });
+    const plain = make({ min: 2 });
+    await Promise.all([kept.ready(), plain.ready()]);
+    expect([kept.totalCount, plain.totalCount]).toEqual([2, 2]);
+    for (const pool of [kept, plain]) (await pool.connect()).release(new Error('gone'));
+    for (let i = 0; i < 100 && kept.totalCount < 2; i++) await sleep(10);
+    expect(kept.totalCount).toBe(2);
+    await sleep(50);
+    expect(plain.totalCount).toBe(1);
   });
 
   it('query(text, values) resolves to a pg result', async () => {
@@ -209,25 +226,25 @@ describeWithPostgres('PgPool behaves like pg.Pool', (cfg: PostgresConfig) => {
     await expect(pool.end()).rejects.toThrow('Called end on pool more than once');
   });
 
-  it('waiters pending at end() are rejected, never left hanging', async () => {
+  it('calls waiting at end() finish, then end() resolves; calls after end() are refused at once', async () => {
     const pool = make({ max: 1 });
     const held = await pool.connect();
-    const waiters = [pool.connect(), pool.query('SELECT 1')].map((p) =>
-      (p as Promise<unknown>).then(
-        () => 'resolved',
-        (e: Error) => e,
-      ),
-    );
+    const waitingClient = pool.connect();
+    const waitingQuery = pool.query<{ n: number }>('SELECT 2 AS n');
     await sleep(20);
     expect(pool.waitingCount).toBe(2);
-    const ending = pool.end();
-    const outcomes = await Promise.all(waiters);
-    for (const o of outcomes) {
-      expect(o).toBeInstanceOf(PoolClosedError);
-      expect((o as Error).message).toBe('Cannot use a pool after calling end on the pool');
-    }
+    let ended = false;
+    const ending = pool.end().then(() => (ended = true));
+    await expect(pool.connect()).rejects.toThrow('Cannot use a pool after calling end on the pool');
+    await expect(pool.query('SELECT 1')).rejects.toThrow('Cannot use a pool after calling end on the pool');
     held.release();
+    const client = await waitingClient;
+    expect((await client.query<{ n: number }>('SELECT 1 AS n')).rows[0]!.n).toBe(1);
+    client.release();
+    expect((await waitingQuery).rows[0]!.n).toBe(2);
     await ending;
+    expect(ended).toBe(true);
+    expect(pool.totalCount).toBe(0);
   });
 
   it('totalCount, idleCount and waitingCount', async () => {

@@ -253,7 +253,7 @@ describeWithPostgres('PgPool with read replicas (TCP proxies to the real server)
   });
 
   it('end() closes every member: no replica connection is left on the server or the proxies', async () => {
-    const pool = make({ min: 1 });
+    const pool = make({ min: 1, keepMin: true }); // every member opens one at once
     await read(pool);
     await read(pool);
     const c = await pool.replica.connect();

@@ -81,10 +81,16 @@ describeWithRedis('lido/redis: RedisPool against Redis', (cfg: RedisConfig) => {
 
   it('use(), stats(), health() and advise() work as on the core pool; close() disconnects every connection', async () => {
     const p = pool({ max: 3 });
+    // Each use() holds its connection until all three hold one, so none can be handed a
+    // connection another already released (which would make this depend on timing).
+    let inside = 0;
+    let allIn!: () => void;
+    const all = new Promise<void>((r) => (allIn = r));
     const ids = await Promise.all(
       [1, 2, 3].map(() =>
         p.use(async (r) => {
-          await sleep(20);
+          if (++inside === 3) allIn();
+          await all;
           return clientId(r);
         }),
       ),

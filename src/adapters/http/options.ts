@@ -32,6 +32,13 @@ export interface HttpOriginOptions {
   idleTimeoutMs?: number;
   /** Connections are retired after this age (up to 10 % earlier, at random), only when idle; 0 = never. Default 1 800 000. */
   maxLifetimeMs?: number;
+  /**
+   * Accepted so that options shared with other pools (`poolOptionsFromEnv`) apply, and
+   * has no effect: HTTP has no ping. An idle connection the server closed is dropped the
+   * moment its socket closes, and an idempotent request that finds its socket just
+   * closed is retried on a fresh connection.
+   */
+  validateAfterIdleMs?: number;
   /** Most requests queued for a connection; beyond it a request fails at once with `QueueFullError`. Default Infinity. */
   maxWaiting?: number;
   /** A connection is retired after this many requests. Default Infinity. */
@@ -103,6 +110,7 @@ const POOL_KEYS = [
   'createTimeoutMs',
   'idleTimeoutMs',
   'maxLifetimeMs',
+  'validateAfterIdleMs',
   'maxWaiting',
   'maxUses',
   'order',
@@ -231,4 +239,53 @@ export function clientOptionsOf(config: OriginConfig): Record<string, unknown> {
   if (out.keepAliveTimeout === undefined) out.keepAliveTimeout = ms;
   if (out.keepAliveMaxTimeout === undefined) out.keepAliveMaxTimeout = Math.max(ms, 600_000);
   return out;
+}
+
+/** Pool options as the pool applies them (defaults filled in), without the hooks and sources of time. */
+function effectivePool(config: OriginConfig, clock: Clock | undefined): Record<string, unknown> {
+  const {
+    factory,
+    name,
+    clock: _clock,
+    random,
+    fromEnv,
+    ...rest
+  } = resolveOptions({
+    ...config.pool,
+    factory: probe,
+    name: 'probe',
+    clock,
+  } as PoolOptions<unknown>);
+  return rest;
+}
+
+/** Socket/TLS options by name only (they may hold keys and passphrases), or `'[function]'` for a connector. */
+function connectNames(connect: HttpConnectOptions | Connector): string | string[] {
+  return typeof connect === 'function' ? '[function]' : Object.keys(connect);
+}
+
+/** @internal What `HttpPool.config()` shows. */
+export function effectiveConfig(
+  o: ResolvedHttpOptions,
+  fromEnv: Record<string, string> | undefined,
+): Record<string, unknown> {
+  const origins: Record<string, unknown> = {};
+  for (const [origin, config] of o.origins) {
+    origins[origin] = {
+      ...effectivePool(config, o.clock),
+      connect: connectNames(config.connect),
+      client: config.client,
+    };
+  }
+  return {
+    name: o.name,
+    maxTotal: o.maxTotal,
+    idlePoolTimeoutMs: o.idlePoolTimeoutMs,
+    leakDetectionMs: o.leakDetectionMs,
+    ...effectivePool(o.base, o.clock),
+    connect: connectNames(o.base.connect),
+    client: o.base.client,
+    origins,
+    ...(fromEnv === undefined ? {} : { fromEnv }),
+  };
 }

@@ -3,13 +3,16 @@ import type { Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../../core/util/clock.js';
 import { PoolOptionsError, type PoolError } from '../../core/errors.js';
 import type { Health } from '../../stats/health.js';
+import { declarePoolKind } from '../../config/kind.js';
+import { envSourcesOf } from '../../config/sources.js';
+import { noteNewPool, ownedPools } from '../../stats/churn.js';
 import { DispatcherBase, bindDispatcher } from './base.js';
 import { Flight, type FlightHost } from './flight.js';
 import { FlightList } from './flight-list.js';
 import { LegacyHandler, isNewHandler } from './handler.js';
 import { LeakWatch, type HttpLeakReport } from './leaks.js';
 import { loadUndici, missingPart } from './load.js';
-import { resolveHttpOptions, type HttpPoolOptions, type ResolvedHttpOptions } from './options.js';
+import { effectiveConfig, resolveHttpOptions, type HttpPoolOptions, type ResolvedHttpOptions } from './options.js';
 import { OriginCache, undiciErrors, type UndiciErrorName } from './errors.js';
 import { OriginPools } from './origins.js';
 import { CounterBook, type HttpPoolStats } from './stats.js';
@@ -47,6 +50,7 @@ export class HttpPool extends DispatcherBase {
   readonly #origins: OriginCache;
   readonly #isOpen = (origin: string): boolean => this.#pools.has(origin);
   readonly #ee = this as unknown as EventEmitter;
+  readonly #fromEnv: Record<string, string> | undefined;
   #closed = false;
   #destroyed = false;
   #closing: Promise<void> | null = null;
@@ -65,14 +69,22 @@ export class HttpPool extends DispatcherBase {
     this.#error = undiciErrors(undici.errors, o.name);
     this.#origins = new OriginCache(this.#error);
     this.#leaks = new LeakWatch(this.#clock, o.leakDetectionMs, o.name, (r) => this.#onLeak(r));
-    this.#pools = new OriginPools(o, undici, {
-      emit: (event, origin, client, error) => {
-        if (this.#ee.listenerCount(event) > 0) this.#ee.emit(event, new URL(origin), [this, client], error);
-      },
-      error: (error, origin) => {
-        if (this.#ee.listenerCount('error') > 0) this.#ee.emit('error', error, origin);
-      },
-    });
+    // The origins' own pools are this pool's business: counted once, below, as this pool.
+    this.#pools = ownedPools(
+      () =>
+        new OriginPools(o, undici, {
+          emit: (event, origin, client, error) => {
+            if (this.#ee.listenerCount(event) > 0) this.#ee.emit(event, new URL(origin), [this, client], error);
+          },
+          error: (error, origin) => {
+            if (this.#ee.listenerCount('error') > 0) this.#ee.emit('error', error, origin);
+          },
+        }),
+    );
+    this.#fromEnv = envSourcesOf(options);
+    const now = this.#clock.now();
+    if (o.origins.size === 0) noteNewPool(`HttpPool "${o.name}"`, now);
+    for (const origin of o.origins.keys()) noteNewPool(`HttpPool ${origin}`, now);
   }
 
   /** The pool's name (option `name`). */
@@ -139,6 +151,15 @@ export class HttpPool extends DispatcherBase {
   /** Stats per origin (connections as the core counts resources, plus requests, retries, leaks) and in total. */
   stats(): HttpPoolStats {
     return this.#pools.stats(this.#book, this.#flights.size);
+  }
+
+  /**
+   * The effective options: pool-wide settings, the options every unlisted origin gets,
+   * each listed origin's, and `fromEnv` (options read by `poolOptionsFromEnv`, by
+   * variable). Socket/TLS options (`connect`) are shown by name only.
+   */
+  config(): Record<string, unknown> {
+    return effectiveConfig(this.#o, this.#fromEnv);
   }
 
   /** `ok`, `degraded` (an origin waits, times out, fails to connect) or `down` (closed). */
@@ -247,3 +268,5 @@ export class HttpPool extends DispatcherBase {
 }
 
 export type { HttpLeakReport };
+
+declarePoolKind(HttpPool, 'http');

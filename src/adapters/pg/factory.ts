@@ -3,25 +3,9 @@ import type { Factory } from '../../core/factory.js';
 import { describe } from '../../core/options.js';
 import { loadPgClient } from './load-pg.js';
 import { Secrets } from './redact.js';
-import {
-  TxTracker,
-  dropBorrowerListeners,
-  forgetPreparedStatements,
-  isBusy,
-  isConnectionError,
-  isQueryable,
-  listenerBaseline,
-} from './session.js';
+import { cleanUp, connect, end, type ClientState } from './connection.js';
+import { TxTracker, isBusy, isConnectionError, isQueryable, listenerBaseline } from './session.js';
 import type { ClientConstructor, ClientLike, PgConnectionOptions, ResetOnRelease } from './types.js';
-
-/** How long a graceful `client.end()` may take before the socket is destroyed. */
-const END_TIMEOUT_MS = 5_000;
-
-/** What lido keeps per client (never enumerable on the client itself). */
-interface ClientState {
-  tx: TxTracker;
-  baseline: Map<string, Function[]> | null;
-}
 
 /** Hooks `PgPool` uses to turn factory events into `pg.Pool` events. */
 export interface PgFactoryHooks<C> {
@@ -30,23 +14,14 @@ export interface PgFactoryHooks<C> {
   /** A client was ended after removal (PgPool emits `remove`). */
   removed?(client: C): void;
   log?(...messages: unknown[]): void;
-  /** A number from PgPool's sequence, taken as a create starts; tagged on its error. */
-  ticket?(): number;
-}
-
-/** The ticket of the create an error came from (see {@link PgFactoryHooks.ticket}). */
-export const kTicket = Symbol('lido.pg.ticket');
-
-/** Tags a create error with its create's ticket; never enumerable, never in output. */
-function tag(e: unknown, ticket: number | undefined): unknown {
-  if (ticket !== undefined && e !== null && typeof e === 'object') {
-    try {
-      Object.defineProperty(e, kTicket, { value: ticket, configurable: true });
-    } catch {
-      // frozen error: it just will not be routed to a waiter
-    }
-  }
-  return e;
+  /**
+   * A connection attempt starts; the function it returns is called with the attempt's
+   * error if it fails (not when lido itself aborted it: create timeout, close). PgPool
+   * hands that error to a waiting `connect()`, as pg.Pool does.
+   */
+  attempt?(): (error: unknown) => void;
+  /** The pool watches `client`: `evict(reason)` destroys it now if it is idle. */
+  watched?(client: C, evict: (reason: unknown) => void): void;
 }
 
 /** A {@link Factory} of pg clients, with what PgPool needs to see. */
@@ -132,21 +107,25 @@ export function createPgFactory<C extends ClientLike>(
     secrets,
 
     async create(signal) {
-      const ticket = hooks.ticket?.();
+      const failed = hooks.attempt?.() ?? noop;
+      const fail = (e: unknown): unknown => {
+        if (!signal.aborted) failed(e);
+        return e;
+      };
       let client: C;
       try {
         const config = await clientConfig();
         signal.throwIfAborted();
         client = new Client(config);
       } catch (e) {
-        throw tag(describeConfigError(secrets.error(e), options.connectionString, secrets), ticket);
+        throw fail(describeConfigError(secrets.error(e), options.connectionString, secrets));
       }
       try {
         log('connecting new client');
         await connect(client, signal);
       } catch (e) {
         log('client failed to connect', secrets.error(e));
-        throw tag(e, ticket);
+        throw fail(e);
       }
       log('new client connected');
       // Until the pool watches it: an error now fails this create instead of crashing.
@@ -167,7 +146,7 @@ export function createPgFactory<C extends ClientLike>(
       } catch (e) {
         client.removeListener('error', onEarly);
         await end(client, log);
-        throw tag(secrets.error(e), ticket);
+        throw fail(secrets.error(e));
       }
       client.removeListener('error', onEarly);
       return client;
@@ -203,6 +182,7 @@ export function createPgFactory<C extends ClientLike>(
       const onEnd = (): void => evict(new Error('Connection terminated'));
       client.on('error', onError);
       client.on('end', onEnd);
+      hooks.watched?.(client, evict);
       return () => {
         client.removeListener('error', onError);
         client.removeListener('end', onEnd);
@@ -230,98 +210,4 @@ function describeConfigError(e: unknown, connectionString: unknown, secrets: Sec
 /** Sets the password (or another secret-bearing key) on a config copy, not enumerable (as pg does). */
 function hide(config: Record<string, unknown>, value: unknown, key = 'password'): void {
   Object.defineProperty(config, key, { value, enumerable: false, writable: true, configurable: true });
-}
-
-/** `client.connect(cb)`, destroying the socket when `signal` aborts (connect timeout, close). */
-function connect(client: ClientLike, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let aborted = false;
-    const onAbort = (): void => {
-      aborted = true;
-      kill(client);
-    };
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      client.connect((err) => {
-        signal.removeEventListener('abort', onAbort);
-        if (!err) return resolve();
-        client.on('error', noop); // a dead client may still report its end
-        reject(aborted ? new Error('Connection terminated due to connection timeout', { cause: err }) : err);
-      });
-    } catch (e) {
-      signal.removeEventListener('abort', onAbort);
-      reject(e);
-    }
-  });
-}
-
-/** Drops the socket at once. */
-function kill(client: ClientLike): void {
-  const stream = (client as { connection?: { stream?: { destroy?(): void } } }).connection?.stream;
-  if (typeof stream?.destroy === 'function') stream.destroy();
-  else {
-    try {
-      Promise.resolve(client.end()).catch(noop);
-    } catch {
-      // already ended
-    }
-  }
-}
-
-/** Ends a client gracefully, destroying its socket if that takes too long. Never rejects. */
-function end(client: ClientLike, log: (...m: unknown[]) => void): Promise<void> {
-  client.on('error', (err: Error) => log('additional client error after disconnection', err));
-  return new Promise<void>((resolve) => {
-    let done = false;
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      kill(client);
-      finish();
-    }, END_TIMEOUT_MS);
-    timer.unref();
-    try {
-      client.end(() => finish());
-    } catch {
-      kill(client);
-      finish();
-    }
-  });
-}
-
-/** Runs `sql` with the callback form (no dependence on the client's promise support). */
-function run(client: ClientLike, sql: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    client.query(sql, (err: Error | undefined) => (err ? reject(err) : resolve()));
-  });
-}
-
-/** Rolls back an open transaction and, with `discard`, wipes the session. Throws => destroy. */
-async function cleanUp(
-  client: ClientLike,
-  state: ClientState | undefined,
-  busy: boolean,
-  discard: boolean,
-): Promise<void> {
-  // Queries the borrower left running finish first (pg runs them in order); the empty
-  // query then brings a fresh transaction status back.
-  if (busy) await run(client, '');
-  const status = state?.tx.status(client);
-  if (status !== 'I') {
-    await run(client, 'ROLLBACK');
-    state?.tx.markIdle();
-  }
-  if (discard) {
-    await run(client, 'DISCARD ALL');
-    forgetPreparedStatements(client);
-    dropBorrowerListeners(client, state?.baseline ?? null);
-  }
 }

@@ -3,15 +3,16 @@
  * adapter for the core `Pool` (and `KeyedPool`, `PoolCluster`). `pg` is an optional peer
  * dependency: lido uses the application's own copy, never bundles it.
  */
-export {
-  PgPool,
-  type PgPoolClient,
-  type PgPoolEvents,
-  type PgPoolStats,
-  type PgPoolHealth,
-  type PgQueryOptions,
-  type PgReplica,
-} from './pool.js';
+export { PgPool } from './pool.js';
+export type {
+  ConnectCallback,
+  PgPoolClient,
+  PgPoolEvents,
+  PgPoolStats,
+  PgPoolHealth,
+  PgQueryOptions,
+  PgReplica,
+} from './pool-types.js';
 export { pgFactory, type PgFactory } from './factory.js';
 export type { PgPoolOptions, PgReplicaOptions } from './options.js';
 export { redactConnectionString } from './redact.js';

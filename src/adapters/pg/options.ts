@@ -1,3 +1,4 @@
+import { ENV_SOURCES } from '../../config/sources.js';
 import type { ClusterProbeOptions, ClusterStrategy } from '../../cluster/options.js';
 import { PoolOptionsError } from '../../core/errors.js';
 import type { PoolOptions } from '../../core/options.js';
@@ -23,6 +24,7 @@ export const CORE_OPTION_KEYS = [
   'maxConcurrentCreates',
   'clock',
   'random',
+  'keepMin',
 ] as const;
 
 type CoreKey = (typeof CORE_OPTION_KEYS)[number];
@@ -41,11 +43,17 @@ export interface PgReplicaOptions<C extends ClientLike = ClientLike>
   max?: number;
   /** Alias of `max` (old pg name). */
   poolSize?: number;
-  /** Clients kept open even when idle; lido also opens them up front. Default 0. */
+  /**
+   * Idle clients are not closed below this many (pg.Pool's meaning: nothing is opened for
+   * it; `await pool.ready()` opens it once; `keepMin: true` keeps it open). Default 0.
+   */
   min?: number;
   /** Idle clients above `min` are closed after this long; 0 = never. pg default 10 000. */
   idleTimeoutMillis?: number | null;
-  /** Longest `connect()`/`query()` waits for a client, and longest a connection attempt takes; 0 = no limit (pg default). */
+  /**
+   * Longest `connect()`/`query()` waits for a client, and longest a connection attempt takes;
+   * 0 = no limit. Not given: 30 s (lido's `acquireTimeoutMs` and `createTimeoutMs`; pg.Pool has no limit).
+   */
   connectionTimeoutMillis?: number;
   /** A client is closed after this many checkouts. Default unlimited. */
   maxUses?: number;
@@ -93,13 +101,22 @@ export function toCoreOptions<C extends ClientLike>(
   // pg-pool: `max || poolSize || 10`, `min || 0`, `maxUses || Infinity`.
   core.max = o.max || o.poolSize || 10;
   core.min = o.min || 0;
+  // pg.Pool's min: a floor for idle reaping, nothing opened for it (ready() opens it once).
+  core.keepMin = false;
   core.maxUses = o.maxUses || Infinity;
   // pg-pool: idleTimeoutMillis undefined => 10 000; any falsy value => never.
   core.idleTimeoutMs =
     o.idleTimeoutMillis === undefined ? 10_000 : pgDuration('idleTimeoutMillis', o.idleTimeoutMillis);
-  const connectMs = pgDuration('connectionTimeoutMillis', o.connectionTimeoutMillis);
-  core.acquireTimeoutMs = connectMs === 0 ? Infinity : connectMs;
-  core.createTimeoutMs = connectMs === 0 ? Infinity : connectMs;
+  // pg: no connectionTimeoutMillis (or 0) = no limit. Given as 0 it means that here too;
+  // not given, lido bounds the wait for a client and each connection attempt (its
+  // acquireTimeoutMs and createTimeoutMs defaults), so a call never hangs for good.
+  if (o.connectionTimeoutMillis !== undefined) {
+    const connectMs = pgDuration('connectionTimeoutMillis', o.connectionTimeoutMillis);
+    core.acquireTimeoutMs = connectMs === 0 ? Infinity : connectMs;
+    core.createTimeoutMs = connectMs === 0 ? Infinity : connectMs;
+  }
+  // pg.Pool opens a connection for every connect() that finds no idle client and room.
+  core.maxConcurrentCreates = core.max;
   const lifeS = pgDuration('maxLifetimeSeconds', o.maxLifetimeSeconds);
   if (lifeS > 0) core.maxLifetimeMs = lifeS * 1000;
   if (o.allowExitOnIdle !== undefined && typeof o.allowExitOnIdle !== 'boolean') {
@@ -113,6 +130,8 @@ export function toCoreOptions<C extends ClientLike>(
   }
   // PgPool's timers never hold the process; idle *sockets* do unless allowExitOnIdle (pg semantics).
   core.allowExitOnIdle = true;
+  // Which options poolOptionsFromEnv set: the core pool's config() shows them (fromEnv).
+  if (ENV_SOURCES in o) Object.assign(core, { [ENV_SOURCES]: (o as { [ENV_SOURCES]?: unknown })[ENV_SOURCES] });
   return core as Omit<PoolOptions<C>, 'factory'> & { allowExitOnIdle: true };
 }
 

@@ -1,9 +1,6 @@
-import type { AcquireOptions } from '../../core/acquire-options.js';
 import type { ClusterStrategy } from '../../cluster/options.js';
 import { PoolOptionsError } from '../../core/errors.js';
-import type { Lease } from '../../core/lease.js';
-import { checkInt, describe, type PoolOptions } from '../../core/options.js';
-import { Pool } from '../../core/pool.js';
+import { checkInt, describe } from '../../core/options.js';
 import { CLUSTER_OPTION_KEYS, type PgPoolOptions, type PgReplicaOptions } from './options.js';
 import type { ClientLike } from './types.js';
 
@@ -100,25 +97,6 @@ export function replicaOptions<C extends ClientLike>(
   const merged = Object.assign(inherited, own) as PgReplicaOptions<C>;
   merged.name = typeof own.name === 'string' ? own.name : `${name}:replica-${i}`;
   return merged;
-}
-
-/**
- * @internal A core pool that tells its `PgPool` which checkout it is serving (the signal
- * the checkout passed in), so a failed connection attempt on this pool goes to a
- * checkout waiting on this pool, not on another member of the cluster.
- */
-export class MemberPool<C> extends Pool<C> {
-  readonly #routed: (pool: Pool<C>, signal: AbortSignal | undefined) => void;
-
-  constructor(options: PoolOptions<C>, routed: (pool: Pool<C>, signal: AbortSignal | undefined) => void) {
-    super(options);
-    this.#routed = routed;
-  }
-
-  override acquire(options?: AcquireOptions): Promise<Lease<C>> {
-    this.#routed(this, options?.signal);
-    return super.acquire(options);
-  }
 }
 
 /** `{ readOnly }`, validated; an Error when wrong. */

@@ -25,6 +25,15 @@ export const FORCED_OPTIONS = Object.freeze({
   monitor: false,
 });
 
+/**
+ * Defaults for pooled connections that the caller's options override. `keepAlive`: TCP
+ * keepalive probes start after 30 s idle (ioredis 6's default, set here so ioredis 5
+ * behaves the same): a pooled connection may sit idle for minutes, and a NAT or load
+ * balancer that silently drops an idle flow would otherwise leave the pool a dead socket.
+ * A non-number (`keepAlive: false`) turns it off, as in ioredis.
+ */
+export const DEFAULT_OPTIONS = Object.freeze({ keepAlive: 30_000 });
+
 /** `redis://user:secret@host` → `redis://***@host`: credentials never reach a message. */
 export function redactUrl(url: string): string {
   const scheme = url.indexOf('://');
@@ -94,12 +103,12 @@ export function checkConnection(redis: unknown): asserts redis is string | Redis
   }
 }
 
-/** The connection options ioredis gets: the caller's, with {@link FORCED_OPTIONS} on top. */
+/** The connection options ioredis gets: {@link DEFAULT_OPTIONS}, the caller's, then {@link FORCED_OPTIONS} on top. */
 export function connectionOptions(
   redis: string | RedisConnectionOptions | undefined,
 ): [string | undefined, Record<string, unknown>] {
-  if (typeof redis === 'string') return [redis, { ...FORCED_OPTIONS }];
-  return [undefined, { ...(redis ?? {}), ...FORCED_OPTIONS }];
+  if (typeof redis === 'string') return [redis, { ...DEFAULT_OPTIONS, ...FORCED_OPTIONS }];
+  return [undefined, { ...DEFAULT_OPTIONS, ...(redis ?? {}), ...FORCED_OPTIONS }];
 }
 
 /** Where a connection goes, for messages: `host:port`, or the socket path. Never credentials. */

@@ -1,6 +1,9 @@
 import { PoolOptionsError } from '../../core/errors.js';
 import type { PoolOptions } from '../../core/options.js';
 import { Pool } from '../../core/pool.js';
+import { systemClock } from '../../core/util/clock.js';
+import { declarePoolKind } from '../../config/kind.js';
+import { noteNewPool } from '../../stats/churn.js';
 import { describeConnection, redisFactory, type RedisFactory } from './factory.js';
 import type { RedisClientLike, RedisConnectionOptions, RedisConstructor } from './types.js';
 
@@ -56,6 +59,7 @@ export class RedisPool<R extends RedisClientLike = RedisClientLike> extends Pool
     super({ ...core, factory });
     this.#redis = redis;
     this.#target = factory.target;
+    noteNewPool(`RedisPool ${factory.target}`, (core.clock ?? systemClock).now());
   }
 
   /** Where the pool connects: `host:port/db` or a socket path, never credentials. */
@@ -68,3 +72,5 @@ export class RedisPool<R extends RedisClientLike = RedisClientLike> extends Pool
     return { ...super.config(), redis: describeConnection(this.#redis) };
   }
 }
+
+declarePoolKind(RedisPool, 'redis');

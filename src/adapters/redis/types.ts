@@ -95,6 +95,11 @@ export interface RedisConnectionOptions {
   connectTimeout?: number;
   /** Client-side timeout for each command, in ms. */
   commandTimeout?: number;
+  /**
+   * TCP keepalive: probes start after this many ms idle (redis-py's `socket_keepalive`).
+   * Default 30 000; a non-number (`false`) turns it off.
+   */
+  keepAlive?: number | false | null;
   /** Prefix ioredis adds to every key. */
   keyPrefix?: string;
   /** The name each connection gives itself (`CLIENT SETNAME`), shown by `CLIENT LIST`. */

@@ -22,6 +22,11 @@ export class Backoff {
     return delay;
   }
 
+  /** Ends the current window early (the failure streak goes on). */
+  forgive(): void {
+    this.until = 0;
+  }
+
   /** Records a success: the next failure starts from the base again. */
   succeed(): void {
     this.failures = 0;

@@ -5,11 +5,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { poolKindOf } from '../../config/kind.js';
+import { groupedStats } from './grouped.js';
 import { dashboardPage } from './page.js';
 import { jsonReplacer, redact, redactString } from './redact.js';
 import { resolveAdminOptions, type AdminOptions, type AdminPool, type ResolvedAdminOptions } from './options.js';
 
-export type { AdminOptions, AdminPool } from './options.js';
+export type { AdminOptions, AdminPool, AdminPoolEntry } from './options.js';
+export type { GroupedStats, GroupedRecommendation } from './grouped.js';
+export type { PoolKind } from '../../config/kind.js';
 export { redact, redactString } from './redact.js';
 
 /**
@@ -25,7 +29,11 @@ export type AdminHandler = (
 
 type Route = {
   methods: readonly string[];
-  run: (pools: readonly AdminPool[], o: ResolvedAdminOptions) => { status: number; body: unknown };
+  run: (
+    pools: readonly AdminPool[],
+    o: ResolvedAdminOptions,
+    query: URLSearchParams,
+  ) => { status: number; body: unknown };
 };
 
 const READ = ['GET', 'HEAD'] as const;
@@ -47,16 +55,22 @@ function each<R>(
 const ROUTES: Record<string, Route> = {
   '/stats': {
     methods: READ,
-    run: (pools) => ({
-      status: 200,
-      body: {
-        time: Date.now(),
-        pools: each(pools, (p) => redact(p.stats(), false)).map(({ name, ...r }) => ({
-          name,
-          ...('value' in r ? { stats: r.value } : r),
-        })),
-      },
-    }),
+    run: (pools, o, query) => {
+      const group = query.get('group');
+      if (group === 'kind') return { status: 200, body: groupedStats(pools, (p) => o.kinds.get(p) ?? poolKindOf(p)) };
+      if (group !== null)
+        return { status: 400, body: { error: `group: expected "kind", got ${JSON.stringify(group)}` } };
+      return {
+        status: 200,
+        body: {
+          time: Date.now(),
+          pools: each(pools, (p) => redact(p.stats(), false)).map(({ name, ...r }) => ({
+            name,
+            ...('value' in r ? { stats: r.value } : r),
+          })),
+        },
+      };
+    },
   },
   '/health': {
     methods: READ,
@@ -110,6 +124,9 @@ const ROUTES: Record<string, Route> = {
   },
 };
 
+// The name dashboards and service guides use for the same answer.
+ROUTES['/optimize'] = ROUTES['/advice']!;
+
 function send(
   res: ServerResponse,
   status: number,
@@ -140,7 +157,8 @@ function json(
 
 /**
  * Creates the admin handler. Routes, under `basePath`: `GET /` (dashboard), `GET
- * /stats`, `GET /health` (503 when any pool is down), `GET /advice`, `GET /config`
+ * /stats` (`?group=kind`: by kind, with every pool's recommendations), `GET /health`
+ * (503 when any pool is down), `GET /advice` (also `GET /optimize`), `GET /config`
  * (secrets redacted), `POST /reset-stats` (403 unless `allowReset`). `?pool=<name>`
  * narrows any route to one pool. Wrong methods get 405, unknown paths 404, both as
  * JSON `{ error }`. Options are validated at once.
@@ -212,7 +230,7 @@ export function createAdminHandler(options: AdminOptions): AdminHandler {
           undefined,
           head,
         );
-      const { status, body } = r.run(pools, o);
+      const { status, body } = r.run(pools, o, url.searchParams);
       return json(res, status, body, undefined, head);
     } catch (e) {
       if (!res.headersSent) json(res, 500, { error: redactString(e instanceof Error ? e.message : String(e)) });

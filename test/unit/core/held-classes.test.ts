@@ -20,7 +20,7 @@ describe('a waiter, a lease and a pool held by their classes (docs/performance.m
     expect(before).toEqual(['WaiterQueue.push', 'WaiterQueue.shift', 'Lease.release']);
     // ...and the GC, which collects maps that no live object has, did not throw that code away.
     expect(after).toEqual(before);
-  });
+  }, 60_000);
 
   it('a full GC after the last pool of the process is gone leaves the optimized path in place for the next pool', () => {
     const { before, after } = run('held-pool-survives-gc.ts');
@@ -28,5 +28,5 @@ describe('a waiter, a lease and a pool held by their classes (docs/performance.m
     // Without the held pool, the maps of the pool's parts die here and V8 throws away the
     // code that checks them; each new pool then brings new maps (see Pool's #held).
     expect(after).toEqual(before);
-  });
+  }, 60_000);
 });

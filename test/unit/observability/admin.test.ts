@@ -1,7 +1,6 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Pool } from '../../../src/index.js';
+import { serve as serveOn } from './admin-server.js';
 import { createAdminHandler, type AdminPool } from '../../../src/observability/admin/index.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { TestFactory } from '../../support/test-factory.js';
@@ -11,18 +10,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function serve(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<string> {
-  const server = http.createServer(handler);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(
-    () =>
-      new Promise((r) => {
-        server.closeAllConnections();
-        server.close(r);
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+const serve = (handler: Parameters<typeof serveOn>[0]) => serveOn(handler, cleanups);
 
 function newPool(name = 'main'): { pool: Pool<unknown>; clock: ManualClock } {
   const clock = new ManualClock();

@@ -189,11 +189,18 @@ describe('option mapping', () => {
       min: 0,
       maxUses: Infinity,
       idleTimeoutMs: 10_000,
-      acquireTimeoutMs: Infinity,
-      createTimeoutMs: Infinity,
+      maxConcurrentCreates: 10, // pg.Pool opens a connection for every connect() that finds none idle
       allowExitOnIdle: true,
     });
-    expect(toCoreOptions({}).maxLifetimeMs).toBeUndefined(); // lido's default applies
+    // lido's defaults apply: waiting and connecting are bounded (30 s), clients retire after 30 min
+    expect(toCoreOptions({}).acquireTimeoutMs).toBeUndefined();
+    expect(toCoreOptions({}).createTimeoutMs).toBeUndefined();
+    expect(toCoreOptions({}).maxLifetimeMs).toBeUndefined();
+    // given as 0 (or null), pg's "no limit"
+    expect(toCoreOptions({ connectionTimeoutMillis: 0 })).toMatchObject({
+      acquireTimeoutMs: Infinity,
+      createTimeoutMs: Infinity,
+    });
   });
 
   it('pg names', () => {

@@ -1,76 +1,22 @@
 /**
- * PgPool's lists of waiting checkouts: the ring of the primary's core waiters and the
- * intrusive list of checkouts through the cluster.
+ * PgPool's list of waiting checkouts: order, removal from anywhere, and which checkout a
+ * failed connection attempt fails.
  */
 import { describe, expect, it } from 'vitest';
-import { PendingCheckout, PendingList, WaitRing } from '../../../src/adapters/pg/pending.js';
+import type { PoolInternals, QueuedAcquire } from '../../../src/core/internal.js';
+import { PendingCheckout, PendingList } from '../../../src/adapters/pg/pending.js';
 
-function entries(ring: WaitRing<string>): [unknown, number][] {
-  const out: [unknown, number][] = [];
-  ring.forEach((w, t) => {
-    out.push([w, t]);
-    return true;
-  });
-  return out;
+function checkout(ticket: number, target: PendingCheckout<string>['target'] = null): PendingCheckout<string> {
+  const c = new PendingCheckout<string>(ticket);
+  c.target = target;
+  return c;
 }
-
-describe('WaitRing', () => {
-  it('keeps entries oldest first, skips removed ones, and stops when the visitor says so', () => {
-    const ring = new WaitRing<string>();
-    const ids = ['a', 'b', 'c', 'd'].map((w, i) => ring.push(w, i + 1));
-    ring.remove(ids[1]!);
-    expect(entries(ring)).toEqual([
-      ['a', 1],
-      ['c', 3],
-      ['d', 4],
-    ]);
-    const seen: unknown[] = [];
-    ring.forEach((w) => {
-      seen.push(w);
-      return w !== 'c';
-    });
-    expect(seen).toEqual(['a', 'c']);
-  });
-
-  it('removing twice, or an entry never added (-1), changes nothing', () => {
-    const ring = new WaitRing<string>();
-    const a = ring.push('a', 1);
-    ring.push('b', 2);
-    ring.remove(a);
-    ring.remove(a);
-    ring.remove(-1);
-    ring.remove(99);
-    expect(entries(ring)).toEqual([['b', 2]]);
-  });
-
-  it('grows past its first size and wraps around, in order', () => {
-    const ring = new WaitRing<string>();
-    const live: number[] = [];
-    let n = 0;
-    // Wrap the 64-slot ring a few times, then grow it with 200 waiting at once.
-    for (let round = 0; round < 5; round++) {
-      for (let i = 0; i < 50; i++) live.push(ring.push(`w${++n}`, n));
-      while (live.length > 10) ring.remove(live.shift()!);
-    }
-    for (let i = 0; i < 200; i++) live.push(ring.push(`w${++n}`, n));
-    ring.remove(live.splice(5, 1)[0]!); // a hole in the middle
-    const got = entries(ring);
-    expect(got).toHaveLength(209);
-    expect(got.map(([, t]) => t)).toEqual([...got.map(([, t]) => t)].sort((x, y) => x - y));
-    expect(got[0]).toEqual(['w241', 241]);
-    expect(got.at(-1)).toEqual([`w${n}`, n]);
-    for (const id of live) ring.remove(id);
-    expect(entries(ring)).toEqual([]);
-    ring.push('again', 1);
-    expect(entries(ring)).toEqual([['again', 1]]);
-  });
-});
 
 describe('PendingList', () => {
   it('appends, removes from anywhere, and moves a checkout pushed onto another list', () => {
-    const a = new PendingList();
-    const b = new PendingList();
-    const [x, y, z] = [1, 2, 3].map((t) => new PendingCheckout(t, new AbortController()));
+    const a = new PendingList<string>();
+    const b = new PendingList<string>();
+    const [x, y, z] = [1, 2, 3].map((t) => checkout(t));
     a.push(x!);
     a.push(y!);
     a.push(z!);
@@ -81,5 +27,37 @@ describe('PendingList', () => {
     expect(a.head).toBe(z);
     expect(b.head).toBe(x);
     expect([y!.prev, y!.next, y!.list]).toEqual([null, null, null]);
+    z!.leave();
+    expect(a.head).toBe(null);
+  });
+
+  it('failOldest fails the oldest checkout that was waiting when the attempt started, passing over served ones', () => {
+    const withdrawn: unknown[] = [];
+    const served = new Set<unknown>(['w1']);
+    const core = {
+      withdraw: (w: unknown, reason: unknown) => {
+        if (served.has(w)) return false;
+        withdrawn.push([w, reason]);
+        return true;
+      },
+    } as unknown as PoolInternals<string>;
+    const list = new PendingList<string>();
+    const ac = new AbortController();
+    const entries = [
+      checkout(1, 'w1' as unknown as QueuedAcquire<string>), // already served: passed over
+      checkout(2, ac), // through the cluster: aborted with the error
+      checkout(3, 'w3' as unknown as QueuedAcquire<string>),
+      checkout(9, 'w9' as unknown as QueuedAcquire<string>), // came after the attempt
+    ];
+    for (const e of entries) list.push(e);
+    const cause = new Error('refused');
+    expect(list.failOldest(5, cause, core)).toBe(true);
+    expect(ac.signal.reason).toBe(cause);
+    expect(list.head?.ticket).toBe(3); // the served one and the failed one left the list
+    expect(list.failOldest(5, cause, core)).toBe(true);
+    expect(withdrawn).toEqual([['w3', cause]]);
+    // only a checkout newer than the attempt is left: it gets its own attempt
+    expect(list.failOldest(5, cause, core)).toBe(false);
+    expect(list.head?.ticket).toBe(9);
   });
 });

@@ -555,7 +555,31 @@ describe('PgPool: end()', () => {
     expect(server.clients[0]!.ended).toBe(true);
   });
 
-  it('rejects connect() calls waiting at end() instead of leaving them hanging', async () => {
+  it('connect() and query() calls waiting at end() are served first (as in pg.Pool); calls after it are refused at once', async () => {
+    const { pool, server } = setup({ max: 1 });
+    const a = await pool.connect();
+    const waiting = pool.connect();
+    const query = pool.query('SELECT queued');
+    await settle();
+    expect(pool.waitingCount).toBe(2);
+    let ended = false;
+    const ending = pool.end().then(() => (ended = true));
+    await expect(pool.connect()).rejects.toThrow('Cannot use a pool after calling end on the pool');
+    await expect(pool.query('SELECT late')).rejects.toThrow('Cannot use a pool after calling end on the pool');
+    a.release();
+    const b = await waiting;
+    expect(b).toBe(a); // the same client, handed on
+    await settle();
+    expect(ended).toBe(false); // the query still waits for it
+    b.release();
+    await expect(query).resolves.toBeTruthy();
+    await ending;
+    expect(server.log).toContain('SELECT queued');
+    expect(server.log).not.toContain('SELECT late');
+    expect(server.clients[0]!.ended).toBe(true);
+  });
+
+  it('close() is the bounded way: calls still waiting are rejected at once', async () => {
     const { pool } = setup({ max: 1 });
     const a = await pool.connect();
     const waiting = pool.connect().then(
@@ -563,12 +587,12 @@ describe('PgPool: end()', () => {
       (e: Error) => e,
     );
     await settle();
-    const ending = pool.end();
+    const closing = pool.close({ timeoutMs: 1000 });
     const err = await waiting;
     expect(err).toBeInstanceOf(PoolClosedError);
     expect(err!.message).toBe('Cannot use a pool after calling end on the pool');
     a.release();
-    await ending;
+    await closing;
   });
 
   it('an ended pool errors for connect, query and end (callbacks asynchronous)', async () => {
