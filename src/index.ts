@@ -1,4 +1,4 @@
-export { Pool, type CloseOptions, type CloseReport, type PoolEvents } from './core/pool.js';
+export { Pool, type CloseOptions, type CloseReport, type PoolEvents, type ThawInfo } from './core/pool.js';
 export type { PoolOptions, CreateRetryOptions } from './core/options.js';
 export { defaults } from './core/options.js';
 export { poolOptionsFromEnv, LIDO_ENV_UNKNOWN, type EnvPoolOptions } from './config/env.js';
@@ -18,7 +18,7 @@ export {
   type PoolCounts,
   type PoolErrorOptions,
 } from './core/errors.js';
-export type { PoolStats, HistogramSummary } from './stats/counters.js';
+export type { PoolStats, HistogramSummary, DestroyedBy, DestroyReason } from './stats/counters.js';
 export type { Health } from './stats/health.js';
 export type { Advice } from './stats/advice.js';
 export type { LeakReport } from './core/leak-detector.js';

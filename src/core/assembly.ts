@@ -1,9 +1,9 @@
 import type { Checks } from './checks.js';
 import type { Slot } from './containers/slot.js';
 import { Creator } from './creator.js';
+import { Deadlines } from './deadlines.js';
 import { ErrorCode, PoolError, type PoolCounts } from './errors.js';
 import { type Announcer, announcer, type PoolEmitter } from './events.js';
-import { Housekeeper, type Sweeper } from './housekeeper.js';
 import type { LeaseOwner } from './internal.js';
 import { ActiveLeakDetector, type LeakDetector, NoLeakDetector } from './leak-detector.js';
 import { type PoolOptions, resolveOptions } from './options.js';
@@ -24,7 +24,7 @@ export interface PoolParts<T> {
   waiting: Waiting<T>;
   checks: Checks<T>;
   supply: Supply<T>;
-  sweeper: Sweeper;
+  deadlines: Deadlines<T>;
   /** `factory.isBroken`, reported (and taken as broken) when it throws; null without one. */
   isBroken: ((error: unknown, resource: T) => boolean) | null;
 }
@@ -32,7 +32,7 @@ export interface PoolParts<T> {
 /** What only the pool itself can do for its parts. */
 export interface PoolHooks<T> {
   /** Takes back the slot of a lease lost without release, destroying it (leak detection). */
-  reclaim(slot: Slot<T>, gen: number, reason: PoolError): void;
+  reclaim(slot: Slot<T>, gen: number, detail: PoolError): void;
   /** Something in flight ended (a create, check or destroy): `close()` may be waiting for it. */
   ended(): void;
 }
@@ -85,9 +85,15 @@ export function assemble<T>(
       errorOptions: () => report.errorOptions(),
     },
   });
-  supply = new Supply<T>({ state, owner: pool, retirement, creator, leaks, report, events, ended });
+  const deadlines = new Deadlines<T>({
+    state,
+    retirement,
+    events,
+    validate: (s, keepalive) => supply.checks.validate(s, keepalive),
+    dispatch,
+  });
+  supply = new Supply<T>({ state, owner: pool, retirement, deadlines, creator, leaks, report, events, ended });
   const { waiting, checks } = supply;
-  const sweeper = Housekeeper.for<T>({ state, retirement, checks, dispatch });
   const isBroken = o.factory.isBroken;
   return {
     state,
@@ -99,7 +105,7 @@ export function assemble<T>(
     waiting,
     checks,
     supply,
-    sweeper,
+    deadlines,
     isBroken:
       isBroken === undefined
         ? null

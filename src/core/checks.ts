@@ -11,6 +11,8 @@ export interface ChecksHost<T> {
   handOff(slot: Slot<T>, now: number): void;
   /** Finds a replacement after a check destroyed a resource. */
   dispatch(): void;
+  /** Puts a resource back idle after a keepalive ping, its idle clock still running. */
+  idleAgain(slot: Slot<T>, now: number): void;
 }
 
 /** What {@link Checks} is made of. */
@@ -77,18 +79,18 @@ export class Checks<T> {
         const now = state.clock.now();
         if (!ok || s.broken !== undefined) {
           state.counters.validationFailures++;
-          this.#retirement.destroy(s, s.broken ?? 'validation failed');
+          if (s.broken !== undefined) this.#retirement.destroy(s, 'error', s.broken);
+          else this.#retirement.destroy(s, 'validation', 'validation failed');
           this.#supply.dispatch();
         } else if (now >= s.expiresAt) {
           // Its lifetime ran out while it was being checked: retired, never lent.
-          this.#retirement.destroy(s, 'max lifetime reached');
+          this.#retirement.destroy(s, 'lifetime', 'max lifetime reached');
           this.#supply.dispatch();
-        } else if (keepalive && state.waiters.length === 0 && !state.closed && state.live <= state.options.max) {
-          // A keepalive ping is not a use: the idle clock keeps running. (Above max after a
-          // shrink, the hand-off below destroys it instead.)
+        } else if (keepalive && state.waiters.length === 0 && !state.closed && state.live <= state.limit) {
+          // A keepalive ping is not a use: the idle clock keeps running. (Above the limit
+          // after a shrink, the hand-off below destroys it instead.)
           s.lastGood = now;
-          s.state = SlotState.Idle;
-          state.idle.push(s);
+          this.#supply.idleAgain(s, now);
         } else {
           s.lastGood = now;
           this.#supply.handOff(s, now);
@@ -114,7 +116,7 @@ export class Checks<T> {
     }
     if (r === null || r === undefined || typeof (r as PromiseLike<void>).then !== 'function') {
       if (s.broken !== undefined) {
-        this.#retirement.destroy(s, s.broken);
+        this.#retirement.destroy(s, 'error', s.broken);
         this.#supply.dispatch();
         return;
       }
@@ -145,7 +147,8 @@ export class Checks<T> {
           this.#supply.handOff(s, later);
         } else {
           // Reset well, but evicted or past its lifetime meanwhile.
-          if (ok) this.#retirement.destroy(s, s.broken ?? 'max lifetime reached');
+          if (ok && s.broken !== undefined) this.#retirement.destroy(s, 'error', s.broken);
+          else if (ok) this.#retirement.destroy(s, 'lifetime', 'max lifetime reached');
           this.#supply.dispatch();
         }
         this.#ended();
@@ -164,6 +167,7 @@ export class Checks<T> {
             cause: e,
           });
     this.#report.failure(error, 'reset', s.resource);
-    this.#retirement.destroy(s, s.broken ?? 'reset failed');
+    if (s.broken !== undefined) this.#retirement.destroy(s, 'error', s.broken);
+    else this.#retirement.destroy(s, 'reset', 'reset failed');
   }
 }

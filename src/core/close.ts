@@ -75,18 +75,18 @@ export function drain(pool: Draining): { done: Promise<CloseReport>; check: () =
 export function shutDown<T>(parts: PoolParts<T>, timeoutMs: number): { done: Promise<CloseReport>; check: () => void } {
   const { state, creator, retirement, waiting, supply, report } = parts;
   state.closed = true;
-  parts.sweeper.stop();
+  parts.deadlines.stop();
   waiting.stop();
   const closedError = report.closedError();
   waiting.failAll(closedError);
   supply.rejectReady(closedError);
   creator.abortAll(closedError);
-  for (const s of state.idle.toArray()) retirement.destroy(s, 'pool closed');
+  for (const s of state.idle.toArray()) retirement.destroy(s, 'closed', 'pool closed');
   return drain({
     clock: state.clock,
     timeoutMs,
-    busy: () => state.leasesOut + state.checking + creator.creating + retirement.destroying,
-    destroying: () => retirement.destroying,
+    busy: () => state.leasesOut + state.checking + creator.creating + retirement.closing,
+    destroying: () => retirement.closing,
     force: () => forceReturn(parts, timeoutMs),
   });
 }
@@ -97,7 +97,7 @@ function forceReturn<T>({ state, retirement }: PoolParts<T>, timeoutMs: number):
   // Sorted: a slot handed from one lease to the next keeps its place in the list.
   const outstanding = state.borrowed.toArray().sort((a, b) => a.borrowedAt - b.borrowedAt);
   const why = `lease still held ${timeoutMs} ms after close(); resource destroyed`;
-  for (const s of outstanding) retirement.destroy(s, new PoolClosedError(why, { pool: name }));
+  for (const s of outstanding) retirement.destroy(s, 'closed', new PoolClosedError(why, { pool: name }));
   if (outstanding.length > 0) {
     const what = `${outstanding.length} lease(s) still held after ${timeoutMs} ms; their resources were destroyed`;
     process.emitWarning(`lido: pool "${name}" closed with ${what}`, { code: 'LIDO_CLOSE_FORCED' });

@@ -34,6 +34,8 @@ export const ErrorCode = {
   reset: 'ERR_POOL_RESET',
   /** `factory.destroy()` (or a watch's stop function) threw or rejected. */
   destroy: 'ERR_POOL_DESTROY',
+  /** `factory.destroy()` had not settled after `destroyTimeoutMs` (it no longer counts against `max`). */
+  destroyTimeout: 'ERR_POOL_DESTROY_TIMEOUT',
   /** `factory.isBroken()` threw after `use()`'s callback failed. */
   use: 'ERR_POOL_USE',
   /** A lease was garbage-collected without release (the reclaim's reason). */

@@ -26,6 +26,14 @@ export interface PoolEvents<T> {
   leak: [report: LeakReport];
   /** A create, validate, reset or destroy failed (only emitted while someone listens; never thrown). */
   error: [error: PoolError, resource?: T];
+  /** The process was frozen (see option `thawAfterMs`): idle resources are checked before they are lent again. */
+  thaw: [info: ThawInfo];
+}
+
+/** What the `thaw` event says. */
+export interface ThawInfo {
+  /** How long the process was away (frozen), as far as the pool can tell, ms. */
+  awayMs: number;
 }
 
 let announcerOf: <T>(emitter: PoolEmitter<T>) => Announcer<T>;
@@ -140,6 +148,10 @@ export class Announcer<T> {
 
   failed(error: PoolError, resource?: T): void {
     this.#emit('error', error, resource);
+  }
+
+  thawed(awayMs: number): void {
+    this.#emit('thaw', { awayMs });
   }
 
   #emit<K extends keyof PoolEvents<T>>(event: K, ...args: PoolEvents<T>[K]): void {

@@ -1,6 +1,10 @@
+import { traceAcquire, tracingAcquire, type PoolRef } from '../stats/diagnostics.js';
+import type { PoolParts } from './assembly.js';
 import type { Waiter } from './containers/waiters.js';
+import { checkInt } from './util/check.js';
 import type { Slot } from './containers/slot.js';
 import type { Lease } from './lease.js';
+import type { DestroyReason } from '../stats/counters.js';
 
 /**
  * A queued acquire, as {@link PoolInternals.acquireQueued} records it: a handle to give
@@ -42,6 +46,14 @@ export interface PoolInternals<T> {
    */
   withdraw(waiter: QueuedAcquire<T>, reason: unknown): boolean;
   /**
+   * Sets the effective limit (`stats().limit`): the most resources live, being created and
+   * closing at once, between 1 and `max` (clamped). Lowering it destroys idle resources
+   * above it at once (reason `shrink`) and borrowed ones as they come back; raising it lets
+   * waiters get new creates. For an auto-sizer or a budget; `resize({ max })` resets it to
+   * the new `max`.
+   */
+  setLimit(limit: number): void;
+  /**
    * The adapter handed the last create failure to a caller waiting for that create (with
    * {@link withdraw}), as pg.Pool gives each `connect()` the error of the attempt made for
    * it: no backoff before the next create, and the acquires still waiting get theirs now.
@@ -57,6 +69,31 @@ export const kRelease = Symbol('lido.release');
 /** What a lease needs from its pool. */
 export interface LeaseOwner<T> {
   readonly name: string;
-  /** Returns (or, with `destroy`, discards) a slot; false when this lease no longer holds it. */
-  [kRelease](slot: Slot<T>, gen: number, destroy: boolean, reason: unknown): boolean;
+  /**
+   * Returns a slot, or with `destroy` discards it for that reason (`detail`: what the
+   * `destroy` event says); false when this lease no longer holds it.
+   */
+  [kRelease](slot: Slot<T>, gen: number, destroy: DestroyReason | null, detail: unknown): boolean;
+}
+
+/** @internal The {@link PoolInternals} of `pool`, made of `parts` (see `poolInternals` in pool.ts). */
+export function internalsFor<T>(pool: PoolRef, parts: PoolParts<T>): PoolInternals<T> {
+  const { supply, waiting, state } = parts;
+  const queued = (handle: WaitHandle<T>): Promise<Lease<T>> => {
+    const s = supply.lendIdle();
+    return s === null ? waiting.enqueue(undefined, handle) : Promise.resolve(supply.lease(s));
+  };
+  return {
+    tryAcquire: () => {
+      // While a tracer listens on lido:pool:acquire, every borrow goes through acquire().
+      if (tracingAcquire()) return null;
+      const s = supply.lendIdle();
+      return s === null ? null : supply.lease(s);
+    },
+    acquireQueued: (handle) =>
+      tracingAcquire() ? traceAcquire(pool, undefined, state.clock, () => queued(handle)) : queued(handle),
+    withdraw: (waiter, reason) => waiting.withdraw(waiter, reason),
+    setLimit: (limit) => supply.setLimit(checkInt('setLimit limit', limit, 1)),
+    createFailureHandled: () => supply.createFailureHandled(),
+  };
 }

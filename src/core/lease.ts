@@ -80,7 +80,7 @@ export class Lease<T> implements Disposable, AsyncDisposable {
     const gen = this.#gen;
     if (gen === -1) return;
     this.#gen = -1;
-    this.#owner[kRelease](this.#slot, gen, false, undefined);
+    this.#owner[kRelease](this.#slot, gen, null, undefined);
   }
 
   /** Discards the resource: it is broken and must not be handed out again. Idempotent. */
@@ -88,7 +88,7 @@ export class Lease<T> implements Disposable, AsyncDisposable {
     const gen = this.#gen;
     if (gen === -1) return;
     this.#gen = -1;
-    this.#owner[kRelease](this.#slot, gen, true, reason);
+    this.#owner[kRelease](this.#slot, gen, 'broken', reason);
   }
 
   /** `using lease = await pool.acquire()` releases at the end of the block. */

@@ -1,6 +1,7 @@
 import type { Clock } from './util/clock.js';
 import { systemClock } from './util/clock.js';
 import { PoolOptionsError } from './errors.js';
+import { checkDuration, checkInt, describe, fail, rejectUnknown } from './util/check.js';
 import type { Factory } from './factory.js';
 import { envSourcesOf } from '../config/sources.js';
 
@@ -60,6 +61,18 @@ export interface PoolOptions<T> {
   maxConcurrentCreates?: number;
   /** `true`: the pool's timers never keep the process alive while it is idle. Default true. */
   allowExitOnIdle?: boolean;
+  /**
+   * A destroy that has not settled after this long stops counting against `max` and is
+   * reported (event `error`, `ERR_POOL_DESTROY_TIMEOUT`); `Infinity` waits forever. Default 5 000.
+   */
+  destroyTimeoutMs?: number;
+  /**
+   * A pool timer that fires this much late, or a wall clock that moved this much further than
+   * the monotonic clock between two firings, means the process was frozen: every idle resource
+   * is validated before it is lent again (destroyed where the factory has no `validate`), and
+   * the pool emits `thaw`. 0 = off. Default 5 000.
+   */
+  thawAfterMs?: number;
   /** Time source (tests inject a manual clock). Default: `performance.now()` and Node timers. */
   clock?: Clock;
   /** Random source in [0, 1) for jitter (tests inject a fixed one). Default `Math.random`. */
@@ -89,6 +102,8 @@ export interface ResolvedOptions<T> {
   failFast: boolean;
   maxConcurrentCreates: number;
   allowExitOnIdle: boolean;
+  destroyTimeoutMs: number;
+  thawAfterMs: number;
   clock: Clock;
   random: () => number;
   /** Options read from the environment, by variable (`poolOptionsFromEnv`); shown by `config()`. */
@@ -116,6 +131,8 @@ const KNOWN = new Set([
   'failFast',
   'maxConcurrentCreates',
   'allowExitOnIdle',
+  'destroyTimeoutMs',
+  'thawAfterMs',
   'clock',
   'random',
   'keepMin',
@@ -162,54 +179,32 @@ export const defaults = {
   maxConcurrentCreates: 2,
   /** The pool's timers do not keep the process alive while it is idle. */
   allowExitOnIdle: true,
+  /** A destroy stops counting against `max` after this long, ms (5 s). */
+  destroyTimeoutMs: 5_000,
+  /** A timer this late, or a wall-clock jump this large, is a thaw, ms (5 s). */
+  thawAfterMs: 5_000,
 } as const;
 
+// The checkers live in util/check.ts; the keyed pool, the cluster and the adapters import them from here.
+export { checkDuration, checkInt, describe, rejectUnknown } from './util/check.js';
+
 let poolCounter = 0;
-
-/** Describes a value for an error message: `-1`, `NaN`, `"ten"`, `null`, `an object`. */
-export function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  if (v === null || v === undefined) return String(v);
-  if (typeof v === 'function') return 'a function';
-  return Array.isArray(v) ? 'an array' : 'an object';
-}
-
-function fail(name: string, expected: string, got: unknown): never {
-  throw new PoolOptionsError(`${name}: expected ${expected}, got ${describe(got)}`);
-}
-
-/** An integer >= `least`, or Infinity when `infinite` is true. */
-export function checkInt(name: string, v: unknown, least: number, infinite = false): number {
-  if (typeof v === 'number' && infinite && v === Infinity) return v;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < least) {
-    const what = least === 1 ? 'a positive integer' : least === 0 ? 'a non-negative integer' : `an integer >= ${least}`;
-    fail(name, infinite ? `${what} or Infinity` : what, v);
-  }
-  return v;
-}
-
-/** A duration in ms: finite and >= 0 (or > 0 when `positive`); Infinity when `infinite`. */
-export function checkDuration(name: string, v: unknown, positive = false, infinite = false): number {
-  if (typeof v === 'number' && infinite && v === Infinity) return v;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (positive && v === 0)) {
-    const what = positive ? 'a positive duration in ms' : 'a non-negative duration in ms';
-    fail(name, infinite ? `${what} or Infinity` : what, v);
-  }
-  return v;
-}
 
 function pick<K extends keyof typeof defaults>(o: Record<string, unknown>, k: K): unknown {
   return o[k] === undefined ? defaults[k] : o[k];
 }
 
-/** Rejects unknown keys of `options` against `known`, naming the first offender. */
-export function rejectUnknown(what: string, options: object, known: ReadonlySet<string>): void {
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) {
-      throw new PoolOptionsError(`${what}: unknown option "${key}" (known: ${[...known].join(', ')})`);
-    }
-  }
+/** `resize()`'s argument, checked: the new `min` and `max` (what is left out stays, `min` lowered to `max`). */
+export function checkSizes(
+  sizes: { min?: number; max?: number },
+  now: { min: number; max: number },
+): { min: number; max: number } {
+  if (sizes === null || typeof sizes !== 'object')
+    throw new PoolOptionsError(`resize: expected { min?, max? }, got ${describe(sizes)}`);
+  const max = sizes.max === undefined ? now.max : checkInt('max', sizes.max, 1);
+  const min = sizes.min === undefined ? Math.min(now.min, max) : checkInt('min', sizes.min, 0);
+  if (min > max) throw new PoolOptionsError(`min: expected at most max (${max}), got ${min}`);
+  return { min, max };
 }
 
 /** Validates options eagerly and fills in defaults. Throws {@link PoolOptionsError}. */
@@ -265,6 +260,8 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
   ) {
     fail('clock', 'a Clock { now, setTimer, clearTimer }', clock);
   }
+  if (clock.wallNow !== undefined && typeof clock.wallNow !== 'function')
+    fail('clock.wallNow', 'a function or undefined', clock.wallNow);
   const random = (o.random ?? Math.random) as () => number;
   if (typeof random !== 'function') fail('random', 'a function returning [0, 1)', random);
 
@@ -297,6 +294,8 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
     failFast: bool('failFast'),
     maxConcurrentCreates: checkInt('maxConcurrentCreates', pick(o, 'maxConcurrentCreates'), 1),
     allowExitOnIdle: bool('allowExitOnIdle'),
+    destroyTimeoutMs: checkDuration('destroyTimeoutMs', pick(o, 'destroyTimeoutMs'), true, true),
+    thawAfterMs: checkDuration('thawAfterMs', pick(o, 'thawAfterMs')),
     clock,
     random,
     fromEnv: envSourcesOf(input),

@@ -1,5 +1,5 @@
 import { advise, type Advice } from '../stats/advice.js';
-import type { PoolStats } from '../stats/counters.js';
+import type { DestroyReason, PoolStats } from '../stats/counters.js';
 import { traceAcquire, tracingAcquire } from '../stats/diagnostics.js';
 import type { Health } from '../stats/health.js';
 import { healthOf, statsOf } from '../stats/snapshot.js';
@@ -8,12 +8,12 @@ import { assemble, type PoolParts } from './assembly.js';
 import type { Checks } from './checks.js';
 import { type CloseOptions, type CloseReport, shutDown } from './close.js';
 import { SlotState, type Slot } from './containers/slot.js';
-import { PoolOptionsError } from './errors.js';
 import { type Announcer, PoolEmitter } from './events.js';
-import { kRelease, type LeaseOwner, type PoolInternals, type WaitHandle } from './internal.js';
+import { internalsFor, kRelease, type LeaseOwner, type PoolInternals } from './internal.js';
 import type { LeakDetector } from './leak-detector.js';
 import { type Lease, ownLease } from './lease.js';
-import { checkDuration, checkInt, describe, type PoolOptions } from './options.js';
+import { checkDuration, checkInt, checkSizes, type PoolOptions } from './options.js';
+import { RETIRED } from './retirement.js';
 import type { PoolState } from './state.js';
 import type { Supply } from './supply.js';
 import { runWith } from './use.js';
@@ -21,7 +21,7 @@ import { held } from './util/held.js';
 import type { Waiting } from './waiting.js';
 
 export type { CloseOptions, CloseReport } from './close.js';
-export type { PoolEvents } from './events.js';
+export type { PoolEvents, ThawInfo } from './events.js';
 
 const noop = (): void => {};
 
@@ -40,7 +40,7 @@ export function poolInternals<T>(pool: Pool<T>): PoolInternals<T> {
  * backoff, leak detection, drain); a {@link Factory} says how to make one resource.
  *
  * This class is the policy of `acquire`, `use`, `release` and `close`; the parts it is
- * made of (supply, waiting, checks, retirement, creator, housekeeper) are described in
+ * made of (supply, waiting, checks, retirement, deadlines, creator) are described in
  * docs/architecture.md.
  */
 export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwner<T> {
@@ -73,7 +73,8 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   constructor(options: PoolOptions<T>) {
     super();
     const parts = (this.#parts = assemble<T>(this, options, {
-      reclaim: (s, gen, reason) => this[kRelease](s, gen, true, reason),
+      // A lease lost without release: the pool takes its resource back (a lost lease is a shrink).
+      reclaim: (s, gen, detail) => this[kRelease](s, gen, 'shrink', detail),
       ended: () => this.#drainCheck?.(),
     }));
     this.#state = parts.state;
@@ -82,7 +83,6 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#waiting = parts.waiting;
     this.#checks = parts.checks;
     this.#supply = parts.supply;
-    parts.sweeper.start();
     // Start filling `min` after the constructor returns, so listeners can be attached first.
     if (parts.state.options.min > 0 && parts.state.options.keepMin) queueMicrotask(() => parts.supply.dispatch());
   }
@@ -113,37 +113,18 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     return this.#acquire(options);
   }
 
-  #acquire(options: AcquireOptions | undefined, handle?: WaitHandle<T>): Promise<Lease<T>> {
+  #acquire(options: AcquireOptions | undefined): Promise<Lease<T>> {
     if (options !== undefined) {
       checkAcquire(options);
       if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     }
     const s = this.#supply.lendIdle();
     if (s !== null) return Promise.resolve(this.#supply.lease(s));
-    return this.#waiting.enqueue(options, handle);
-  }
-
-  /** This pool's {@link PoolInternals}, made on first use. */
-  #internalsView(): PoolInternals<T> {
-    return (this.#internals ??= {
-      tryAcquire: () => {
-        // While a tracer listens on lido:pool:acquire, every borrow goes through acquire().
-        if (tracingAcquire()) return null;
-        const s = this.#supply.lendIdle();
-        return s === null ? null : this.#supply.lease(s);
-      },
-      acquireQueued: (handle) => {
-        const clock = this.#state.clock;
-        if (tracingAcquire()) return traceAcquire(this, undefined, clock, () => this.#acquire(undefined, handle));
-        return this.#acquire(undefined, handle);
-      },
-      withdraw: (waiter, reason) => this.#waiting.withdraw(waiter, reason),
-      createFailureHandled: () => this.#supply.createFailureHandled(),
-    });
+    return this.#waiting.enqueue(options);
   }
 
   static {
-    internalsOf = (pool) => pool.#internalsView();
+    internalsOf = (pool) => (pool.#internals ??= internalsFor(pool, pool.#parts));
   }
 
   /**
@@ -158,7 +139,9 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
       const s = this.#supply.lendIdle();
       if (s !== null) {
         const gen = s.gen;
-        return runWith(fn, s.resource, this.#parts.isBroken, (broken, error) => this[kRelease](s, gen, broken, error));
+        const giveBack = (broken: boolean, error: unknown): boolean =>
+          this[kRelease](s, gen, broken ? 'broken' : null, error);
+        return runWith(fn, s.resource, this.#parts.isBroken, giveBack);
       }
       return this.#waiting.enqueue(undefined).then((lease) => this.#useLease(fn, lease));
     }
@@ -187,7 +170,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
    */
   evictIdle(n = 1): number {
     checkInt('evictIdle n', n, 0, true);
-    const evicted = this.#parts.retirement.destroyIdle('evicted', (destroyed) => destroyed >= n);
+    const evicted = this.#parts.retirement.destroyIdle('evicted', 'evicted', (destroyed) => destroyed >= n);
     if (evicted > 0) this.#supply.dispatch();
     return evicted;
   }
@@ -195,15 +178,11 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   /** Changes `min` and/or `max` at run time; excess idle resources go at once, borrowed ones on release. */
   resize(sizes: { min?: number; max?: number }): void {
     const o = this.#state.options;
-    if (sizes === null || typeof sizes !== 'object')
-      throw new PoolOptionsError(`resize: expected { min?, max? }, got ${describe(sizes)}`);
-    const max = sizes.max === undefined ? o.max : checkInt('max', sizes.max, 1);
-    const min = sizes.min === undefined ? Math.min(o.min, max) : checkInt('min', sizes.min, 0);
-    if (min > max) throw new PoolOptionsError(`min: expected at most max (${max}), got ${min}`);
+    const { min, max } = checkSizes(sizes, o);
     o.min = min;
     o.max = max;
-    this.#parts.retirement.destroyIdle('pool resized', () => this.#state.live <= max);
-    this.#supply.dispatch();
+    this.#parts.deadlines.floorLifted();
+    this.#supply.setLimit(max);
   }
 
   /** A snapshot of counts, counters and latency histograms. */
@@ -255,7 +234,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   }
 
   /** @internal Called by leases: the release policy (destroy, retire, reset, or hand on). */
-  [kRelease](s: Slot<T>, gen: number, destroy: boolean, reason: unknown): boolean {
+  [kRelease](s: Slot<T>, gen: number, destroy: DestroyReason | null, detail: unknown): boolean {
     if (s.gen !== gen || s.state !== SlotState.Borrowed) return false;
     const state = this.#state;
     // Still linked in the borrowed list: if it goes straight to a waiter (handOff), it stays
@@ -267,28 +246,39 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     state.counters.released++;
     state.counters.useTime.record(now - s.borrowedAt);
     this.#events.released(s.resource, now - s.borrowedAt);
-    const why = destroy ? reason : (s.broken ?? this.#retiredOnRelease(s, now));
-    if (destroy || why !== null) {
-      state.borrowed.remove(s);
-      this.#parts.retirement.destroy(s, why);
-      this.#supply.dispatch();
-    } else if (state.hasReset) {
-      state.borrowed.remove(s);
-      this.#checks.reset(s, now);
-    } else {
-      s.lastGood = now;
-      this.#supply.handOff(s, now, true);
+    let why = destroy;
+    if (why === null && s.broken === undefined) {
+      const retired = this.#retiredOnRelease(s, now);
+      if (retired === null) {
+        // Fit to lend again: reset first if the factory says so, else straight on.
+        if (state.hasReset) {
+          state.borrowed.remove(s);
+          this.#checks.reset(s, now);
+        } else {
+          s.lastGood = now;
+          this.#supply.handOff(s, now, true);
+        }
+        return true;
+      }
+      why = retired;
+      detail = RETIRED[retired];
+    } else if (why === null) {
+      why = 'error'; // the adapter reported it dead while it was lent
+      detail = s.broken;
     }
+    state.borrowed.remove(s);
+    this.#parts.retirement.destroy(s, why, detail);
+    this.#supply.dispatch();
     return true;
   }
 
   /** Why a healthy resource coming back must go instead of being lent again, or null. */
-  #retiredOnRelease(s: Slot<T>, now: number): string | null {
+  #retiredOnRelease(s: Slot<T>, now: number): keyof typeof RETIRED | null {
     const state = this.#state;
-    if (state.closed) return 'pool closed';
-    if (s.uses >= state.options.maxUses) return 'max uses reached';
-    if (now >= s.expiresAt) return 'max lifetime reached';
-    if (state.live > state.options.max) return 'pool resized';
+    if (state.closed) return 'closed';
+    if (s.uses >= state.options.maxUses) return 'maxUses';
+    if (now >= s.expiresAt) return 'lifetime';
+    if (state.live > state.limit) return 'shrink';
     return null;
   }
 }

@@ -1,10 +1,18 @@
+import type { DestroyReason } from '../stats/counters.js';
 import { SlotState, type Slot } from './containers/slot.js';
+import { ErrorCode, PoolError } from './errors.js';
 import type { Announcer } from './events.js';
 import type { LeakDetector } from './leak-detector.js';
 import type { Reporter } from './reporting.js';
 import type { PoolState } from './state.js';
 
-const noop = (): void => {};
+/** What `destroy` listeners are told when a healthy resource is retired on release, by reason. */
+export const RETIRED = {
+  closed: 'pool closed',
+  maxUses: 'max uses reached',
+  lifetime: 'max lifetime reached',
+  shrink: 'pool resized',
+} as const satisfies Partial<Record<DestroyReason, string>>;
 
 /** What a {@link Retirement} is made of. */
 export interface RetirementOptions<T> {
@@ -12,17 +20,21 @@ export interface RetirementOptions<T> {
   leaks: LeakDetector<T>;
   report: Reporter<T>;
   events: Announcer<T>;
-  /** Finds a replacement after the adapter evicted an idle resource (`Supply.dispatch`). */
+  /**
+   * Finds a replacement, or uses room that became free: after the adapter evicted an idle
+   * resource, and when a destroy stops counting against the limit (`Supply.dispatch`).
+   */
   dispatch: () => void;
-  /** A destroy started or settled: `close()` may be waiting for it. */
+  /** A destroy settled or timed out: `close()` may be waiting for it. */
   ended: () => void;
 }
 
 /**
  * @internal The end of a resource's life: destroying it wherever it is (idle, borrowed,
- * being checked) exactly once, for a reason, and the adapter's `watch`, which reports a
- * resource dead at any time. `factory.destroy()` may be asynchronous; the destroys not yet
- * settled are counted in `destroying`.
+ * being checked) exactly once, for exactly one {@link DestroyReason}, and the adapter's
+ * `watch`, which reports a resource dead at any time. A resource whose `factory.destroy()`
+ * has not settled is still open on the backend: it counts in `closing`, against the limit,
+ * until it settles or `destroyTimeoutMs` runs out.
  */
 export class Retirement<T> {
   readonly #state: PoolState<T>;
@@ -31,8 +43,8 @@ export class Retirement<T> {
   readonly #events: Announcer<T>;
   readonly #dispatch: () => void;
   readonly #ended: () => void;
-  /** Destroys that returned a promise not yet settled. */
-  destroying = 0;
+  /** Destroys not settled yet (and not timed out): they count against the limit. */
+  closing = 0;
 
   constructor(options: RetirementOptions<T>) {
     this.#state = options.state;
@@ -44,10 +56,11 @@ export class Retirement<T> {
   }
 
   /**
-   * Destroys the resource of `s` for `reason` (a string, or the error that broke it) and
-   * takes it out of wherever it is. A slot already dead is left alone: never twice.
+   * Destroys the resource of `s` for `reason`, takes it out of wherever it is, and tells
+   * `destroy` listeners `detail` (a string like `'idle timeout'`, or the error that broke
+   * it). A slot already dead is left alone: never twice.
    */
-  destroy(s: Slot<T>, reason: unknown): void {
+  destroy(s: Slot<T>, reason: DestroyReason, detail: unknown): void {
     if (s.state === SlotState.Dead) return;
     const state = this.#state;
     if (s.state === SlotState.Idle) state.idle.remove(s);
@@ -56,10 +69,11 @@ export class Retirement<T> {
       state.leasesOut--;
       this.#leaks.returned(s, state.clock.now());
     }
+    if (s.heapIndex !== -1) state.deadlines.remove(s);
     s.state = SlotState.Dead;
     s.gen++;
     state.live--;
-    state.counters.destroyed++;
+    state.counters.destroyedFor(reason);
     if (s.unwatch !== null) {
       try {
         s.unwatch();
@@ -70,33 +84,36 @@ export class Retirement<T> {
     }
     // factory.destroy() first, then the event: a listener that acquires at once (and so
     // may start a create) must never find the old resource still alive next to the new one.
-    this.#callDestroy(s.resource);
-    this.#events.destroyed(s.resource, reason);
+    this.#callDestroy(s.resource, true);
+    this.#events.destroyed(s.resource, detail);
     this.#ended();
   }
 
   /**
    * Destroys idle resources, least recently used first, for `reason`, until `enough(n)`
-   * holds (`n`: how many went so far); returns how many went. (Shrinking, or making room
-   * elsewhere.)
+   * holds (`n`: how many went so far); returns how many went.
    */
-  destroyIdle(reason: string, enough: (destroyed: number) => boolean): number {
+  destroyIdle(reason: DestroyReason, detail: string, enough: (destroyed: number) => boolean): number {
     let destroyed = 0;
     for (const s of this.#state.idle.toArray()) {
       if (enough(destroyed)) break;
       // A 'destroy' listener may have borrowed one of the snapshot meanwhile.
       if (s.state !== SlotState.Idle) continue;
-      this.destroy(s, reason);
+      this.destroy(s, reason, detail);
       destroyed++;
     }
     return destroyed;
   }
 
-  /** Destroys a resource that arrived after its create was abandoned (timeout, close). */
+  /**
+   * Destroys a resource that arrived after its create was abandoned (the create timed out,
+   * or the pool closed): never lent, but created and destroyed all the same. Its destroy is
+   * not counted in `closing`: the pool gave its place to another create when it gave up.
+   */
   destroyStray(resource: T): void {
     this.#state.counters.created++;
-    this.#state.counters.destroyed++;
-    this.#callDestroy(resource);
+    this.#state.counters.destroyedFor(this.#state.closed ? 'closed' : 'error');
+    this.#callDestroy(resource, false);
   }
 
   /** Starts the adapter's watch of a new resource; it may call back at once. */
@@ -113,12 +130,13 @@ export class Retirement<T> {
     if (s.state === SlotState.Dead) return;
     if (s.broken === undefined) s.broken = reason ?? new Error('evicted by the adapter');
     if (s.state === SlotState.Idle) {
-      this.destroy(s, s.broken);
+      this.destroy(s, 'error', s.broken);
       this.#dispatch();
     }
   }
 
-  #callDestroy(resource: T): void {
+  /** Calls `factory.destroy`; an asynchronous one is `counted` in `closing` until it settles. */
+  #callDestroy(resource: T, counted: boolean): void {
     let r: unknown;
     try {
       r = this.#state.factory.destroy(resource);
@@ -127,13 +145,47 @@ export class Retirement<T> {
       return;
     }
     if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<void>).then === 'function') {
-      this.destroying++;
-      Promise.resolve(r)
-        .then(noop, (e) => this.#report.failure(e, 'destroy', resource))
-        .finally(() => {
-          this.destroying--;
-          this.#ended();
-        });
+      if (counted) this.#closing(r as PromiseLike<void>, resource);
+      else Promise.resolve(r).then(undefined, (e) => this.#report.failure(e, 'destroy', resource));
     }
+  }
+
+  /** Counts a destroy in flight until it settles or times out, whichever comes first. */
+  #closing(destroy: PromiseLike<void>, resource: T): void {
+    const state = this.#state;
+    const ms = state.options.destroyTimeoutMs;
+    this.closing++;
+    let counted = true;
+    const done = (): void => {
+      if (!counted) return;
+      counted = false;
+      this.closing--;
+      // Room under the limit: a waiter may get a create now; close() may be done.
+      this.#dispatch();
+      this.#ended();
+    };
+    const timer =
+      ms === Infinity
+        ? null
+        : state.clock.setTimer(
+            () => {
+              if (!counted) return;
+              const error = new PoolError(
+                `destroy did not settle within ${ms} ms; no longer counted against the limit`,
+                ErrorCode.destroyTimeout,
+                { ...this.#report.errorOptions(), phase: 'destroy' },
+              );
+              done();
+              this.#report.failure(error, 'destroy', resource);
+            },
+            ms,
+            false,
+          );
+    Promise.resolve(destroy)
+      .then(undefined, (e) => this.#report.failure(e, 'destroy', resource))
+      .finally(() => {
+        if (timer !== null) state.clock.clearTimer(timer);
+        done();
+      });
   }
 }

@@ -1,4 +1,5 @@
 import { Counters } from '../stats/counters.js';
+import { DeadlineHeap } from './containers/deadline-heap.js';
 import { IdleList } from './containers/idle-list.js';
 import { SlotList } from './containers/slot.js';
 import { WaiterQueue } from './containers/waiters.js';
@@ -27,6 +28,8 @@ export class PoolState<T> {
   readonly borrowed = new SlotList<T>();
   /** Acquires waiting, first come first served. */
   readonly waiters = new WaiterQueue<T>();
+  /** Slots by their next idle deadline (idle timeout, lifetime, keepalive). Written by Deadlines; Retirement takes dead ones out. */
+  readonly deadlines = new DeadlineHeap<T>();
   /** Resources alive: idle, borrowed, and being checked (not creating). Supply adds, Retirement takes away. */
   live = 0;
   /** Leases out: what stats call `borrowed`. Supply lends, the pool's release and Retirement take back. */
@@ -35,6 +38,11 @@ export class PoolState<T> {
   checking = 0;
   /** `close()` was called. Written by the pool. */
   closed = false;
+  /**
+   * The effective maximum: what creates are held to (live + creating + closing). `max`
+   * unless lowered through `PoolInternals.setLimit`. Written by the pool.
+   */
+  limit: number;
   /** `validateAfterIdleMs`, with 0 ("always") as -1: idle time is never negative, so `> -1` always holds. */
   readonly validateAfterIdleMs: number;
   /** The factory has `validate` / `reset`: read on every acquire and release. */
@@ -47,6 +55,7 @@ export class PoolState<T> {
     this.clock = options.clock;
     this.counters = new Counters(options.clock.now());
     this.idle = new IdleList<T>(options.order);
+    this.limit = options.max;
     this.validateAfterIdleMs = options.validateAfterIdleMs === 0 ? -1 : options.validateAfterIdleMs;
     this.hasValidate = typeof options.factory.validate === 'function';
     this.hasReset = typeof options.factory.reset === 'function';

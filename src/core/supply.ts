@@ -1,6 +1,7 @@
 import { Checks, type ChecksHost } from './checks.js';
 import { Slot, SlotState } from './containers/slot.js';
 import type { Creator } from './creator.js';
+import type { Deadlines } from './deadlines.js';
 import { CreateError } from './errors.js';
 import type { Announcer } from './events.js';
 import type { LeaseOwner } from './internal.js';
@@ -17,6 +18,7 @@ export interface SupplyOptions<T> {
   /** The pool: the owner of every lease. */
   owner: LeaseOwner<T>;
   retirement: Retirement<T>;
+  deadlines: Deadlines<T>;
   creator: Creator<T>;
   leaks: LeakDetector<T>;
   report: Reporter<T>;
@@ -41,6 +43,7 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
   readonly #state: PoolState<T>;
   readonly #owner: LeaseOwner<T>;
   readonly #retirement: Retirement<T>;
+  readonly #deadlines: Deadlines<T>;
   readonly #creator: Creator<T>;
   readonly #leaks: LeakDetector<T>;
   readonly #report: Reporter<T>;
@@ -53,6 +56,7 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
     this.#state = options.state;
     this.#owner = options.owner;
     this.#retirement = options.retirement;
+    this.#deadlines = options.deadlines;
     this.#creator = options.creator;
     this.#leaks = options.leaks;
     this.#report = options.report;
@@ -93,11 +97,12 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
    */
   handOff(s: Slot<T>, now: number, listed = false): void {
     const state = this.#state;
-    if (state.closed || state.live > state.options.max) {
+    if (state.closed || state.live > state.limit) {
       if (listed) state.borrowed.remove(s);
       // It may come straight from the idle list (dispatch): out of it already, whatever its state says.
       s.state = SlotState.Checking;
-      this.#retirement.destroy(s, state.closed ? 'pool closed' : 'pool resized');
+      if (state.closed) this.#retirement.destroy(s, 'closed', 'pool closed');
+      else this.#retirement.destroy(s, 'shrink', 'pool resized');
       this.dispatch();
       return;
     }
@@ -108,10 +113,16 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
       return;
     }
     if (listed) state.borrowed.remove(s);
-    s.state = SlotState.Idle;
     s.idleSince = now;
-    state.idle.push(s);
+    this.idleAgain(s, now);
     this.#readyIfMin();
+  }
+
+  /** Puts a slot (out of every list) back in the idle list, with its deadlines. */
+  idleAgain(s: Slot<T>, now: number): void {
+    s.state = SlotState.Idle;
+    this.#state.idle.push(s);
+    this.#deadlines.idled(s, now);
   }
 
   /** Matches idle resources to waiters, then starts the creates that waiters and `min` need. */
@@ -119,9 +130,11 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
     const state = this.#state;
     const creator = this.#creator;
     const o = state.options;
+    // What counts against the limit: live, being created, and closing (still open on the backend).
+    const closing = this.#retirement.closing;
     // Nothing idle to hand out and no room to create: nothing to do (the usual case under
     // contention), and no clock read for it.
-    if (state.closed || (state.idle.length === 0 && state.live + creator.creating >= o.max)) return;
+    if (state.closed || (state.idle.length === 0 && state.live + creator.creating + closing >= state.limit)) return;
     // A caller that just read the clock passes its reading: one read less per enqueue.
     if (now === undefined) now = state.clock.now();
     while (state.waiters.length > state.checking && state.idle.length > 0) {
@@ -131,7 +144,7 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
     if (now < creator.until) return;
     while (
       creator.creating < o.maxConcurrentCreates &&
-      state.live + creator.creating < o.max &&
+      state.live + creator.creating + closing < state.limit &&
       (state.waiters.length > state.checking + creator.creating ||
         // `min` is filled while kept (keepMin), or while a ready() waits for it.
         ((o.keepMin || this.#readyCallers.length > 0) && state.live + creator.creating < o.min))
@@ -156,14 +169,14 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
     // Up to 10 % earlier at random, so resources created together do not all retire together.
     const expiresAt = life === 0 ? Infinity : now + life * (1 - 0.1 * state.options.random());
     const s = new Slot<T>(resource, now, expiresAt);
-    state.live++;
+    if (++state.live > state.options.min) this.#deadlines.floorLifted();
     this.#events.created(resource, now - startedAt);
     if (state.factory.watch !== undefined) this.#retirement.watch(s);
     if (s.broken !== undefined) {
       // Dead on arrival (the adapter evicted it while we started watching it): a failed
       // create, with backoff, or a backend that kills every connection would make us spin.
       const cause = s.broken;
-      this.#retirement.destroy(s, cause);
+      this.#retirement.destroy(s, 'error', cause);
       const why = cause instanceof Error ? cause.message : String(cause);
       this.createFailed(
         new CreateError(`create failed: the resource was reported dead as soon as it was created (${why})`, {
@@ -195,6 +208,14 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
     if (state.options.failFast) this.waiting.failAll(error);
   }
 
+  /** Sets the effective limit, at most `max`: idle resources above it go now, borrowed ones on release. */
+  setLimit(limit: number): void {
+    const state = this.#state;
+    state.limit = Math.min(limit, state.options.max);
+    this.#retirement.destroyIdle('shrink', 'pool resized', () => state.live <= state.limit);
+    this.dispatch();
+  }
+
   /** Resolves once `min` resources exist; rejects with the create error if creating them fails. */
   ready(): Promise<void> {
     const state = this.#state;
@@ -220,10 +241,14 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
 
   /** Is an idle slot, just taken out of the idle list, fit to lend now? If not, starts its check or destroys it. */
   #fitToLend(s: Slot<T>, now: number): boolean {
+    if (now > this.#deadlines.thawCheckAt) {
+      this.#deadlines.thawedAt(now, s);
+      return false;
+    }
     if (now >= s.expiresAt) {
       // Already taken out of the idle list: it must not be unlinked from it a second time.
       s.state = SlotState.Checking;
-      this.#retirement.destroy(s, 'max lifetime reached');
+      this.#retirement.destroy(s, 'lifetime', 'max lifetime reached');
       return false;
     }
     if (this.#state.hasValidate && now - s.lastGood > this.#state.validateAfterIdleMs) {

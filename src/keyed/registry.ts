@@ -99,7 +99,7 @@ export class KeyRegistry<K, T> {
 
   /** Totals (closed key pools included) and every open key pool's stats. */
   stats(): { total: KeyedPoolTotals; perKey: KeyStats<K>[] } {
-    const total = { ...this.#retired };
+    const total = { ...this.#retired, destroyedBy: { ...this.#retired.destroyedBy } };
     const perKey: KeyStats<K>[] = [];
     for (const e of this.#entries.values()) {
       const s = e.pool.stats();

@@ -1,4 +1,4 @@
-import type { PoolStats } from '../stats/counters.js';
+import { type DestroyedBy, type DestroyReason, noDestroys, type PoolStats } from '../stats/counters.js';
 
 /** Sums over a keyed pool's key pools, as returned in `keyedPool.stats().total`. */
 export interface KeyedPoolTotals {
@@ -14,10 +14,14 @@ export interface KeyedPoolTotals {
   creating: number;
   /** Resources being validated or reset. */
   checking: number;
+  /** Destroys not settled yet, still counted against each key's limit. */
+  closing: number;
   /** Resources created. This and the counters below are cumulative: they include key pools already closed. See `PoolStats`. */
   created: number;
   /** Resources destroyed. */
   destroyed: number;
+  /** Resources destroyed, by reason (see `PoolStats.destroyedBy`). */
+  destroyedBy: DestroyedBy;
   /** Leases handed out. */
   acquired: number;
   /** Leases given back. */
@@ -85,18 +89,20 @@ const COUNTERS = [
   'rejected',
   'aborted',
 ] as const;
-const GAUGES = ['size', 'idle', 'borrowed', 'pending', 'creating', 'checking'] as const;
+const GAUGES = ['size', 'idle', 'borrowed', 'pending', 'creating', 'checking', 'closing'] as const;
 
 /** @internal Empty totals. */
 export function zeroTotals(): KeyedPoolTotals {
   const t = {} as KeyedPoolTotals;
   for (const k of GAUGES) t[k] = 0;
   for (const k of COUNTERS) t[k] = 0;
+  t.destroyedBy = noDestroys();
   return t;
 }
 
 /** @internal Adds a pool's counters (and, when `gauges`, its current counts) into `t`. */
 export function addStats(t: KeyedPoolTotals, s: PoolStats, gauges: boolean): void {
   for (const k of COUNTERS) t[k] += s[k];
+  for (const k of Object.keys(t.destroyedBy) as DestroyReason[]) t.destroyedBy[k] += s.destroyedBy[k];
   if (gauges) for (const k of GAUGES) t[k] += s[k];
 }

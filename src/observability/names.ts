@@ -50,6 +50,18 @@ export const COUNTERS: readonly CounterSpec[] = [
   },
 ];
 
+/**
+ * Connections closed, one series per reason (`stats().destroyedBy`), made monotonic like the
+ * counters above: the recycle rate, and why. `reason` is the attribute (OpenTelemetry) and
+ * the label (Prometheus).
+ */
+export const CLOSED = {
+  name: 'lido.pool.closed_connections',
+  unit: '{connection}',
+  help: 'Connections closed (destroyed), by reason: idle, lifetime, maxUses, broken, validation, reset, evicted, shrink, unpooled, error, closed.',
+  attribute: 'reason',
+} as const;
+
 /** Gauge-like metrics (OpenTelemetry UpDownCounters), read from stats at collection. */
 export const GAUGES = {
   count: {
@@ -72,7 +84,11 @@ export const GAUGES = {
     unit: '{connection}',
     help: 'Most open connections allowed (semantic conventions before db.client.connection.limit).',
   },
-  limit: { name: 'db.client.connection.limit', unit: '{connection}', help: 'Most open connections allowed.' },
+  limit: {
+    name: 'db.client.connection.limit',
+    unit: '{connection}',
+    help: 'Most open connections allowed now (lido: the effective limit, max unless lowered).',
+  },
   pending: {
     name: 'db.client.connection.pending_requests',
     unit: '{request}',

@@ -22,10 +22,12 @@ import {
 import type { PoolRef } from '../stats/diagnostics.js';
 import { PoolOptionsError } from '../core/errors.js';
 import { checkDuration, describe, rejectUnknown } from '../core/options.js';
-import { COUNTERS, GAUGES, HISTOGRAMS, POOL_NAME, STATE } from './names.js';
+import { CLOSED, COUNTERS, GAUGES, HISTOGRAMS, POOL_NAME, STATE } from './names.js';
 import {
   DEFAULT_BUCKETS_S,
   Monotonic,
+  closedBy,
+  limitOf,
   openCounts,
   originOf,
   snapshots,
@@ -107,6 +109,7 @@ class OtelBinding implements PoolMetrics {
   #meter: Meter | null = null;
   #instruments: Observable[] = [];
   #gauges: Record<keyof typeof GAUGES, Observable> | null = null;
+  #closedConnections: Observable | null = null;
   #counters: Observable[] = [];
   #unsubscribe: (() => void) | null = null;
   #poll: NodeJS.Timeout | null = null;
@@ -173,7 +176,12 @@ class OtelBinding implements PoolMetrics {
     const counters = COUNTERS.map((c) =>
       meter.createObservableCounter(c.name, { unit: c.unit, description: c.help, valueType: ValueType.INT }),
     );
-    this.#instruments = [...Object.values(gauges), ...counters];
+    this.#closedConnections = meter.createObservableCounter(CLOSED.name, {
+      unit: CLOSED.unit,
+      description: CLOSED.help,
+      valueType: ValueType.INT,
+    });
+    this.#instruments = [...Object.values(gauges), ...counters, this.#closedConnections];
     this.#gauges = gauges;
     this.#counters = counters;
     meter.addBatchObservableCallback(this.#observe, this.#instruments);
@@ -204,9 +212,14 @@ class OtelBinding implements PoolMetrics {
         r.observe(g.idleMax, s.max, attrs);
         r.observe(g.idleMin, s.min, attrs);
         r.observe(g.max, s.max, attrs);
-        r.observe(g.limit, s.max, attrs);
+        r.observe(g.limit, limitOf(s), attrs);
         r.observe(g.pending, s.pending, attrs);
         COUNTERS.forEach((c, i) => r.observe(this.#counters[i], this.#monotonic.total(s, c.field), attrs));
+        for (const [reason, n] of closedBy(s))
+          r.observe(this.#closedConnections!, this.#monotonic.of(s, `closed:${reason}`, n), {
+            ...attrs,
+            [CLOSED.attribute]: reason,
+          });
         if (source.kind === 'http') {
           const o = originOf(s.name);
           const where: Attributes =

@@ -12,10 +12,12 @@ import type { PoolRef } from '../stats/diagnostics.js';
 import { PoolOptionsError } from '../core/errors.js';
 import { describe, rejectUnknown } from '../core/options.js';
 import type { PoolStats } from '../stats/counters.js';
-import { COUNTERS, GAUGES, HISTOGRAMS, promName } from './names.js';
+import { CLOSED, COUNTERS, GAUGES, HISTOGRAMS, promName } from './names.js';
 import {
   DEFAULT_BUCKETS_S,
   Monotonic,
+  closedBy,
+  limitOf,
   openCounts,
   originOf,
   snapshots,
@@ -148,7 +150,7 @@ class PromCollector implements PoolCollector {
     gauge(GAUGES.idleMax, pool, (set, { s }) => set({ pool_name: s.name }, s.max));
     gauge(GAUGES.idleMin, pool, (set, { s }) => set({ pool_name: s.name }, s.min));
     gauge(GAUGES.max, pool, (set, { s }) => set({ pool_name: s.name }, s.max));
-    gauge(GAUGES.limit, pool, (set, { s }) => set({ pool_name: s.name }, s.max));
+    gauge(GAUGES.limit, pool, (set, { s }) => set({ pool_name: s.name }, limitOf(s)));
     gauge(GAUGES.pending, pool, (set, { s }) => set({ pool_name: s.name }, s.pending));
     gauge(
       GAUGES.httpOpen,
@@ -177,6 +179,18 @@ class PromCollector implements PoolCollector {
         },
       });
     }
+    const closed: Counter = new Counter({
+      name: name(CLOSED.name, '_total'),
+      help: CLOSED.help,
+      labelNames: ['pool_name', CLOSED.attribute],
+      registers,
+      collect: () => {
+        closed.reset();
+        for (const { s } of this.#snapshots())
+          for (const [reason, n] of closedBy(s))
+            closed.inc({ pool_name: s.name, reason }, this.#monotonic.of(s, `closed:${reason}`, n));
+      },
+    });
     if (!histograms) return;
     const hist = (k: TimingKind): Histogram =>
       new Histogram({

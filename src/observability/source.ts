@@ -140,6 +140,16 @@ export class Sources {
   }
 }
 
+/** @internal The effective limit of a snapshot: `limit`, or `max` from a source that has none. */
+export function limitOf(s: PoolStats): number {
+  return typeof s.limit === 'number' ? s.limit : s.max;
+}
+
+/** @internal Destroys by reason of a snapshot (none from a source that does not count them). */
+export function closedBy(s: PoolStats): [reason: string, count: number][] {
+  return s.destroyedBy !== null && typeof s.destroyedBy === 'object' ? Object.entries(s.destroyedBy) : [];
+}
+
 /** @internal Open connections by state: `used` counts borrowed ones and those being validated or reset. */
 export function openCounts(s: PoolStats): { idle: number; used: number } {
   return { idle: s.idle, used: Math.max(0, s.size - s.creating - s.idle) };
@@ -178,8 +188,12 @@ export class Monotonic {
 
   /** The monotonic total of `field` for the pool named `s.name`. */
   total(s: PoolStats, field: CounterField): number {
-    const key = `${s.name}\0${field}`;
-    const cur = s[field];
+    return this.of(s, field, s[field]);
+  }
+
+  /** The monotonic total of the counter `key` of the pool named `s.name`, whose value now is `cur`. */
+  of(s: PoolStats, key: string, cur: number): number {
+    key = `${s.name}\0${key}`;
     const e = this.#seen.get(key);
     if (e === undefined) {
       this.#seen.set(key, { last: cur, since: s.sinceMs, total: cur });

@@ -4,7 +4,7 @@ import type { PoolStats } from './counters.js';
 import { health, type Health } from './health.js';
 
 /** @internal A pool's `stats()`: its counts now, then its counters and latency histograms. */
-export function statsOf<T>({ state, creator }: PoolParts<T>): PoolStats {
+export function statsOf<T>({ state, creator, retirement }: PoolParts<T>): PoolStats {
   const { options, counters, clock } = state;
   const c = countsOf(state, creator);
   return {
@@ -15,8 +15,11 @@ export function statsOf<T>({ state, creator }: PoolParts<T>): PoolStats {
     pending: c.pending,
     creating: c.creating,
     checking: state.checking,
+    closing: retirement.closing,
+    overflow: Math.max(0, state.live - options.min),
     min: options.min,
     max: options.max,
+    limit: state.limit,
     ...counters.snapshot(clock.now()),
   };
 }

@@ -108,6 +108,7 @@ export function startPool(
     },
     slowMs: { create: t.slowMs, validate: t.slowMs, reset: t.slowMs, destroy: t.slowMs },
     limit: () => max,
+    destroyTimeoutMs: t.hookLimitMs,
   });
   const pool = new Pool<Conn>({
     name: name(combo),
@@ -121,10 +122,12 @@ export function startPool(
     createTimeoutMs: t.hookLimitMs,
     validateTimeoutMs: t.hookLimitMs,
     resetTimeoutMs: t.hookLimitMs,
+    destroyTimeoutMs: t.hookLimitMs,
     validateAfterIdleMs: seed % 3 === 0 ? 0 : 2,
     createRetry: { baseMs: 2, capMs: 10 },
   });
   pool.on('error', () => {}); // failures are the point here; errors are checked in the unit tests
+  pool.on('create', (conn) => f.tookIn(conn));
   const held = new Set<number>();
   const outcomes: Record<string, number> = {};
   const run: PoolRun = {
@@ -221,10 +224,10 @@ export function checkClosed(run: PoolRun, t: MatrixTiming): void {
   const s = pool.stats();
   if (s.pending !== 0 || s.borrowed !== 0 || s.creating !== 0)
     problems.push(`after close: ${s.pending} pending, ${s.borrowed} borrowed, ${s.creating} creating`);
-  // Left by a close that timed out: time limits of validate/reset calls in flight, which run out by themselves.
+  // Left by a close that timed out: time limits of validate/reset/destroy calls in flight, which run out by themselves.
   for (const a of run.tclock.armed())
     if (a.ms !== t.hookLimitMs) problems.push(`a ${a.ms} ms pool timer still armed after close`);
-  if (f.peak > pool.stats().max) problems.push(`peak ${f.peak} alive or creating, max ${pool.stats().max}`);
+  if (f.peak > pool.stats().max) problems.push(`peak ${f.peak} alive, creating or closing, max ${pool.stats().max}`);
   problems.push(...f.violations);
 }
 
@@ -232,9 +235,12 @@ export function checkClosed(run: PoolRun, t: MatrixTiming): void {
 export function checkDrained(run: PoolRun): void {
   const { pool, f, problems } = run;
   const s = pool.stats();
-  if (s.size !== 0 || s.idle !== 0 || s.checking !== 0)
-    problems.push(`after drain: size ${s.size}, idle ${s.idle}, checking ${s.checking}`);
+  if (s.size !== 0 || s.idle !== 0 || s.checking !== 0 || s.closing !== 0)
+    problems.push(`after drain: size ${s.size}, idle ${s.idle}, checking ${s.checking}, closing ${s.closing}`);
   if (s.created !== s.destroyed) problems.push(`created ${s.created}, destroyed ${s.destroyed}`);
+  // Every destroy has exactly one reason.
+  const byReason = Object.values(s.destroyedBy).reduce((a, b) => a + b, 0);
+  if (byReason !== s.destroyed) problems.push(`destroyedBy adds up to ${byReason}, destroyed ${s.destroyed}`);
   if (s.created !== f.conns.size) problems.push(`stats.created ${s.created}, factory delivered ${f.conns.size}`);
   for (const r of f.conns.values())
     if (r.destroys !== 1) problems.push(`conn ${r.conn.id} destroyed ${r.destroys} times`);

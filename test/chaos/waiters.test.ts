@@ -75,8 +75,13 @@ async function best(k: number, f: () => Promise<number>): Promise<number> {
 describe('waiters at scale', () => {
   it('aborting queued waiters in random order costs O(1) each (10x the waiters, about 10x the time)', async () => {
     await abortCost(5_000, 0); // warm up
-    const small = await best(3, () => abortCost(10_000, 1));
-    const large = await best(3, () => abortCost(100_000, 2));
+    // Small and large runs in turns, so that a busy neighbour on the machine weighs on both.
+    let small = Infinity;
+    let large = Infinity;
+    for (let i = 0; i < 4; i++) {
+      small = Math.min(small, await abortCost(10_000, 1));
+      large = Math.min(large, await abortCost(100_000, 2));
+    }
     const ratio = large / small;
     console.log(
       `[waiters] abort 10,000: ${small.toFixed(1)} ms; 100,000: ${large.toFixed(1)} ms; ratio ${ratio.toFixed(1)} (O(1) each: ~10; O(n) each: ~100)`,

@@ -57,6 +57,8 @@ export interface Config {
   closeTimeoutMs: number;
   /** Leak detection (0: off); its timers must be gone after close like any other. */
   leakDetectionMs?: number;
+  /** How long a destroy counts as closing (against max); the pool's default when absent (older replays). */
+  destroyTimeoutMs?: number;
 }
 
 /** One step. `i` picks among the candidates (modulo their number). */
@@ -157,6 +159,7 @@ export const configArb: fc.Arbitrary<Config> = fc
     reentrant: fc.constantFrom(0, 0, 0, 1, 2),
     closeTimeoutMs: fc.constantFrom(0, 50, 500),
     leakDetectionMs: fc.constantFrom(0, 0, 0, 100),
+    destroyTimeoutMs: fc.constantFrom(100, 300, 5000),
   })
   .map((c) => ({
     ...c,
@@ -346,8 +349,9 @@ export class World {
   readonly log: string[] = [];
   max: number;
   min: number;
-  /** Alive + creating may exceed `max` only after a shrink, and then never grows. */
+  /** Alive + creating + closing may exceed `max` only after a shrink, and then never grows. */
   bound: number;
+  readonly destroyTimeoutMs: number;
   closedAt = -1;
   closeTimeoutMs = 0;
   closing: Promise<CloseReport> | null = null;
@@ -372,6 +376,7 @@ export class World {
   readonly #failures: string[] = [];
 
   constructor(readonly cfg: Config) {
+    this.destroyTimeoutMs = cfg.destroyTimeoutMs ?? 5000;
     this.max = cfg.max;
     this.min = cfg.min;
     this.bound = cfg.max;
@@ -381,6 +386,7 @@ export class World {
       plans: cfg.plans,
       slowMs: cfg.slowMs,
       limit: () => this.max,
+      destroyTimeoutMs: this.destroyTimeoutMs,
       onCreate: () => this.#onCreateCall(),
       onDestroy: (conn) => this.#onDestroyCall(conn),
     });
@@ -406,9 +412,11 @@ export class World {
       failFast: cfg.failFast,
       createRetry: { baseMs: BASE_MS, capMs: CAP_MS },
       leakDetectionMs: cfg.leakDetectionMs ?? 0,
+      destroyTimeoutMs: this.destroyTimeoutMs,
     });
     this.pool.on('error', (e, r) => this.#onError(e, r));
-    this.pool.on('create', () => {
+    this.pool.on('create', (conn) => {
+      this.f.tookIn(conn);
       this.waveStart = null;
       this.lastCreateError = null;
     });
@@ -923,6 +931,7 @@ export class World {
     const s = this.pool.stats();
     const alive = this.f.alive();
     const creating = this.f.creating();
+    const closing = this.f.closing();
     const checks = this.#activeChecks();
     const checkingIds = new Set(checks.map((c) => c.conn!.id));
     const pending = this.borrows.filter((b) => b.state === 'pending');
@@ -936,6 +945,13 @@ export class World {
     expect('borrowed', s.borrowed, lent.length);
     expect('creating', s.creating, creating);
     expect('checking', s.checking, checks.length);
+    expect('closing', s.closing, closing);
+    // Every destroy has exactly one reason.
+    expect(
+      'destroyedBy (sum)',
+      Object.values(s.destroyedBy).reduce((a, b) => a + b, 0),
+      s.destroyed,
+    );
     expect('size', s.size, alive.length + creating);
     expect('idle', s.idle, idle.length);
     expect('created - destroyed', s.created - s.destroyed, alive.length);
@@ -946,9 +962,11 @@ export class World {
     expect('aborted', s.aborted, this.aborted);
     if (checks.length !== checkingIds.size)
       this.#fail(`two checks of one conn in flight: ${checks.map((c) => `${c.hook}(${c.conn!.id})`).join(', ')}`);
-    // Never more than max; after a shrink, never growing while above it; idle ones go first.
-    const live = alive.length + creating;
-    if (live > this.bound) this.#fail(`${live} alive or creating, max ${this.max} (bound ${this.bound})`);
+    // Never more than max, counting destroys not yet settled (the backend still sees them);
+    // after a shrink, never growing while above it; idle ones go first.
+    const live = alive.length + creating + closing;
+    if (live > this.bound)
+      this.#fail(`${live} alive, creating or closing (${closing} closing), max ${this.max} (bound ${this.bound})`);
     this.bound = Math.max(this.max, live);
     if (alive.length > this.max && idle.length > 0)
       this.#fail(`${alive.length} alive above max ${this.max} with ${idle.length} idle`);
@@ -1000,18 +1018,23 @@ export class World {
         `close() still pending ${this.now - this.closedAt} ms after it was called (timeout ${this.closeTimeoutMs} ms)`,
       );
     this.check();
-    // Right after close only the time limits of checks in flight may remain; they run out by themselves.
-    const limits = new Set([this.cfg.validateTimeoutMs, this.cfg.resetTimeoutMs]);
+    // Right after close only the time limits of checks and destroys in flight may remain; they run out by themselves.
+    const limits = new Set([this.cfg.validateTimeoutMs, this.cfg.resetTimeoutMs, this.destroyTimeoutMs]);
     for (const t of this.tclock.armed())
       if (!limits.has(t.ms)) this.#fail(`a ${t.ms} ms pool timer is still armed after close resolved`);
+    // A slow create abandoned before close delivers late and its destroy counts until it
+    // settles or times out: wait for the slowest hook, then for a destroy to time out.
     await this.clock.advance(
-      Math.max(this.cfg.validateTimeoutMs, this.cfg.resetTimeoutMs, ...Object.values(this.cfg.slowMs)) + 10,
+      Math.max(this.cfg.validateTimeoutMs, this.cfg.resetTimeoutMs, ...Object.values(this.cfg.slowMs)) +
+        this.destroyTimeoutMs +
+        10,
     );
     this.#final('after close');
     // Hooks that never settled settle now, late: what they deliver is destroyed, nothing else changes.
     for (const c of this.f.pending()) c.settle(c.seq % 2 === 0);
     await flush();
-    await this.clock.advance(300);
+    // (A create settled here delivers a stray, whose destroy may itself never settle: it counts until its timeout.)
+    await this.clock.advance(300 + this.destroyTimeoutMs);
     this.#final('after late settles');
     for (const b of this.borrows) if (b.lease !== null) b.lease.release(); // no-ops now, never throw
     this.check();
@@ -1020,7 +1043,15 @@ export class World {
   #final(when: string): void {
     this.check();
     const s = this.pool.stats();
-    if (s.size !== 0 || s.idle !== 0 || s.borrowed !== 0 || s.pending !== 0 || s.creating !== 0 || s.checking !== 0) {
+    if (
+      s.size !== 0 ||
+      s.idle !== 0 ||
+      s.borrowed !== 0 ||
+      s.pending !== 0 ||
+      s.creating !== 0 ||
+      s.checking !== 0 ||
+      s.closing !== 0
+    ) {
       this.#fail(`${when}: pool not empty: ${JSON.stringify(s, (k, v) => (k.endsWith('Time') ? undefined : v))}`);
     }
     if (s.created !== s.destroyed) this.#fail(`${when}: created ${s.created} != destroyed ${s.destroyed}`);

@@ -18,6 +18,8 @@ export async function flush(rounds = 3): Promise<void> {
  */
 export class ManualClock implements Clock {
   #now = 0;
+  /** Wall-clock time minus monotonic time: constant unless {@link jumpWall} moves it. */
+  #wallOffset = 1_700_000_000_000;
   #seq = 0;
   #timers = new Set<Timer>();
 
@@ -29,6 +31,24 @@ export class ManualClock implements Clock {
 
   now(): number {
     return this.#now;
+  }
+
+  /** Wall-clock time: moves with {@link now}, plus whatever {@link jumpWall} added. */
+  wallNow(): number {
+    return this.#now + this.#wallOffset;
+  }
+
+  /** The wall clock jumps `ms` ahead while the monotonic clock stands still (a machine waking from sleep). */
+  jumpWall(ms: number): void {
+    this.#wallOffset += ms;
+  }
+
+  /**
+   * `ms` pass without any timer firing, as in a frozen or blocked process; the timers that
+   * fell due fire, late, at the next {@link advance} (`advance(0)` fires just those).
+   */
+  stall(ms: number): void {
+    this.#now += ms;
   }
 
   setTimer(fn: () => void, ms: number, keepAlive: boolean): unknown {

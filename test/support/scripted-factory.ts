@@ -88,8 +88,17 @@ export interface ScriptedFactoryOptions {
   plans?: Partial<Record<Hook, readonly Behaviour[]>>;
   /** Delay of `slow` / `slowFail` per hook, ms. Default 7. */
   slowMs?: Partial<Record<Hook, number>>;
-  /** The pool's current `max`: a create call that would exceed it is a violation. */
+  /**
+   * The pool's current `max`: a create call that would exceed it (resources alive, creates
+   * in flight and, with `destroyTimeoutMs`, destroys still closing) is a violation.
+   */
   limit?: () => number;
+  /**
+   * The pool's `destroyTimeoutMs`: a destroy still pending of a resource the pool took in
+   * (see {@link ScriptedFactory.tookIn}) counts against `limit` until it settles or has
+   * been pending this long. Without it, only alive and creating count.
+   */
+  destroyTimeoutMs?: number;
   /** Called for every destroy, before the ledger is updated (tests check who held it). */
   onDestroy?: (conn: Conn, record: ConnRecord | undefined) => void;
   /** Called for every create call, before it runs. */
@@ -117,6 +126,8 @@ export class ScriptedFactory implements Factory<Conn> {
   /** Evict callbacks of watched resources, by id. */
   readonly evictors = new Map<number, (reason: unknown) => void>();
   unwatched = 0;
+  /** Ids of the resources the pool took in (its `create` event): the others it destroys as strays. */
+  readonly takenIn = new Set<number>();
   /** Highest number of resources alive plus creates active, seen at any create call. */
   peak = 0;
   validate?: Factory<Conn>['validate'];
@@ -161,6 +172,27 @@ export class ScriptedFactory implements Factory<Conn> {
   creating(): number {
     let n = 0;
     for (const c of this.calls) if (c.hook === 'create' && c.state === 'pending' && !c.signal!.aborted) n++;
+    return n;
+  }
+
+  /** The pool took `conn` in (call it from the pool's `create` event). */
+  tookIn(conn: Conn): void {
+    this.takenIn.add(conn.id);
+  }
+
+  /**
+   * Destroys called and not settled, nor pending for `destroyTimeoutMs` or longer, of
+   * resources the pool took in: still open on the backend, and counted by the pool against
+   * `max`. 0 without `destroyTimeoutMs`.
+   */
+  closing(): number {
+    const ms = this.#o.destroyTimeoutMs;
+    if (ms === undefined) return 0;
+    const now = this.clock.now();
+    let n = 0;
+    // A stray (one the pool never took in: its create was abandoned first) never had a place.
+    for (const c of this.calls)
+      if (c.hook === 'destroy' && c.state === 'pending' && now < c.calledAt + ms && this.takenIn.has(c.conn!.id)) n++;
     return n;
   }
 
@@ -210,12 +242,12 @@ export class ScriptedFactory implements Factory<Conn> {
   create(signal: AbortSignal): Promise<Conn> {
     this.count.create++;
     const limit = this.#o.limit?.();
-    const live = this.alive().length + this.creating();
+    const closing = this.closing();
+    const live = this.alive().length + this.creating() + closing;
     if (live + 1 > this.peak) this.peak = live + 1;
     if (limit !== undefined && live + 1 > limit) {
-      this.violations.push(
-        `create #${this.count.create} at ${this.clock.now()} ms with ${live} alive or creating, max ${limit}`,
-      );
+      const what = closing > 0 ? `alive, creating or closing (${closing} closing)` : 'alive or creating';
+      this.violations.push(`create #${this.count.create} at ${this.clock.now()} ms with ${live} ${what}, max ${limit}`);
       // Hang from now on: a pool that creates beyond max may do so in a loop that never yields.
       return new Promise<Conn>(() => {});
     }

@@ -26,6 +26,13 @@ export class Slot<T> {
   unwatch: (() => void) | null = null;
   /** Leak detector's token while borrowed. */
   leak: unknown = null;
+  /**
+   * Its place in the deadline heap, or -1 when it is not in it. It stays in the heap while
+   * borrowed, with the key it had when it last went idle (see `Deadlines`).
+   */
+  heapIndex = -1;
+  /** Its key in the deadline heap: no later than its next idle deadline. */
+  deadline = Infinity;
 
   constructor(
     readonly resource: T,

@@ -14,6 +14,12 @@ export interface Clock {
   setTimer(fn: () => void, ms: number, keepAlive: boolean): unknown;
   /** Cancels a timer returned by {@link Clock.setTimer}; unknown handles are ignored. */
   clearTimer(handle: unknown): void;
+  /**
+   * Milliseconds of wall-clock time (`Date.now()`). Optional: the pool compares it with
+   * {@link Clock.now} to notice a process that was frozen while the machine slept (option
+   * `thawAfterMs`); without it only late timers tell.
+   */
+  wallNow?(): number;
 }
 
 /**
@@ -30,6 +36,7 @@ export const systemClock: Clock = {
   clearTimer(handle) {
     clearTimeout(handle as NodeJS.Timeout);
   },
+  wallNow: () => Date.now(),
 };
 
 /**

@@ -1,9 +1,8 @@
 import type { Clock } from './clock.js';
 
 /**
- * One timer for the earliest deadline of all waiters: armed when an earlier deadline
- * arrives, re-armed by its owner after each firing, cleared once nobody waits. It keeps
- * the process alive: someone is waiting for an answer.
+ * One timer for the earliest of many deadlines: armed when an earlier deadline arrives,
+ * re-armed by its owner after each firing, cleared when nothing is due any more.
  */
 export class DeadlineTimer {
   #timer: unknown = null;
@@ -12,7 +11,14 @@ export class DeadlineTimer {
   constructor(
     readonly clock: Clock,
     readonly fire: () => void,
+    /** Whether the armed timer keeps the process alive (someone waits for an answer). */
+    readonly keepAlive = true,
   ) {}
+
+  /** When the armed timer is due, or Infinity. */
+  get at(): number {
+    return this.#at;
+  }
 
   /** Arms the timer for `at`, unless one for an earlier (or equal) time is armed. */
   arm(at: number, now: number): void {
@@ -26,7 +32,7 @@ export class DeadlineTimer {
         this.fire();
       },
       Math.max(0, Math.ceil(at - now)),
-      true,
+      this.keepAlive,
     );
   }
 

@@ -97,8 +97,12 @@ export const DASHBOARD_SCRIPT = `
 
   function figures(p, s) {
     p.figures.textContent = '';
-    [['size', s.size + ' / ' + s.max], ['borrowed', s.borrowed], ['idle', s.idle], ['pending', s.pending],
-      ['p99 wait', fmt(s.waitTime ? s.waitTime.p99 : 0) + ' ms'], ['timeouts', s.timeouts], ['create errors', s.createErrors]]
+    // Destroys by reason (the recycle rate, and why), only the reasons that happened.
+    var by = s.destroyedBy ? Object.keys(s.destroyedBy).filter(function (k) { return s.destroyedBy[k] > 0; })
+      .map(function (k) { return k + ' ' + s.destroyedBy[k]; }).join(', ') : undefined;
+    [['size', s.size + ' / ' + (s.limit !== undefined ? s.limit : s.max)], ['borrowed', s.borrowed], ['idle', s.idle], ['pending', s.pending],
+      ['p99 wait', fmt(s.waitTime ? s.waitTime.p99 : 0) + ' ms'], ['timeouts', s.timeouts], ['create errors', s.createErrors],
+      ['closing', s.closing], ['destroyed by', by === '' ? 'none' : by]]
       .forEach(function (f) {
         var span = el('span', '', p.figures, f[0] + ' ');
         el('b', '', span, String(f[1] === undefined ? '–' : f[1]));

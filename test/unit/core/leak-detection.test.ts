@@ -144,6 +144,7 @@ describe('leak detection', () => {
     expect((destroyed[0] as Error).message).toBe('lease was garbage-collected without release');
     expect(warn.mock.calls[0][0]).toMatch(/^lido: pool "x" lease garbage-collected without release; acquired at:/);
     expect(pool.stats()).toMatchObject({ leaks: 1, borrowed: 0, size: 0 });
+    expect(pool.stats().destroyedBy.shrink).toBe(1); // a lost lease is a shrink
     // The pool serves again.
     const l = await pool.acquire();
     expect(l.resource.id).toBe(2);

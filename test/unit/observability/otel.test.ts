@@ -115,6 +115,26 @@ describe('lido/otel', () => {
     expect(value(await collect(reader), 'lido.pool.acquires', MAIN)).toBe(5);
   });
 
+  it('exports closed connections by reason (monotonic) and the effective limit beside max', async () => {
+    const { reader, provider } = setup();
+    const clock = new ManualClock();
+    const pool = newPool(clock);
+    track(registerPoolMetrics({ pools: [pool], meterProvider: provider, histograms: false }));
+    (await pool.acquire()).destroy(new Error('broken'));
+    pool.resize({ max: 2 });
+    await clock.advance(1_000); // (a later reset shows as sinceMs going down)
+    let m = await collect(reader);
+    expect(value(m, 'lido.pool.closed_connections', { ...MAIN, reason: 'broken' })).toBe(1);
+    expect(value(m, 'lido.pool.closed_connections', { ...MAIN, reason: 'idle' })).toBe(0);
+    expect(m.get('lido.pool.closed_connections')!.descriptor.unit).toBe('{connection}');
+    expect(value(m, 'db.client.connection.max', MAIN)).toBe(2);
+    expect(value(m, 'db.client.connection.limit', MAIN)).toBe(2);
+    pool.resetStats();
+    (await pool.acquire()).destroy();
+    m = await collect(reader);
+    expect(value(m, 'lido.pool.closed_connections', { ...MAIN, reason: 'broken' })).toBe(2);
+  });
+
   it('records create, wait and use time histograms in seconds from the diagnostics channels', async () => {
     const { reader, provider } = setup();
     const clock = new ManualClock();

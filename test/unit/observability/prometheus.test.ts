@@ -73,6 +73,30 @@ describe('lido/prometheus', () => {
     expect(lines).toContain('lido_pool_acquires_total{pool_name="main"} 4');
   });
 
+  it('exports closed connections by reason (monotonic) and the effective limit beside max', async () => {
+    const registry = new Registry();
+    const clock = new ManualClock();
+    const pool = newPool(clock);
+    track(registerPoolCollector({ registry, pools: [pool], histograms: false }));
+    (await pool.acquire()).destroy(new Error('broken'));
+    pool.resize({ max: 2 });
+    await clock.advance(1_000); // (a later reset shows as sinceMs going down)
+    let lines = await scrape(registry);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'lido_pool_closed_connections_total{pool_name="main",reason="broken"} 1',
+        'lido_pool_closed_connections_total{pool_name="main",reason="idle"} 0',
+        'db_client_connection_max{pool_name="main"} 2',
+        'db_client_connection_limit{pool_name="main"} 2',
+      ]),
+    );
+    expect(await registry.metrics()).toContain('# TYPE lido_pool_closed_connections_total counter');
+    pool.resetStats();
+    (await pool.acquire()).destroy();
+    lines = await scrape(registry);
+    expect(lines).toContain('lido_pool_closed_connections_total{pool_name="main",reason="broken"} 2');
+  });
+
   it('declares the right types and help', async () => {
     const registry = new Registry();
     track(registerPoolCollector({ registry, pools: [newPool(new ManualClock())] }));
