@@ -1,5 +1,5 @@
 import type { PoolParts } from './assembly.js';
-import { PoolClosedError } from './errors.js';
+import { PoolClosedError, withoutStack } from './errors.js';
 import type { Clock } from './util/clock.js';
 
 /** What `close()` resolves to. */
@@ -78,7 +78,7 @@ export function shutDown<T>(parts: PoolParts<T>, timeoutMs: number): { done: Pro
   parts.deadlines.stop();
   waiting.stop();
   const closedError = report.closedError();
-  waiting.failAll(closedError);
+  waiting.failAll(closedError, () => withoutStack(() => report.closedError()));
   supply.rejectReady(closedError);
   creator.abortAll(closedError);
   for (const s of state.idle.toArray()) retirement.destroy(s, 'closed', 'pool closed');

@@ -143,6 +143,11 @@ for (const [ctor, name] of [
   Object.defineProperty(ctor.prototype, 'name', { value: name, writable: true, configurable: true, enumerable: false });
 }
 
+/** A caller's own copy of a create error shared by many (failFast): same message, counts and cause. */
+export function ownCreateError(e: CreateError): CreateError {
+  return new CreateError(e.message, { pool: e.pool, counts: e.counts, cause: e.cause });
+}
+
 /** Formats the counts the way every wait-phase message shows them. */
 export function describeCounts(name: string, c: PoolCounts): string {
   return `pool "${name}": ${c.borrowed}/${c.max} borrowed, ${c.idle} idle, ${c.creating} creating, ${c.pending} waiting`;

@@ -141,7 +141,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
         const gen = s.gen;
         const giveBack = (broken: boolean, error: unknown): boolean =>
           this[kRelease](s, gen, broken ? 'broken' : null, error);
-        return runWith(fn, s.resource, this.#parts.isBroken, giveBack);
+        return runWith(fn, s.resource, this.#parts.isBroken, giveBack, this.#state.frames);
       }
       return this.#waiting.enqueue(undefined).then((lease) => this.#useLease(fn, lease));
     }
@@ -150,7 +150,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
 
   #useLease<R>(fn: (resource: T) => R | PromiseLike<R>, lease: Lease<T>): Promise<Awaited<R>> {
     const giveBack = (broken: boolean, error: unknown): void => (broken ? lease.destroy(error) : lease.release());
-    return runWith(fn, lease.resource, this.#parts.isBroken, giveBack);
+    return runWith(fn, lease.resource, this.#parts.isBroken, giveBack, this.#state.frames);
   }
 
   /** Returns a lease's resource: the same as `lease.release()`, refusing a lease of another pool. */

@@ -5,6 +5,7 @@ import { SlotList } from './containers/slot.js';
 import { WaiterQueue } from './containers/waiters.js';
 import type { Factory } from './factory.js';
 import type { ResolvedOptions } from './options.js';
+import { CallerFrames } from './util/caller-frames.js';
 import type { Clock } from './util/clock.js';
 
 /**
@@ -48,6 +49,8 @@ export class PoolState<T> {
   /** The factory has `validate` / `reset`: read on every acquire and release. */
   readonly hasValidate: boolean;
   readonly hasReset: boolean;
+  /** How errors get their caller's async frames, within the pool's budget (see util/caller-frames.ts). Used by Waiting and `use()`. */
+  readonly frames: CallerFrames;
 
   constructor(options: ResolvedOptions<T>) {
     this.options = options;
@@ -59,5 +62,6 @@ export class PoolState<T> {
     this.validateAfterIdleMs = options.validateAfterIdleMs === 0 ? -1 : options.validateAfterIdleMs;
     this.hasValidate = typeof options.factory.validate === 'function';
     this.hasReset = typeof options.factory.reset === 'function';
+    this.frames = new CallerFrames(() => options.clock.now());
   }
 }

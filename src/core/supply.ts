@@ -2,7 +2,7 @@ import { Checks, type ChecksHost } from './checks.js';
 import { Slot, SlotState } from './containers/slot.js';
 import type { Creator } from './creator.js';
 import type { Deadlines } from './deadlines.js';
-import { CreateError } from './errors.js';
+import { CreateError, ownCreateError, withoutStack } from './errors.js';
 import type { Announcer } from './events.js';
 import type { LeaseOwner } from './internal.js';
 import type { LeakDetector } from './leak-detector.js';
@@ -205,7 +205,7 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
     this.#creator.fail(error, now);
     this.#report.failure(error, 'create');
     if (state.live < state.options.min) this.rejectReady(error);
-    if (state.options.failFast) this.waiting.failAll(error);
+    if (state.options.failFast) this.waiting.failAll(error, () => withoutStack(() => ownCreateError(error)));
   }
 
   /** Sets the effective limit, at most `max`: idle resources above it go now, borrowed ones on release. */

@@ -1,13 +1,14 @@
 import type { AcquireOptions } from './acquire-options.js';
 import { Waiter } from './containers/waiters.js';
 import type { Creator } from './creator.js';
-import { AcquireTimeoutError, QueueFullError, describeCounts, withoutStack } from './errors.js';
+import { AcquireTimeoutError, QueueFullError, describeCounts, ownCreateError, withoutStack } from './errors.js';
 import type { Announcer } from './events.js';
 import type { WaitHandle } from './internal.js';
 import type { LeakDetector } from './leak-detector.js';
 import type { Lease } from './lease.js';
 import type { Reporter } from './reporting.js';
 import type { PoolState } from './state.js';
+import { REPLACE, rejectWithCallerFrames } from './util/caller-frames.js';
 import { DeadlineTimer } from './util/deadline-timer.js';
 
 /** What {@link Waiting} is made of. */
@@ -83,7 +84,8 @@ export class Waiting<T> {
     // once the window ends, this acquire waits for (and thereby triggers) a probing create.
     const down = this.#creator.lastError;
     if (o.failFast && down !== null && now < this.#creator.until && state.idle.length === 0) {
-      return Promise.reject(down);
+      // The caller's own copy, made here: its stack shows the caller (while the budget lasts).
+      return Promise.reject(state.frames.take(now) ? ownCreateError(down) : down);
     }
     const timeoutMs = options?.timeoutMs ?? o.acquireTimeoutMs;
     // Captured here, not in the executor: two frames fewer of lido, one more of the caller's.
@@ -132,9 +134,13 @@ export class Waiting<T> {
     return true;
   }
 
-  /** Rejects every waiter with `error` (close; failFast after a failed create). */
-  failAll(error: unknown): void {
-    for (const w of this.#state.waiters.drain()) this.#fail(w, error);
+  /**
+   * Rejects every waiter with `error` (close; failFast after a failed create): while the
+   * budget lasts, each with its own copy (`own()`) carrying its caller's frames.
+   */
+  failAll(error: unknown, own: () => unknown): void {
+    const now = this.#state.clock.now();
+    for (const w of this.#state.waiters.drain()) this.#failAway(w, error, now, own);
   }
 
   /** No more deadlines (close). */
@@ -151,6 +157,20 @@ export class Waiting<T> {
   #fail(w: Waiter<T>, error: unknown): void {
     this.#left(w);
     w.reject(error);
+  }
+
+  /**
+   * Rejects a waiter with an error raised away from its caller (a timer, a failed create, a
+   * close): through a reaction job on its caller's chain, so that the error carries the
+   * caller's async frames, while the pool's budget lasts (`own()`: the waiter's own copy of
+   * an error shared by many); else as it is. An abort or a withdraw never comes here: its
+   * reason is the caller's own object.
+   */
+  #failAway(w: Waiter<T>, error: unknown, now: number, own?: () => unknown): void {
+    this.#left(w);
+    if (this.#state.frames.take(now))
+      rejectWithCallerFrames(w.resolve as (v: unknown) => void, own === undefined ? error : own(), REPLACE);
+    else w.reject(error);
   }
 
   /** Detaches a waiter that left the queue; disarms the deadline timer once nobody waits. */
@@ -206,7 +226,7 @@ export class Waiting<T> {
         return out;
       });
       for (let i = 0; i < expired.length; i++) {
-        this.#fail(expired[i], errors[i]);
+        this.#failAway(expired[i], errors[i], now);
         this.#events.timedOut(errors[i]);
       }
     }

@@ -1,3 +1,4 @@
+import { redactString } from '../core/util/redact.js';
 import { systemClock, type Clock } from '../core/util/clock.js';
 import { PoolOptionsError } from '../core/errors.js';
 import type { Factory } from '../core/factory.js';
@@ -18,7 +19,7 @@ export interface KeyedPoolOptions<K, T> {
   idlePoolTimeoutMs?: number;
   /** Name shown in errors and stats; each key's pool is named `<name>[<key>]`. Default `keyed-<n>`. */
   name?: string;
-  /** How a key is shown in pool names. Default `String(key)`. */
+  /** How a key is shown in pool names (and so in errors, stats and metrics). Default `String(key)` without a URL's credentials. */
   keyName?: (key: K) => string;
   /** Time source shared by every key's pool (tests inject a manual clock). Default: the system clock. */
   clock?: Clock;
@@ -75,7 +76,8 @@ export function resolveKeyedOptions<K, T>(input: KeyedPoolOptions<K, T>): Resolv
   const name = input.name ?? `keyed-${++keyedCounter}`;
   if (typeof name !== 'string' || name.length === 0)
     throw new PoolOptionsError(`name: expected a non-empty string, got ${describe(name)}`);
-  const keyName = input.keyName ?? String;
+  // A key may be a connection string: its pools' names must not show the password.
+  const keyName = input.keyName ?? ((key: K) => redactString(String(key)));
   if (typeof keyName !== 'function')
     throw new PoolOptionsError(`keyName: expected a function (key) => string, got ${describe(keyName)}`);
   const maxTotal = checkInt('maxTotal', input.maxTotal ?? Infinity, 1, true);

@@ -1,3 +1,4 @@
+import { redactString } from '../core/util/redact.js';
 import type { Budget } from './budget.js';
 import { KeyEntry, type EntryHooks } from './entry.js';
 import type { ResolvedKeyedOptions } from './options.js';
@@ -104,7 +105,8 @@ export class KeyRegistry<K, T> {
     for (const e of this.#entries.values()) {
       const s = e.pool.stats();
       addStats(total, s, true);
-      perKey.push({ ...s, key: e.key });
+      // A key that is a connection string is shown without its credentials (stats are printed and exported).
+      perKey.push({ ...s, key: typeof e.key === 'string' ? (redactString(e.key) as K) : e.key });
     }
     return { total, perKey };
   }

@@ -44,7 +44,7 @@ export interface KeyedPoolTotals {
 
 /** One key's pool stats, with its key. */
 export type KeyStats<K> = PoolStats & {
-  /** The key this pool serves. */
+  /** The key this pool serves (a string key without a URL's credentials). */
   key: K;
 };
 

@@ -22,6 +22,7 @@ import {
 import type { PoolRef } from '../stats/diagnostics.js';
 import { PoolOptionsError } from '../core/errors.js';
 import { checkDuration, describe, rejectUnknown } from '../core/options.js';
+import { redactString } from '../core/util/redact.js';
 import { CLOSED, COUNTERS, GAUGES, HISTOGRAMS, POOL_NAME, STATE } from './names.js';
 import {
   DEFAULT_BUCKETS_S,
@@ -191,7 +192,7 @@ class OtelBinding implements PoolMetrics {
       meter.createHistogram(HISTOGRAMS[k].name, { unit: 's', description: HISTOGRAMS[k].help, advice });
     const h: Record<TimingKind, Histogram> = { create: hist('create'), wait: hist('wait'), use: hist('use') };
     this.#unsubscribe = subscribeTimings((pool: PoolRef, kind, ms) => {
-      if (this.#sources.includes(pool)) h[kind].record(ms / 1000, { [POOL_NAME]: pool.name });
+      if (this.#sources.includes(pool)) h[kind].record(ms / 1000, { [POOL_NAME]: redactString(pool.name) });
     });
   }
 

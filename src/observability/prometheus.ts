@@ -7,6 +7,7 @@
  * snapshot per pool per scrape). The histograms are observed per event from lido's
  * `diagnostics_channel` channels.
  */
+import { redactString } from '../core/util/redact.js';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { PoolRef } from '../stats/diagnostics.js';
 import { PoolOptionsError } from '../core/errors.js';
@@ -202,7 +203,7 @@ class PromCollector implements PoolCollector {
       });
     const h: Record<TimingKind, Histogram> = { create: hist('create'), wait: hist('wait'), use: hist('use') };
     this.#unsubscribe = subscribeTimings((p: PoolRef, kind, ms) => {
-      if (this.#sources.includes(p)) h[kind].observe({ pool_name: p.name }, ms / 1000);
+      if (this.#sources.includes(p)) h[kind].observe({ pool_name: redactString(p.name) }, ms / 1000);
     });
   }
 

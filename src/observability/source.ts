@@ -1,5 +1,6 @@
 import { PoolOptionsError } from '../core/errors.js';
 import { describe } from '../core/options.js';
+import { redactString } from '../core/util/redact.js';
 import type { PoolStats } from '../stats/counters.js';
 
 /**
@@ -66,12 +67,13 @@ export function toSources(pools: unknown, where = 'pools'): Source[] {
 export function snapshots(pool: ObservablePool): PoolStats[] {
   const out: PoolStats[] = [];
   const base = typeof pool.name === 'string' && pool.name !== '' ? pool.name : 'pool';
+  // Names become labels and attributes: a name holding credentials (a keyed pool's key that
+  // is a connection string) is shown without them.
   const add = (s: PoolStats, key: unknown): void => {
-    out.push(
-      typeof s.name === 'string' && s.name !== ''
-        ? s
-        : { ...s, name: key === undefined ? base : `${base}/${String(key)}` },
-    );
+    const name =
+      typeof s.name === 'string' && s.name !== '' ? s.name : key === undefined ? base : `${base}/${String(key)}`;
+    const shown = redactString(name);
+    out.push(shown === s.name ? s : { ...s, name: shown });
   };
   // One snapshot; or a Map, iterable or object of them (one level down too, as in
   // KeyedPool's `{ total, perKey: [...] }`); `total` is skipped.
@@ -128,7 +130,7 @@ export class Sources {
       known = false;
       for (const s of this.#map.values()) {
         try {
-          if (snapshots(s.pool).some((x) => x.name === pool.name)) known = true;
+          if (snapshots(s.pool).some((x) => x.name === redactString(pool.name))) known = true;
         } catch {
           // a broken source reports nothing
         }

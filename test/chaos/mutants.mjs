@@ -54,7 +54,7 @@ export const mutants = [
     breaks: 'nothing pending after close',
     how: 'close() leaves waiters queued',
     file: 'src/core/close.ts',
-    from: 'waiting.failAll(closedError);',
+    from: 'waiting.failAll(closedError, () => withoutStack(() => report.closedError()));',
     to: '',
   },
   {

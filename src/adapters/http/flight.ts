@@ -1,4 +1,6 @@
+import { PoolError } from '../../core/errors.js';
 import type { QueuedAcquire } from '../../core/internal.js';
+import { useFrames, type CapturedFrames } from '../../core/util/caller-frames.js';
 import type { Checkout } from '../../keyed/keyed-pool.js';
 import type { Lease } from '../../core/lease.js';
 import { type Pool, poolInternals } from '../../core/pool.js';
@@ -51,6 +53,8 @@ export class Flight implements ControllerLike, Checkout<Connection> {
   /** @internal The pool the flight waits in for a connection, and its queued acquire there (see `KeyedInternals.checkout`). */
   queuedIn: Pool<Connection> | null = null;
   waiter: QueuedAcquire<Connection> | null = null;
+  /** @internal Who dispatched it, captured when it had to wait: given to the errors lido raises on it. */
+  callers: CapturedFrames | null = null;
   /** The number of the acquire in progress (0: none). */
   #acquiring = 0;
   #acquires = 0;
@@ -192,6 +196,7 @@ export class Flight implements ControllerLike, Checkout<Connection> {
     if (this.#acquiring !== n) return;
     this.#acquiring = 0;
     this.queuedIn = this.waiter = null;
+    if (this.callers !== null && error instanceof PoolError) useFrames(error, this.callers);
     this.#fail(error);
   }
 

@@ -1,3 +1,4 @@
+import { redactString } from '../../core/util/redact.js';
 import { setTimerAtLeast, type Clock } from '../../core/util/clock.js';
 import type { Flight } from './flight.js';
 
@@ -83,7 +84,8 @@ export class LeakWatch {
           pool: this.#pool,
           method: f.opts.method,
           origin: f.origin,
-          path: f.opts.path,
+          // A query may hold a token (`?access_token=…`): reported without it.
+          path: redactString(f.opts.path),
           pausedMs: now - since,
           heldMs: now - f.since,
           stack: (f.stack?.stack ?? '').split('\n').slice(1).join('\n'),

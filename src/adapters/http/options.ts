@@ -1,3 +1,4 @@
+import { redact, redactString } from '../../core/util/redact.js';
 import type { Client, buildConnector } from 'undici';
 import type { Clock } from '../../core/util/clock.js';
 import { PoolOptionsError } from '../../core/errors.js';
@@ -148,7 +149,7 @@ export function normalizeOrigin(value: unknown, what: string): string {
     (url.protocol !== 'http:' && url.protocol !== 'https:')
   ) {
     throw new PoolOptionsError(
-      `${what}: expected an http: or https: origin like "https://api.example.com", got ${describe(value)}`,
+      `${what}: expected an http: or https: origin like "https://api.example.com", got ${describe(typeof value === 'string' ? redactString(value) : value)}`,
     );
   }
   return url.origin;
@@ -210,8 +211,10 @@ export function resolveHttpOptions(input: HttpPoolOptions): ResolvedHttpOptions 
       `origins: expected an object { "https://host": { min, max, … } }, got ${describe(list)}`,
     );
   for (const [key, value] of Object.entries(list)) {
-    const origin = normalizeOrigin(key, `origins[${JSON.stringify(key)}]`);
-    origins.set(origin, resolveOrigin(value, base, `origins[${JSON.stringify(key)}]`, shared, input.clock));
+    // An origin may carry credentials (`https://user:pass@host`): messages name it without them.
+    const where = `origins[${JSON.stringify(redactString(key))}]`;
+    const origin = normalizeOrigin(key, where);
+    origins.set(origin, resolveOrigin(value, base, where, shared, input.clock));
   }
   const name = input.name ?? 'http';
   if (typeof name !== 'string' || name.length === 0)
@@ -274,7 +277,7 @@ export function effectiveConfig(
     origins[origin] = {
       ...effectivePool(config, o.clock),
       connect: connectNames(config.connect),
-      client: config.client,
+      client: redact(config.client),
     };
   }
   return {
@@ -284,7 +287,7 @@ export function effectiveConfig(
     leakDetectionMs: o.leakDetectionMs,
     ...effectivePool(o.base, o.clock),
     connect: connectNames(o.base.connect),
-    client: o.base.client,
+    client: redact(o.base.client),
     origins,
     ...(fromEnv === undefined ? {} : { fromEnv }),
   };

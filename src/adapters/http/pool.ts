@@ -1,7 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import type { Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../../core/util/clock.js';
-import { PoolOptionsError, type PoolError } from '../../core/errors.js';
+import { PoolError, PoolOptionsError } from '../../core/errors.js';
+import { CallerFrames, framesAbove, useFrames } from '../../core/util/caller-frames.js';
 import type { Health } from '../../stats/health.js';
 import { declarePoolKind } from '../../config/kind.js';
 import { envSourcesOf } from '../../config/sources.js';
@@ -49,6 +50,8 @@ export class HttpPool extends DispatcherBase {
   readonly #error: (name: UndiciErrorName, message: string) => Error;
   readonly #origins: OriginCache;
   readonly #isOpen = (origin: string): boolean => this.#pools.has(origin);
+  /** The caller's async frames for the errors the pool raises itself (queue timeout, closed, queue full). */
+  readonly #frames = new CallerFrames(() => this.#clock.now());
   readonly #ee = this as unknown as EventEmitter;
   readonly #fromEnv: Record<string, string> | undefined;
   #closed = false;
@@ -190,7 +193,12 @@ export class HttpPool extends DispatcherBase {
       typeof a === 'function' || a == null ? this.#error('ClientDestroyedError', 'The client is destroyed') : a;
     this.#closed = true;
     this.#destroyed = true;
-    for (const f of this.#flights.toArray()) f.abort(error);
+    for (const f of this.#flights.toArray()) {
+      // Each waiting caller gets its own error, naming it (a given error is passed on as it is).
+      const own = error !== a && f.callers !== null ? this.#error('ClientDestroyedError', error.message) : error;
+      if (own !== error) useFrames(own, f.callers!);
+      f.abort(own);
+    }
     const p = this.#close();
     if (callback === undefined) return p;
     p.then(
@@ -234,7 +242,19 @@ export class HttpPool extends DispatcherBase {
   }
 
   readonly #host: FlightHost = {
-    checkout: (origin, flight, n) => this.#pools.checkout(origin, flight, n),
+    checkout: (origin, flight, n) => {
+      let lease: ReturnType<OriginPools['checkout']>;
+      try {
+        lease = this.#pools.checkout(origin, flight, n);
+      } catch (e) {
+        if (e instanceof PoolError && this.#frames.take()) useFrames(e, framesAbove(HttpPool.prototype.dispatch));
+        throw e;
+      }
+      // It waits: its caller's frames now, while dispatch() is on the stack, for an error lido raises later.
+      if (lease === null && flight.callers === null && this.#frames.take())
+        flight.callers = framesAbove(HttpPool.prototype.dispatch);
+      return lease;
+    },
     finished: (flight) => {
       this.#flights.remove(flight);
       if (this.#flights.size === 0) this.#drained?.();

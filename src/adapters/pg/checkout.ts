@@ -1,4 +1,5 @@
 import type { PoolInternals, WaitHandle } from '../../core/internal.js';
+import { APPEND, REPLACE, type CallerFrames } from '../../core/util/caller-frames.js';
 import type { Lease } from '../../core/lease.js';
 import type { Clients } from './clients.js';
 import type { Member } from './members.js';
@@ -22,6 +23,7 @@ export class Checkouts<C extends ClientLike> {
   readonly #clients: Clients<C>;
   readonly #ticket: () => number;
   readonly #translate: (e: unknown) => unknown;
+  readonly #frames: CallerFrames;
   /** Handed to `acquireQueued`, which fills in its waiter synchronously; read and cleared at once. */
   readonly #handle: WaitHandle<C> = { waiter: null };
   /** Null without replicas. */
@@ -35,6 +37,8 @@ export class Checkouts<C extends ClientLike> {
     ticket: () => number;
     /** Core errors in pg.Pool's words. */
     translate: (e: unknown) => unknown;
+    /** Gives the errors of `connect()` the caller's async frames. */
+    frames: CallerFrames;
   }) {
     this.#primary = options.primary;
     this.#core = options.primary.core;
@@ -42,6 +46,7 @@ export class Checkouts<C extends ClientLike> {
     this.routed = options.routed;
     this.#ticket = options.ticket;
     this.#translate = options.translate;
+    this.#frames = options.frames;
   }
 
   /** A client for a `connect()` caller (with replicas, of a replica when `readOnly`). */
@@ -54,16 +59,17 @@ export class Checkouts<C extends ClientLike> {
       return Promise.reject(e);
     }
     const waiting = this.queue();
-    return waiting.acquired!.then(
-      (lease) => {
-        waiting.leave();
-        return this.#clients.lend(lease);
-      },
-      (e: unknown) => {
-        waiting.leave();
-        throw this.#translate(e);
-      },
-    );
+    // A reaction on the caller's chain: the error gets the frames of the functions awaiting connect().
+    const failed = (e: unknown): never => {
+      waiting.leave();
+      const error = this.#translate(e);
+      this.#frames.add(error, failed, error === e ? APPEND : REPLACE);
+      throw error;
+    };
+    return waiting.acquired!.then((lease) => {
+      waiting.leave();
+      return this.#clients.lend(lease);
+    }, failed);
   }
 
   /** Runs `fn` with a checked-out client and always releases it (destroyed if the connection broke). */

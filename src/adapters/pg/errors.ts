@@ -5,7 +5,7 @@ import {
   type PoolError,
   withoutStack,
 } from '../../core/errors.js';
-import type { Secrets } from './redact.js';
+import type { Secrets } from '../../core/util/redact.js';
 
 /** pg.Pool's message for a pool used after `end()`. */
 export const ENDED_MESSAGE = 'Cannot use a pool after calling end on the pool';

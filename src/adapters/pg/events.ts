@@ -3,7 +3,7 @@ import type { PoolCluster } from '../../cluster/cluster.js';
 import type { Clients } from './clients.js';
 import type { Member } from './members.js';
 import type { PgPoolEvents } from './pool-types.js';
-import type { Secrets } from './redact.js';
+import type { Secrets } from '../../core/util/redact.js';
 import { isServerRefusal } from './refusals.js';
 import type { ClientLike } from './types.js';
 

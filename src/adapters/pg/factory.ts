@@ -2,7 +2,8 @@ import { PoolOptionsError } from '../../core/errors.js';
 import type { Factory } from '../../core/factory.js';
 import { describe } from '../../core/options.js';
 import { loadPgClient } from './load-pg.js';
-import { Secrets } from './redact.js';
+import { revealSecrets } from '../../core/util/hide-secrets.js';
+import { Secrets } from '../../core/util/redact.js';
 import { cleanUp, connect, end, type ClientState } from './connection.js';
 import { TxTracker, isBusy, isConnectionError, isQueryable, listenerBaseline } from './session.js';
 import type { ClientConstructor, ClientLike, PgConnectionOptions, ResetOnRelease } from './types.js';
@@ -77,10 +78,9 @@ export function createPgFactory<C extends ClientLike>(
   }
   const ping = options.pingQuery ?? '';
   if (typeof ping !== 'string') throw new PoolOptionsError(`pingQuery: expected a string, got ${describe(ping)}`);
-  secrets.add(password);
-  secrets.addConnectionString(options.connectionString);
-  const ssl = options.ssl as Record<string, unknown> | null | undefined;
-  if (ssl !== null && typeof ssl === 'object') for (const k of ['key', 'passphrase', 'pfx']) secrets.add(ssl[k]);
+  // The password, the connection string's credentials, ssl's key, passphrase and pfx, and any
+  // other secret-named option (at any depth): scrubbed from every error and log line.
+  secrets.addFrom(options);
 
   const log = hooks.log ?? options.log ?? noop;
   const states = new WeakMap<C, ClientState>();
@@ -88,8 +88,10 @@ export function createPgFactory<C extends ClientLike>(
 
   /** The options object handed to `new Client()`: everything, with the password resolved. */
   const clientConfig = async (): Promise<Record<string, unknown>> => {
-    const config: Record<string, unknown> = Object.assign({}, options);
-    // PgPool's options may hide a credential-bearing connection string (not enumerable).
+    // PgPool's options hide their secrets (not enumerable, at any depth): pg reads them with
+    // Object.assign, so it gets a copy where everything is plain again.
+    let config = revealSecrets(options as Record<string, unknown>);
+    if (config === options) config = Object.assign({}, options); // not a plain object: nothing hidden
     if (options.connectionString !== undefined) hide(config, options.connectionString, 'connectionString');
     if (typeof password === 'function') {
       const value = await password();

@@ -15,9 +15,10 @@ export type {
 } from './pool-types.js';
 export { pgFactory, type PgFactory } from './factory.js';
 export type { PgPoolOptions, PgReplicaOptions } from './options.js';
-export { redactConnectionString } from './redact.js';
+/** A connection string fit to print: `postgres://user:[redacted]@host/db`, `password=[redacted]`. */
+export { redactString as redactConnectionString } from '../../core/util/redact.js';
 // The type of `PgFactory.secrets` (a type only: lido makes them, applications do not).
-export type { Secrets } from './redact.js';
+export type { Secrets } from '../../core/util/redact.js';
 export type {
   ClientLike,
   ClientConstructor,

@@ -15,7 +15,7 @@ import { createPgFactory, type PgFactory, type PgFactoryHooks } from './factory.
 import { connectionOptions, toCoreOptions, type PgPoolOptions, type PgReplicaOptions } from './options.js';
 import { PendingList } from './pending.js';
 import { ServerRefusals } from './refusals.js';
-import { redactOptions, type Secrets } from './redact.js';
+import { redact, type Secrets } from '../../core/util/redact.js';
 import { clusterSettings, replicaOptions, type PgClusterSettings } from './replicas.js';
 import type { ClientConstructor, ClientLike } from './types.js';
 
@@ -218,7 +218,7 @@ export function membersConfig<C extends ClientLike>(
   const config: Record<string, unknown> = {
     ...members.primary.pool.config(),
     idleTimeoutMs: members.primary.reaper.idleTimeoutMs,
-    connection: redactOptions(connectionOptions(options), secrets),
+    connection: redact(connectionOptions(options), { secrets }),
   };
   // The core pool's options hold idleTimeoutMs 0 (PgPool's reaper keeps the real one), so
   // its fromEnv misses that option: read the sources off the options as the user passed them.
@@ -235,7 +235,7 @@ export function membersConfig<C extends ClientLike>(
   config.replicas = members.replicas.map((m) => ({
     ...m.pool.config(),
     idleTimeoutMs: m.reaper.idleTimeoutMs,
-    connection: redactOptions(connectionOptions(m.options as Record<string, unknown>), secrets),
+    connection: redact(connectionOptions(m.options as Record<string, unknown>), { secrets }),
   }));
   return config;
 }

@@ -2,7 +2,7 @@ import { ENV_SOURCES } from '../../config/sources.js';
 import type { ClusterProbeOptions, ClusterStrategy } from '../../cluster/options.js';
 import { PoolOptionsError } from '../../core/errors.js';
 import type { PoolOptions } from '../../core/options.js';
-import { Secrets } from './redact.js';
+import { hidden, hideSecrets, revealSecrets } from '../../core/util/hide-secrets.js';
 import type { ClientLike, PgConnectionOptions } from './types.js';
 
 /** The core options `PgPool` accepts under their own names (they win over the pg ones). */
@@ -135,38 +135,16 @@ export function toCoreOptions<C extends ClientLike>(
   return core as Omit<PoolOptions<C>, 'factory'> & { allowExitOnIdle: true };
 }
 
-/** pg-pool's `this.options`: a copy with defaults filled in and the password not enumerable. */
+/**
+ * pg-pool's `this.options`: a copy with defaults filled in, whose secrets no printing shows
+ * (`hideSecrets`: the password, a connection string with credentials, `ssl`'s key,
+ * passphrase and pfx, any other secret-named option, not enumerable at any depth) while
+ * `pool.options.ssl.key` still reads them. As in pg-pool, `password` is hidden whatever
+ * its value; the replicas, which carry their own credentials, are hidden too.
+ */
 export function copyOptions<C extends ClientLike>(options: PgPoolOptions<C>): PgPoolOptions<C> {
-  const o = Object.assign({}, options) as PgPoolOptions<C>;
-  if ('password' in options) {
-    Object.defineProperty(o, 'password', {
-      configurable: true,
-      enumerable: false,
-      writable: true,
-      value: options.password,
-    });
-  }
-  // Replicas carry their own credentials: kept, not enumerable (config() shows them redacted).
-  if ('replicas' in options) {
-    Object.defineProperty(o, 'replicas', {
-      configurable: true,
-      enumerable: false,
-      writable: true,
-      value: options.replicas,
-    });
-  }
-  // A connection string with credentials is hidden the same way (pg-pool only hides `password`).
-  if (
-    typeof options.connectionString === 'string' &&
-    new Secrets().text(options.connectionString) !== options.connectionString
-  ) {
-    Object.defineProperty(o, 'connectionString', {
-      configurable: true,
-      enumerable: false,
-      writable: true,
-      value: options.connectionString,
-    });
-  }
+  const o = hideSecrets(Object.assign({}, options)) as PgPoolOptions<C>;
+  for (const k of ['password', 'replicas'] as const) if (Object.keys(o).includes(k)) hidden(o, k, o[k]);
   o.max = o.max || o.poolSize || 10;
   o.min = o.min || 0;
   o.maxUses = o.maxUses || Infinity;
@@ -198,9 +176,8 @@ const POOL_KEYS = new Set<string>([
 /** The options that are the client's (everything not a pool option). */
 export function connectionOptions(options: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(options)) if (!POOL_KEYS.has(key)) out[key] = options[key];
-  // hidden (not enumerable) secrets: shown redacted
-  if (typeof options.connectionString === 'string') out.connectionString = options.connectionString;
-  if ('password' in options) Object.defineProperty(out, 'password', { value: options.password, enumerable: false });
+  // hidden (not enumerable) secrets included: a display copy redacts them
+  const all = revealSecrets(options);
+  for (const key of Object.keys(all)) if (!POOL_KEYS.has(key)) out[key] = all[key];
   return out;
 }

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { defaults } from '../../core/options.js';
+import { CallerFrames } from '../../core/util/caller-frames.js';
 import { systemClock } from '../../core/util/clock.js';
 import { Checkouts } from './checkout.js';
 import { Clients } from './clients.js';
@@ -9,7 +10,7 @@ import { buildMembers, type Members } from './members.js';
 import type { PgPoolOptions } from './options.js';
 import type { PgPoolEvents } from './pool-types.js';
 import { Queries } from './query.js';
-import type { Secrets } from './redact.js';
+import type { Secrets } from '../../core/util/redact.js';
 import { RoutedCheckouts } from './routed.js';
 import type { ClientConstructor, ClientLike } from './types.js';
 
@@ -65,6 +66,8 @@ export function buildParts<C extends ClientLike>(
   });
   const name = members.primary.pool.name;
   const translate = (e: unknown): unknown => translateError(e, name, secrets);
+  // The caller's async frames on the errors PgPool rejects its callers with (see caller-frames.ts).
+  const frames = new CallerFrames(() => clock.now());
   if (members.cluster !== null) {
     routed = new RoutedCheckouts<C>({
       cluster: members.cluster,
@@ -76,16 +79,18 @@ export function buildParts<C extends ClientLike>(
       ticket,
       ending: host.ending,
       translate,
+      frames,
     });
     wireCluster(members.cluster, events, secrets, log);
   }
-  const checkouts = new Checkouts<C>({ primary: members.primary, clients, routed, ticket, translate });
+  const checkouts = new Checkouts<C>({ primary: members.primary, clients, routed, ticket, translate, frames });
   const queries = new Queries<C>({
     checkouts,
     clients,
     secrets,
     log,
     translate,
+    frames,
     ended: () => (host.ending() ? endedError(name) : null),
   });
   for (const m of members.byPool.values()) wireMember(m, events, clients, log);

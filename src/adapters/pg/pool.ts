@@ -18,7 +18,7 @@ import type {
   PgReplica,
 } from './pool-types.js';
 import { buildParts, type PgPoolParts } from './parts.js';
-import { Secrets } from './redact.js';
+import { Secrets } from '../../core/util/redact.js';
 import type { ClientConstructor, ClientLike, QueryCallback, QueryConfigLike, QueryResultLike } from './types.js';
 
 const noop = (): void => {};

@@ -1,9 +1,10 @@
 import { Lease } from '../../core/lease.js';
+import { APPEND, REPLACE, type CallerFrames } from '../../core/util/caller-frames.js';
 import type { Checkouts } from './checkout.js';
 import type { ClientMeta, Clients, Settle } from './clients.js';
 import { deliverError } from './errors.js';
 import type { PgPoolClient } from './pool-types.js';
-import type { Secrets } from './redact.js';
+import type { Secrets } from '../../core/util/redact.js';
 import { readOnlyQuery } from './replicas.js';
 import type { ClientLike, QueryCallback, QueryResultLike } from './types.js';
 
@@ -26,6 +27,7 @@ export class Queries<C extends ClientLike> {
   readonly #secrets: Secrets;
   readonly #log: (...messages: unknown[]) => void;
   readonly #translate: (e: unknown) => unknown;
+  readonly #frames: CallerFrames;
   /** The error of a query after `end()`, or null while the pool takes work. */
   readonly #ended: () => Error | null;
 
@@ -35,6 +37,8 @@ export class Queries<C extends ClientLike> {
     secrets: Secrets;
     log: (...messages: unknown[]) => void;
     translate: (e: unknown) => unknown;
+    /** Gives the errors of a query the caller's async frames. */
+    frames: CallerFrames;
     ended: () => Error | null;
   }) {
     this.#checkouts = options.checkouts;
@@ -42,6 +46,7 @@ export class Queries<C extends ClientLike> {
     this.#secrets = options.secrets;
     this.#log = options.log;
     this.#translate = options.translate;
+    this.#frames = options.frames;
     this.#ended = options.ended;
   }
 
@@ -114,7 +119,10 @@ export class Queries<C extends ClientLike> {
     const then = (r: unknown): void => {
       waiting.leave();
       if (r instanceof Lease) this.#start(r as Lease<C>, text, values, resolve, reject);
-      else reject(this.#translate(r));
+      else {
+        const error = this.#translate(r);
+        this.#frames.reject(resolve as never, reject, error, error === r ? APPEND : REPLACE);
+      }
     };
     waiting.acquired!.then(then, then);
   }
@@ -159,7 +167,8 @@ export class Queries<C extends ClientLike> {
       if (done) return;
       done = true;
       client.release(err ?? undefined);
-      if (err) reject(raw === true ? err : this.#secrets.error(err));
+      // pg's error comes from a socket event: it names nobody until the caller's frames are added.
+      if (err) this.#frames.reject(resolve as never, reject, raw === true ? err : this.#secrets.error(err), APPEND);
       else resolve(res!);
     };
     meta.onError = settle;

@@ -1,3 +1,4 @@
+import { revealSecrets } from '../../core/util/hide-secrets.js';
 import type { ClusterStrategy } from '../../cluster/options.js';
 import { PoolOptionsError } from '../../core/errors.js';
 import { checkInt, describe } from '../../core/options.js';
@@ -7,8 +8,6 @@ import type { ClientLike } from './types.js';
 const CLUSTER_KEYS = new Set<string>(CLUSTER_OPTION_KEYS);
 /** What a connection string replaces in pg (it is read over the separate options). */
 const LOCATION_KEYS = ['host', 'port', 'database', 'user', 'password'] as const;
-/** Secret-bearing keys PgPool hides (not enumerable) but a replica still inherits. */
-const HIDDEN_KEYS = ['password', 'connectionString'] as const;
 
 /** The cluster options of a `PgPool`, validated, defaults filled in. */
 export interface PgClusterSettings {
@@ -45,11 +44,10 @@ export function clusterSettings(o: PgPoolOptions<any>): PgClusterSettings {
   return { strategy, fallbackToPrimary, ejectAfter };
 }
 
-/** Own enumerable keys, plus the secrets PgPool keeps hidden. */
+/** Own keys, with the secrets PgPool keeps hidden (not enumerable, at any depth) plain again. */
 function ownOptions(o: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = Object.assign({}, o);
-  for (const k of HIDDEN_KEYS) if (!(k in out) && o[k] !== undefined) out[k] = o[k];
-  return out;
+  const out = revealSecrets(o);
+  return out === o ? Object.assign({}, o) : out;
 }
 
 /**

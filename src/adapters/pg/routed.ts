@@ -2,6 +2,7 @@ import type { PoolCluster } from '../../cluster/cluster.js';
 import { CreateError } from '../../core/errors.js';
 import type { Lease } from '../../core/lease.js';
 import type { Pool } from '../../core/pool.js';
+import { APPEND, REPLACE, type CallerFrames } from '../../core/util/caller-frames.js';
 import type { Clock } from '../../core/util/clock.js';
 import type { Clients } from './clients.js';
 import type { Member } from './members.js';
@@ -32,6 +33,7 @@ export class RoutedCheckouts<C extends ClientLike> {
   readonly #ticket: () => number;
   readonly #ending: () => boolean;
   readonly #translate: (e: unknown) => unknown;
+  readonly #frames: CallerFrames;
   /** The checkout being handed to the cluster, for the member it reaches (see {@link reached}). */
   #routing: RoutedCheckout<C> | null = null;
 
@@ -47,6 +49,8 @@ export class RoutedCheckouts<C extends ClientLike> {
     /** True once `end()` was called: no more retries. */
     ending: () => boolean;
     translate: (e: unknown) => unknown;
+    /** Gives the errors of a checkout the caller's async frames. */
+    frames: CallerFrames;
   }) {
     this.#cluster = options.cluster;
     this.#members = options.members;
@@ -57,6 +61,7 @@ export class RoutedCheckouts<C extends ClientLike> {
     this.#ticket = options.ticket;
     this.#ending = options.ending;
     this.#translate = options.translate;
+    this.#frames = options.frames;
   }
 
   /**
@@ -96,7 +101,10 @@ export class RoutedCheckouts<C extends ClientLike> {
         lease = await acquired;
       } catch (e) {
         if (readOnly && this.#mayRetry(checkout, e, retries, started)) continue;
-        throw this.#translate(e);
+        const error = this.#translate(e);
+        // Resumed from its await, this function is on the caller's chain: its frame left out, the awaiting callers' kept.
+        this.#frames.add(error, RoutedCheckouts.prototype.checkout, error === e ? APPEND : REPLACE);
+        throw error;
       } finally {
         checkout.leave();
       }

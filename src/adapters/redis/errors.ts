@@ -5,24 +5,19 @@
  * password in its message.
  */
 
-const COPIED = ['code', 'errno', 'syscall', 'address', 'port'] as const;
+import type { Secrets } from '../../core/util/redact.js';
 
-/** Replaces every secret in `text` with `***`. */
-export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length > 0) out = out.split(s).join('***');
-  return out;
-}
+const COPIED = ['code', 'errno', 'syscall', 'address', 'port'] as const;
 
 /**
  * A copy of `e` safe to show: same name, scrubbed message and stack, the network fields
  * (`code`, `errno`, `syscall`, `address`, `port`), and the command's name only.
  */
-export function sanitize(e: unknown, secrets: readonly string[]): Error {
-  if (!(e instanceof Error)) return new Error(scrub(String(e), secrets));
-  const copy = new Error(scrub(e.message, secrets));
+export function sanitize(e: unknown, secrets: Secrets): Error {
+  if (!(e instanceof Error)) return new Error(secrets.text(String(e)));
+  const copy = new Error(secrets.text(e.message));
   copy.name = e.name;
-  if (e.stack !== undefined) copy.stack = scrub(e.stack, secrets);
+  if (e.stack !== undefined) copy.stack = secrets.text(e.stack);
   const src = e as unknown as Record<string, unknown>;
   const dst = copy as unknown as Record<string, unknown>;
   for (const k of COPIED) if (src[k] !== undefined) dst[k] = src[k];
@@ -50,7 +45,7 @@ export class RedisConnectError extends Error {
   /** Where the connection was going: `host:port`, or the socket path. Never credentials. */
   readonly target: string;
 
-  constructor(target: string, cause: unknown, secrets: readonly string[]) {
+  constructor(target: string, cause: unknown, secrets: Secrets) {
     const safe = sanitize(cause, secrets);
     const code = (safe as { code?: unknown }).code;
     const reply = replyCode(safe.message);

@@ -1,6 +1,7 @@
 import { PoolOptionsError } from '../../core/errors.js';
 import type { Factory } from '../../core/factory.js';
-import { checkConnection, connectionOptions, describeTarget, FORCED_OPTIONS, redactUrl } from './config.js';
+import { checkConnection, connectionOptions, describeTarget, FORCED_OPTIONS } from './config.js';
+import { redact, redactString, Secrets } from '../../core/util/redact.js';
 import { RedisConnectError, sanitize } from './errors.js';
 import { loadRedis } from './load.js';
 import { clean, foreignListeners } from './reset.js';
@@ -29,10 +30,11 @@ export interface RedisFactory<R extends RedisClientLike = RedisClientLike> exten
 
 const KNOWN = new Set(['redis', 'Redis']);
 
-/** Secrets of a connection: its password, wherever it came from. */
-function secretsOf(redis: RedisClientLike): string[] {
-  const o = redis.options as { password?: unknown; username?: unknown };
-  return typeof o.password === 'string' && o.password.length > 0 ? [o.password, encodeURIComponent(o.password)] : [];
+/** Secrets of a connection: its password (wherever it came from), TLS keys, sentinel passwords. */
+function secretsOf(redis: RedisClientLike): Secrets {
+  const secrets = new Secrets();
+  secrets.addFrom(redis.options);
+  return secrets;
 }
 
 function dbOf(redis: RedisClientLike): number {
@@ -182,18 +184,13 @@ export function redisFactory<R extends RedisClientLike = RedisClientLike>(
   };
 }
 
-/** For messages: a URL or options object with credentials removed. */
+/** For messages and `config()`: a URL or options object with credentials removed (at any depth: `tls`, `sentinels`). */
 export function describeConnection(
   redis: string | RedisConnectionOptions | undefined,
 ): string | Record<string, unknown> {
-  if (typeof redis === 'string') return redactUrl(redis);
+  if (typeof redis === 'string') return redactString(redis);
   if (redis === undefined) return {};
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(redis)) {
-    if (typeof v === 'function') continue;
-    out[k] = /pass|secret|token|key$/i.test(k) && k !== 'keyPrefix' && v !== undefined ? '***' : v;
-  }
-  return out;
+  return redact(redis) as Record<string, unknown>;
 }
 
 export type { ConnectionState };

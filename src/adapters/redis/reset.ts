@@ -1,3 +1,4 @@
+import type { Secrets } from '../../core/util/redact.js';
 import type { ConnectionState } from './tracker.js';
 import type { RedisClientLike } from './types.js';
 
@@ -84,7 +85,7 @@ function leftover(info: Map<string, string>, db: number): string | null {
  * may be sent before), then DISCARD / UNWATCH / SELECT and a CLIENT INFO that checks
  * the result go out together: one round trip.
  */
-export async function clean(conn: RedisClientLike, state: ConnectionState, secrets: readonly string[]): Promise<void> {
+export async function clean(conn: RedisClientLike, state: ConnectionState, secrets: Secrets): Promise<void> {
   if (state.tainted !== null) throw new DirtyConnectionError(`ran ${state.tainted}`);
   if (state.blocking > 0) throw new DirtyConnectionError(`was released while ${state.lastBlocking} was still waiting`);
   if (state.pending > 0) {
@@ -120,9 +121,7 @@ export async function clean(conn: RedisClientLike, state: ConnectionState, secre
     await Promise.all(steps);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    throw new DirtyConnectionError(
-      `could not be cleaned (${secrets.reduce((m, s) => (s ? m.split(s).join('***') : m), msg)})`,
-    );
+    throw new DirtyConnectionError(`could not be cleaned (${secrets.text(msg)})`);
   }
   const fields = await info;
   const still = fields === null ? null : leftover(fields, state.db);

@@ -1,8 +1,10 @@
 import { PoolOptionsError } from '../errors.js';
+import { redactString } from './redact.js';
 
 /** Describes a value for an error message: `-1`, `NaN`, `"ten"`, `null`, `an object`. */
 export function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
+  // A mistyped value may be a connection string or URL with a password: shown without it.
+  if (typeof v === 'string') return JSON.stringify(redactString(v));
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (v === null || v === undefined) return String(v);
   if (typeof v === 'function') return 'a function';

@@ -1,7 +1,7 @@
 import type { Advice } from '../../stats/advice.js';
 import { POOL_KINDS, type PoolKind } from '../../config/kind.js';
 import type { AdminPool } from './options.js';
-import { redact, redactString } from './redact.js';
+import { redact, redactString } from '../../core/util/redact.js';
 
 /** One recommendation of `/stats?group=kind`: a pool's `advise()` entry, with the pool's name first. */
 export interface GroupedRecommendation extends Partial<Omit<Advice, 'severity' | 'issue' | 'suggestion'>> {

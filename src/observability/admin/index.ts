@@ -8,13 +8,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { poolKindOf } from '../../config/kind.js';
 import { groupedStats } from './grouped.js';
 import { dashboardPage } from './page.js';
-import { jsonReplacer, redact, redactString } from './redact.js';
+import { redact, redactString } from '../../core/util/redact.js';
 import { resolveAdminOptions, type AdminOptions, type AdminPool, type ResolvedAdminOptions } from './options.js';
 
 export type { AdminOptions, AdminPool, AdminPoolEntry } from './options.js';
 export type { GroupedStats, GroupedRecommendation } from './grouped.js';
 export type { PoolKind } from '../../config/kind.js';
-export { redact, redactString } from './redact.js';
+export { redact, redactString, type RedactOptions } from '../../core/util/redact.js';
 
 /**
  * A request handler for node:http, Express, Connect, Fastify (`reply.hijack()` and the
@@ -126,6 +126,13 @@ const ROUTES: Record<string, Route> = {
 
 // The name dashboards and service guides use for the same answer.
 ROUTES['/optimize'] = ROUTES['/advice']!;
+
+/** `JSON.stringify` replacer keeping what JSON cannot say: `Infinity` and `NaN` become strings. */
+function jsonReplacer(_key: string, v: unknown): unknown {
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  if (typeof v === 'bigint') return String(v);
+  return v;
+}
 
 function send(
   res: ServerResponse,

@@ -1,3 +1,4 @@
+import { Secrets } from '../../../src/core/util/redact.js';
 import { describe, expect, it } from 'vitest';
 import type { BudgetConnections, BudgetRedisClient } from '../../../src/adapters/redis/budget/connection.js';
 import { FleetLease } from '../../../src/adapters/redis/budget/lease.js';
@@ -44,7 +45,7 @@ function fakeRedis() {
     subscriber: sub,
     ownsCommands: false,
     target: 'h:1',
-    secrets: [],
+    secrets: new Secrets(),
     keyPrefix: '',
   };
   const publish = (channel: string, message: string): void => {

@@ -7,7 +7,7 @@ describe('lido/admin redaction', () => {
       'postgres://app:[redacted]@db.internal:5432/app?sslmode=require',
     );
     expect(redactString('redis://:hunter2@cache:6379/0 and https://u:p@x.io')).toBe(
-      'redis://:[redacted]@cache:6379/0 and https://u:[redacted]@x.io',
+      'redis://:[redacted]@cache:6379/0 and https://[redacted]@x.io', // all of an http(s) user info
     );
     expect(redactString('host=db user=app password=hunter2 sslkey=/k.pem')).toBe(
       'host=db user=app password=[redacted] sslkey=[redacted]',
@@ -59,7 +59,7 @@ describe('lido/admin redaction', () => {
     cyclic.shared = [cyclic.when, cyclic.when];
     expect(redact(cyclic)).toEqual({
       name: 'x',
-      fn: '[function]',
+      fn: '[function fn]',
       buf: '[binary]',
       when: '1970-01-01T00:00:00.000Z',
       self: '[circular]',
@@ -77,8 +77,8 @@ describe('lido/admin redaction', () => {
 
   it('can scrub strings only, keeping values under secret-looking keys (for stats keyed by name)', () => {
     expect(redact({ perKey: { 'https://u:p@a.io': 1, tenant: 'x' } }, false)).toEqual({
-      perKey: { 'https://u:[redacted]@a.io': 1, tenant: 'x' },
+      perKey: { 'https://[redacted]@a.io': 1, tenant: 'x' },
     });
-    expect(redact({ keys: ['https://u:p@a.io'] }, false)).toEqual({ keys: ['https://u:[redacted]@a.io'] });
+    expect(redact({ keys: ['https://u:p@a.io'] }, false)).toEqual({ keys: ['https://[redacted]@a.io'] });
   });
 });

@@ -8,7 +8,7 @@ import { Pool } from '../../../src/index.js';
 import { PgPool, pgFactory, redactConnectionString } from '../../../src/adapters/pg/index.js';
 import { loadPgClient } from '../../../src/adapters/pg/load-pg.js';
 import { toCoreOptions } from '../../../src/adapters/pg/options.js';
-import { Secrets, redactOptions } from '../../../src/adapters/pg/redact.js';
+import { Secrets, redact } from '../../../src/core/util/redact.js';
 import { TxTracker } from '../../../src/adapters/pg/session.js';
 import { fakePg, settle } from './fake-client.js';
 
@@ -263,7 +263,7 @@ describe('redaction', () => {
   it('errors: message, stack, string properties and causes', () => {
     const s = new Secrets();
     s.add('hunter22');
-    s.addConnectionString('postgres://u:p%40ss-word@h/db');
+    s.addUrl('postgres://u:p%40ss-word@h/db');
     const inner = Object.assign(new TypeError('Invalid URL'), { input: 'postgres://u:p%40ss-word@h:xx/db' });
     const e = new Error('failed with hunter22 and p@ss-word', { cause: inner });
     s.error(e);
@@ -274,14 +274,14 @@ describe('redaction', () => {
 
   it('config output', () => {
     const s = new Secrets();
-    const out = redactOptions(
+    const out = redact(
       {
         connectionString: 'postgres://u:pw123@h/db',
         password: 'pw123',
         ssl: { key: 'KEY', rejectUnauthorized: true },
         onConnect: function hook() {},
       },
-      s,
+      { secrets: s },
     );
     expect(out).toEqual({
       connectionString: 'postgres://u:[redacted]@h/db',

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { Pool, PoolOptionsError } from '../../../src/index.js';
 import { checkConnection, checkUrl, redactUrl } from '../../../src/adapters/redis/config.js';
 import { RedisConnectError, sanitize } from '../../../src/adapters/redis/errors.js';
+import { Secrets } from '../../../src/core/util/redact.js';
 import { DirtyConnectionError, FORCED_OPTIONS, RedisPool, redisFactory } from '../../../src/adapters/redis/index.js';
 import { loadRedis } from '../../../src/adapters/redis/load.js';
 import { ConnectionState } from '../../../src/adapters/redis/tracker.js';
@@ -174,10 +175,10 @@ describe('lido/redis options', () => {
       Redis: FakeRedis as never,
       redis: { host: 'h', password: 'hunter2', keyPrefix: 'app:' },
     });
-    expect(p.config().redis).toEqual({ host: 'h', password: '***', keyPrefix: 'app:' });
+    expect(p.config().redis).toEqual({ host: 'h', password: '[redacted]', keyPrefix: 'app:' });
     expect(p.target).toBe('h:6379/0');
     const q = new RedisPool({ Redis: FakeRedis as never, redis: 'redis://:hunter2@h:1/4' });
-    expect(q.config().redis).toBe('redis://***@h:1/4');
+    expect(q.config().redis).toBe('redis://:[redacted]@h:1/4');
     void p.close();
     void q.close();
   });
@@ -197,15 +198,17 @@ describe('lido/redis errors', () => {
       address: '127.0.0.1',
       port: 1,
     });
-    expect(sanitize(e, [])).toMatchObject({
+    expect(sanitize(e, new Secrets())).toMatchObject({
       message: e.message,
       code: 'ECONNREFUSED',
       errno: -111,
       syscall: 'connect',
       port: 1,
     });
-    const s = sanitize(replyError('WRONGPASS bad pw-123', ['3', 'AUTH', 'default', 'pw-123']), ['pw-123']);
-    expect(s.message).toBe('WRONGPASS bad ***');
+    const known = new Secrets();
+    known.add('pw-123');
+    const s = sanitize(replyError('WRONGPASS bad pw-123', ['3', 'AUTH', 'default', 'pw-123']), known);
+    expect(s.message).toBe('WRONGPASS bad [redacted]');
     expect((s as unknown as { command: unknown }).command).toEqual({ name: 'hello' });
     expect(inspect(s, { showHidden: true, depth: 9 })).not.toContain('pw-123');
   });
@@ -214,19 +217,19 @@ describe('lido/redis errors', () => {
     const wrong = new RedisConnectError(
       'h:1',
       replyError('WRONGPASS invalid username-password pair or user is disabled.', ['3', 'AUTH', 'default', 'pw']),
-      ['pw'],
+      new Secrets(),
     );
     expect(wrong.code).toBe('WRONGPASS');
     expect(wrong.message).toBe(
       'Redis at h:1: authentication failed: WRONGPASS invalid username-password pair or user is disabled. (check redis.username/redis.password; the password is not shown)',
     );
-    const noauth = new RedisConnectError('h:1', replyError('NOAUTH Authentication required.', ['3']), []);
+    const noauth = new RedisConnectError('h:1', replyError('NOAUTH Authentication required.', ['3']), new Secrets());
     expect(noauth.code).toBe('NOAUTH');
     expect(noauth.message).toMatch(/the server requires a password/);
     const refused = new RedisConnectError(
       'h:1',
       Object.assign(new Error('connect ECONNREFUSED h:1'), { code: 'ECONNREFUSED' }),
-      [],
+      new Secrets(),
     );
     expect(refused).toMatchObject({
       name: 'RedisConnectError',

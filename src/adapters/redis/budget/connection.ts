@@ -2,6 +2,7 @@ import { PoolOptionsError } from '../../../core/errors.js';
 import { describe } from '../../../core/options.js';
 import type { Clock } from '../../../core/util/clock.js';
 import { checkConnection, describeTarget } from '../config.js';
+import { Secrets } from '../../../core/util/redact.js';
 import { sanitize } from '../errors.js';
 import { loadRedis } from '../load.js';
 import type { RedisConnectionOptions, RedisConstructor } from '../types.js';
@@ -47,7 +48,7 @@ export interface BudgetConnections {
   /** `host:port` or the socket path: never credentials. */
   readonly target: string;
   /** Strings to scrub from any error shown (the password). */
-  readonly secrets: readonly string[];
+  readonly secrets: Secrets;
   /** The ioredis key prefix of the commands client (channels carry it too). */
   readonly keyPrefix: string;
 }
@@ -93,8 +94,8 @@ export function connect(
         : new Ctor({ ...(redis as RedisConnectionOptions), ...OWN_OPTIONS });
     owns = true;
   }
-  const password = commands.options.password;
-  const secrets = typeof password === 'string' && password.length > 0 ? [password, encodeURIComponent(password)] : [];
+  const secrets = new Secrets();
+  secrets.addFrom(commands.options);
   const safe = (e: unknown): void => onError(sanitize(e, secrets));
   if (owns) commands.on('error', safe);
   // The subscriber is always the budget's own: it reconnects and resubscribes whatever the
