@@ -231,3 +231,30 @@ describe('PgPool: min, ready(), keepMin and the idle timeout, as pg.Pool means t
     await pool.end();
   });
 });
+
+describe('PgPool: totalCount as pg.Pool means it, max as lido counts it', () => {
+  it('a client being closed leaves totalCount at once, but counts against max until its end() settles', async () => {
+    const { pool } = setup({ max: 1 });
+    const client = (await pool.connect()) as unknown as { end: unknown; release(err?: Error): void };
+    let finish!: () => void;
+    const ending = new Promise<void>((resolve) => (finish = resolve));
+    client.end = (cb?: () => void) => {
+      if (cb === undefined) return ending;
+      void ending.then(cb);
+    };
+    client.release(new Error('broken'));
+    expect(pool.totalCount).toBe(0); // pg.Pool's meaning: closing clients are left out
+    expect(pool.stats().closing).toBe(1);
+    let got = false;
+    const next = pool.connect().then((c) => {
+      got = true;
+      return c;
+    });
+    await settle(20);
+    expect(got).toBe(false); // max: 1 still counts the closing client: no second connection yet
+    finish();
+    (await next).release();
+    expect(pool.totalCount).toBe(1);
+    await pool.end();
+  });
+});
