@@ -51,6 +51,10 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
   readonly #ended: () => void;
   /** Callers of `ready()` waiting for `min` resources. */
   #readyCallers: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  /** The limit last set through {@link setLimit} (resize, an auto-sizer), before the budget's cap. */
+  #asked = Infinity;
+  /** The most the budget lets this pool hold ({@link setCap}); Infinity without a budget. */
+  #cap = Infinity;
 
   constructor(options: SupplyOptions<T>) {
     this.#state = options.state;
@@ -208,12 +212,39 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
     if (state.options.failFast) this.waiting.failAll(error, () => withoutStack(() => ownCreateError(error)));
   }
 
-  /** Sets the effective limit, at most `max`: idle resources above it go now, borrowed ones on release. */
+  /** Sets the effective limit, at most `max` (and the budget's cap): idle resources above it go now, borrowed ones on release. */
   setLimit(limit: number): void {
+    this.#asked = limit;
+    this.#applyLimit();
+  }
+
+  /**
+   * The budget lets this pool hold at most `cap` resources now (live, creating with a
+   * permit, closing): the effective limit is kept at or below it, down to 0.
+   */
+  setCap(cap: number): void {
+    this.#cap = cap;
+    this.#applyLimit();
+  }
+
+  #applyLimit(): void {
     const state = this.#state;
-    state.limit = Math.min(limit, state.options.max);
+    state.limit = Math.min(this.#asked, state.options.max, this.#cap);
     this.#retirement.destroyIdle('shrink', 'pool resized', () => state.live <= state.limit);
     this.dispatch();
+  }
+
+  /**
+   * A create got its budget permit after waiting: still needed when acquires wait beyond
+   * what checks and the creates holding permits will serve, or for `min`.
+   */
+  wantsCreate(): boolean {
+    const state = this.#state;
+    if (state.closed) return false;
+    const creator = this.#creator;
+    if (state.waiters.length > state.checking + creator.withPermit) return true;
+    const o = state.options;
+    return (o.keepMin || this.#readyCallers.length > 0) && state.live + creator.withPermit < o.min;
   }
 
   /** Resolves once `min` resources exist; rejects with the create error if creating them fails. */

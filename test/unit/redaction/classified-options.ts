@@ -60,6 +60,8 @@ export const POOL = classified<PoolOptions<unknown>>()({
   // The factory holds the user's connection secrets in its closures and fields: never printed.
   secret: ['factory'],
   none: [
+    // A Budget object: a redisBudget's own secret (its `redis`) is REDIS_BUDGET's, and a pool shows only the budget's name.
+    'budget',
     'name',
     'min',
     'max',
