@@ -117,8 +117,10 @@ export class Creator<T> {
     this.#waitingPermit++;
     this.#permits.take(ac.signal).then(
       () => {
+        // Asked while this create still counts as waiting: the others holding permits are what covers the waiters.
+        const wanted = !ac.signal.aborted && this.#host.wanted();
         this.#waitingPermit--;
-        if (ac.signal.aborted || !this.#host.wanted()) {
+        if (!wanted) {
           this.#permits.give();
           this.#inFlight.delete(ac);
           if (ac.signal.aborted) this.#failed(ac.signal.reason);

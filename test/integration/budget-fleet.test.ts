@@ -1,11 +1,12 @@
 /**
  * redisBudget across real processes on the shared Redis (each test its own budget name,
- * its keys deleted after): a SIGKILLed holder's permits return to a waiter within
- * `leaseMs` + 1 s, waiting processes are served first come first served, and a process
- * sitting on idle resources gives them back within a second when another one waits.
+ * its keys deleted after), each process a core Pool with option `budget`: a SIGKILLed
+ * holder's permits return to a waiter within `leaseMs` + 1 s, waiting processes are
+ * served first come first served, and a process sitting on idle resources gives them
+ * back within a second when another one waits.
  */
 import { afterEach, expect, it } from 'vitest';
-import { deleteBudgetKeys, type FleetChild, reapAll, startChild } from '../support/budget-fleet.js';
+import { deleteBudgetKeys, type FleetChild, reapAll, startPoolChild as startChild } from '../support/budget-fleet.js';
 import { describeWithRedis } from '../support/services.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

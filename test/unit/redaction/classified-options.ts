@@ -91,7 +91,7 @@ export const POOL = classified<PoolOptions<unknown>>()({
 
 export const KEYED = classified<KeyedPoolOptions<unknown, unknown>>()({
   secret: ['factory'],
-  none: ['perKey', 'maxTotal', 'idlePoolTimeoutMs', 'name', 'keyName', 'clock'],
+  none: ['perKey', 'maxTotal', 'budget', 'idlePoolTimeoutMs', 'name', 'keyName', 'clock'],
 });
 
 export const CLUSTER = classified<PoolClusterOptions<unknown>>()({
@@ -321,6 +321,7 @@ export const HTTP_POOL = classified<HttpPoolOptions>()({
     ...HTTP_ORIGIN.none,
     'name',
     'maxTotal',
+    'budget',
     'idlePoolTimeoutMs',
     'leakDetectionMs',
     'allowExitOnIdle',
