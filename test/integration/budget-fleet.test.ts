@@ -40,6 +40,7 @@ describeWithRedis('redisBudget across processes', (redis) => {
     const killedAt = Date.now();
     await holder.kill('SIGKILL');
     const e = await waiter.next(got, leaseMs + 5_000, 1, 'the waiter to get a permit');
+    console.log(`[fleet] SIGKILLed holder: the waiter got a permit ${e.at - killedAt} ms later (leaseMs ${leaseMs})`);
     expect(e.at - killedAt).toBeLessThanOrEqual(leaseMs + 1_000);
     const s = await waiter.stats();
     expect(s.held).toBe(1);
@@ -78,6 +79,7 @@ describeWithRedis('redisBudget across processes', (redis) => {
     const askedAt = Date.now();
     waiter.send({ op: 'take', n: 3 });
     const third = await waiter.next(got, 5_000, 3, 'the waiter to get 3 permits');
+    console.log(`[fleet] give-back: the waiter got 3 permits ${third.at - askedAt} ms after asking`);
     expect(third.at - askedAt).toBeLessThanOrEqual(1_000);
     // It kept its min.
     const s = await idle.stats();
