@@ -214,7 +214,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
       ...rest,
       factory: hooks.filter((k) => typeof factory[k] === 'function'),
       // The budget by its name: a fleet budget's object holds its store's connection options.
-      ...(budget !== null && { budget: budget.name }),
+      budget: budget === null ? null : budget.name,
       ...(fromEnv && { fromEnv }),
     };
   }

@@ -295,7 +295,7 @@ export function effectiveConfig(
   return {
     name: o.name,
     maxTotal: o.maxTotal,
-    ...(o.budget !== null && { budget: o.budget.name }),
+    budget: o.budget === null ? null : o.budget.name,
     idlePoolTimeoutMs: o.idlePoolTimeoutMs,
     leakDetectionMs: o.leakDetectionMs,
     ...effectivePool(o.base, o.clock),

@@ -78,9 +78,9 @@ describe('option budget on the other pools', () => {
       },
       primary.Client,
     );
-    const config = pool.config() as { budget?: string; replicas: { budget?: string }[] };
+    const config = pool.config() as { budget: string | null; replicas: { budget: string | null }[] };
     expect(config.budget).toBe('primary');
-    expect(config.replicas.map((r) => r.budget)).toEqual(['replica-0', undefined]);
+    expect(config.replicas.map((r) => r.budget)).toEqual(['replica-0', null]);
     await pool.query('SELECT 1');
     expect(main.stats().held).toBe(1);
     expect(pool.stats().budget).toMatchObject({ name: 'primary', held: 1 });
