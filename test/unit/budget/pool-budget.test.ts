@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Budget, BudgetAccount, BudgetMember } from '../../../src/budget/budget.js';
 import { localBudget, Pool, PoolOptionsError } from '../../../src/index.js';
+import { poolInternals } from '../../../src/core/pool.js';
 import { FakeMember } from '../../support/budget-member.js';
 import { ManualClock, flush } from '../../support/manual-clock.js';
 import { type Res, TestFactory } from '../../support/test-factory.js';
@@ -220,6 +221,28 @@ describe('option budget', () => {
     await clock.advance(100);
     expect(more[1].state).toBe('rejected');
     expect(budget.stats().held).toBe(4);
+  });
+
+  it('keeps the limit an auto-sizer sets (PoolInternals.setLimit) within what the budget grants', async () => {
+    const clock = new ManualClock();
+    const budget = localBudget({ max: 4 });
+    const a = new Pool<Res>({ name: 'a', max: 6, clock, factory: factory(clock), budget });
+    const b = new Pool<Res>({ name: 'b', max: 6, clock, factory: factory(clock), budget });
+    const held = await Promise.all([a.acquire(), a.acquire(), a.acquire(), a.acquire()]);
+    // b holds nothing and waits: a owes it one, so a may hold 3 now.
+    const w = watch(b.acquire({ timeoutMs: 1_000 }));
+    await flush();
+    expect(a.stats().limit).toBe(3);
+    poolInternals(a).setLimit(6);
+    expect(a.stats().limit).toBe(3);
+    held[0].release(); // above the cap: closed, its permit goes to b
+    await flush();
+    expect(w.state).toBe('fulfilled');
+    expect(a.stats().destroyedBy.shrink).toBe(1);
+    // Nothing owed any more: the limit set is in force again.
+    expect(a.stats().limit).toBe(6);
+    poolInternals(a).setLimit(2);
+    expect(a.stats().limit).toBe(2);
   });
 
   it('stats().budget is null without a budget', () => {
