@@ -75,11 +75,7 @@ export interface PoolOptions<T> {
    * the pool emits `thaw`. 0 = off. Default 5 000.
    */
   thawAfterMs?: number;
-  /**
-   * A cap on creates shared with other pools (`localBudget()`) or processes (`redisBudget()`
-   * in `lido/redis`): a permit is taken before each create and given back once the
-   * resource's destroy settled (or `destroyTimeoutMs` passed). Default: none.
-   */
+  /** A cap shared with other pools (`localBudget()`) or processes (`redisBudget()`): a permit per create, back when its destroy settled. Default: none. */
   budget?: Budget;
   /** Time source (tests inject a manual clock). Default: `performance.now()` and Node timers. */
   clock?: Clock;

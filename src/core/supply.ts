@@ -218,10 +218,7 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
     this.#applyLimit();
   }
 
-  /**
-   * The budget lets this pool hold at most `cap` resources now (live, creating with a
-   * permit, closing): the effective limit is kept at or below it, down to 0.
-   */
+  /** The budget lets this pool hold at most `cap` (live, creating with a permit, closing); down to 0. */
   setCap(cap: number): void {
     this.#cap = cap;
     this.#applyLimit();
@@ -234,17 +231,14 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
     this.dispatch();
   }
 
-  /**
-   * A create got its budget permit after waiting: still needed when acquires wait beyond
-   * what checks and the creates holding permits will serve, or for `min`.
-   */
+  /** A create got its budget permit after waiting: still needed (waiters beyond checks and creates with permits, or `min`)? */
   wantsCreate(): boolean {
-    const state = this.#state;
-    if (state.closed) return false;
-    const creator = this.#creator;
-    if (state.waiters.length > state.checking + creator.withPermit) return true;
-    const o = state.options;
-    return (o.keepMin || this.#readyCallers.length > 0) && state.live + creator.withPermit < o.min;
+    const { closed, waiters, checking, live, options: o } = this.#state;
+    const covered = checking + this.#creator.withPermit;
+    if (closed) return false;
+    return (
+      waiters.length > covered || ((o.keepMin || this.#readyCallers.length > 0) && live + covered - checking < o.min)
+    );
   }
 
   /** Resolves once `min` resources exist; rejects with the create error if creating them fails. */
