@@ -67,7 +67,17 @@ async function loop(until: number, pauseMs: number): Promise<void> {
 
 function figures(): Record<string, unknown> {
   const s = pool.stats();
-  return { done, errors, size: s.size, idle: s.idle, held: budget?.stats().held ?? s.size };
+  const h = pool.health();
+  return {
+    done,
+    errors,
+    size: s.size,
+    idle: s.idle,
+    held: budget?.stats().held ?? s.size,
+    poolHeld: s.budget?.held ?? null,
+    health: h.status,
+    budgetHealth: h.reasons.find((r) => r.startsWith('budget: ')) ?? null,
+  };
 }
 
 async function run(): Promise<void> {
