@@ -203,7 +203,6 @@ describeWithRedis('redisBudget', (redis) => {
       max: 2,
       leaseMs: 3_000,
       onUnavailable: 'share',
-      // As RedisPool's config() shows its URL: the user kept, the password redacted.
       redis: `redis://lido:[redacted]@127.0.0.1:${port}`,
     });
     expect(() => redisBudget({ redis: 'http://u:s3cr3t-pw@host', name: 'x', max: 1 })).toThrow(
