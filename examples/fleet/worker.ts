@@ -3,7 +3,7 @@
 // Prints JSON lines: { done } every 250 ms, then { end }.
 import { pgFactory } from '../../src/adapters/pg/index.js';
 import { redisBudget } from '../../src/adapters/redis/index.js';
-import { type BudgetAccount, type BudgetMember, type Factory, Pool } from '../../src/index.js';
+import { Pool } from '../../src/index.js';
 
 const { app, max, budgetName, budgetMax, seconds } = JSON.parse(process.argv[2]) as {
   app: string;
@@ -22,38 +22,16 @@ const budget = redisBudget({
 });
 budget.on('error', () => {});
 
-// The pool as the budget sees it (the Budget interface): how many of its creates an
-// acquire waits for, closing idle connections for another process, and a cap.
-let pool: Pool<unknown> | null = null;
-const member: BudgetMember = {
+// Every create takes a permit of the fleet's budget first; every destroy gives it back
+// once the connection is closed. Idle connections above `min` go back when another
+// process waits for one.
+const pool = new Pool({
   name: app,
-  demand: () => (pool === null ? 0 : Math.max(0, pool.stats().pending - pool.stats().checking)),
-  giveBack: (n) => (pool === null ? 0 : pool.evictIdle(Math.min(n, pool.stats().idle))),
-  capChanged: () => pool?.resize({ max: Number.isFinite(account.cap) ? Math.max(1, Math.min(max, account.cap)) : max }),
-};
-const account: BudgetAccount = budget.join(member);
-
-// Every create takes a permit first; every destroy gives it back once it has settled.
-const connections = pgFactory({ ...database, application_name: app });
-const factory: Factory<unknown> = {
-  async create(signal) {
-    if (!account.tryTake()) await account.take(signal);
-    try {
-      return await connections.create(signal);
-    } catch (e) {
-      account.give();
-      throw e;
-    }
-  },
-  async destroy(client) {
-    try {
-      await connections.destroy(client as never);
-    } finally {
-      account.give();
-    }
-  },
-};
-pool = new Pool({ name: app, max, acquireTimeoutMs: 60_000, factory });
+  max,
+  acquireTimeoutMs: 60_000,
+  budget,
+  factory: pgFactory({ ...database, application_name: app }),
+});
 pool.on('error', () => {});
 
 let done = 0;
@@ -63,7 +41,7 @@ await budget.ready();
 await Promise.all(
   Array.from({ length: max }, async () => {
     while (Date.now() < until) {
-      await pool!.use((c) => (c as { query(q: string): Promise<unknown> }).query('SELECT pg_sleep(0.05)'));
+      await pool.use((c) => (c as { query(q: string): Promise<unknown> }).query('SELECT pg_sleep(0.05)'));
       done++;
     }
   }),

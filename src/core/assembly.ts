@@ -1,3 +1,4 @@
+import { BudgetLink } from './budget-link.js';
 import type { Checks } from './checks.js';
 import type { Slot } from './containers/slot.js';
 import { Creator } from './creator.js';
@@ -25,6 +26,8 @@ export interface PoolParts<T> {
   checks: Checks<T>;
   supply: Supply<T>;
   deadlines: Deadlines<T>;
+  /** The pool's place in its budget (option `budget`); null without one. */
+  budget: BudgetLink<T> | null;
   /** `factory.isBroken`, reported (and taken as broken) when it throws; null without one. */
   isBroken: ((error: unknown, resource: T) => boolean) | null;
 }
@@ -68,6 +71,16 @@ export function assemble<T>(
         })
       : new NoLeakDetector<T>();
   const retirement = new Retirement<T>({ state, leaks, report, events, dispatch, ended });
+  const budget =
+    o.budget === null
+      ? null
+      : new BudgetLink<T>(o.budget, {
+          state,
+          creator: () => creator,
+          retirement,
+          setCap: (cap) => supply.setCap(cap),
+        });
+  if (budget !== null) state.permits = budget;
   creator = new Creator<T>({
     factory: o.factory,
     clock: o.clock,
@@ -80,10 +93,16 @@ export function assemble<T>(
       failed: (error) => supply.createFailed(error, o.clock.now()),
       stray: (resource) => retirement.destroyStray(resource),
       retry: () => supply.dispatch(),
+      wanted: () => supply.wantsCreate(),
+      dropped: () => {
+        supply.dispatch();
+        ended();
+      },
       // A create or retry for `min` alone (nobody waiting) must not keep an idle process alive.
       keepAlive: () => state.waiters.length > 0 || !o.allowExitOnIdle,
       errorOptions: () => report.errorOptions(),
     },
+    permits: state.permits,
   });
   const deadlines = new Deadlines<T>({
     state,
@@ -91,6 +110,7 @@ export function assemble<T>(
     events,
     validate: (s, keepalive) => supply.checks.validate(s, keepalive),
     dispatch,
+    thawed: () => state.permits.thaw(),
   });
   supply = new Supply<T>({ state, owner: pool, retirement, deadlines, creator, leaks, report, events, ended });
   const { waiting, checks } = supply;
@@ -106,6 +126,7 @@ export function assemble<T>(
     checks,
     supply,
     deadlines,
+    budget,
     isBroken:
       isBroken === undefined
         ? null

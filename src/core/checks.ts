@@ -59,7 +59,13 @@ export class Checks<T> {
     // A keepalive ping of an idle pool must not keep the process alive.
     const keepAlive = !keepalive || !state.options.allowExitOnIdle;
     const timeout = (): Error => new ValidationError(`validate timed out after ${ms} ms`, this.#report.errorOptions());
-    bounded((signal) => state.factory.validate!(s.resource, signal), state.clock, ms, keepAlive, timeout)
+    // After a thaw, the budget re-checks what it holds before anything idle is lent again.
+    const thawing = state.permits.thawing;
+    const check = (signal: AbortSignal) =>
+      thawing === null
+        ? state.factory.validate!(s.resource, signal)
+        : thawing.then(() => state.factory.validate!(s.resource, signal));
+    bounded(check, state.clock, ms, keepAlive, timeout)
       .then(
         (ok) => ok === true,
         (e) => {

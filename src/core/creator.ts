@@ -3,6 +3,7 @@ import type { Clock } from './util/clock.js';
 import { CreateError, type PoolErrorOptions } from './errors.js';
 import type { Factory } from './factory.js';
 import { abortable } from './util/abortable.js';
+import type { Permits } from './budget-link.js';
 
 /** What the {@link Creator} reports to its pool. */
 export interface CreatorHost<T> {
@@ -14,6 +15,10 @@ export interface CreatorHost<T> {
   stray(resource: T): void;
   /** The backoff window ended: creates may start again. */
   retry(): void;
+  /** A permit just came for a create that waited for it: is a create still needed? */
+  wanted(): boolean;
+  /** A create that waited for a permit ended without creating (no longer needed). */
+  dropped(): void;
   /** Whether a timer started now should keep the process alive (someone is waiting). */
   keepAlive(): boolean;
   /** Pool name and counts for error messages. */
@@ -33,6 +38,8 @@ export interface CreatorOptions<T> {
   /** Random source for the backoff's jitter. */
   random: () => number;
   host: CreatorHost<T>;
+  /** The budget's permits, taken before each `factory.create()` (`noPermits` without a budget). */
+  permits: Permits;
 }
 
 /**
@@ -50,6 +57,9 @@ export class Creator<T> {
   readonly #name: string;
   readonly #timeoutMs: number;
   readonly #host: CreatorHost<T>;
+  readonly #permits: Permits;
+  /** Creates in flight still waiting for a budget permit. */
+  #waitingPermit = 0;
   #retryTimer: unknown = null;
   /** The last create error, until a create succeeds. */
   lastError: CreateError | null = null;
@@ -60,12 +70,18 @@ export class Creator<T> {
     this.#name = options.name;
     this.#timeoutMs = options.timeoutMs;
     this.#host = options.host;
+    this.#permits = options.permits;
     this.#backoff = new Backoff(options.retry.baseMs, options.retry.capMs, options.random);
   }
 
   /** Creates in flight. */
   get creating(): number {
     return this.#inFlight.size;
+  }
+
+  /** Creates in flight that hold their permit (not waiting for one): `factory.create()` runs. */
+  get withPermit(): number {
+    return this.#inFlight.size - this.#waitingPermit;
   }
 
   /** Consecutive failed waves of creates (0 after a success). */
@@ -84,11 +100,48 @@ export class Creator<T> {
     return 0;
   }
 
-  /** Starts one create. */
+  /**
+   * Starts one create: takes a budget permit first (at once when one is free, else
+   * waiting for it, counted in `creating`); `createTimeoutMs` bounds `factory.create()`
+   * from when the permit is in hand. Close aborts both.
+   */
   start(): void {
     const ac = new AbortController();
-    const started = this.#clock.now();
-    this.#inFlight.set(ac, started);
+    this.#inFlight.set(ac, this.#clock.now());
+    if (this.#permits.tryTake()) this.#create(ac);
+    else this.#awaitPermit(ac);
+  }
+
+  /** Waits for a permit, then creates, unless the pool no longer needs the create. */
+  #awaitPermit(ac: AbortController): void {
+    this.#waitingPermit++;
+    this.#permits.take(ac.signal).then(
+      () => {
+        // Asked while this create still counts as waiting: the others holding permits are what covers the waiters.
+        const wanted = !ac.signal.aborted && this.#host.wanted();
+        this.#waitingPermit--;
+        if (!wanted) {
+          this.#permits.give();
+          this.#inFlight.delete(ac);
+          if (ac.signal.aborted) this.#failed(ac.signal.reason);
+          else this.#host.dropped();
+          return;
+        }
+        // createTime and a slow create's age count from here, not from the wait for a permit.
+        this.#inFlight.set(ac, this.#clock.now());
+        this.#create(ac);
+      },
+      (e) => {
+        this.#waitingPermit--;
+        this.#inFlight.delete(ac);
+        this.#failed(e);
+      },
+    );
+  }
+
+  /** Runs `factory.create()` (its permit in hand), bounded by `createTimeoutMs`. */
+  #create(ac: AbortController): void {
+    const started = this.#inFlight.get(ac)!;
     const ms = this.#timeoutMs;
     const timer =
       ms === Infinity
@@ -107,9 +160,22 @@ export class Creator<T> {
       if (timer !== null) this.#clock.clearTimer(timer);
       this.#inFlight.delete(ac);
     };
+    const permits = this.#permits;
     // Two-argument then: a failure inside `created` must never be mistaken for a failed create.
     abortable(
-      () => this.#factory.create(ac.signal),
+      () => {
+        let r: T | PromiseLike<T>;
+        try {
+          r = this.#factory.create(ac.signal);
+        } catch (e) {
+          permits.give();
+          throw e;
+        }
+        // The permit goes back when the create brings no resource, even after a timeout;
+        // a resource keeps it until its destroy settles (a late one is destroyed as a stray).
+        permits.watchCreate(r);
+        return r;
+      },
       ac.signal,
       (resource) => {
         if (resource !== undefined && resource !== null) this.#host.stray(resource);

@@ -13,6 +13,8 @@ export interface DeadlinesOptions<T> {
   validate: (slot: Slot<T>, keepalive: boolean) => void;
   /** Refills `min` after retirements (`Supply.dispatch`). */
   dispatch: () => void;
+  /** The process was frozen: the budget re-checks what it holds (`Permits.thaw`). */
+  thawed: () => void;
 }
 
 /**
@@ -40,6 +42,7 @@ export class Deadlines<T> {
   readonly #events: Announcer<T>;
   readonly #validate: (slot: Slot<T>, keepalive: boolean) => void;
   readonly #dispatch: () => void;
+  readonly #thawed: () => void;
   readonly #timer: DeadlineTimer;
   /** Any of idle timeout, lifetime and keepalive is on: otherwise the pool keeps no timer. */
   readonly #on: boolean;
@@ -58,6 +61,7 @@ export class Deadlines<T> {
     const state = (this.#state = options.state);
     this.#retirement = options.retirement;
     this.#events = options.events;
+    this.#thawed = options.thawed;
     this.#validate = options.validate;
     this.#dispatch = options.dispatch;
     const o = state.options;
@@ -197,6 +201,8 @@ export class Deadlines<T> {
   #thaw(awayMs: number, now: number, refill: boolean): void {
     const state = this.#state;
     this.#baseline(now);
+    // Before anything idle is lent again: the validations below wait for the budget's re-check.
+    this.#thawed();
     this.#events.thawed(Math.round(awayMs));
     for (const s of state.idle.toArray()) {
       if (s.state !== SlotState.Idle) continue; // borrowed meanwhile by a 'thaw' or 'destroy' listener

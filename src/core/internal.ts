@@ -49,8 +49,8 @@ export interface PoolInternals<T> {
    * Sets the effective limit (`stats().limit`): the most resources live, being created and
    * closing at once, between 1 and `max` (clamped). Lowering it destroys idle resources
    * above it at once (reason `shrink`) and borrowed ones as they come back; raising it lets
-   * waiters get new creates. For an auto-sizer or a budget; `resize({ max })` resets it to
-   * the new `max`.
+   * waiters get new creates. For an auto-sizer; `resize({ max })` resets it to the new
+   * `max`. A budget's cap (option `budget`) applies on top: the lower of the two wins.
    */
   setLimit(limit: number): void;
   /**

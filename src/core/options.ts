@@ -4,6 +4,8 @@ import { PoolOptionsError } from './errors.js';
 import { checkDuration, checkInt, describe, fail, rejectUnknown } from './util/check.js';
 import type { Factory } from './factory.js';
 import { envSourcesOf } from '../config/sources.js';
+import type { Budget } from '../budget/budget.js';
+import { checkBudget } from './budget-link.js';
 
 /** Backoff for failed creates: the n-th consecutive failure waits about `baseMs * 2^(n-1)`, capped. */
 export interface CreateRetryOptions {
@@ -73,6 +75,8 @@ export interface PoolOptions<T> {
    * the pool emits `thaw`. 0 = off. Default 5 000.
    */
   thawAfterMs?: number;
+  /** A cap shared with other pools (`localBudget()`) or processes (`redisBudget()`): a permit per create, back when its destroy settled. Default: none. */
+  budget?: Budget;
   /** Time source (tests inject a manual clock). Default: `performance.now()` and Node timers. */
   clock?: Clock;
   /** Random source in [0, 1) for jitter (tests inject a fixed one). Default `Math.random`. */
@@ -104,6 +108,8 @@ export interface ResolvedOptions<T> {
   allowExitOnIdle: boolean;
   destroyTimeoutMs: number;
   thawAfterMs: number;
+  /** Option `budget`, or null. */
+  budget: Budget | null;
   clock: Clock;
   random: () => number;
   /** Options read from the environment, by variable (`poolOptionsFromEnv`); shown by `config()`. */
@@ -133,6 +139,7 @@ const KNOWN = new Set([
   'allowExitOnIdle',
   'destroyTimeoutMs',
   'thawAfterMs',
+  'budget',
   'clock',
   'random',
   'keepMin',
@@ -296,6 +303,7 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
     allowExitOnIdle: bool('allowExitOnIdle'),
     destroyTimeoutMs: checkDuration('destroyTimeoutMs', pick(o, 'destroyTimeoutMs'), true, true),
     thawAfterMs: checkDuration('thawAfterMs', pick(o, 'thawAfterMs')),
+    budget: checkBudget(o.budget),
     clock,
     random,
     fromEnv: envSourcesOf(input),

@@ -207,10 +207,16 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
 
   /** The effective options (the factory is shown by its hook names only). */
   config(): Record<string, unknown> {
-    const { factory, clock, random, fromEnv, ...rest } = this.#state.options;
+    const { factory, clock, random, fromEnv, budget, ...rest } = this.#state.options;
     // Hook names, looked up (not listed with Object.keys) so class-based factories show theirs too.
     const hooks = ['create', 'destroy', 'validate', 'reset', 'watch', 'isBroken'] as const;
-    return { ...rest, factory: hooks.filter((k) => typeof factory[k] === 'function'), ...(fromEnv && { fromEnv }) };
+    return {
+      ...rest,
+      factory: hooks.filter((k) => typeof factory[k] === 'function'),
+      // The budget by its name: a fleet budget's object holds its store's connection options.
+      budget: budget === null ? null : budget.name,
+      ...(fromEnv && { fromEnv }),
+    };
   }
 
   /**
@@ -223,7 +229,11 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     const timeoutMs = checkDuration('close timeoutMs', options?.timeoutMs ?? 30_000, false, true);
     const { done, check } = shutDown(this.#parts, timeoutMs);
     this.#drainCheck = check;
-    this.#closing = done.finally(() => (this.#drainCheck = null));
+    this.#closing = done.finally(() => {
+      this.#drainCheck = null;
+      // Every destroy settled (or timed out): the budget keeps no place for this pool.
+      this.#parts.budget?.account.leave();
+    });
     check();
     return this.#closing;
   }

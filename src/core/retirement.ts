@@ -109,6 +109,7 @@ export class Retirement<T> {
    * Destroys a resource that arrived after its create was abandoned (the create timed out,
    * or the pool closed): never lent, but created and destroyed all the same. Its destroy is
    * not counted in `closing`: the pool gave its place to another create when it gave up.
+   * Its budget permit goes back when the destroy settles (at most `destroyTimeoutMs`).
    */
   destroyStray(resource: T): void {
     this.#state.counters.created++;
@@ -135,30 +136,38 @@ export class Retirement<T> {
     }
   }
 
-  /** Calls `factory.destroy`; an asynchronous one is `counted` in `closing` until it settles. */
+  /**
+   * Calls `factory.destroy`; an asynchronous one is `counted` in `closing` until it settles.
+   * Either way its budget permit goes back once it settled or `destroyTimeoutMs` passed.
+   */
   #callDestroy(resource: T, counted: boolean): void {
     let r: unknown;
     try {
       r = this.#state.factory.destroy(resource);
     } catch (e) {
+      this.#state.permits.give();
       this.#report.failure(e, 'destroy', resource);
       return;
     }
     if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<void>).then === 'function') {
-      if (counted) this.#closing(r as PromiseLike<void>, resource);
-      else Promise.resolve(r).then(undefined, (e) => this.#report.failure(e, 'destroy', resource));
-    }
+      this.#closing(r as PromiseLike<void>, resource, counted);
+    } else this.#state.permits.give();
   }
 
-  /** Counts a destroy in flight until it settles or times out, whichever comes first. */
-  #closing(destroy: PromiseLike<void>, resource: T): void {
+  /**
+   * Waits for a destroy in flight until it settles or times out, whichever comes first;
+   * `counted`: it counts in `closing` meanwhile.
+   */
+  #closing(destroy: PromiseLike<void>, resource: T, counted: boolean): void {
     const state = this.#state;
     const ms = state.options.destroyTimeoutMs;
-    this.closing++;
-    let counted = true;
+    if (counted) this.closing++;
+    let pending = true;
     const done = (): void => {
+      if (!pending) return;
+      pending = false;
+      state.permits.give();
       if (!counted) return;
-      counted = false;
       this.closing--;
       // Room under the limit: a waiter may get a create now; close() may be done.
       this.#dispatch();
@@ -169,13 +178,14 @@ export class Retirement<T> {
         ? null
         : state.clock.setTimer(
             () => {
+              if (!pending) return;
+              done();
               if (!counted) return;
               const error = new PoolError(
                 `destroy did not settle within ${ms} ms; no longer counted against the limit`,
                 ErrorCode.destroyTimeout,
                 { ...this.#report.errorOptions(), phase: 'destroy' },
               );
-              done();
               this.#report.failure(error, 'destroy', resource);
             },
             ms,

@@ -7,6 +7,7 @@ import type { Factory } from './factory.js';
 import type { ResolvedOptions } from './options.js';
 import { CallerFrames } from './util/caller-frames.js';
 import type { Clock } from './util/clock.js';
+import { noPermits, type Permits } from './budget-link.js';
 
 /**
  * @internal What the parts of one pool share: its options, its containers and the counts
@@ -44,6 +45,11 @@ export class PoolState<T> {
    * unless lowered through `PoolInternals.setLimit`. Written by the pool.
    */
   limit: number;
+  /**
+   * The budget's permits: taken before each create, given back when a destroy settles
+   * (`noPermits` without option `budget`). Set once by the assembly.
+   */
+  permits: Permits = noPermits;
   /** `validateAfterIdleMs`, with 0 ("always") as -1: idle time is never negative, so `> -1` always holds. */
   readonly validateAfterIdleMs: number;
   /** The factory has `validate` / `reset`: read on every acquire and release. */

@@ -51,6 +51,10 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
   readonly #ended: () => void;
   /** Callers of `ready()` waiting for `min` resources. */
   #readyCallers: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  /** The limit last set through {@link setLimit} (resize, an auto-sizer), before the budget's cap. */
+  #asked = Infinity;
+  /** The most the budget lets this pool hold ({@link setCap}); Infinity without a budget. */
+  #cap = Infinity;
 
   constructor(options: SupplyOptions<T>) {
     this.#state = options.state;
@@ -208,12 +212,33 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
     if (state.options.failFast) this.waiting.failAll(error, () => withoutStack(() => ownCreateError(error)));
   }
 
-  /** Sets the effective limit, at most `max`: idle resources above it go now, borrowed ones on release. */
+  /** Sets the effective limit, at most `max` (and the budget's cap): idle resources above it go now, borrowed ones on release. */
   setLimit(limit: number): void {
+    this.#asked = limit;
+    this.#applyLimit();
+  }
+
+  /** The budget lets this pool hold at most `cap` (live, creating with a permit, closing); down to 0. */
+  setCap(cap: number): void {
+    this.#cap = cap;
+    this.#applyLimit();
+  }
+
+  #applyLimit(): void {
     const state = this.#state;
-    state.limit = Math.min(limit, state.options.max);
+    state.limit = Math.min(this.#asked, state.options.max, this.#cap);
     this.#retirement.destroyIdle('shrink', 'pool resized', () => state.live <= state.limit);
     this.dispatch();
+  }
+
+  /** A create got its budget permit after waiting: still needed (waiters beyond checks and creates with permits, or `min`)? */
+  wantsCreate(): boolean {
+    const { closed, waiters, checking, live, options: o } = this.#state;
+    const covered = checking + this.#creator.withPermit;
+    if (closed) return false;
+    return (
+      waiters.length > covered || ((o.keepMin || this.#readyCallers.length > 0) && live + covered - checking < o.min)
+    );
   }
 
   /** Resolves once `min` resources exist; rejects with the create error if creating them fails. */

@@ -1,5 +1,4 @@
 import type { Budget, BudgetEntry } from './budget.js';
-import type { Clock } from '../core/util/clock.js';
 import { CreateError, type PoolError, PoolOptionsError } from '../core/errors.js';
 import type { Factory } from '../core/factory.js';
 import type { ResolvedKeyedOptions } from './options.js';
@@ -60,7 +59,8 @@ export class KeyEntry<K, T> implements BudgetEntry {
       createTimeoutMs: Infinity,
       name: `${o.name}[${label}]`,
       clock: o.clock,
-      factory: budgeted(f, this, budget, o.clock, o.createTimeoutMs, hooks),
+      ...(o.budget === null ? {} : { budget: o.budget }),
+      factory: budgeted(f, this, budget, o, hooks),
     });
     // `borrowed` goes up where the keyed pool hands the lease on (no `acquire` listener:
     // the pool emits nothing on a borrow nobody listens to).
@@ -101,15 +101,18 @@ export class KeyEntry<K, T> implements BudgetEntry {
   }
 }
 
-/** The key's factory, with every create inside the global budget and its own create timeout. */
+/**
+ * The key's factory, with every create inside the global cap and its own create timeout;
+ * a destroy gives its slot back once it settled (or after `destroyTimeoutMs`).
+ */
 function budgeted<K, T>(
   f: Factory<T>,
   e: KeyEntry<K, T>,
   budget: Budget<KeyEntry<K, T>>,
-  clock: Clock,
-  timeoutMs: number,
+  o: ResolvedKeyedOptions<K, T>,
   hooks: EntryHooks<K, T>,
 ): Factory<T> {
+  const { clock, createTimeoutMs: timeoutMs } = o;
   const w: Factory<T> = {
     async create(signal) {
       await budget.reserve(e, signal); // counts e.creating
@@ -138,8 +141,28 @@ function budgeted<K, T>(
       }
     },
     destroy(resource) {
-      budget.release(e);
-      return f.destroy(resource);
+      let out: Promise<void> | void;
+      try {
+        out = f.destroy(resource);
+      } catch (error) {
+        budget.release(e);
+        throw error;
+      }
+      if (out === null || typeof out !== 'object' || typeof (out as PromiseLike<void>).then !== 'function') {
+        budget.release(e);
+        return out;
+      }
+      // The connection is open on the backend until its destroy settles: its slot stays taken until then.
+      let held = true;
+      const give = (): void => {
+        if (!held) return;
+        held = false;
+        if (timer !== null) clock.clearTimer(timer);
+        budget.release(e);
+      };
+      const ms = o.destroyTimeoutMs;
+      const timer = ms === Infinity ? null : clock.setTimer(give, ms, false);
+      return Promise.resolve(out).finally(give);
     },
   };
   if (f.validate) w.validate = (r, signal) => f.validate!(r, signal);

@@ -169,6 +169,7 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
       maxTotal: b.max,
       live: b.used,
       budgetWaiting: b.waiting,
+      budget: this.#options.budget === null ? null : this.#options.budget.stats(),
       owed: b.owedTotal,
       evictions: this.#evictions,
       reclaims: this.#reclaims,

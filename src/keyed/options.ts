@@ -3,9 +3,11 @@ import { systemClock, type Clock } from '../core/util/clock.js';
 import { PoolOptionsError } from '../core/errors.js';
 import type { Factory } from '../core/factory.js';
 import { checkDuration, checkInt, describe, rejectUnknown, resolveOptions, type PoolOptions } from '../core/options.js';
+import type { Budget } from '../budget/budget.js';
+import { checkBudget } from '../core/budget-link.js';
 
-/** Options of each key's pool: every {@link PoolOptions} except `factory`, `name` and `clock`. */
-export type PerKeyOptions<T> = Omit<PoolOptions<T>, 'factory' | 'name' | 'clock'>;
+/** Options of each key's pool: every {@link PoolOptions} except `factory`, `name`, `clock` and `budget`. */
+export type PerKeyOptions<T> = Omit<PoolOptions<T>, 'factory' | 'name' | 'clock' | 'budget'>;
 
 /** Options of {@link KeyedPool}. Every duration is in milliseconds. */
 export interface KeyedPoolOptions<K, T> {
@@ -15,6 +17,12 @@ export interface KeyedPoolOptions<K, T> {
   perKey?: PerKeyOptions<T>;
   /** Most live resources across all keys (creating + idle + borrowed + checking). Default Infinity. */
   maxTotal?: number;
+  /**
+   * A budget every key's pool takes its permits from (`localBudget()`, or `redisBudget()`
+   * across processes): each create of any key takes one. Applies with `maxTotal`, which
+   * stays this keyed pool's own cap. Default: none.
+   */
+  budget?: Budget;
   /** A key's pool unused for this long is closed and forgotten; 0 = never. Default 300 000. */
   idlePoolTimeoutMs?: number;
   /** Name shown in errors and stats; each key's pool is named `<name>[<key>]`. Default `keyed-<n>`. */
@@ -35,13 +43,16 @@ export interface ResolvedKeyedOptions<K, T> {
   /** `perKey.createTimeoutMs` after defaults: applied after the global budget is reserved. */
   createTimeoutMs: number;
   maxTotal: number;
+  /** `perKey.destroyTimeoutMs` after defaults: a slot under `maxTotal` is given back when a destroy settles or after this. */
+  destroyTimeoutMs: number;
+  budget: Budget | null;
   idlePoolTimeoutMs: number;
   name: string;
   keyName: (key: K) => string;
   clock: Clock;
 }
 
-const KNOWN = new Set(['factory', 'perKey', 'maxTotal', 'idlePoolTimeoutMs', 'name', 'keyName', 'clock']);
+const KNOWN = new Set(['factory', 'perKey', 'maxTotal', 'budget', 'idlePoolTimeoutMs', 'name', 'keyName', 'clock']);
 let keyedCounter = 0;
 
 const probe: Factory<unknown> = { create: () => Promise.resolve({}), destroy: () => {} };
@@ -56,7 +67,7 @@ export function resolveKeyedOptions<K, T>(input: KeyedPoolOptions<K, T>): Resolv
   const perKey = (input.perKey ?? {}) as PerKeyOptions<T>;
   if (perKey === null || typeof perKey !== 'object')
     throw new PoolOptionsError(`perKey: expected an object of pool options, got ${describe(perKey)}`);
-  for (const k of ['factory', 'name', 'clock'] as const) {
+  for (const k of ['factory', 'name', 'clock', 'budget'] as const) {
     if (k in perKey)
       throw new PoolOptionsError(
         `perKey.${k}: not allowed per key; set ${k === 'factory' ? 'factory: (key) => Factory' : k} at the top level`,
@@ -90,6 +101,8 @@ export function resolveKeyedOptions<K, T>(input: KeyedPoolOptions<K, T>): Resolv
     min: resolved.min,
     createTimeoutMs: resolved.createTimeoutMs,
     maxTotal,
+    destroyTimeoutMs: resolved.destroyTimeoutMs,
+    budget: checkBudget(input.budget),
     idlePoolTimeoutMs: checkDuration('idlePoolTimeoutMs', input.idlePoolTimeoutMs ?? 300_000),
     name,
     keyName,

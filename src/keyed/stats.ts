@@ -1,3 +1,4 @@
+import type { BudgetStats } from '../budget/budget.js';
 import { type DestroyedBy, type DestroyReason, noDestroys, type PoolStats } from '../stats/counters.js';
 
 /** Sums over a keyed pool's key pools, as returned in `keyedPool.stats().total`. */
@@ -60,6 +61,11 @@ export interface KeyedPoolStats<K> {
   live: number;
   /** Creates waiting for room under `maxTotal`. */
   budgetWaiting: number;
+  /**
+   * The budget every key's pool shares (option `budget`), as this process sees it: `held`
+   * and `waiting` summed over the process's pools in it. Null without a budget.
+   */
+  budget: BudgetStats | null;
   /** Resources busy keys will give back at their next release, for keys waiting for room. */
   owed: number;
   /** Idle resources destroyed to make room for another key. */

@@ -1,3 +1,4 @@
+import type { BudgetStats } from '../budget/budget.js';
 import { Histogram, type HistogramSummary } from './histogram.js';
 
 export type { HistogramSummary } from './histogram.js';
@@ -80,6 +81,12 @@ export interface PoolStats {
   max: number;
   /** The effective maximum the pool keeps to now: `max`, unless lowered (by an auto-sizer or a budget). */
   limit: number;
+  /**
+   * The pool's budget (option `budget`): its name and cap, the permits this pool holds, the
+   * permits held across the budget (every pool and process, as last seen), and this pool's
+   * creates waiting for a permit. Null without a budget.
+   */
+  budget: BudgetStats | null;
   /** Most resources borrowed at once since the counters were reset. */
   peakBorrowed: number;
   /** Resources created. */
@@ -131,6 +138,7 @@ export type CounterStats = Omit<
   | 'min'
   | 'max'
   | 'limit'
+  | 'budget'
 >;
 
 /** Counters and histograms the pool updates as it works. Reset by `resetStats()`. */

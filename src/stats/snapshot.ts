@@ -4,7 +4,7 @@ import type { PoolStats } from './counters.js';
 import { health, type Health } from './health.js';
 
 /** @internal A pool's `stats()`: its counts now, then its counters and latency histograms. */
-export function statsOf<T>({ state, creator, retirement }: PoolParts<T>): PoolStats {
+export function statsOf<T>({ state, creator, retirement, budget }: PoolParts<T>): PoolStats {
   const { options, counters, clock } = state;
   const c = countsOf(state, creator);
   return {
@@ -20,6 +20,7 @@ export function statsOf<T>({ state, creator, retirement }: PoolParts<T>): PoolSt
     min: options.min,
     max: options.max,
     limit: state.limit,
+    budget: budget === null ? null : budget.stats(),
     ...counters.snapshot(clock.now()),
   };
 }
@@ -28,7 +29,7 @@ export function statsOf<T>({ state, creator, retirement }: PoolParts<T>): PoolSt
 export function healthOf<T>(parts: PoolParts<T>): Health {
   const { state, creator, waiting, report } = parts;
   const now = state.clock.now();
-  return health({
+  const h = health({
     stats: statsOf(parts),
     closed: state.closed,
     createFailures: creator.failures,
@@ -38,4 +39,8 @@ export function healthOf<T>(parts: PoolParts<T>): Health {
     sinceLeakMs: now - report.lastLeakAt,
     acquireTimeoutMs: state.options.acquireTimeoutMs,
   });
+  // The budget's reason (its store unreachable, a lease lost) degrades an open pool.
+  const why = parts.budget === null || state.closed ? null : parts.budget.health();
+  if (why === null) return h;
+  return { ...h, status: h.status === 'ok' ? 'degraded' : h.status, reasons: [...h.reasons, `budget: ${why}`] };
 }

@@ -1,11 +1,12 @@
 /**
  * redisBudget across real processes on the shared Redis (each test its own budget name,
- * its keys deleted after): a SIGKILLed holder's permits return to a waiter within
- * `leaseMs` + 1 s, waiting processes are served first come first served, and a process
- * sitting on idle resources gives them back within a second when another one waits.
+ * its keys deleted after), each process a core Pool with option `budget`: a SIGKILLed
+ * holder's permits return to a waiter within `leaseMs` + 1 s, waiting processes are
+ * served first come first served, and a process sitting on idle resources gives them
+ * back within a second when another one waits.
  */
 import { afterEach, expect, it } from 'vitest';
-import { deleteBudgetKeys, type FleetChild, reapAll, startChild } from '../support/budget-fleet.js';
+import { deleteBudgetKeys, type FleetChild, reapAll, startPoolChild as startChild } from '../support/budget-fleet.js';
 import { describeWithRedis } from '../support/services.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -39,6 +40,7 @@ describeWithRedis('redisBudget across processes', (redis) => {
     const killedAt = Date.now();
     await holder.kill('SIGKILL');
     const e = await waiter.next(got, leaseMs + 5_000, 1, 'the waiter to get a permit');
+    console.log(`[fleet] SIGKILLed holder: the waiter got a permit ${e.at - killedAt} ms later (leaseMs ${leaseMs})`);
     expect(e.at - killedAt).toBeLessThanOrEqual(leaseMs + 1_000);
     const s = await waiter.stats();
     expect(s.held).toBe(1);
@@ -77,6 +79,7 @@ describeWithRedis('redisBudget across processes', (redis) => {
     const askedAt = Date.now();
     waiter.send({ op: 'take', n: 3 });
     const third = await waiter.next(got, 5_000, 3, 'the waiter to get 3 permits');
+    console.log(`[fleet] give-back: the waiter got 3 permits ${third.at - askedAt} ms after asking`);
     expect(third.at - askedAt).toBeLessThanOrEqual(1_000);
     // It kept its min.
     const s = await idle.stats();

@@ -191,5 +191,12 @@ describeWithServices('fleet on Postgres under a redisBudget', ({ postgres, redis
     expect(usedAfter).toBeGreaterThan(0);
     expect(usedAfter).toBeLessThanOrEqual(12);
     for (const w of r.workers) expect(w.all('done')[0].errors).toBe(0);
+    // While Redis was away each pool said so in health(); after, the budget's reason went.
+    for (const w of r.workers) {
+      const away = w.events.filter((e) => e.ev === 'tick' && e.at > stoppedAt + 1_000 && e.at < startedAt);
+      expect(away.some((e) => e.health === 'degraded' && String(e.budgetHealth).includes('unreachable'))).toBe(true);
+      const last = w.events.filter((e) => e.ev === 'tick').at(-1)!;
+      expect(last.budgetHealth).toBeNull();
+    }
   });
 });

@@ -121,6 +121,14 @@ export function startChild(
   return startScript('budget-child.ts', args, readyTimeoutMs);
 }
 
+/** Starts a fleet process with a real Pool under a redisBudget (budget-pool-child.ts); resolves once it is ready. */
+export function startPoolChild(
+  args: { url: string; name: string; max: number; leaseMs: number; min?: number; poolMax?: number },
+  readyTimeoutMs = 15_000,
+): Promise<FleetChild> {
+  return startScript('budget-pool-child.ts', args, readyTimeoutMs);
+}
+
 /** A redis-server of its own on a free loopback port: no persistence, stopped and reaped by the test. */
 export class ThrowawayRedis {
   proc: ChildProcess | null = null;

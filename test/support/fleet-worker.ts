@@ -1,6 +1,6 @@
 /**
- * One process of a Postgres fleet for the fleet tests and examples/fleet: a core `Pool`
- * of pg connections (tagged with `app` as application_name), under a `redisBudget` when
+ * One process of a Postgres fleet for the fleet tests: a core `Pool` of pg connections
+ * (tagged with `app` as application_name), with option `budget` a `redisBudget` when
  * `redis` is given, else on its own `max`. Waits for `{ "op": "go" }` on stdin, then runs
  * its load for `durationMs` and exits. stdout: JSON lines `ready`, `tick` (every 250 ms),
  * `done`, with the queries done so far.
@@ -12,7 +12,6 @@ import { createInterface } from 'node:readline';
 import { redisBudget } from '../../src/adapters/redis/index.js';
 import { pgFactory } from '../../src/adapters/pg/index.js';
 import { Pool } from '../../src/index.js';
-import { budgetedPool } from './budget-pool.js';
 
 interface WorkerArgs {
   redis: string | null;
@@ -40,8 +39,14 @@ const factory = pgFactory({ ...a.pg, application_name: a.app });
 const budget =
   a.redis === null ? null : redisBudget({ redis: a.redis, name: a.name, max: a.budgetMax, leaseMs: a.leaseMs });
 budget?.on('error', () => {});
-const options = { name: a.app, max: a.max, min: a.min, acquireTimeoutMs: 60_000, factory };
-const pool = budget === null ? new Pool(options) : budgetedPool(budget, options).pool;
+const pool = new Pool({
+  name: a.app,
+  max: a.max,
+  min: a.min,
+  acquireTimeoutMs: 60_000,
+  factory,
+  ...(budget !== null && { budget }),
+});
 pool.on('error', () => {});
 
 let done = 0;
@@ -62,7 +67,17 @@ async function loop(until: number, pauseMs: number): Promise<void> {
 
 function figures(): Record<string, unknown> {
   const s = pool.stats();
-  return { done, errors, size: s.size, idle: s.idle, held: budget?.stats().held ?? s.size };
+  const h = pool.health();
+  return {
+    done,
+    errors,
+    size: s.size,
+    idle: s.idle,
+    held: budget?.stats().held ?? s.size,
+    poolHeld: s.budget?.held ?? null,
+    health: h.status,
+    budgetHealth: h.reasons.find((r) => r.startsWith('budget: ')) ?? null,
+  };
 }
 
 async function run(): Promise<void> {

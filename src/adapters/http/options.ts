@@ -12,6 +12,8 @@ import {
   type PoolOptions,
 } from '../../core/options.js';
 import type { Connector, UndiciLike } from './types.js';
+import type { Budget } from '../../budget/budget.js';
+import { checkBudget } from '../../core/budget-link.js';
 
 /** Socket options: undici's `buildConnector` options (TLS: `ca`, `cert`, `key`, `rejectUnauthorized`, `servername`; `timeout`, `keepAlive`, `socketPath`, …). */
 export type HttpConnectOptions = Partial<buildConnector.BuildOptions>;
@@ -71,6 +73,12 @@ export interface HttpPoolOptions extends HttpOriginOptions {
   origins?: Record<string, HttpOriginOptions>;
   /** Most connections over all origins not listed in `origins`. Default Infinity. */
   maxTotal?: number;
+  /**
+   * A budget every origin's pool (listed or not) takes its permits from: each connect
+   * takes one, given back once the connection's close settled. `localBudget()` shares it
+   * with other pools of the process, `redisBudget()` with a fleet. Default: none.
+   */
+  budget?: Budget;
   /** The pool of an origin not listed in `origins` is closed after this long unused; 0 = never. Default 300 000. */
   idlePoolTimeoutMs?: number;
   /** A response whose body is not read (held paused) this long is reported with its method, origin, path and stack; 0 = off. Default 0. */
@@ -96,6 +104,7 @@ export interface OriginConfig {
 export interface ResolvedHttpOptions {
   name: string;
   maxTotal: number;
+  budget: Budget | null;
   idlePoolTimeoutMs: number;
   leakDetectionMs: number;
   clock: Clock | undefined;
@@ -125,6 +134,7 @@ const KNOWN = new Set<string>([
   'name',
   'origins',
   'maxTotal',
+  'budget',
   'idlePoolTimeoutMs',
   'leakDetectionMs',
   'allowExitOnIdle',
@@ -225,6 +235,7 @@ export function resolveHttpOptions(input: HttpPoolOptions): ResolvedHttpOptions 
   return {
     name,
     maxTotal: checkInt('maxTotal', input.maxTotal ?? Infinity, 1, true),
+    budget: checkBudget(input.budget),
     idlePoolTimeoutMs: checkDuration('idlePoolTimeoutMs', input.idlePoolTimeoutMs ?? 300_000),
     leakDetectionMs: checkDuration('leakDetectionMs', input.leakDetectionMs ?? 0),
     clock: input.clock,
@@ -252,6 +263,7 @@ function effectivePool(config: OriginConfig, clock: Clock | undefined): Record<s
     clock: _clock,
     random,
     fromEnv,
+    budget,
     ...rest
   } = resolveOptions({
     ...config.pool,
@@ -283,6 +295,7 @@ export function effectiveConfig(
   return {
     name: o.name,
     maxTotal: o.maxTotal,
+    budget: o.budget === null ? null : o.budget.name,
     idlePoolTimeoutMs: o.idlePoolTimeoutMs,
     leakDetectionMs: o.leakDetectionMs,
     ...effectivePool(o.base, o.clock),

@@ -51,6 +51,7 @@ export class OriginPools {
       factory: (origin) => connectionFactory(this.#context(origin, o.base)),
       perKey: o.base.pool,
       maxTotal: o.maxTotal,
+      ...(o.budget === null ? {} : { budget: o.budget }),
       idlePoolTimeoutMs: o.idlePoolTimeoutMs,
       ...(clock === undefined ? {} : { clock }),
     });
@@ -61,6 +62,7 @@ export class OriginPools {
         ...config.pool,
         name: `${o.name}[${origin}]`,
         factory: connectionFactory(this.#context(origin, config)),
+        ...(o.budget === null ? {} : { budget: o.budget }),
         ...(clock === undefined ? {} : { clock }),
       });
       pool.on('error', (error) => hooks.error(error, origin));
@@ -124,6 +126,7 @@ export class OriginPools {
       maxTotal: k.maxTotal,
       live: k.live,
       budgetWaiting: k.budgetWaiting,
+      budget: k.budget,
       total,
       origins,
     };

@@ -1,3 +1,4 @@
+import type { BudgetStats } from '../../budget/budget.js';
 import type { KeyedPoolTotals } from '../../keyed/stats.js';
 import type { PoolStats } from '../../stats/counters.js';
 
@@ -35,6 +36,8 @@ export interface HttpPoolStats {
   live: number;
   /** Connects waiting for room under `maxTotal`. */
   budgetWaiting: number;
+  /** The budget every origin's pool shares (option `budget`), as this process sees it; null without one. */
+  budget: BudgetStats | null;
   /** Sums over every origin. */
   total: HttpPoolTotals;
   /** Every open origin's stats, by origin. */

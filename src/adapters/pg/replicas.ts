@@ -81,6 +81,8 @@ export function replicaOptions<C extends ClientLike>(
   const inherited = ownOptions(primary as Record<string, unknown>);
   for (const key of CLUSTER_KEYS) delete inherited[key];
   delete inherited.name;
+  // One budget per server: the primary's counts the primary's connections only.
+  delete inherited.budget;
   // pg reads a connection string over host/port/user/password/database: a replica saying
   // only `{ host }` under a primary's connectionString would quietly connect to the primary.
   if (typeof inherited.connectionString === 'string' && own.connectionString === undefined) {

@@ -60,6 +60,8 @@ export const POOL = classified<PoolOptions<unknown>>()({
   // The factory holds the user's connection secrets in its closures and fields: never printed.
   secret: ['factory'],
   none: [
+    // A Budget object: a redisBudget's own secret (its `redis`) is REDIS_BUDGET's, and a pool shows only the budget's name.
+    'budget',
     'name',
     'min',
     'max',
@@ -89,7 +91,7 @@ export const POOL = classified<PoolOptions<unknown>>()({
 
 export const KEYED = classified<KeyedPoolOptions<unknown, unknown>>()({
   secret: ['factory'],
-  none: ['perKey', 'maxTotal', 'idlePoolTimeoutMs', 'name', 'keyName', 'clock'],
+  none: ['perKey', 'maxTotal', 'budget', 'idlePoolTimeoutMs', 'name', 'keyName', 'clock'],
 });
 
 export const CLUSTER = classified<PoolClusterOptions<unknown>>()({
@@ -319,6 +321,7 @@ export const HTTP_POOL = classified<HttpPoolOptions>()({
     ...HTTP_ORIGIN.none,
     'name',
     'maxTotal',
+    'budget',
     'idlePoolTimeoutMs',
     'leakDetectionMs',
     'allowExitOnIdle',
