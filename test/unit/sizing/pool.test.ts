@@ -7,7 +7,7 @@ import { TestFactory } from '../../support/test-factory.js';
 import { kneeDb } from './model.js';
 import { Callers, limits, sizedPool } from './workload.js';
 
-const open: Pool<unknown>[] = [];
+const open: { close(o?: { timeoutMs?: number }): Promise<unknown> }[] = [];
 afterEach(async () => {
   for (const p of open.splice(0)) await p.close({ timeoutMs: 0 });
 });
