@@ -73,6 +73,8 @@ export class SizingController {
   #cutNext = false;
   #below = 0;
   #peakNeed = 0;
+  /** The limit just moved without a trial: the next window is skipped. */
+  #settling = false;
 
   /** Starts at `lo`: the pool grows into its load. */
   constructor(tuning: ResolvedAutoSize, lo: number, hi: number) {
@@ -105,14 +107,15 @@ export class SizingController {
       const v = trial.add(s);
       if (v.kind === 'pending') return null;
       this.#trial = null;
+      this.#settling = false; // the trial watched the window after its move
       const cut = trial.to < trial.from;
       if (v.kind === 'failed') {
         this.#paused();
-        // Back where it was: so is the hold time. A growth that did not pay is followed by
-        // a cut, a cut that did not pay by a growth.
+        // Back where it was: so is the hold time. A growth that bought no throughput at all
+        // is followed by a cut, a cut that did not pay by a growth.
         this.#short.reset(v.baseHoldMs);
         this.#long.reset(v.baseHoldMs);
-        this.#cutNext = !cut;
+        this.#cutNext = !cut && v.flat;
         const to = Math.min(this.#hi, Math.max(this.#lo, v.from));
         return this.#move(to, cut ? 'grow' : 'backoff');
       }
@@ -123,6 +126,10 @@ export class SizingController {
         if (cut) this.#pausedUntil = this.#window + this.#pause;
         this.#cutNext = cut;
       }
+    } else if (this.#settling) {
+      // The window after a move mixes leases lent before it: watched, not learned from.
+      this.#settling = false;
+      return null;
     } else if (s.released > 0) {
       this.#short.add(s.holdMs);
       this.#long.add(s.holdMs);
@@ -198,6 +205,7 @@ export class SizingController {
     const from = this.#limit;
     if (to === from) return null;
     this.#limit = to;
+    this.#settling = true;
     return { from, to, reason };
   }
 }

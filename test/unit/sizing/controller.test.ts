@@ -73,10 +73,10 @@ describe('autoSize controller: a slow database', () => {
       { seconds: 40, load: { callers: 64 }, db: slowing },
       { seconds: 10, load: { callers: 64 }, db: slowing },
     ]);
-    const at40 = between(run, 39.5, 40)[0];
-    const after = run.limits.filter(([t]) => t > 40);
-    expect(Math.max(...after.map(([, l]) => l))).toBeLessThanOrEqual(at40);
-    expect(run.controller.limit).toBeLessThan(at40);
+    // The level it held before (a cut on trial at second 40 may be undone once: that is no growth).
+    const held = Math.max(...between(run, 30, 40));
+    expect(Math.max(...between(run, 40, 50))).toBeLessThanOrEqual(held);
+    expect(run.controller.limit).toBeLessThan(held / 2);
   });
 
   it('after a sudden slowdown it backs off once and does not grow past where it was', () => {
