@@ -16,8 +16,11 @@ export type ResizeReason =
 
 /** What the `resize` event says: the effective limit (`stats().limit`) went from `from` to `to`. */
 export interface ResizeInfo {
+  /** The limit before. */
   from: number;
+  /** The limit now (`stats().limit`). */
   to: number;
+  /** Why it moved. */
   reason: ResizeReason;
 }
 
