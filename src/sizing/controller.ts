@@ -72,6 +72,8 @@ export class SizingController {
   #pausedUntil = 0;
   #pause = FIRST_PAUSE;
   #fast = true;
+  /** The highest limit known to pay: a growth from it did not (Infinity until one fails). */
+  #knee = Number.POSITIVE_INFINITY;
   /** The next trial while callers queue: a cut, after a growth from here did not pay (or a cut did). */
   #cutNext = false;
   #below = 0;
@@ -119,6 +121,7 @@ export class SizingController {
         this.#short.reset(v.baseHoldMs);
         this.#long.reset(v.baseHoldMs);
         this.#cutNext = !cut && v.flat;
+        if (!cut) this.#knee = v.from;
         const to = Math.min(this.#hi, Math.max(this.#lo, v.from));
         return this.#move(to, cut ? 'grow' : 'backoff');
       }
@@ -126,6 +129,8 @@ export class SizingController {
         this.#short.reset(v.holdMs);
         this.#long.reset(v.holdMs);
         if (v.flat || cut) this.#pause = FIRST_PAUSE;
+        // A growth past the knee paid: what is known of it no longer holds.
+        if (!cut && trial.from >= this.#knee) this.#knee = Number.POSITIVE_INFINITY;
         if (cut) this.#pausedUntil = this.#window + this.#pause;
         this.#cutNext = cut;
       }
@@ -170,6 +175,8 @@ export class SizingController {
     }
     if (limit >= this.#hi) return null;
     let to = pressure ? Math.ceil(limit * (this.#fast ? FAST_STEP : SLOW_STEP)) : target;
+    // Below a knee found before (the load came back), straight back up to it.
+    if (pressure && limit < this.#knee && this.#knee !== Number.POSITIVE_INFINITY) to = Math.max(to, this.#knee);
     to = Math.min(to, this.#hi, limit * FAST_STEP);
     if (to <= limit) return null;
     this.#trial = new Trial(limit, to, hold, Math.max(s.busy, 1e-9));
@@ -193,8 +200,12 @@ export class SizingController {
     // The next step after half the stretch again, judged on what it needs from now on.
     this.#below = this.#shrinkWindows - Math.max(1, Math.floor(this.#shrinkWindows / 2));
     this.#peakNeed = need;
-    // Fewer leases in use: the hold time baseline is learned again.
+    // Fewer leases in use: the hold time baseline is learned again, and when load comes
+    // back, growth starts afresh (what is known of the knee stays).
     this.#long.reset(this.#short.value);
+    this.#pause = FIRST_PAUSE;
+    this.#pausedUntil = 0;
+    this.#cutNext = false;
     return this.#move(to, 'shrink');
   }
 

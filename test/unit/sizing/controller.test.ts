@@ -162,3 +162,19 @@ describe('autoSize controller: bounds', () => {
     expect(c.limit).toBe(12);
   });
 });
+
+describe('autoSize controller: load that comes back', () => {
+  it('a second burst finds the knee again within 10 s', () => {
+    const run = drive([
+      { seconds: 60, load: { callers: 64 }, db: hotRow },
+      { seconds: 90, load: { ratePerMs: 0.4 }, db: hotRow }, // 2 leases needed: it shrinks
+      { seconds: 30, load: { callers: 64 }, db: hotRow },
+    ]);
+    expect(Math.max(...between(run, 140, 150))).toBeLessThanOrEqual(4);
+    // Back at the knee (16) within 10 s, and then in its band (beyond it throughput is flat).
+    const back = between(run, 150, 180);
+    expect(Math.max(...between(run, 155, 160))).toBeGreaterThanOrEqual(16);
+    expect(Math.min(...between(run, 160, 180))).toBeGreaterThanOrEqual(13);
+    expect(Math.max(...back)).toBeLessThanOrEqual(32);
+  });
+});
