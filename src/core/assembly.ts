@@ -13,6 +13,7 @@ import { Retirement } from './retirement.js';
 import { PoolState } from './state.js';
 import { Supply } from './supply.js';
 import type { Waiting } from './waiting.js';
+import { AutoSizer, NoSizer, type Sizer } from '../sizing/auto-sizer.js';
 
 /** @internal The parts a pool is made of (docs/architecture.md). */
 export interface PoolParts<T> {
@@ -28,6 +29,8 @@ export interface PoolParts<T> {
   deadlines: Deadlines<T>;
   /** The pool's place in its budget (option `budget`); null without one. */
   budget: BudgetLink<T> | null;
+  /** What moves the effective limit: `autoSize`, or a null object. */
+  sizer: Sizer;
   /** `factory.isBroken`, reported (and taken as broken) when it throws; null without one. */
   isBroken: ((error: unknown, resource: T) => boolean) | null;
 }
@@ -114,6 +117,10 @@ export function assemble<T>(
   });
   supply = new Supply<T>({ state, owner: pool, retirement, deadlines, creator, leaks, report, events, ended });
   const { waiting, checks } = supply;
+  const sizer: Sizer =
+    o.autoSize === false
+      ? NoSizer
+      : new AutoSizer<T>({ state, setLimit: (n) => supply.setLimit(n), resized: (i) => events.resized(i) }, o.autoSize);
   const isBroken = o.factory.isBroken;
   return {
     state,
@@ -127,6 +134,7 @@ export function assemble<T>(
     supply,
     deadlines,
     budget,
+    sizer,
     isBroken:
       isBroken === undefined
         ? null

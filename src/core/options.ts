@@ -6,6 +6,7 @@ import type { Factory } from './factory.js';
 import { envSourcesOf } from '../config/sources.js';
 import type { Budget } from '../budget/budget.js';
 import { checkBudget } from './budget-link.js';
+import { type AutoSizeOptions, type ResolvedAutoSize, resolveAutoSize } from '../sizing/options.js';
 
 /** Backoff for failed creates: the n-th consecutive failure waits about `baseMs * 2^(n-1)`, capped. */
 export interface CreateRetryOptions {
@@ -77,6 +78,12 @@ export interface PoolOptions<T> {
   thawAfterMs?: number;
   /** A cap shared with other pools (`localBudget()`) or processes (`redisBudget()`): a permit per create, back when its destroy settled. Default: none. */
   budget?: Budget;
+  /**
+   * `true` (or tuning, see {@link AutoSizeOptions}): the pool moves its effective limit
+   * (`stats().limit`) between `min` and `max` from the load it sees, and never grows
+   * while hold times rise (docs/sizing.md). Default false: the limit is `max`.
+   */
+  autoSize?: boolean | AutoSizeOptions;
   /** Time source (tests inject a manual clock). Default: `performance.now()` and Node timers. */
   clock?: Clock;
   /** Random source in [0, 1) for jitter (tests inject a fixed one). Default `Math.random`. */
@@ -110,6 +117,8 @@ export interface ResolvedOptions<T> {
   thawAfterMs: number;
   /** Option `budget`, or null. */
   budget: Budget | null;
+  /** `autoSize` tuning; false when off. */
+  autoSize: ResolvedAutoSize | false;
   clock: Clock;
   random: () => number;
   /** Options read from the environment, by variable (`poolOptionsFromEnv`); shown by `config()`. */
@@ -140,6 +149,7 @@ const KNOWN = new Set([
   'destroyTimeoutMs',
   'thawAfterMs',
   'budget',
+  'autoSize',
   'clock',
   'random',
   'keepMin',
@@ -304,6 +314,7 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
     destroyTimeoutMs: checkDuration('destroyTimeoutMs', pick(o, 'destroyTimeoutMs'), true, true),
     thawAfterMs: checkDuration('thawAfterMs', pick(o, 'thawAfterMs')),
     budget: checkBudget(o.budget),
+    autoSize: resolveAutoSize(o.autoSize),
     clock,
     random,
     fromEnv: envSourcesOf(input),

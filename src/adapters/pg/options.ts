@@ -26,6 +26,7 @@ export const CORE_OPTION_KEYS = [
   'random',
   'keepMin',
   'budget',
+  'autoSize',
 ] as const;
 
 type CoreKey = (typeof CORE_OPTION_KEYS)[number];

@@ -84,6 +84,7 @@ export const POOL = classified<PoolOptions<unknown>>()({
     'keepMin',
     'destroyTimeoutMs',
     'thawAfterMs',
+    'autoSize',
     'clock',
     'random',
   ],
@@ -310,6 +311,7 @@ export const HTTP_ORIGIN = classified<HttpOriginOptions>()({
     'createRetry',
     'maxConcurrentCreates',
     'validateAfterIdleMs',
+    'autoSize',
     'client',
   ],
 });
