@@ -4,6 +4,7 @@ import { PoolOptionsError } from './errors.js';
 import { checkDuration, checkInt, describe, fail, rejectUnknown } from './util/check.js';
 import type { Factory } from './factory.js';
 import { envSourcesOf } from '../config/sources.js';
+import { type HealthBands, type HealthOptions, resolveHealth } from '../stats/health-options.js';
 
 /** Backoff for failed creates: the n-th consecutive failure waits about `baseMs * 2^(n-1)`, capped. */
 export interface CreateRetryOptions {
@@ -73,6 +74,19 @@ export interface PoolOptions<T> {
    * the pool emits `thaw`. 0 = off. Default 5 000.
    */
   thawAfterMs?: number;
+  /**
+   * The bands `health()` judges by: `[warning, critical]` for saturation (borrowed / limit),
+   * the acquire timeout rate and the create error rate, and the window the rates are counted
+   * over. Partial overrides keep the other defaults. Default
+   * `{ saturation: [0.8, 0.95], timeoutRate: [0.01, 0.05], errorRate: [0.001, 0.01], windowMs: 60_000 }`.
+   */
+  health?: HealthOptions;
+  /**
+   * `false`: the kill switch. Every lease gets a fresh resource, destroyed on release
+   * (`destroyedBy.unpooled`); `max`, timeouts and stats still apply; `min` (taken as 0) and
+   * `keepaliveMs` (taken as 0) do nothing. Default true.
+   */
+  pooling?: boolean;
   /** Time source (tests inject a manual clock). Default: `performance.now()` and Node timers. */
   clock?: Clock;
   /** Random source in [0, 1) for jitter (tests inject a fixed one). Default `Math.random`. */
@@ -104,6 +118,8 @@ export interface ResolvedOptions<T> {
   allowExitOnIdle: boolean;
   destroyTimeoutMs: number;
   thawAfterMs: number;
+  health: HealthBands;
+  pooling: boolean;
   clock: Clock;
   random: () => number;
   /** Options read from the environment, by variable (`poolOptionsFromEnv`); shown by `config()`. */
@@ -136,6 +152,8 @@ const KNOWN = new Set([
   'clock',
   'random',
   'keepMin',
+  'health',
+  'pooling',
 ]);
 
 /** Default values of every option that has one. */
@@ -183,6 +201,8 @@ export const defaults = {
   destroyTimeoutMs: 5_000,
   /** A timer this late, or a wall-clock jump this large, is a thaw, ms (5 s). */
   thawAfterMs: 5_000,
+  /** Resources are pooled (`false`: the kill switch). */
+  pooling: true,
 } as const;
 
 // The checkers live in util/check.ts; the keyed pool, the cluster and the adapters import them from here.
@@ -246,7 +266,7 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
   if (capMs < baseMs)
     throw new PoolOptionsError(`createRetry.capMs: expected at least baseMs (${baseMs}), got ${capMs}`);
 
-  const bool = (k: 'failFast' | 'allowExitOnIdle' | 'keepMin'): boolean => {
+  const bool = (k: 'failFast' | 'allowExitOnIdle' | 'keepMin' | 'pooling'): boolean => {
     const v = pick(o, k);
     if (typeof v !== 'boolean') fail(k, 'a boolean', v);
     return v;
@@ -272,17 +292,19 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
     );
   }
 
+  // The kill switch: nothing is kept, so nothing is kept warm.
+  const pooling = bool('pooling');
   return {
     factory,
     name,
-    min,
+    min: pooling ? min : 0,
     keepMin: bool('keepMin'),
     max,
     acquireTimeoutMs,
     createTimeoutMs,
     idleTimeoutMs: checkDuration('idleTimeoutMs', pick(o, 'idleTimeoutMs')),
     maxLifetimeMs: checkDuration('maxLifetimeMs', pick(o, 'maxLifetimeMs')),
-    keepaliveMs,
+    keepaliveMs: pooling ? keepaliveMs : 0,
     validateAfterIdleMs: checkDuration('validateAfterIdleMs', pick(o, 'validateAfterIdleMs')),
     validateTimeoutMs,
     resetTimeoutMs,
@@ -296,6 +318,8 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
     allowExitOnIdle: bool('allowExitOnIdle'),
     destroyTimeoutMs: checkDuration('destroyTimeoutMs', pick(o, 'destroyTimeoutMs'), true, true),
     thawAfterMs: checkDuration('thawAfterMs', pick(o, 'thawAfterMs')),
+    health: resolveHealth(o.health),
+    pooling,
     clock,
     random,
     fromEnv: envSourcesOf(input),

@@ -1,7 +1,7 @@
 import { advise, type Advice } from '../stats/advice.js';
 import type { DestroyReason, PoolStats } from '../stats/counters.js';
 import { traceAcquire, tracingAcquire } from '../stats/diagnostics.js';
-import type { Health } from '../stats/health.js';
+import type { PoolHealth } from '../stats/health.js';
 import { healthOf, statsOf } from '../stats/snapshot.js';
 import { checkAcquire, type AcquireOptions } from './acquire-options.js';
 import { assemble, type PoolParts } from './assembly.js';
@@ -56,6 +56,11 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   #drainCheck: (() => void) | null = null;
   /** See {@link poolInternals}; made on first use. */
   #internals: PoolInternals<T> | null = null;
+  /**
+   * The release policy, chosen once (option `pooling`): why a healthy resource coming back
+   * must go instead of being lent again, or null. With pooling off, it always goes.
+   */
+  readonly #retire: (s: Slot<T>, now: number) => keyof typeof RETIRED | null;
 
   /** Its hidden classes, and those of all its parts, held (see util/held.ts): a pool closed at once. */
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: held only to keep the class's hidden class alive
@@ -83,6 +88,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#waiting = parts.waiting;
     this.#checks = parts.checks;
     this.#supply = parts.supply;
+    this.#retire = parts.state.options.pooling ? this.#retiredOnRelease : this.#unpooled;
     // Start filling `min` after the constructor returns, so listeners can be attached first.
     if (parts.state.options.min > 0 && parts.state.options.keepMin) queueMicrotask(() => parts.supply.dispatch());
   }
@@ -179,7 +185,8 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   resize(sizes: { min?: number; max?: number }): void {
     const o = this.#state.options;
     const { min, max } = checkSizes(sizes, o);
-    o.min = min;
+    o.min = o.pooling ? min : 0; // the kill switch keeps nothing
+
     o.max = max;
     this.#parts.deadlines.floorLifted();
     this.#supply.setLimit(max);
@@ -192,17 +199,23 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
 
   /** Zeroes the counters and histograms (counts of live resources are kept). */
   resetStats(): void {
-    this.#state.counters.reset(this.#state.clock.now(), this.#state.leasesOut);
+    const now = this.#state.clock.now();
+    this.#state.counters.reset(now, this.#state.leasesOut);
+    this.#state.rates.reset(now);
   }
 
-  /** `ok`, `degraded` (waits, timeouts, leaks) or `down` (creates failing, nothing idle), with reasons. */
-  health(): Health {
+  /**
+   * `ok`, `degraded` (a figure in its warning or critical band, long waits, leaks) or `down`
+   * (closed, or creates failing with nothing alive), with reasons, the figures (saturation,
+   * timeout rate, create error rate) and each figure's band (option `health`).
+   */
+  health(): PoolHealth {
     return healthOf(this.#parts);
   }
 
   /** Recommendations from what was observed since the last `resetStats()`. */
   advise(): Advice[] {
-    return advise(this.stats(), this.#state.options);
+    return advise(this.stats(), this.#state.options, this.health());
   }
 
   /** The effective options (the factory is shown by its hook names only). */
@@ -248,7 +261,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#events.released(s.resource, now - s.borrowedAt);
     let why = destroy;
     if (why === null && s.broken === undefined) {
-      const retired = this.#retiredOnRelease(s, now);
+      const retired = this.#retire(s, now);
       if (retired === null) {
         // Fit to lend again: reset first if the factory says so, else straight on.
         if (state.hasReset) {
@@ -272,13 +285,16 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     return true;
   }
 
+  /** With pooling off (the kill switch), every resource goes on release. */
+  #unpooled = (): keyof typeof RETIRED => (this.#state.closed ? 'closed' : 'unpooled');
+
   /** Why a healthy resource coming back must go instead of being lent again, or null. */
-  #retiredOnRelease(s: Slot<T>, now: number): keyof typeof RETIRED | null {
+  #retiredOnRelease = (s: Slot<T>, now: number): keyof typeof RETIRED | null => {
     const state = this.#state;
     if (state.closed) return 'closed';
     if (s.uses >= state.options.maxUses) return 'maxUses';
     if (now >= s.expiresAt) return 'lifetime';
     if (state.live > state.limit) return 'shrink';
     return null;
-  }
+  };
 }

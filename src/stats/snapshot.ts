@@ -1,7 +1,7 @@
 import type { PoolParts } from '../core/assembly.js';
 import { countsOf } from '../core/assembly.js';
 import type { PoolStats } from './counters.js';
-import { health, type Health } from './health.js';
+import { health, type PoolHealth } from './health.js';
 
 /** @internal A pool's `stats()`: its counts now, then its counters and latency histograms. */
 export function statsOf<T>({ state, creator, retirement }: PoolParts<T>): PoolStats {
@@ -25,7 +25,7 @@ export function statsOf<T>({ state, creator, retirement }: PoolParts<T>): PoolSt
 }
 
 /** @internal A pool's `health()`, judged from its stats and what its parts remember. */
-export function healthOf<T>(parts: PoolParts<T>): Health {
+export function healthOf<T>(parts: PoolParts<T>): PoolHealth {
   const { state, creator, waiting, report } = parts;
   const now = state.clock.now();
   return health({
@@ -34,8 +34,9 @@ export function healthOf<T>(parts: PoolParts<T>): Health {
     createFailures: creator.failures,
     lastCreateError: creator.lastError,
     oldestWaitMs: waiting.oldestWaitMs(now),
-    sinceTimeoutMs: now - waiting.lastTimeoutAt,
     sinceLeakMs: now - report.lastLeakAt,
     acquireTimeoutMs: state.options.acquireTimeoutMs,
+    rates: state.rates.rates(now),
+    bands: state.options.health,
   });
 }

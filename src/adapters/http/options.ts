@@ -12,6 +12,7 @@ import {
   type PoolOptions,
 } from '../../core/options.js';
 import type { Connector, UndiciLike } from './types.js';
+import type { HealthOptions } from '../../stats/health-options.js';
 
 /** Socket options: undici's `buildConnector` options (TLS: `ca`, `cert`, `key`, `rejectUnauthorized`, `servername`; `timeout`, `keepAlive`, `socketPath`, …). */
 export type HttpConnectOptions = Partial<buildConnector.BuildOptions>;
@@ -57,6 +58,14 @@ export interface HttpOriginOptions {
   };
   /** Most connects in flight at once, per origin. Default 16. */
   maxConcurrentCreates?: number;
+  /** The bands `health()` judges each origin's pool by (see the core option `health`). */
+  health?: HealthOptions;
+  /**
+   * `false`: the kill switch. Every request gets a fresh connection, closed when its
+   * response ends (`destroyedBy.unpooled`); `max`, timeouts and stats still apply; `min`
+   * does nothing. Default true.
+   */
+  pooling?: boolean;
   /** Socket and TLS options, or a connector function `(target, callback)` as undici's `connect` option takes. */
   connect?: HttpConnectOptions | Connector;
   /** undici `Client` options (`headersTimeout`, `bodyTimeout`, …). */
@@ -118,6 +127,8 @@ const POOL_KEYS = [
   'failFast',
   'createRetry',
   'maxConcurrentCreates',
+  'health',
+  'pooling',
 ] as const;
 const ORIGIN_KNOWN = new Set<string>([...POOL_KEYS, 'connect', 'client']);
 const KNOWN = new Set<string>([

@@ -25,6 +25,8 @@ export const CORE_OPTION_KEYS = [
   'clock',
   'random',
   'keepMin',
+  'health',
+  'pooling',
 ] as const;
 
 type CoreKey = (typeof CORE_OPTION_KEYS)[number];

@@ -80,6 +80,8 @@ export const POOL = classified<PoolOptions<unknown>>()({
     'maxConcurrentCreates',
     'allowExitOnIdle',
     'keepMin',
+    'health',
+    'pooling',
     'destroyTimeoutMs',
     'thawAfterMs',
     'clock',
@@ -89,7 +91,7 @@ export const POOL = classified<PoolOptions<unknown>>()({
 
 export const KEYED = classified<KeyedPoolOptions<unknown, unknown>>()({
   secret: ['factory'],
-  none: ['perKey', 'maxTotal', 'idlePoolTimeoutMs', 'name', 'keyName', 'clock'],
+  none: ['perKey', 'maxTotal', 'idlePoolTimeoutMs', 'name', 'keyName', 'pooling', 'clock'],
 });
 
 export const CLUSTER = classified<PoolClusterOptions<unknown>>()({
@@ -308,6 +310,8 @@ export const HTTP_ORIGIN = classified<HttpOriginOptions>()({
     'createRetry',
     'maxConcurrentCreates',
     'validateAfterIdleMs',
+    'health',
+    'pooling',
     'client',
   ],
 });
