@@ -58,7 +58,8 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   #internals: PoolInternals<T> | null = null;
   /**
    * The release policy, chosen once (option `pooling`): why a healthy resource coming back
-   * must go instead of being lent again, or null. With pooling off, it always goes.
+   * must go instead of being lent again, or null. With pooling off, it always goes. (One of
+   * two methods, shared by every pool: optimized code calling it outlives any one pool.)
    */
   readonly #retire: (s: Slot<T>, now: number) => keyof typeof RETIRED | null;
 
@@ -286,15 +287,17 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   }
 
   /** With pooling off (the kill switch), every resource goes on release. */
-  #unpooled = (): keyof typeof RETIRED => (this.#state.closed ? 'closed' : 'unpooled');
+  #unpooled(): keyof typeof RETIRED {
+    return this.#state.closed ? 'closed' : 'unpooled';
+  }
 
   /** Why a healthy resource coming back must go instead of being lent again, or null. */
-  #retiredOnRelease = (s: Slot<T>, now: number): keyof typeof RETIRED | null => {
+  #retiredOnRelease(s: Slot<T>, now: number): keyof typeof RETIRED | null {
     const state = this.#state;
     if (state.closed) return 'closed';
     if (s.uses >= state.options.maxUses) return 'maxUses';
     if (now >= s.expiresAt) return 'lifetime';
     if (state.live > state.limit) return 'shrink';
     return null;
-  };
+  }
 }
