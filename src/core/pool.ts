@@ -1,4 +1,5 @@
 import { advise, type Advice } from '../stats/advice.js';
+import { kOwnChurnTarget, noteNewPoolAt } from '../stats/churn.js';
 import type { DestroyReason, PoolStats } from '../stats/counters.js';
 import { traceAcquire, tracingAcquire } from '../stats/diagnostics.js';
 import type { PoolHealth } from '../stats/health.js';
@@ -90,6 +91,11 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#checks = parts.checks;
     this.#supply = parts.supply;
     this.#retire = parts.state.options.pooling ? this.#retiredOnRelease : this.#unpooled;
+    // A pool made per request (the same code, again and again): LIDO_POOL_CHURN (stats/churn.ts).
+    if ((new.target as { [kOwnChurnTarget]?: true })[kOwnChurnTarget] !== true) {
+      const target = `Pool ${options.name === undefined ? '(unnamed)' : JSON.stringify(parts.state.options.name)}`;
+      noteNewPoolAt(target, parts.state.clock.now(), new.target);
+    }
     // Start filling `min` after the constructor returns, so listeners can be attached first.
     if (parts.state.options.min > 0 && parts.state.options.keepMin) queueMicrotask(() => parts.supply.dispatch());
   }

@@ -6,6 +6,7 @@ import type { ResolvedKeyedOptions } from './options.js';
 import { describe } from '../core/options.js';
 import { Pool } from '../core/pool.js';
 import { abortable } from '../core/util/abortable.js';
+import { ownedPools } from '../stats/churn.js';
 
 /** @internal What an entry tells its keyed pool. */
 export interface EntryHooks<K, T> {
@@ -63,7 +64,8 @@ export class KeyEntry<K, T> implements BudgetEntry {
     this.factory = f;
     // The key's own createTimeoutMs starts once the budget is reserved (see budgeted()):
     // waiting for room under maxTotal is not a failing create.
-    this.pool = new Pool<T>({
+    // The key's pool is the keyed pool's business: a key swept and made again is not churn.
+    this.pool = ownedPools(() => new Pool<T>({
       ...k.perKey,
       min: this.#min,
       max: this.#max,
@@ -71,7 +73,7 @@ export class KeyEntry<K, T> implements BudgetEntry {
       name: `${o.name}[${label}]`,
       clock: o.clock,
       factory: budgeted(f, this, budget, o.clock, k.createTimeoutMs, hooks),
-    });
+    }));
     // `borrowed` goes up where the keyed pool hands the lease on (no `acquire` listener:
     // the pool emits nothing on a borrow nobody listens to).
     this.pool.on('release', () => {
