@@ -65,15 +65,18 @@ export class KeyEntry<K, T> implements BudgetEntry {
     // The key's own createTimeoutMs starts once the budget is reserved (see budgeted()):
     // waiting for room under maxTotal is not a failing create.
     // The key's pool is the keyed pool's business: a key swept and made again is not churn.
-    this.pool = ownedPools(() => new Pool<T>({
-      ...k.perKey,
-      min: this.#min,
-      max: this.#max,
-      createTimeoutMs: Infinity,
-      name: `${o.name}[${label}]`,
-      clock: o.clock,
-      factory: budgeted(f, this, budget, o.clock, k.createTimeoutMs, hooks),
-    }));
+    this.pool = ownedPools(
+      () =>
+        new Pool<T>({
+          ...k.perKey,
+          min: this.#min,
+          max: this.#max,
+          createTimeoutMs: Infinity,
+          name: `${o.name}[${label}]`,
+          clock: o.clock,
+          factory: budgeted(f, this, budget, o.clock, k.createTimeoutMs, hooks),
+        }),
+    );
     // `borrowed` goes up where the keyed pool hands the lease on (no `acquire` listener:
     // the pool emits nothing on a borrow nobody listens to).
     this.pool.on('release', () => {

@@ -181,10 +181,22 @@ describe('health()', () => {
 
   it('rejects bad bands, naming the option', () => {
     const bad: [unknown, string][] = [
-      [{ saturation: [0.95, 0.8] }, 'health.saturation: expected [warning, critical] with 0 < warning <= critical <= 1, got [0.95, 0.8]'],
-      [{ timeoutRate: [0, 0.1] }, 'health.timeoutRate: expected [warning, critical] with 0 < warning <= critical <= 1, got [0, 0.1]'],
-      [{ errorRate: 0.01 }, 'health.errorRate: expected [warning, critical] with 0 < warning <= critical <= 1, got 0.01'],
-      [{ errorRate: [0.1, 2] }, 'health.errorRate: expected [warning, critical] with 0 < warning <= critical <= 1, got [0.1, 2]'],
+      [
+        { saturation: [0.95, 0.8] },
+        'health.saturation: expected [warning, critical] with 0 < warning <= critical <= 1, got [0.95, 0.8]',
+      ],
+      [
+        { timeoutRate: [0, 0.1] },
+        'health.timeoutRate: expected [warning, critical] with 0 < warning <= critical <= 1, got [0, 0.1]',
+      ],
+      [
+        { errorRate: 0.01 },
+        'health.errorRate: expected [warning, critical] with 0 < warning <= critical <= 1, got 0.01',
+      ],
+      [
+        { errorRate: [0.1, 2] },
+        'health.errorRate: expected [warning, critical] with 0 < warning <= critical <= 1, got [0.1, 2]',
+      ],
       [{ windowMs: 0 }, 'health.windowMs: expected a positive duration in ms, got 0'],
       [{ window: 5 }, 'health: unknown option "window"'],
       ['high', 'health: expected an object { saturation?, timeoutRate?, errorRate?, windowMs? }, got "high"'],
