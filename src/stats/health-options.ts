@@ -18,9 +18,13 @@ export interface HealthOptions {
 
 /** Option `health` after defaults and validation. */
 export interface HealthBands {
+  /** Borrowed / limit. */
   saturation: Band;
+  /** Acquire timeouts per acquire. */
   timeoutRate: Band;
+  /** Create errors per create. */
   errorRate: Band;
+  /** The window of the two rates, ms. */
   windowMs: number;
 }
 

@@ -9,8 +9,11 @@ export type HealthBand = 'ok' | 'warning' | 'critical';
 
 /** Each figure's band (`health()`). */
 export interface HealthFigureBands {
+  /** The band of borrowed / limit, now. */
   saturation: HealthBand;
+  /** The band of acquire timeouts per acquire over the window. */
   timeoutRate: HealthBand;
+  /** The band of create errors per create over the window. */
   errorRate: HealthBand;
 }
 
@@ -35,9 +38,13 @@ export interface Health {
 
 /** What `Pool.health()` returns: {@link Health} with every figure and its band. */
 export interface PoolHealth extends Health {
+  /** Borrowed / limit, now (0 to 1). */
   saturation: number;
+  /** Acquire timeouts per acquire over the health window (0 to 1). */
   timeoutRate: number;
+  /** Create errors per create over the health window (0 to 1). */
   errorRate: number;
+  /** Each figure's band, from option `health`. */
   bands: HealthFigureBands;
 }
 
