@@ -74,18 +74,9 @@ export interface PoolOptions<T> {
    * the pool emits `thaw`. 0 = off. Default 5 000.
    */
   thawAfterMs?: number;
-  /**
-   * The bands `health()` judges by: `[warning, critical]` for saturation (borrowed / limit),
-   * the acquire timeout rate and the create error rate, and the window the rates are counted
-   * over. Partial overrides keep the other defaults. Default
-   * `{ saturation: [0.8, 0.95], timeoutRate: [0.01, 0.05], errorRate: [0.001, 0.01], windowMs: 60_000 }`.
-   */
+  /** The bands `health()` judges by (see {@link HealthOptions}); what is left out keeps its default. */
   health?: HealthOptions;
-  /**
-   * `false`: the kill switch. Every lease gets a fresh resource, destroyed on release
-   * (`destroyedBy.unpooled`); `max`, timeouts and stats still apply; `min` (taken as 0) and
-   * `keepaliveMs` (taken as 0) do nothing. Default true.
-   */
+  /** `false`, the kill switch: a fresh resource per lease, destroyed on release; `min` and `keepaliveMs` taken as 0. Default true. */
   pooling?: boolean;
   /** Time source (tests inject a manual clock). Default: `performance.now()` and Node timers. */
   clock?: Clock;

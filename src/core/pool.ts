@@ -1,5 +1,5 @@
 import { advise, type Advice } from '../stats/advice.js';
-import { kOwnChurnTarget, noteNewPoolAt } from '../stats/churn.js';
+import { notePoolMade } from '../stats/churn.js';
 import type { DestroyReason, PoolStats } from '../stats/counters.js';
 import { traceAcquire, tracingAcquire } from '../stats/diagnostics.js';
 import type { PoolHealth } from '../stats/health.js';
@@ -57,11 +57,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   #drainCheck: (() => void) | null = null;
   /** See {@link poolInternals}; made on first use. */
   #internals: PoolInternals<T> | null = null;
-  /**
-   * The release policy, chosen once (option `pooling`): why a healthy resource coming back
-   * must go instead of being lent again, or null. With pooling off, it always goes. (One of
-   * two methods, shared by every pool: optimized code calling it outlives any one pool.)
-   */
+  /** The release policy (option `pooling`): one of two methods, chosen once (shared code outlives any one pool). */
   readonly #retire: (s: Slot<T>, now: number) => keyof typeof RETIRED | null;
 
   /** Its hidden classes, and those of all its parts, held (see util/held.ts): a pool closed at once. */
@@ -91,11 +87,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#checks = parts.checks;
     this.#supply = parts.supply;
     this.#retire = parts.state.options.pooling ? this.#retiredOnRelease : this.#unpooled;
-    // A pool made per request (the same code, again and again): LIDO_POOL_CHURN (stats/churn.ts).
-    if ((new.target as { [kOwnChurnTarget]?: true })[kOwnChurnTarget] !== true) {
-      const target = `Pool ${options.name === undefined ? '(unnamed)' : JSON.stringify(parts.state.options.name)}`;
-      noteNewPoolAt(target, parts.state.clock.now(), new.target);
-    }
+    notePoolMade(new.target, options.name === undefined ? null : parts.state.options.name, parts.state.clock.now());
     // Start filling `min` after the constructor returns, so listeners can be attached first.
     if (parts.state.options.min > 0 && parts.state.options.keepMin) queueMicrotask(() => parts.supply.dispatch());
   }

@@ -155,6 +155,15 @@ export function noteNewPoolAt(target: string, now: number, above: Function): voi
 }
 
 /**
+ * A `Pool` was made by the constructor `made` (`new.target`), named `name` (null: no name
+ * given): counted by name and call site, unless the class reports itself ({@link kOwnChurnTarget}).
+ */
+export function notePoolMade(made: Function, name: string | null, now: number): void {
+  if ((made as { [kOwnChurnTarget]?: true })[kOwnChurnTarget] === true) return;
+  noteNewPoolAt(`Pool ${name === null ? '(unnamed)' : JSON.stringify(name)}`, now, made);
+}
+
+/**
  * Runs `make`, during which new pools are not counted: for pools another pool makes
  * (an `HttpPool`'s pool per origin, a `KeyedPool`'s pool per key, a `PgPool`'s core
  * pool), which would otherwise count a second time what the outer pool already counted.

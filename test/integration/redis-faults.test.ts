@@ -173,9 +173,9 @@ describe('lido/redis: RedisPool under Redis faults (a throwaway redis-server per
         5_000,
         'creates to succeed',
       );
-      expect(
-        p.health().reasons.every((r) => r.startsWith('acquire timeouts ') || r.startsWith('create errors ')),
-      ).toBe(true);
+      expect(p.health().reasons.every((r) => r.startsWith('acquire timeouts ') || r.startsWith('create errors '))).toBe(
+        true,
+      );
       expect(p.stats().size).toBeLessThanOrEqual(4);
     } finally {
       stop = true;

@@ -90,7 +90,7 @@ export class PgPool<C extends ClientLike = ClientLike>
       ending: () => this.ending,
     }));
     this.#pool = parts.members.primary.pool;
-    // A PgPool made per request (the same code, again and again): LIDO_POOL_CHURN (stats/churn.ts).
+    // A PgPool made per request: LIDO_POOL_CHURN (stats/churn.ts).
     noteNewPoolAt(`PgPool ${pgTarget(options)}`, (options.clock ?? systemClock).now(), new.target);
     this.Client = parts.members.factory.Client;
     this.replica = Object.freeze({
