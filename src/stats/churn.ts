@@ -109,17 +109,19 @@ export const CALL_SITE_FRAMES = 3;
  * Captured once per pool made, never on acquire or release; empty where stacks are off.
  */
 export function callSite(above: Function): string {
-  const holder: { stack?: string } = {};
+  const holder: { stack?: unknown } = {};
   const limit = Error.stackTraceLimit;
+  let stack: unknown;
   try {
     Error.stackTraceLimit = CALL_SITE_FRAMES;
     Error.captureStackTrace(holder, above);
+    stack = holder.stack; // formatted here: a user's Error.prepareStackTrace may throw or return anything
   } catch {
     return '';
   } finally {
     Error.stackTraceLimit = limit;
   }
-  const stack = typeof holder.stack === 'string' ? holder.stack : '';
+  if (typeof stack !== 'string') return '';
   return stack
     .split('\n')
     .slice(1)
