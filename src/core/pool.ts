@@ -185,7 +185,6 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     const o = this.#state.options;
     const { min, max } = checkSizes(sizes, o);
     o.min = o.pooling ? min : 0; // the kill switch keeps nothing
-
     o.max = max;
     this.#parts.deadlines.floorLifted();
     this.#supply.setLimit(max);
