@@ -21,10 +21,17 @@ export {
   type PoolErrorOptions,
 } from './core/errors.js';
 export type { PoolStats, HistogramSummary, DestroyedBy, DestroyReason } from './stats/counters.js';
-export type { Health } from './stats/health.js';
+export type {
+  Health,
+  PoolHealth,
+  HealthBand,
+  HealthFigureBands,
+  HealthOptions,
+  Band,
+} from './stats/health.js';
 export type { Advice } from './stats/advice.js';
 export type { LeakReport } from './core/leak-detector.js';
-export { KeyedPool, type KeyedPoolEvents } from './keyed/keyed-pool.js';
+export { KeyedPool, type KeyedPoolEvents, type KeyedAdvice } from './keyed/keyed-pool.js';
 export type { KeyedPoolOptions, PerKeyOptions } from './keyed/options.js';
 export type { KeyedPoolStats, KeyedPoolTotals, KeyStats } from './keyed/stats.js';
 export {

@@ -117,8 +117,9 @@ export function assemble<T>(
   });
   supply = new Supply<T>({ state, owner: pool, retirement, deadlines, creator, leaks, report, events, ended });
   const { waiting, checks } = supply;
+  // Without pooling every lease gets a fresh resource: there is no pool size to move.
   const sizer: Sizer =
-    o.autoSize === false
+    o.autoSize === false || !o.pooling
       ? NoSizer
       : new AutoSizer<T>({ state, setLimit: (n) => supply.setLimit(n), resized: (i) => events.resized(i) }, o.autoSize);
   const isBroken = o.factory.isBroken;

@@ -7,6 +7,7 @@ import { envSourcesOf } from '../config/sources.js';
 import type { Budget } from '../budget/budget.js';
 import { checkBudget } from './budget-link.js';
 import { type AutoSizeOptions, type ResolvedAutoSize, resolveAutoSize } from '../sizing/options.js';
+import { type HealthBands, type HealthOptions, resolveHealth } from '../stats/health-options.js';
 
 /** Backoff for failed creates: the n-th consecutive failure waits about `baseMs * 2^(n-1)`, capped. */
 export interface CreateRetryOptions {
@@ -84,6 +85,10 @@ export interface PoolOptions<T> {
    * while hold times rise (docs/sizing.md). Default false: the limit is `max`.
    */
   autoSize?: boolean | AutoSizeOptions;
+  /** The bands `health()` judges by (see {@link HealthOptions}); what is left out keeps its default. */
+  health?: HealthOptions;
+  /** `false`, the kill switch: a fresh resource per lease, destroyed on release; `min` and `keepaliveMs` taken as 0. Default true. */
+  pooling?: boolean;
   /** Time source (tests inject a manual clock). Default: `performance.now()` and Node timers. */
   clock?: Clock;
   /** Random source in [0, 1) for jitter (tests inject a fixed one). Default `Math.random`. */
@@ -119,6 +124,8 @@ export interface ResolvedOptions<T> {
   budget: Budget | null;
   /** `autoSize` tuning; false when off. */
   autoSize: ResolvedAutoSize | false;
+  health: HealthBands;
+  pooling: boolean;
   clock: Clock;
   random: () => number;
   /** Options read from the environment, by variable (`poolOptionsFromEnv`); shown by `config()`. */
@@ -153,6 +160,8 @@ const KNOWN = new Set([
   'clock',
   'random',
   'keepMin',
+  'health',
+  'pooling',
 ]);
 
 /** Default values of every option that has one. */
@@ -200,6 +209,8 @@ export const defaults = {
   destroyTimeoutMs: 5_000,
   /** A timer this late, or a wall-clock jump this large, is a thaw, ms (5 s). */
   thawAfterMs: 5_000,
+  /** Resources are pooled (`false`: the kill switch). */
+  pooling: true,
 } as const;
 
 // The checkers live in util/check.ts; the keyed pool, the cluster and the adapters import them from here.
@@ -263,7 +274,7 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
   if (capMs < baseMs)
     throw new PoolOptionsError(`createRetry.capMs: expected at least baseMs (${baseMs}), got ${capMs}`);
 
-  const bool = (k: 'failFast' | 'allowExitOnIdle' | 'keepMin'): boolean => {
+  const bool = (k: 'failFast' | 'allowExitOnIdle' | 'keepMin' | 'pooling'): boolean => {
     const v = pick(o, k);
     if (typeof v !== 'boolean') fail(k, 'a boolean', v);
     return v;
@@ -289,17 +300,19 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
     );
   }
 
+  // The kill switch: nothing is kept, so nothing is kept warm.
+  const pooling = bool('pooling');
   return {
     factory,
     name,
-    min,
+    min: pooling ? min : 0,
     keepMin: bool('keepMin'),
     max,
     acquireTimeoutMs,
     createTimeoutMs,
     idleTimeoutMs: checkDuration('idleTimeoutMs', pick(o, 'idleTimeoutMs')),
     maxLifetimeMs: checkDuration('maxLifetimeMs', pick(o, 'maxLifetimeMs')),
-    keepaliveMs,
+    keepaliveMs: pooling ? keepaliveMs : 0,
     validateAfterIdleMs: checkDuration('validateAfterIdleMs', pick(o, 'validateAfterIdleMs')),
     validateTimeoutMs,
     resetTimeoutMs,
@@ -315,6 +328,8 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
     thawAfterMs: checkDuration('thawAfterMs', pick(o, 'thawAfterMs')),
     budget: checkBudget(o.budget),
     autoSize: resolveAutoSize(o.autoSize),
+    health: resolveHealth(o.health),
+    pooling,
     clock,
     random,
     fromEnv: envSourcesOf(input),

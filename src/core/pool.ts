@@ -1,7 +1,8 @@
 import { advise, type Advice } from '../stats/advice.js';
+import { notePoolMade } from '../stats/churn.js';
 import type { DestroyReason, PoolStats } from '../stats/counters.js';
 import { traceAcquire, tracingAcquire } from '../stats/diagnostics.js';
-import type { Health } from '../stats/health.js';
+import type { PoolHealth } from '../stats/health.js';
 import { healthOf, statsOf } from '../stats/snapshot.js';
 import { checkAcquire, type AcquireOptions } from './acquire-options.js';
 import { assemble, type PoolParts } from './assembly.js';
@@ -56,6 +57,8 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   #drainCheck: (() => void) | null = null;
   /** See {@link poolInternals}; made on first use. */
   #internals: PoolInternals<T> | null = null;
+  /** The release policy (option `pooling`): one of two methods, chosen once (shared code outlives any one pool). */
+  readonly #retire: (s: Slot<T>, now: number) => keyof typeof RETIRED | null;
 
   /** Its hidden classes, and those of all its parts, held (see util/held.ts): a pool closed at once. */
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: held only to keep the class's hidden class alive
@@ -83,6 +86,8 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#waiting = parts.waiting;
     this.#checks = parts.checks;
     this.#supply = parts.supply;
+    this.#retire = parts.state.options.pooling ? this.#retiredOnRelease : this.#unpooled;
+    notePoolMade(new.target, options.name === undefined ? null : parts.state.options.name, parts.state.clock.now());
     // Start filling `min` after the constructor returns, so listeners can be attached first.
     if (parts.state.options.min > 0 && parts.state.options.keepMin) queueMicrotask(() => parts.supply.dispatch());
   }
@@ -182,7 +187,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   resize(sizes: { min?: number; max?: number }): void {
     const o = this.#state.options;
     const { min, max } = checkSizes(sizes, o);
-    o.min = min;
+    o.min = o.pooling ? min : 0; // the kill switch keeps nothing
     o.max = max;
     this.#parts.deadlines.floorLifted();
     this.#supply.setLimit(this.#parts.sizer.bounds(min, max));
@@ -195,17 +200,23 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
 
   /** Zeroes the counters and histograms (counts of live resources are kept). */
   resetStats(): void {
-    this.#state.counters.reset(this.#state.clock.now(), this.#state.leasesOut);
+    const now = this.#state.clock.now();
+    this.#state.counters.reset(now, this.#state.leasesOut);
+    this.#state.rates.reset(now);
   }
 
-  /** `ok`, `degraded` (waits, timeouts, leaks) or `down` (creates failing, nothing idle), with reasons. */
-  health(): Health {
+  /**
+   * `ok`, `degraded` (a figure in its warning or critical band, long waits, leaks) or `down`
+   * (closed, or creates failing with nothing alive), with reasons, the figures (saturation,
+   * timeout rate, create error rate) and each figure's band (option `health`).
+   */
+  health(): PoolHealth {
     return healthOf(this.#parts);
   }
 
   /** Recommendations from what was observed since the last `resetStats()`. */
   advise(): Advice[] {
-    return advise(this.stats(), this.#state.options);
+    return advise(this.stats(), this.#state.options, this.health());
   }
 
   /** The effective options (the factory is shown by its hook names only). */
@@ -262,7 +273,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#events.released(s.resource, now - s.borrowedAt);
     let why = destroy;
     if (why === null && s.broken === undefined) {
-      const retired = this.#retiredOnRelease(s, now);
+      const retired = this.#retire(s, now);
       if (retired === null) {
         // Fit to lend again: reset first if the factory says so, else straight on.
         if (state.hasReset) {
@@ -284,6 +295,11 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     this.#parts.retirement.destroy(s, why, detail);
     this.#supply.dispatch();
     return true;
+  }
+
+  /** With pooling off (the kill switch), every resource goes on release. */
+  #unpooled(): keyof typeof RETIRED {
+    return this.#state.closed ? 'closed' : 'unpooled';
   }
 
   /** Why a healthy resource coming back must go instead of being lent again, or null. */

@@ -12,6 +12,7 @@ export const RETIRED = {
   maxUses: 'max uses reached',
   lifetime: 'max lifetime reached',
   shrink: 'pool resized',
+  unpooled: 'pooling is off',
 } as const satisfies Partial<Record<DestroyReason, string>>;
 
 /** What a {@link Retirement} is made of. */

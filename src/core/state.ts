@@ -1,4 +1,5 @@
 import { Counters } from '../stats/counters.js';
+import { RateWindow } from '../stats/rate-window.js';
 import { DeadlineHeap } from './containers/deadline-heap.js';
 import { IdleList } from './containers/idle-list.js';
 import { SlotList } from './containers/slot.js';
@@ -20,6 +21,8 @@ export class PoolState<T> {
   readonly factory: Factory<T>;
   readonly clock: Clock;
   readonly counters: Counters;
+  /** Acquires, timeouts, creates and create errors over the health window (option `health.windowMs`). */
+  readonly rates: RateWindow;
   /** Resources ready to lend. */
   readonly idle: IdleList<T>;
   /**
@@ -63,6 +66,7 @@ export class PoolState<T> {
     this.factory = options.factory;
     this.clock = options.clock;
     this.counters = new Counters(options.clock.now());
+    this.rates = new RateWindow(options.health.windowMs, options.clock.now());
     this.idle = new IdleList<T>(options.order);
     this.limit = options.max;
     this.validateAfterIdleMs = options.validateAfterIdleMs === 0 ? -1 : options.validateAfterIdleMs;

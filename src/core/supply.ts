@@ -168,6 +168,7 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
     const state = this.#state;
     const now = state.clock.now();
     state.counters.created++;
+    state.rates.created(now);
     state.counters.createTime.record(now - startedAt);
     const life = state.options.maxLifetimeMs;
     // Up to 10 % earlier at random, so resources created together do not all retire together.
@@ -206,6 +207,7 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
       return;
     }
     state.counters.createErrors++;
+    state.rates.createFailed(now);
     this.#creator.fail(error, now);
     this.#report.failure(error, 'create');
     if (state.live < state.options.min) this.rejectReady(error);
@@ -298,6 +300,7 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
     const lent = ++state.leasesOut;
     const c = state.counters;
     c.acquired++;
+    state.rates.acquired(now);
     if (now === since) c.waitTime.recordZero();
     else c.waitTime.record(now - since);
     if (lent > c.peakBorrowed) c.peakBorrowed = lent;

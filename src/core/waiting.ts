@@ -204,6 +204,7 @@ export class Waiting<T> {
     if (expired.length > 0) {
       this.lastTimeoutAt = now;
       state.counters.timeouts += expired.length;
+      state.rates.timedOut(now, expired.length);
       const cause = this.#creator.lastError?.cause;
       let why =
         cause === undefined ? '' : `; last create error: ${cause instanceof Error ? cause.message : String(cause)}`;

@@ -2,9 +2,11 @@ import type { Budget, BudgetEntry } from './budget.js';
 import { CreateError, type PoolError, PoolOptionsError } from '../core/errors.js';
 import type { Factory } from '../core/factory.js';
 import type { ResolvedKeyedOptions } from './options.js';
+import type { Clock } from '../core/util/clock.js';
 import { describe } from '../core/options.js';
 import { Pool } from '../core/pool.js';
 import { abortable } from '../core/util/abortable.js';
+import { ownedPools } from '../stats/churn.js';
 
 /** @internal What an entry tells its keyed pool. */
 export interface EntryHooks<K, T> {
@@ -38,15 +40,23 @@ export class KeyEntry<K, T> implements BudgetEntry {
   readonly key: K;
   readonly factory: Factory<T>;
   readonly pool: Pool<T>;
-  readonly #min: number;
-  readonly #max: number;
+  #min: number;
+  #max: number;
 
-  constructor(key: K, o: ResolvedKeyedOptions<K, T>, budget: Budget<KeyEntry<K, T>>, hooks: EntryHooks<K, T>) {
+  /** `sizes`: what `keyedPool.resize(key, …)` set for this key, over its options' `min` and `max`. */
+  constructor(
+    key: K,
+    o: ResolvedKeyedOptions<K, T>,
+    budget: Budget<KeyEntry<K, T>>,
+    hooks: EntryHooks<K, T>,
+    sizes?: { min: number; max: number },
+  ) {
     this.key = key;
     this.lastUsed = o.clock.now();
-    this.#min = o.min;
-    this.cap = this.#max = o.max;
     const label = o.keyName(key);
+    const k = o.perKeyFor(key, label);
+    this.#min = sizes?.min ?? k.min;
+    this.cap = this.#max = sizes?.max ?? k.max;
     const f = o.factory(key);
     if (f === null || typeof f !== 'object' || typeof f.create !== 'function' || typeof f.destroy !== 'function') {
       throw new PoolOptionsError(`factory(${label}): expected a Factory { create, destroy }, got ${describe(f)}`);
@@ -54,14 +64,20 @@ export class KeyEntry<K, T> implements BudgetEntry {
     this.factory = f;
     // The key's own createTimeoutMs starts once the budget is reserved (see budgeted()):
     // waiting for room under maxTotal is not a failing create.
-    this.pool = new Pool<T>({
-      ...o.perKey,
-      createTimeoutMs: Infinity,
-      name: `${o.name}[${label}]`,
-      clock: o.clock,
-      ...(o.budget === null ? {} : { budget: o.budget }),
-      factory: budgeted(f, this, budget, o, hooks),
-    });
+    // The key's pool is the keyed pool's business: a key swept and made again is not churn.
+    this.pool = ownedPools(
+      () =>
+        new Pool<T>({
+          ...k.perKey,
+          min: this.#min,
+          max: this.#max,
+          createTimeoutMs: Infinity,
+          name: `${o.name}[${label}]`,
+          clock: o.clock,
+          ...(o.budget === null ? {} : { budget: o.budget }),
+          factory: budgeted(f, this, budget, { clock: o.clock, ...k }, hooks),
+        }),
+    );
     // `borrowed` goes up where the keyed pool hands the lease on (no `acquire` listener:
     // the pool emits nothing on a borrow nobody listens to).
     this.pool.on('release', () => {
@@ -71,12 +87,24 @@ export class KeyEntry<K, T> implements BudgetEntry {
     this.pool.on('error', (error) => hooks.error(error, key));
   }
 
+  /** The key's own sizes (`keyedPool.resize(key, …)`), checked by the caller; the budget's cap still applies. */
+  resize(min: number, max: number): void {
+    this.#min = min;
+    this.#max = max;
+    this.capChanged(true);
+  }
+
   /** Applies the budget's cap: `live - owed` while this key owes slots, else its own `max`. */
-  capChanged(): void {
+  capChanged(force = false): void {
     const cap = this.owed > 0 ? Math.max(1, Math.min(this.#max, this.live - this.owed)) : this.#max;
-    if (cap === this.cap) return;
+    if (cap === this.cap && !force) return;
     this.cap = cap;
     this.pool.resize({ min: Math.min(this.#min, cap), max: cap });
+  }
+
+  /** The key's `min` and `max` now. */
+  get sizes(): { min: number; max: number } {
+    return { min: this.#min, max: this.#max };
   }
 
   /**
@@ -109,7 +137,7 @@ function budgeted<K, T>(
   f: Factory<T>,
   e: KeyEntry<K, T>,
   budget: Budget<KeyEntry<K, T>>,
-  o: ResolvedKeyedOptions<K, T>,
+  o: { clock: Clock; createTimeoutMs: number; destroyTimeoutMs: number },
   hooks: EntryHooks<K, T>,
 ): Factory<T> {
   const { clock, createTimeoutMs: timeoutMs } = o;

@@ -9,9 +9,12 @@ import { KeyRegistry } from './registry.js';
 import type { KeyedPoolStats } from './stats.js';
 import type { Checkout, KeyedInternals } from './internal.js';
 import type { Lease } from '../core/lease.js';
+import { keyedAdvice, type KeyedAdvice } from './advice.js';
+import { explainTimeout, keyedHealth } from './health.js';
 import { type CloseOptions, type CloseReport, type Pool, poolInternals } from '../core/pool.js';
 
 export type { Checkout, KeyedInternals } from './internal.js';
+export type { KeyedAdvice } from './advice.js';
 
 /** Events a keyed pool emits, with their arguments. */
 export interface KeyedPoolEvents<K> {
@@ -180,23 +183,29 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
     };
   }
 
+  /** Every key pool's recommendations (see `Pool.advise`), with its key, and advice about `maxTotal`; critical first. */
+  advise(): KeyedAdvice<K>[] {
+    const { used, waiting, max } = this.#budget;
+    return keyedAdvice({ entries: this.#keys.values(), maxTotal: max, used, waiting, evictions: this.#evictions });
+  }
+
+  /**
+   * Sets `key`'s `min` and/or `max` (what is left out stays): now if its pool is open, and
+   * whenever the key's pool is made again. The `maxTotal` cap still applies.
+   */
+  resize(key: K, sizes: { min?: number; max?: number }): void {
+    this.#keys.resize(key, sizes);
+  }
+
+  /** Zeroes the counters of every key pool, the totals of closed ones, and the eviction counts. */
+  resetStats(): void {
+    this.#keys.resetStats();
+    this.#evictions = this.#reclaims = 0;
+  }
+
   /** `down` once closed; `degraded` while creates wait for room under `maxTotal` or a key's pool is not ok. */
   health(): Health {
-    if (this.#closed) return { status: 'down', reasons: ['keyed pool is closed'] };
-    const reasons: string[] = [];
-    if (this.#budget.waiting > 0)
-      reasons.push(
-        `${this.#budget.waiting} create(s) waiting for room under maxTotal ${this.#budget.max} (${this.#budget.used} live)`,
-      );
-    let more = 0;
-    for (const e of this.#keys.values()) {
-      const h = e.pool.health();
-      if (h.status === 'ok') continue;
-      if (reasons.length < 6) reasons.push(`pool "${e.pool.name}" ${h.status}: ${h.reasons.join('; ')}`);
-      else more++;
-    }
-    if (more > 0) reasons.push(`and ${more} more key pool(s) not ok`);
-    return reasons.length === 0 ? { status: 'ok', reasons } : { status: 'degraded', reasons };
+    return keyedHealth(this.#closed, this.#budget, this.#keys.values());
   }
 
   /**
@@ -241,26 +250,13 @@ export class KeyedPool<K, T> extends EventEmitter<KeyedPoolEvents<K>> implements
     const queued = e.queued > 0 || e.owed > 0;
     this.#acquireEnded(e);
     if (e.pending === 0 && e.borrowed === 0) this.#keys.touch(e, true);
-    return queued && error instanceof AcquireTimeoutError ? this.#explain(e, error) : error;
+    return queued && error instanceof AcquireTimeoutError ? explainTimeout(e, this.#budget, error) : error;
   }
 
   /** An acquire of `e` got its lease or failed. */
   #acquireEnded(e: Entry<K, T>): void {
     // No acquire of this key waits any more: its waiting creates no longer claim room.
     if (--e.pending === 0 && (e.queued > 0 || this.#budget.owedTotal > 0)) this.#budget.rebalance();
-  }
-
-  #explain(e: Entry<K, T>, error: AcquireTimeoutError): AcquireTimeoutError {
-    const b = this.#budget;
-    const why =
-      e.owed > 0
-        ? `key capped at ${e.cap} while other keys wait for room under maxTotal ${b.max}`
-        : `waiting for room under maxTotal ${b.max}: ${b.used} live across ${b.holders.size} key(s), ${b.waiting} create(s) waiting`;
-    return new AcquireTimeoutError(`${error.message}; ${why}`, {
-      pool: error.pool,
-      counts: error.counts,
-      cause: error,
-    });
   }
 
   /** After a release, once the resource went on (to a waiter or idle), creates waiting for room may take it. */

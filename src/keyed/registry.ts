@@ -1,4 +1,6 @@
 import { redactString } from '../core/util/redact.js';
+import { PoolOptionsError } from '../core/errors.js';
+import { checkSizes } from '../core/options.js';
 import type { Budget } from './budget.js';
 import { KeyEntry, type EntryHooks } from './entry.js';
 import type { ResolvedKeyedOptions } from './options.js';
@@ -16,7 +18,9 @@ export class KeyRegistry<K, T> {
   readonly #hooks: EntryHooks<K, T>;
   readonly #entries = new Map<K, KeyEntry<K, T>>();
   readonly #closing = new Set<Promise<CloseReport>>();
-  readonly #retired: KeyedPoolTotals = zeroTotals();
+  #retired: KeyedPoolTotals = zeroTotals();
+  /** Sizes set by `resize(key, …)`, kept for a key's pool made again after it was swept. */
+  readonly #sizes = new Map<K, { min: number; max: number }>();
   #sweepTimer: unknown = null;
   /** The entry last in `#entries` (most recently used), or null when unknown. */
   #newest: KeyEntry<K, T> | null = null;
@@ -43,7 +47,7 @@ export class KeyRegistry<K, T> {
   entry(key: K): KeyEntry<K, T> {
     let e = this.#entries.get(key);
     if (e === undefined) {
-      e = new KeyEntry<K, T>(key, this.#options, this.#budget, this.#hooks);
+      e = new KeyEntry<K, T>(key, this.#options, this.#budget, this.#hooks, this.#sizes.get(key));
       this.#entries.set(key, e);
       this.#newest = e;
       this.created++;
@@ -109,6 +113,28 @@ export class KeyRegistry<K, T> {
       perKey.push({ ...s, key: typeof e.key === 'string' ? (redactString(e.key) as K) : e.key });
     }
     return { total, perKey };
+  }
+
+  /** Checks and sets `key`'s sizes (`keyedPool.resize`): now if its pool is open, and whenever it is made again. */
+  resize(key: K, sizes: { min?: number; max?: number }): void {
+    const o = this.#options;
+    const now = this.sizesOf(key) ?? o.perKeyFor(key, o.keyName(key));
+    const { min, max } = checkSizes(sizes, now);
+    if (min > o.maxTotal) throw new PoolOptionsError(`min: expected at most maxTotal (${o.maxTotal}), got ${min}`);
+    this.#sizes.set(key, { min, max });
+    this.#entries.get(key)?.resize(min, max);
+  }
+
+  /** The sizes `key`'s pool has now or will be made with (null: its options', not known before it is made). */
+  sizesOf(key: K): { min: number; max: number } | null {
+    return this.#entries.get(key)?.sizes ?? this.#sizes.get(key) ?? null;
+  }
+
+  /** Zeroes the counters of every open key pool and the totals kept for closed ones. */
+  resetStats(): void {
+    this.#retired = zeroTotals();
+    this.created = this.closed = 0;
+    for (const e of this.#entries.values()) e.pool.resetStats();
   }
 
   values(): IterableIterator<KeyEntry<K, T>> {

@@ -1,4 +1,5 @@
 import type { PoolStats } from './counters.js';
+import type { PoolHealth } from './health.js';
 
 /** One recommendation from `pool.advise()`. */
 export interface Advice {
@@ -30,13 +31,25 @@ export const MIN_SAMPLES = 50;
 const HEADROOM = 1.5;
 
 const round = (v: number): number => Math.round(v * 100) / 100;
+const pct = (v: number): string => `${round(v * 100)} %`;
 
 /**
  * @internal Recommendations from observed figures. Sizing uses Little's law: resources
- * needed ≈ arrival rate × mean use time, times 1.5 headroom.
+ * needed ≈ arrival rate × mean use time, times 1.5 headroom. `h`: the pool's health, whose
+ * timeout and create error rates (over the health window) advice uses as well.
  */
-export function advise(s: PoolStats, o: AdviceOptions): Advice[] {
+export function advise(s: PoolStats, o: AdviceOptions, h?: PoolHealth): Advice[] {
   const out: Advice[] = [];
+  if (h !== undefined && h.bands.errorRate !== 'ok') {
+    const live = s.size - s.creating;
+    out.push({
+      severity: h.bands.errorRate,
+      issue: `creates failing: ${pct(h.errorRate)} of creates failed recently (${s.createErrors} create error(s) since stats reset, ${live} resource(s) alive)`,
+      suggestion:
+        'check that the backend is reachable and accepts the credentials, and whether it refuses connections for lack of room (its connection limit): then lower max, or share a budget between pools',
+      evidence: `create error rate ${pct(h.errorRate)} over the health window; ${s.created} created, ${s.createErrors} failed since stats reset`,
+    });
+  }
   const seconds = s.sinceMs / 1000;
   // Arrivals, not completions: a saturated pool completes only max / useTime per second, so
   // counting served acquires alone would size the pool for the load it managed, not the load.
@@ -49,8 +62,10 @@ export function advise(s: PoolStats, o: AdviceOptions): Advice[] {
 
   if (s.timeouts > 0 || (enough && s.peakBorrowed >= o.max && s.waitTime.p99 > Math.max(5, s.useTime.mean))) {
     const value = Math.max(needed, Math.ceil(o.max * HEADROOM));
+    // Timeouts long ago, with the recent rate in its ok band: a warning, not critical.
+    const recent = h === undefined || h.bands.timeoutRate !== 'ok';
     out.push({
-      severity: s.timeouts > 0 ? 'critical' : 'warning',
+      severity: s.timeouts > 0 && recent ? 'critical' : 'warning',
       issue: `pool too small: ${s.timeouts} acquire timeout(s), p99 wait ${round(s.waitTime.p99)} ms, peak ${s.peakBorrowed}/${o.max} borrowed`,
       suggestion: `raise max to about ${value} (if the backend can take it), or shorten the time each lease is held`,
       option: 'max',

@@ -4,6 +4,12 @@
  * connects. Pool constructors call {@link noteNewPool}; when 10 or more pools for the same
  * target are made within 60 s, one process warning (`LIDO_POOL_CHURN`) says so, once per
  * target. Only constructors call it: nothing here runs on acquire or release.
+ *
+ * For `Pool` and `PgPool` the target includes the call site: the first
+ * {@link CALL_SITE_FRAMES} frames of the stack below the constructor (`new PgPool(…)`
+ * itself and lido's frames left out). A pool made per request is made by the same code
+ * every time and is reported; a test suite that makes a pool for the same database in
+ * each of its tests makes them at different places and is not.
  */
 
 /** Code of the process warning: many pools for one target made within a short time. */
@@ -88,6 +94,41 @@ export class ChurnDetector {
   }
 }
 
+/**
+ * @internal A static property of the `Pool` subclasses that report to the detector
+ * themselves, with their own target (`RedisPool`): `Pool`'s constructor then does not.
+ */
+export const kOwnChurnTarget: unique symbol = Symbol('lido.ownChurnTarget');
+
+/** Frames of the constructor's caller that make a `Pool`'s or `PgPool`'s call site. */
+export const CALL_SITE_FRAMES = 3;
+
+/**
+ * Where the constructor `above` was called from: the first {@link CALL_SITE_FRAMES} frames
+ * below it, as `file:line:column` (or `function (file:line:column)`), joined with ` < `.
+ * Captured once per pool made, never on acquire or release; empty where stacks are off.
+ */
+export function callSite(above: Function): string {
+  const holder: { stack?: unknown } = {};
+  const limit = Error.stackTraceLimit;
+  let stack: unknown;
+  try {
+    Error.stackTraceLimit = CALL_SITE_FRAMES;
+    Error.captureStackTrace(holder, above);
+    stack = holder.stack; // formatted here: a user's Error.prepareStackTrace may throw or return anything
+  } catch {
+    return '';
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  if (typeof stack !== 'string') return '';
+  return stack
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().replace(/^at /, ''))
+    .join(' < ');
+}
+
 /** The process-wide detector the pool constructors report to. */
 const detector = new ChurnDetector();
 
@@ -102,6 +143,26 @@ let owned = 0;
  */
 export function noteNewPool(target: string, now: number): void {
   if (owned === 0) detector.note(target, now);
+}
+
+/**
+ * {@link noteNewPool} for a pool whose target includes its call site (`Pool`, `PgPool`):
+ * `above` is the constructor the user called (`new.target`). Nothing is captured while
+ * {@link ownedPools} runs.
+ */
+export function noteNewPoolAt(target: string, now: number, above: Function): void {
+  if (owned !== 0) return;
+  const site = callSite(above);
+  detector.note(site === '' ? target : `${target} (made at ${site})`, now);
+}
+
+/**
+ * A `Pool` was made by the constructor `made` (`new.target`), named `name` (null: no name
+ * given): counted by name and call site, unless the class reports itself ({@link kOwnChurnTarget}).
+ */
+export function notePoolMade(made: Function, name: string | null, now: number): void {
+  if ((made as { [kOwnChurnTarget]?: true })[kOwnChurnTarget] === true) return;
+  noteNewPoolAt(`Pool ${name === null ? '(unnamed)' : JSON.stringify(name)}`, now, made);
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { PoolParts } from '../core/assembly.js';
 import { countsOf } from '../core/assembly.js';
 import type { PoolStats } from './counters.js';
-import { health, type Health } from './health.js';
+import { health, type PoolHealth } from './health.js';
 
 /** @internal A pool's `stats()`: its counts now, then its counters and latency histograms. */
 export function statsOf<T>({ state, creator, retirement, budget }: PoolParts<T>): PoolStats {
@@ -26,7 +26,7 @@ export function statsOf<T>({ state, creator, retirement, budget }: PoolParts<T>)
 }
 
 /** @internal A pool's `health()`, judged from its stats and what its parts remember. */
-export function healthOf<T>(parts: PoolParts<T>): Health {
+export function healthOf<T>(parts: PoolParts<T>): PoolHealth {
   const { state, creator, waiting, report } = parts;
   const now = state.clock.now();
   const h = health({
@@ -35,9 +35,10 @@ export function healthOf<T>(parts: PoolParts<T>): Health {
     createFailures: creator.failures,
     lastCreateError: creator.lastError,
     oldestWaitMs: waiting.oldestWaitMs(now),
-    sinceTimeoutMs: now - waiting.lastTimeoutAt,
     sinceLeakMs: now - report.lastLeakAt,
     acquireTimeoutMs: state.options.acquireTimeoutMs,
+    rates: state.rates.rates(now),
+    bands: state.options.health,
   });
   // The budget's reason (its store unreachable, a lease lost) degrades an open pool.
   const why = parts.budget === null || state.closed ? null : parts.budget.health();

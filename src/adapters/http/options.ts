@@ -15,6 +15,7 @@ import type { Connector, UndiciLike } from './types.js';
 import type { Budget } from '../../budget/budget.js';
 import { checkBudget } from '../../core/budget-link.js';
 import type { AutoSizeOptions } from '../../sizing/options.js';
+import type { HealthOptions } from '../../stats/health-options.js';
 
 /** Socket options: undici's `buildConnector` options (TLS: `ca`, `cert`, `key`, `rejectUnauthorized`, `servername`; `timeout`, `keepAlive`, `socketPath`, …). */
 export type HttpConnectOptions = Partial<buildConnector.BuildOptions>;
@@ -65,6 +66,14 @@ export interface HttpOriginOptions {
    * the load it sees (see the `autoSize` option of `Pool`, docs/sizing.md). Default false.
    */
   autoSize?: boolean | AutoSizeOptions;
+  /** The bands `health()` judges each origin's pool by (see the core option `health`). */
+  health?: HealthOptions;
+  /**
+   * `false`: the kill switch. Every request gets a fresh connection, closed when its
+   * response ends (`destroyedBy.unpooled`); `max`, timeouts and stats still apply; `min`
+   * does nothing. Default true.
+   */
+  pooling?: boolean;
   /** Socket and TLS options, or a connector function `(target, callback)` as undici's `connect` option takes. */
   connect?: HttpConnectOptions | Connector;
   /** undici `Client` options (`headersTimeout`, `bodyTimeout`, …). */
@@ -134,6 +143,8 @@ const POOL_KEYS = [
   'createRetry',
   'maxConcurrentCreates',
   'autoSize',
+  'health',
+  'pooling',
 ] as const;
 const ORIGIN_KNOWN = new Set<string>([...POOL_KEYS, 'connect', 'client']);
 const KNOWN = new Set<string>([

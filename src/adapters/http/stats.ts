@@ -91,4 +91,7 @@ export function addInto(t: KeyedPoolTotals, s: PoolStats): void {
     const v = source[k];
     if (typeof v === 'number') target[k] += v;
   }
+  // Destroys by reason are summed too (a configured origin's own pool is not in the keyed totals).
+  t.destroyedBy = { ...t.destroyedBy };
+  for (const k of Object.keys(t.destroyedBy) as (keyof typeof t.destroyedBy)[]) t.destroyedBy[k] += s.destroyedBy[k];
 }

@@ -27,6 +27,8 @@ export const CORE_OPTION_KEYS = [
   'keepMin',
   'budget',
   'autoSize',
+  'health',
+  'pooling',
 ] as const;
 
 type CoreKey = (typeof CORE_OPTION_KEYS)[number];

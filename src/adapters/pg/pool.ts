@@ -1,4 +1,7 @@
 import { EventEmitter } from 'node:events';
+import { noteNewPoolAt } from '../../stats/churn.js';
+import { systemClock } from '../../core/util/clock.js';
+import { pgTarget } from './target.js';
 import type { PoolCluster } from '../../cluster/cluster.js';
 import { PoolOptionsError } from '../../core/errors.js';
 import type { CloseOptions, CloseReport, Pool } from '../../core/pool.js';
@@ -87,6 +90,8 @@ export class PgPool<C extends ClientLike = ClientLike>
       ending: () => this.ending,
     }));
     this.#pool = parts.members.primary.pool;
+    // A PgPool made per request: LIDO_POOL_CHURN (stats/churn.ts).
+    noteNewPoolAt(`PgPool ${pgTarget(options)}`, (options.clock ?? systemClock).now(), new.target);
     this.Client = parts.members.factory.Client;
     this.replica = Object.freeze({
       query: (text: unknown, values?: unknown, callback?: unknown) =>

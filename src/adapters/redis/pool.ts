@@ -3,7 +3,7 @@ import type { PoolOptions } from '../../core/options.js';
 import { Pool } from '../../core/pool.js';
 import { systemClock } from '../../core/util/clock.js';
 import { declarePoolKind } from '../../config/kind.js';
-import { noteNewPool } from '../../stats/churn.js';
+import { kOwnChurnTarget, noteNewPool } from '../../stats/churn.js';
 import { describeConnection, redisFactory, type RedisFactory } from './factory.js';
 import type { RedisClientLike, RedisConnectionOptions, RedisConstructor } from './types.js';
 
@@ -42,6 +42,8 @@ export interface RedisPoolOptions<R extends RedisClientLike = RedisClientLike> e
 export class RedisPool<R extends RedisClientLike = RedisClientLike> extends Pool<R> {
   readonly #redis: string | RedisConnectionOptions | undefined;
   readonly #target: string;
+  /** It reports to the churn detector itself, by host:port/db (not as a `Pool`). */
+  static readonly [kOwnChurnTarget] = true;
 
   constructor(options: RedisPoolOptions<R> = {}) {
     if (options === null || typeof options !== 'object') {

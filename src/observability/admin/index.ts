@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { poolKindOf } from '../../config/kind.js';
 import { groupedStats } from './grouped.js';
+import type { Health } from '../../stats/health.js';
 import { dashboardPage } from './page.js';
 import { redact, redactString } from '../../core/util/redact.js';
 import { resolveAdminOptions, type AdminOptions, type AdminPool, type ResolvedAdminOptions } from './options.js';
@@ -52,6 +53,13 @@ function each<R>(
   });
 }
 
+/** A health's figures and bands (option `health`), where the pool gives them: numbers and band names only. */
+function figuresOf(h: Health): Partial<Pick<Health, 'saturation' | 'timeoutRate' | 'errorRate' | 'bands'>> {
+  if (h.bands === undefined) return {};
+  const { saturation, timeoutRate, errorRate, bands } = h;
+  return { saturation, timeoutRate, errorRate, bands: { ...bands } };
+}
+
 const ROUTES: Record<string, Route> = {
   '/stats': {
     methods: READ,
@@ -77,7 +85,7 @@ const ROUTES: Record<string, Route> = {
     run: (pools) => {
       const all = each(pools, (p) => p.health?.() ?? { status: 'ok' as const, reasons: [] }).map((r) =>
         'value' in r
-          ? { name: r.name, status: r.value.status, reasons: r.value.reasons.map(redactString) }
+          ? { name: r.name, status: r.value.status, reasons: r.value.reasons.map(redactString), ...figuresOf(r.value) }
           : { name: r.name, status: 'down' as const, reasons: [`health() threw: ${r.error}`] },
       );
       const status = all.some((h) => h.status === 'down')

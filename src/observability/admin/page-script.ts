@@ -1,6 +1,6 @@
 /**
  * @internal The dashboard's browser script (plain ES2020, no dependencies). It polls
- * `stats` every second and `health` + `advice` every 5 s (relative URLs: the page is
+ * `stats` every second and `health` (with each figure's band) + `advice` every 5 s (relative URLs: the page is
  * served at the handler's base path with a trailing slash), keeps the last 5 minutes of
  * samples per pool in a ring buffer, and draws hand-made SVG line charts. Every value
  * from the server goes through `textContent` or numeric attributes, never HTML.
@@ -13,6 +13,7 @@ export const DASHBOARD_SCRIPT = `
   var SVG = 'http://www.w3.org/2000/svg';
   var COUNTS = [['size', 'size'], ['borrowed', 'borrowed'], ['idle', 'idle'], ['pending', 'pending'], ['max', 'max']];
   var WAIT = [['p99', 'p99 wait (ms)']];
+  var BANDS = [['saturation', 'saturation'], ['timeoutRate', 'timeouts'], ['errorRate', 'create errors']];
   var main = document.getElementById('pools');
   var status = document.getElementById('status');
   var pools = new Map();
@@ -86,6 +87,7 @@ export const DASHBOARD_SCRIPT = `
     var h = el('h2', '', root);
     el('span', '', h, name);
     p = { ring: [], badge: el('span', 'badge', h, '…'), figures: el('div', 'figures', root) };
+    p.bands = el('div', 'bands', root);
     p.reasons = el('ul', 'reasons', root);
     p.counts = chart(root, COUNTS, 'connections', name);
     p.wait = chart(root, WAIT, 'wait', name);
@@ -155,6 +157,15 @@ export const DASHBOARD_SCRIPT = `
         p.badge.textContent = h.status;
         p.reasons.textContent = '';
         h.reasons.forEach(function (r) { el('li', '', p.reasons, r); });
+        // Each figure with its band (option health): ok, warning or critical.
+        p.bands.textContent = '';
+        if (h.bands) BANDS.forEach(function (b) {
+          var v = h[b[0]];
+          if (typeof v !== 'number') return;
+          var band = h.bands[b[0]] || 'ok';
+          var span = el('span', 'band ' + band, p.bands, b[1] + ' ' + fmt(v * 100) + ' %');
+          span.title = band;
+        });
       });
       res[1].pools.forEach(function (a) {
         var p = card(a.name);

@@ -28,6 +28,8 @@ svg.chart polyline { fill: none; stroke-width: 1.8; stroke-linejoin: round; }
 .idle { color: var(--idle); stroke: var(--idle); } .pending { color: var(--pending); stroke: var(--pending); }
 .max { color: var(--max); stroke: var(--max); stroke-dasharray: 4 3; } .p99 { color: var(--p99); stroke: var(--p99); }
 ul { margin: 4px 0 0; padding-left: 18px; }
+.bands { margin-top: 4px; } .band { font-size: 12px; margin-right: 10px; padding: 1px 6px; border-radius: 8px; border: 1px solid var(--line); }
+.band.ok { color: var(--idle); } .band.warning { color: #bf8700; border-color: #bf8700; } .band.critical { color: #fff; background: var(--pending); border-color: var(--pending); }
 .reasons li { color: #bf8700; } .advice li { margin-bottom: 4px; }
 .advice .sev { font-weight: 600; text-transform: uppercase; font-size: 11px; margin-right: 6px; }
 .sev.critical { color: var(--pending); } .sev.warning { color: #bf8700; } .sev.info { color: var(--borrowed); }

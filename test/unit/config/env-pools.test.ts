@@ -203,3 +203,29 @@ describe('PgPool', () => {
     }
   });
 });
+
+describe('_DISABLED=1 (the kill switch) on every pool class', () => {
+  const env = { APP_POOL_DISABLED: '1', APP_POOL_MAX: '2' };
+  it('Pool, PgPool, RedisPool and HttpPool take it and switch pooling off', async () => {
+    const options = poolOptionsFromEnv('APP_POOL', env);
+    expect(Object.fromEntries(Object.entries(options))).toEqual({ pooling: false, max: 2 });
+    const clock = new ManualClock();
+    const pool = new Pool({ ...options, factory: new TestFactory(), clock });
+    const { Client } = fakePg();
+    const pg = new PgPool({ ...options, clock }, Client);
+    const redis = new RedisPool({ ...options, Redis, redis: 'redis://127.0.0.1:1/0', clock });
+    const http = new HttpPool({ ...options, undici: new FakeUndici().module, clock });
+    closers.push(
+      () => pool.close(),
+      () => pg.end(),
+      () => redis.close(),
+      () => http.destroy(),
+    );
+    for (const p of [pool, pg, redis]) {
+      expect(p.config()).toMatchObject({ pooling: false, max: 2, fromEnv: { pooling: 'APP_POOL_DISABLED' } });
+    }
+    expect(http.config()).toMatchObject({ pooling: false });
+    await pg.query('SELECT 1');
+    expect(pg.stats().destroyedBy.unpooled).toBe(1);
+  });
+});

@@ -220,6 +220,6 @@ describe('close()', () => {
   it('health is down once closed', async () => {
     const { pool } = setup();
     await pool.close();
-    expect(pool.health()).toEqual({ status: 'down', reasons: ['pool is closed'] });
+    expect(pool.health()).toMatchObject({ status: 'down', reasons: ['pool is closed'] });
   });
 });

@@ -366,3 +366,40 @@ describe('close, destroy and bad input', () => {
     );
   });
 });
+
+describe('pooling: false (the kill switch)', () => {
+  it.each([
+    ['an origin not listed (keyed pool)', { pooling: false }],
+    ['a listed origin', { origins: { [O]: { pooling: false } } }],
+  ])('%s: every request gets a fresh connection, closed when its response ends', async (_what, options) => {
+    const p = make({ max: 1, ...(options as HttpPoolOptions) });
+    for (const path of ['/a', '/b', '/c']) {
+      const r = get(p, path);
+      await flush();
+      world.last.respond();
+      await flush();
+      expect(r).toMatchObject({ status: 200, ended: true });
+    }
+    expect(world.clients).toHaveLength(3);
+    expect(world.clients.every((c) => c.destroyed)).toBe(true);
+    const total = p.stats().total;
+    expect(total).toMatchObject({ idle: 0, created: 3, destroyed: 3, acquired: 3 });
+    expect(total.destroyedBy.unpooled).toBe(3);
+  });
+
+  it('keeps max: a second request waits for the first, then gets a fresh connection', async () => {
+    const p = make({ max: 1, pooling: false });
+    const a = get(p, '/a');
+    await flush();
+    const b = get(p, '/b');
+    await flush();
+    expect(p.stats().total.pending).toBe(1);
+    world.last.respond();
+    await flush();
+    expect(a.ended).toBe(true);
+    expect(world.clients).toHaveLength(2);
+    world.last.respond();
+    await flush();
+    expect(b).toMatchObject({ status: 200, ended: true });
+  });
+});

@@ -70,7 +70,17 @@ describe('lido/admin handler', () => {
     expect(typeof stats.body.time).toBe('number');
     expect((await get(`${base}/health`)).body).toEqual({
       status: 'ok',
-      pools: [{ name: 'main', status: 'ok', reasons: [] }],
+      pools: [
+        {
+          name: 'main',
+          status: 'ok',
+          reasons: [],
+          saturation: 0,
+          timeoutRate: 0,
+          errorRate: 0,
+          bands: { saturation: 'ok', timeoutRate: 'ok', errorRate: 'ok' },
+        },
+      ],
     });
     expect((await get(`${base}/advice`)).body).toEqual({ pools: [{ name: 'main', advice: [] }] });
     const config = (await get(`${base}/config`)).body.pools[0].config;
@@ -82,6 +92,32 @@ describe('lido/admin handler', () => {
       factory: ['create', 'destroy'],
     });
     expect(config).not.toHaveProperty('clock');
+  });
+
+  it('shows each figure and its band on /health; a saturated pool is degraded, answered 200 (503 only when down)', async () => {
+    const { pool } = newPool('busy');
+    const leases = await Promise.all([pool.acquire(), pool.acquire(), pool.acquire(), pool.acquire()]);
+    const base = await serve(createAdminHandler({ pools: [pool] }));
+    const health = await get(`${base}/health`);
+    expect(health.status).toBe(200);
+    expect(health.body).toEqual({
+      status: 'degraded',
+      pools: [
+        {
+          name: 'busy',
+          status: 'degraded',
+          reasons: ['saturation 100 % (critical at 95 %): 4/4 borrowed'],
+          saturation: 1,
+          timeoutRate: 0,
+          errorRate: 0,
+          bands: { saturation: 'critical', timeoutRate: 'ok', errorRate: 'ok' },
+        },
+      ],
+    });
+    const page = await get(`${base}/`);
+    expect(page.text).toContain("'saturation'");
+    expect(page.text).toContain('.band.critical');
+    for (const l of leases) l.release();
   });
 
   it('answers 503 on /health when any pool is down, and redacts secrets from config and reasons', async () => {

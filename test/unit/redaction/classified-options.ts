@@ -82,6 +82,8 @@ export const POOL = classified<PoolOptions<unknown>>()({
     'maxConcurrentCreates',
     'allowExitOnIdle',
     'keepMin',
+    'health',
+    'pooling',
     'destroyTimeoutMs',
     'thawAfterMs',
     'autoSize',
@@ -92,7 +94,7 @@ export const POOL = classified<PoolOptions<unknown>>()({
 
 export const KEYED = classified<KeyedPoolOptions<unknown, unknown>>()({
   secret: ['factory'],
-  none: ['perKey', 'maxTotal', 'budget', 'idlePoolTimeoutMs', 'name', 'keyName', 'clock'],
+  none: ['perKey', 'maxTotal', 'budget', 'idlePoolTimeoutMs', 'name', 'keyName', 'pooling', 'clock'],
 });
 
 export const CLUSTER = classified<PoolClusterOptions<unknown>>()({
@@ -312,6 +314,8 @@ export const HTTP_ORIGIN = classified<HttpOriginOptions>()({
     'maxConcurrentCreates',
     'validateAfterIdleMs',
     'autoSize',
+    'health',
+    'pooling',
     'client',
   ],
 });

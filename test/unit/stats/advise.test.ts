@@ -142,3 +142,25 @@ describe('advise()', () => {
     await pool.close();
   });
 });
+
+describe('advise() and the create error rate', () => {
+  it('a create error rate in its warning or critical band is advice of that severity', async () => {
+    const { clock, f, pool } = setup({ max: 4, health: { errorRate: [0.2, 0.6] } });
+    const leases = [await pool.acquire(), await pool.acquire(), await pool.acquire()];
+    for (const l of leases) l.release();
+    pool.evictIdle(3);
+    expect(pool.advise().filter((a) => a.issue.startsWith('creates failing'))).toEqual([]);
+    f.next('create', 'reject');
+    const w = pool.acquire();
+    await clock.advance(1_000); // the create failed once, its retry made one
+    // 1 failed of 5 creates: 20 %, the warning band.
+    const advice = pool.advise().find((a) => a.issue.startsWith('creates failing'));
+    expect(advice).toMatchObject({ severity: 'warning' });
+    expect(advice!.issue).toBe(
+      'creates failing: 20 % of creates failed recently (1 create error(s) since stats reset, 1 resource(s) alive)',
+    );
+    expect(advice!.suggestion).toMatch(/reachable/);
+    (await w).release();
+    await pool.close();
+  });
+});

@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ChurnDetector, LIDO_POOL_CHURN, churnMessage, noteNewPool, ownedPools } from '../../../src/stats/churn.js';
+import {
+  ChurnDetector,
+  LIDO_POOL_CHURN,
+  callSite,
+  churnMessage,
+  noteNewPool,
+  ownedPools,
+} from '../../../src/stats/churn.js';
 import { ManualClock } from '../../support/manual-clock.js';
 
 afterEach(() => {
@@ -116,5 +123,40 @@ describe('the process-wide detector', () => {
     ).toThrow('boom');
     for (let i = 0; i < 10; i++) noteNewPool('Pool "owned-after"', 0); // counting resumed after the throw
     expect(warn).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('callSite()', () => {
+  function Made(): string {
+    return callSite(Made);
+  }
+  function caller(): string {
+    return Made();
+  }
+
+  it("is the first 3 frames below the constructor, the constructor's own left out", () => {
+    const before = Error.stackTraceLimit;
+    const site = caller();
+    const frames = site.split(' < ');
+    expect(frames).toHaveLength(3);
+    expect(frames[0]).toMatch(/^caller \(.*churn\.test\.ts:\d+:\d+\)$/);
+    expect(site).not.toContain('Made');
+    expect(Error.stackTraceLimit).toBe(before);
+  });
+
+  it('is empty, and restores the limit, when a prepareStackTrace throws or returns something else', () => {
+    const original = Error.prepareStackTrace;
+    const before = Error.stackTraceLimit;
+    try {
+      Error.prepareStackTrace = () => {
+        throw new Error('no stacks here');
+      };
+      expect(caller()).toBe('');
+      Error.prepareStackTrace = () => 42;
+      expect(caller()).toBe('');
+    } finally {
+      Error.prepareStackTrace = original;
+    }
+    expect(Error.stackTraceLimit).toBe(before);
   });
 });
