@@ -81,7 +81,7 @@ export function assemble<T>(
           state,
           creator: () => creator,
           retirement,
-          setCap: (cap) => supply.setCap(cap),
+          setCap: (cap) => supply.limit.cap(cap),
         });
   if (budget !== null) state.permits = budget;
   creator = new Creator<T>({
@@ -121,7 +121,10 @@ export function assemble<T>(
   const sizer: Sizer =
     o.autoSize === false || !o.pooling
       ? NoSizer
-      : new AutoSizer<T>({ state, setLimit: (n) => supply.setLimit(n), resized: (i) => events.resized(i) }, o.autoSize);
+      : new AutoSizer<T>(
+          { state, setLimit: (n) => supply.limit.ask(n), resized: (i) => events.resized(i) },
+          o.autoSize,
+        );
   const isBroken = o.factory.isBroken;
   return {
     state,

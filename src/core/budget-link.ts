@@ -54,7 +54,7 @@ export interface BudgetLinkParts<T> {
   state: PoolState<T>;
   creator: () => Creator<T>;
   retirement: Retirement<T>;
-  /** Sets the most the budget lets the pool hold (`Supply.setCap`). */
+  /** Sets the most the budget lets the pool hold (`EffectiveLimit.cap`). */
   setCap: (cap: number) => void;
 }
 

@@ -93,7 +93,7 @@ export function internalsFor<T>(pool: PoolRef, parts: PoolParts<T>): PoolInterna
     acquireQueued: (handle) =>
       tracingAcquire() ? traceAcquire(pool, undefined, state.clock, () => queued(handle)) : queued(handle),
     withdraw: (waiter, reason) => waiting.withdraw(waiter, reason),
-    setLimit: (limit) => supply.setLimit(checkInt('setLimit limit', limit, 1)),
+    setLimit: (limit) => supply.limit.ask(checkInt('setLimit limit', limit, 1)),
     createFailureHandled: () => supply.createFailureHandled(),
   };
 }

@@ -3,7 +3,7 @@ import { notePoolMade } from '../stats/churn.js';
 import type { DestroyReason, PoolStats } from '../stats/counters.js';
 import { traceAcquire, tracingAcquire } from '../stats/diagnostics.js';
 import type { PoolHealth } from '../stats/health.js';
-import { healthOf, statsOf } from '../stats/snapshot.js';
+import { healthOf, resetStatsOf, statsOf } from '../stats/snapshot.js';
 import { checkAcquire, type AcquireOptions } from './acquire-options.js';
 import { assemble, type PoolParts } from './assembly.js';
 import type { Checks } from './checks.js';
@@ -13,7 +13,7 @@ import { type Announcer, PoolEmitter } from './events.js';
 import { internalsFor, kRelease, type LeaseOwner, type PoolInternals } from './internal.js';
 import type { LeakDetector } from './leak-detector.js';
 import { type Lease, ownLease } from './lease.js';
-import { checkDuration, checkInt, checkSizes, type PoolOptions } from './options.js';
+import { checkDuration, checkInt, checkSizes, type PoolOptions, shownOptions } from './options.js';
 import { RETIRED } from './retirement.js';
 import type { PoolState } from './state.js';
 import type { Supply } from './supply.js';
@@ -23,8 +23,6 @@ import type { Waiting } from './waiting.js';
 
 export type { CloseOptions, CloseReport } from './close.js';
 export type { PoolEvents, ThawInfo } from './events.js';
-
-const noop = (): void => {};
 
 let internalsOf: <T>(pool: Pool<T>) => PoolInternals<T>;
 
@@ -40,9 +38,8 @@ export function poolInternals<T>(pool: Pool<T>): PoolInternals<T> {
  * A generic resource pool. It owns every policy (sizing, timeouts, validation, lifetime,
  * backoff, leak detection, drain); a {@link Factory} says how to make one resource.
  *
- * This class is the policy of `acquire`, `use`, `release` and `close`; the parts it is
- * made of (supply, waiting, checks, retirement, deadlines, creator) are described in
- * docs/architecture.md.
+ * This class is the policy of `acquire`, `use`, `release` and `close`; the parts it is made of
+ * (supply, waiting, checks, retirement, deadlines, creator) are described in docs/architecture.md.
  */
 export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwner<T> {
   readonly #state: PoolState<T>;
@@ -65,7 +62,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   static readonly #held = held(Pool.#example());
 
   static #example(): Pool<unknown> {
-    const pool = new Pool<unknown>({ name: 'lido (held)', factory: { create: async () => null, destroy: noop } });
+    const pool = new Pool<unknown>({ name: 'lido (held)', factory: { create: async () => null, destroy: () => {} } });
     // A histogram's sum and max turn fractional with the first duration recorded (a new map).
     pool.#state.counters.waitTime.record(0.5);
     void pool.close();
@@ -190,7 +187,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     o.min = o.pooling ? min : 0; // the kill switch keeps nothing
     o.max = max;
     this.#parts.deadlines.floorLifted();
-    this.#supply.setLimit(this.#parts.sizer.bounds(min, max));
+    this.#supply.limit.ask(this.#parts.sizer.bounds(min, max));
   }
 
   /** A snapshot of counts, counters and latency histograms. */
@@ -200,9 +197,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
 
   /** Zeroes the counters and histograms (counts of live resources are kept). */
   resetStats(): void {
-    const now = this.#state.clock.now();
-    this.#state.counters.reset(now, this.#state.leasesOut);
-    this.#state.rates.reset(now);
+    resetStatsOf(this.#state);
   }
 
   /**
@@ -221,16 +216,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
 
   /** The effective options (the factory is shown by its hook names only). */
   config(): Record<string, unknown> {
-    const { factory, clock, random, fromEnv, budget, ...rest } = this.#state.options;
-    // Hook names, looked up (not listed with Object.keys) so class-based factories show theirs too.
-    const hooks = ['create', 'destroy', 'validate', 'reset', 'watch', 'isBroken'] as const;
-    return {
-      ...rest,
-      factory: hooks.filter((k) => typeof factory[k] === 'function'),
-      // The budget by its name: a fleet budget's object holds its store's connection options.
-      budget: budget === null ? null : budget.name,
-      ...(fromEnv && { fromEnv }),
-    };
+    return shownOptions(this.#state.options);
   }
 
   /**

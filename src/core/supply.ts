@@ -7,6 +7,7 @@ import type { Announcer } from './events.js';
 import type { LeaseOwner } from './internal.js';
 import type { LeakDetector } from './leak-detector.js';
 import { Lease } from './lease.js';
+import { EffectiveLimit } from './limit.js';
 import type { Reporter } from './reporting.js';
 import type { Retirement } from './retirement.js';
 import type { PoolState } from './state.js';
@@ -51,10 +52,8 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
   readonly #ended: () => void;
   /** Callers of `ready()` waiting for `min` resources. */
   #readyCallers: { resolve: () => void; reject: (e: unknown) => void }[] = [];
-  /** The limit last set through {@link setLimit} (resize, an auto-sizer), before the budget's cap. */
-  #asked = Infinity;
-  /** The most the budget lets this pool hold ({@link setCap}); Infinity without a budget. */
-  #cap = Infinity;
+  /** The effective limit: what resize or autoSize asked, `max` and the budget's cap. */
+  readonly limit: EffectiveLimit;
 
   constructor(options: SupplyOptions<T>) {
     this.#state = options.state;
@@ -69,6 +68,7 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
     const { state, creator, leaks, report, events, retirement, ended } = options;
     this.waiting = new Waiting<T>({ state, creator, leaks, report, events, supply: this });
     this.checks = new Checks<T>({ state, retirement, report, supply: this, ended });
+    this.limit = new EffectiveLimit(state, retirement, () => this.dispatch());
   }
 
   /**
@@ -212,25 +212,6 @@ export class Supply<T> implements WaitingHost, ChecksHost<T> {
     this.#report.failure(error, 'create');
     if (state.live < state.options.min) this.rejectReady(error);
     if (state.options.failFast) this.waiting.failAll(error, () => withoutStack(() => ownCreateError(error)));
-  }
-
-  /** Sets the effective limit, at most `max` (and the budget's cap): idle resources above it go now, borrowed ones on release. */
-  setLimit(limit: number): void {
-    this.#asked = limit;
-    this.#applyLimit();
-  }
-
-  /** The budget lets this pool hold at most `cap` (live, creating with a permit, closing); down to 0. */
-  setCap(cap: number): void {
-    this.#cap = cap;
-    this.#applyLimit();
-  }
-
-  #applyLimit(): void {
-    const state = this.#state;
-    state.limit = Math.min(this.#asked, state.options.max, this.#cap);
-    this.#retirement.destroyIdle('shrink', 'pool resized', () => state.live <= state.limit);
-    this.dispatch();
   }
 
   /** A create got its budget permit after waiting: still needed (waiters beyond checks and creates with permits, or `min`)? */

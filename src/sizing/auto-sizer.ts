@@ -6,7 +6,7 @@ import { Sampler } from './signals.js';
 /** @internal What a pool's sizer needs of the pool. */
 export interface SizerHost<T> {
   state: PoolState<T>;
-  /** Sets the pool's effective limit (`Supply.setLimit`). */
+  /** Sets the pool's effective limit (`EffectiveLimit.ask`). */
   setLimit(limit: number): void;
   /** Announces a change of the limit (event `resize`). */
   resized(info: ResizeInfo): void;

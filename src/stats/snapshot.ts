@@ -1,4 +1,5 @@
 import type { PoolParts } from '../core/assembly.js';
+import type { PoolState } from '../core/state.js';
 import { countsOf } from '../core/assembly.js';
 import type { PoolStats } from './counters.js';
 import { health, type PoolHealth } from './health.js';
@@ -44,4 +45,11 @@ export function healthOf<T>(parts: PoolParts<T>): PoolHealth {
   const why = parts.budget === null || state.closed ? null : parts.budget.health();
   if (why === null) return h;
   return { ...h, status: h.status === 'ok' ? 'degraded' : h.status, reasons: [...h.reasons, `budget: ${why}`] };
+}
+
+/** Zeroes the counters, histograms and rate windows (counts of live resources are kept). */
+export function resetStatsOf<T>(state: PoolState<T>): void {
+  const now = state.clock.now();
+  state.counters.reset(now, state.leasesOut);
+  state.rates.reset(now);
 }

@@ -1,4 +1,4 @@
-import { redact, redactString } from '../../core/util/redact.js';
+import { redactString } from '../../core/util/redact.js';
 import type { Client, buildConnector } from 'undici';
 import type { Clock } from '../../core/util/clock.js';
 import { PoolOptionsError } from '../../core/errors.js';
@@ -161,7 +161,8 @@ const KNOWN = new Set<string>([
   'random',
 ]);
 const HTTP_DEFAULTS = { idleTimeoutMs: 4_000, failFast: true, maxConcurrentCreates: 16 };
-const probe: Factory<unknown> = { create: () => Promise.resolve({}), destroy: () => {} };
+/** @internal A factory for validating a pool's options without a pool. */
+export const probe: Factory<unknown> = { create: () => Promise.resolve({}), destroy: () => {} };
 
 /** An origin as undici writes it (`https://host:port`, default port dropped), or a PoolOptionsError naming `what`. */
 export function normalizeOrigin(value: unknown, what: string): string {
@@ -271,55 +272,4 @@ export function clientOptionsOf(config: OriginConfig): Record<string, unknown> {
   if (out.keepAliveTimeout === undefined) out.keepAliveTimeout = ms;
   if (out.keepAliveMaxTimeout === undefined) out.keepAliveMaxTimeout = Math.max(ms, 600_000);
   return out;
-}
-
-/** Pool options as the pool applies them (defaults filled in), without the hooks and sources of time. */
-function effectivePool(config: OriginConfig, clock: Clock | undefined): Record<string, unknown> {
-  const {
-    factory,
-    name,
-    clock: _clock,
-    random,
-    fromEnv,
-    budget,
-    ...rest
-  } = resolveOptions({
-    ...config.pool,
-    factory: probe,
-    name: 'probe',
-    clock,
-  } as PoolOptions<unknown>);
-  return rest;
-}
-
-/** Socket/TLS options by name only (they may hold keys and passphrases), or `'[function]'` for a connector. */
-function connectNames(connect: HttpConnectOptions | Connector): string | string[] {
-  return typeof connect === 'function' ? '[function]' : Object.keys(connect);
-}
-
-/** @internal What `HttpPool.config()` shows. */
-export function effectiveConfig(
-  o: ResolvedHttpOptions,
-  fromEnv: Record<string, string> | undefined,
-): Record<string, unknown> {
-  const origins: Record<string, unknown> = {};
-  for (const [origin, config] of o.origins) {
-    origins[origin] = {
-      ...effectivePool(config, o.clock),
-      connect: connectNames(config.connect),
-      client: redact(config.client),
-    };
-  }
-  return {
-    name: o.name,
-    maxTotal: o.maxTotal,
-    budget: o.budget === null ? null : o.budget.name,
-    idlePoolTimeoutMs: o.idlePoolTimeoutMs,
-    leakDetectionMs: o.leakDetectionMs,
-    ...effectivePool(o.base, o.clock),
-    connect: connectNames(o.base.connect),
-    client: redact(o.base.client),
-    origins,
-    ...(fromEnv === undefined ? {} : { fromEnv }),
-  };
 }

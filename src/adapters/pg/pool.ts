@@ -10,6 +10,7 @@ import { declarePoolKind } from '../../config/kind.js';
 import { checkoutsDrained } from './ending.js';
 import { deliverError, endedError } from './errors.js';
 import { membersConfig, sumStats } from './members.js';
+import { membersAdvice, membersHealth, membersStats } from './reports.js';
 import { copyOptions, type PgPoolOptions } from './options.js';
 import type {
   ConnectCallback,
@@ -102,7 +103,6 @@ export class PgPool<C extends ClientLike = ClientLike>
   }
 
   // ---- pg.Pool API ----------------------------------------------------------------
-
   /** Clients open or being opened (with replicas: the primary's and the replicas'). */
   get totalCount(): number {
     return sumStats(this.#parts.members, (s) => s.size);
@@ -181,7 +181,6 @@ export class PgPool<C extends ClientLike = ClientLike>
   }
 
   // ---- lido additions ---------------------------------------------------------------
-
   /** The pool's name (option `name`, default `pg-<n>`). */
   get name(): string {
     return this.#pool.name;
@@ -219,11 +218,7 @@ export class PgPool<C extends ClientLike = ClientLike>
    * also its cluster state and `replicas` (each replica's stats and state).
    */
   stats(): PgPoolStats {
-    const members = this.#parts.members;
-    const serverRefusals = members.primary.refusals.count;
-    if (members.cluster === null) return { ...this.#pool.stats(), serverRefusals };
-    const { primary, strategy, healthyReplicas, replicas } = members.cluster.stats();
-    return { ...primary, strategy, healthyReplicas, replicas, serverRefusals };
+    return membersStats(this.#parts.members);
   }
 
   /**
@@ -232,20 +227,12 @@ export class PgPool<C extends ClientLike = ClientLike>
    * lists each one.
    */
   health(): PgPoolHealth {
-    const members = this.#parts.members;
-    const h: PgPoolHealth = (members.cluster ?? this.#pool).health();
-    // A server refusal in the last minute says why creates fail: the server's limit.
-    const why = members.primary.refusals.reason(60_000);
-    if (why === null || h.status === 'down') return h;
-    return { ...h, status: 'degraded', reasons: [...h.reasons, why] };
+    return membersHealth(this.#parts.members);
   }
 
   /** Sizing and timeout recommendations from what was observed (a replica's say which replica). */
   advise(): Advice[] {
-    const advice = this.#pool.advise();
-    for (const m of this.#parts.members.replicas)
-      for (const a of m.pool.advise()) advice.push({ ...a, issue: `replica "${m.pool.name}": ${a.issue}` });
-    return advice;
+    return membersAdvice(this.#parts.members);
   }
 
   /** Zeroes counters and histograms (of every member). */
@@ -277,7 +264,6 @@ export class PgPool<C extends ClientLike = ClientLike>
   }
 
   // ---- internals --------------------------------------------------------------------
-
   #connect(readOnly: boolean, callback?: ConnectCallback<C>): Promise<PgPoolClient<C>> | undefined {
     if (this.ending) return deliverError(callback, endedError(this.#pool.name));
     const p = this.#parts.checkouts.connect(readOnly);
