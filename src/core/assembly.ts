@@ -116,6 +116,7 @@ export function assemble<T>(
     thawed: () => state.permits.thaw(),
   });
   supply = new Supply<T>({ state, owner: pool, retirement, deadlines, creator, leaks, report, events, ended });
+  budget?.capChanged(); // a pool never holds more than its budget's max: the limit says so from the start
   const { waiting, checks } = supply;
   // Without pooling every lease gets a fresh resource: there is no pool size to move.
   const sizer: Sizer =

@@ -67,10 +67,12 @@ export class BudgetLink<T> implements BudgetMember, Permits {
   readonly name: string;
   readonly account: BudgetAccount;
   readonly #parts: BudgetLinkParts<T>;
+  readonly #budgetMax: number;
   thawing: Promise<void> | null = null;
 
   constructor(budget: Budget, parts: BudgetLinkParts<T>) {
     this.#parts = parts;
+    this.#budgetMax = budget.max;
     this.name = parts.state.options.name;
     this.account = budget.join(this);
   }
@@ -92,8 +94,9 @@ export class BudgetLink<T> implements BudgetMember, Permits {
     return retirement.destroyIdle('shrink', 'budget give-back', (d) => d >= above);
   }
 
+  /** The pool's limit follows the budget: never above its `max`, nor the cap it sets this pool (give-back, a lost lease). */
   capChanged(): void {
-    this.#parts.setCap(this.account.cap);
+    this.#parts.setCap(Math.min(this.account.cap, this.#budgetMax));
   }
 
   // Permits: what the creator and retirement call.
