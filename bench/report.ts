@@ -6,7 +6,14 @@ import { ratioOf, type Column, type Section } from './lib.js';
 
 function fmt(v: number | null, col: Column): string {
   if (v === null || Number.isNaN(v)) return 'n/a';
-  const digits = col.unit === 'ms' || col.unit === 'ms p99' ? (Math.abs(v) < 10 ? 2 : 1) : 0;
+  const digits =
+    col.unit === 'ms' || col.unit === 'ms p99'
+      ? Math.abs(v) < 10
+        ? 2
+        : 1
+      : col.unit === 'conns' || col.unit === 's'
+        ? 1
+        : 0;
   return v.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
@@ -19,7 +26,7 @@ export function ratioText(sec: Section, c: number): string {
 export function sectionMarkdown(sec: Section): string {
   const out = [`### ${sec.title}`, ''];
   if (sec.columns.length) {
-    out.push(`| library | ${sec.columns.map((c) => `${c.label} (${c.unit})`).join(' | ')} |`);
+    out.push(`| ${sec.rowLabel ?? 'library'} | ${sec.columns.map((c) => `${c.label} (${c.unit})`).join(' | ')} |`);
     out.push(`|---|${sec.columns.map(() => '---:').join('|')}|`);
     for (const r of sec.rows) {
       const name = r.headline ? `**${r.subject}**` : r.subject;
@@ -27,6 +34,11 @@ export function sectionMarkdown(sec: Section): string {
     }
     if (sec.rows.some((r) => r.headline)) {
       out.push(`| *lido advantage* | ${sec.columns.map((_, k) => ratioText(sec, k)).join(' | ')} |`);
+    }
+    for (const q of sec.quotients ?? []) {
+      out.push(
+        `| *${q.label}* | ${q.values.map((v) => (v == null || Number.isNaN(v) ? '–' : `×${v.toFixed(2)}`)).join(' | ')} |`,
+      );
     }
     out.push('');
   }
