@@ -22,7 +22,7 @@ export function niceCeil(v: number): number {
   return 10 * p;
 }
 
-/** The chart: `max` is the pool's `max` (top of the left axis). */
+/** The chart: `max` is the pool's `max` (the top of the left axis). */
 export function traceSvg(title: string, trace: readonly TracePoint[], bands: readonly Band[], max: number): string {
   const W = 980;
   const H = 380;
@@ -31,7 +31,7 @@ export function traceSvg(title: string, trace: readonly TracePoint[], bands: rea
   const top = 56;
   const bottom = H - 56;
   const end = Math.max(1, ...bands.map((b) => b.to), ...trace.map((p) => p.t));
-  const yMax = niceCeil(max);
+  const yMax = max;
   const tMax = niceCeil(Math.max(1, ...trace.map((p) => p.throughput)));
   const x = (ms: number) => left + (ms / end) * (right - left);
   const yl = (v: number) => bottom - (Math.min(v, yMax) / yMax) * (bottom - top);
@@ -52,7 +52,7 @@ export function traceSvg(title: string, trace: readonly TracePoint[], bands: rea
   for (let k = 0; k <= 4; k++) {
     const y = bottom - (k / 4) * (bottom - top);
     parts.push(`<line x1="${left}" y1="${f(y)}" x2="${right}" y2="${f(y)}" stroke="#e4e4e4"/>`);
-    parts.push(`<text x="${left - 6}" y="${f(y + 4)}" text-anchor="end" fill="#4a7ab5">${(yMax * k) / 4}</text>`);
+    parts.push(`<text x="${left - 6}" y="${f(y + 4)}" text-anchor="end" fill="#4a7ab5">${Math.round((yMax * k) / 4)}</text>`);
     parts.push(`<text x="${right + 6}" y="${f(y + 4)}" fill="#d0792b">${((tMax * k) / 4).toLocaleString('en')}</text>`);
   }
   const step = niceCeil(end / 1000 / 10);
