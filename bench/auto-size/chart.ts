@@ -52,7 +52,9 @@ export function traceSvg(title: string, trace: readonly TracePoint[], bands: rea
   for (let k = 0; k <= 4; k++) {
     const y = bottom - (k / 4) * (bottom - top);
     parts.push(`<line x1="${left}" y1="${f(y)}" x2="${right}" y2="${f(y)}" stroke="#e4e4e4"/>`);
-    parts.push(`<text x="${left - 6}" y="${f(y + 4)}" text-anchor="end" fill="#4a7ab5">${Math.round((yMax * k) / 4)}</text>`);
+    parts.push(
+      `<text x="${left - 6}" y="${f(y + 4)}" text-anchor="end" fill="#4a7ab5">${Math.round((yMax * k) / 4)}</text>`,
+    );
     parts.push(`<text x="${right + 6}" y="${f(y + 4)}" fill="#d0792b">${((tMax * k) / 4).toLocaleString('en')}</text>`);
   }
   const step = niceCeil(end / 1000 / 10);
