@@ -1,6 +1,8 @@
 export { Pool, type CloseOptions, type CloseReport, type PoolEvents, type ThawInfo } from './core/pool.js';
 export type { PoolOptions, CreateRetryOptions } from './core/options.js';
 export { defaults } from './core/options.js';
+export { autoSizeDefaults, type AutoSizeOptions } from './sizing/options.js';
+export type { ResizeInfo, ResizeReason } from './sizing/controller.js';
 export { poolOptionsFromEnv, LIDO_ENV_UNKNOWN, type EnvPoolOptions } from './config/env.js';
 export type { AcquireOptions } from './core/acquire-options.js';
 export type { Factory } from './core/factory.js';

@@ -12,6 +12,7 @@ import { Retirement } from './retirement.js';
 import { PoolState } from './state.js';
 import { Supply } from './supply.js';
 import type { Waiting } from './waiting.js';
+import { AutoSizer, NoSizer, type Sizer } from '../sizing/auto-sizer.js';
 
 /** @internal The parts a pool is made of (docs/architecture.md). */
 export interface PoolParts<T> {
@@ -25,6 +26,8 @@ export interface PoolParts<T> {
   checks: Checks<T>;
   supply: Supply<T>;
   deadlines: Deadlines<T>;
+  /** What moves the effective limit: `autoSize`, or a null object. */
+  sizer: Sizer;
   /** `factory.isBroken`, reported (and taken as broken) when it throws; null without one. */
   isBroken: ((error: unknown, resource: T) => boolean) | null;
 }
@@ -94,6 +97,10 @@ export function assemble<T>(
   });
   supply = new Supply<T>({ state, owner: pool, retirement, deadlines, creator, leaks, report, events, ended });
   const { waiting, checks } = supply;
+  const sizer: Sizer =
+    o.autoSize === false
+      ? NoSizer
+      : new AutoSizer<T>({ state, setLimit: (n) => supply.setLimit(n), resized: (i) => events.resized(i) }, o.autoSize);
   const isBroken = o.factory.isBroken;
   return {
     state,
@@ -106,6 +113,7 @@ export function assemble<T>(
     checks,
     supply,
     deadlines,
+    sizer,
     isBroken:
       isBroken === undefined
         ? null

@@ -9,6 +9,7 @@ import {
 } from '../stats/diagnostics.js';
 import type { AcquireTimeoutError, PoolError } from './errors.js';
 import type { LeakReport } from './leak-detector.js';
+import type { ResizeInfo } from '../sizing/controller.js';
 
 /** Events a pool emits, with their arguments. */
 export interface PoolEvents<T> {
@@ -28,6 +29,8 @@ export interface PoolEvents<T> {
   error: [error: PoolError, resource?: T];
   /** The process was frozen (see option `thawAfterMs`): idle resources are checked before they are lent again. */
   thaw: [info: ThawInfo];
+  /** `autoSize` moved the effective limit (`stats().limit`). */
+  resize: [info: ResizeInfo];
 }
 
 /** What the `thaw` event says. */
@@ -152,6 +155,10 @@ export class Announcer<T> {
 
   thawed(awayMs: number): void {
     this.#emit('thaw', { awayMs });
+  }
+
+  resized(info: ResizeInfo): void {
+    this.#emit('resize', info);
   }
 
   #emit<K extends keyof PoolEvents<T>>(event: K, ...args: PoolEvents<T>[K]): void {

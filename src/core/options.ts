@@ -4,6 +4,7 @@ import { PoolOptionsError } from './errors.js';
 import { checkDuration, checkInt, describe, fail, rejectUnknown } from './util/check.js';
 import type { Factory } from './factory.js';
 import { envSourcesOf } from '../config/sources.js';
+import { type AutoSizeOptions, type ResolvedAutoSize, resolveAutoSize } from '../sizing/options.js';
 
 /** Backoff for failed creates: the n-th consecutive failure waits about `baseMs * 2^(n-1)`, capped. */
 export interface CreateRetryOptions {
@@ -73,6 +74,12 @@ export interface PoolOptions<T> {
    * the pool emits `thaw`. 0 = off. Default 5 000.
    */
   thawAfterMs?: number;
+  /**
+   * `true` (or tuning, see {@link AutoSizeOptions}): the pool moves its effective limit
+   * (`stats().limit`) between `min` and `max` from the load it sees, and never grows
+   * while hold times rise (docs/sizing.md). Default false: the limit is `max`.
+   */
+  autoSize?: boolean | AutoSizeOptions;
   /** Time source (tests inject a manual clock). Default: `performance.now()` and Node timers. */
   clock?: Clock;
   /** Random source in [0, 1) for jitter (tests inject a fixed one). Default `Math.random`. */
@@ -104,6 +111,8 @@ export interface ResolvedOptions<T> {
   allowExitOnIdle: boolean;
   destroyTimeoutMs: number;
   thawAfterMs: number;
+  /** `autoSize` tuning; false when off. */
+  autoSize: ResolvedAutoSize | false;
   clock: Clock;
   random: () => number;
   /** Options read from the environment, by variable (`poolOptionsFromEnv`); shown by `config()`. */
@@ -133,6 +142,7 @@ const KNOWN = new Set([
   'allowExitOnIdle',
   'destroyTimeoutMs',
   'thawAfterMs',
+  'autoSize',
   'clock',
   'random',
   'keepMin',
@@ -296,6 +306,7 @@ export function resolveOptions<T>(input: PoolOptions<T>): ResolvedOptions<T> {
     allowExitOnIdle: bool('allowExitOnIdle'),
     destroyTimeoutMs: checkDuration('destroyTimeoutMs', pick(o, 'destroyTimeoutMs'), true, true),
     thawAfterMs: checkDuration('thawAfterMs', pick(o, 'thawAfterMs')),
+    autoSize: resolveAutoSize(o.autoSize),
     clock,
     random,
     fromEnv: envSourcesOf(input),

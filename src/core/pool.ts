@@ -175,14 +175,17 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
     return evicted;
   }
 
-  /** Changes `min` and/or `max` at run time; excess idle resources go at once, borrowed ones on release. */
+  /**
+   * Changes `min` and/or `max` at run time; excess idle resources go at once, borrowed ones
+   * on release. With `autoSize`, these are the bounds its limit moves within.
+   */
   resize(sizes: { min?: number; max?: number }): void {
     const o = this.#state.options;
     const { min, max } = checkSizes(sizes, o);
     o.min = min;
     o.max = max;
     this.#parts.deadlines.floorLifted();
-    this.#supply.setLimit(max);
+    this.#supply.setLimit(this.#parts.sizer.bounds(min, max));
   }
 
   /** A snapshot of counts, counters and latency histograms. */
@@ -221,6 +224,7 @@ export class Pool<T> extends PoolEmitter<T> implements AsyncDisposable, LeaseOwn
   close(options: CloseOptions = {}): Promise<CloseReport> {
     if (this.#closing !== null) return this.#closing;
     const timeoutMs = checkDuration('close timeoutMs', options?.timeoutMs ?? 30_000, false, true);
+    this.#parts.sizer.stop();
     const { done, check } = shutDown(this.#parts, timeoutMs);
     this.#drainCheck = check;
     this.#closing = done.finally(() => (this.#drainCheck = null));

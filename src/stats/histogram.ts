@@ -25,6 +25,11 @@ export class Histogram {
   #sum = 0;
   #max = 0;
 
+  /** Sum of the values recorded, ms (negative values counted as 0). */
+  get sum(): number {
+    return this.#sum;
+  }
+
   /** Records a duration in ms (negative values count as 0). */
   record(ms: number): void {
     // Beyond ~33 minutes no bucket is kept: quantiles that fall there report the max.

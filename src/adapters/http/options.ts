@@ -12,6 +12,7 @@ import {
   type PoolOptions,
 } from '../../core/options.js';
 import type { Connector, UndiciLike } from './types.js';
+import type { AutoSizeOptions } from '../../sizing/options.js';
 
 /** Socket options: undici's `buildConnector` options (TLS: `ca`, `cert`, `key`, `rejectUnauthorized`, `servername`; `timeout`, `keepAlive`, `socketPath`, …). */
 export type HttpConnectOptions = Partial<buildConnector.BuildOptions>;
@@ -57,6 +58,11 @@ export interface HttpOriginOptions {
   };
   /** Most connects in flight at once, per origin. Default 16. */
   maxConcurrentCreates?: number;
+  /**
+   * `true` (or tuning): each origin's pool moves its limit between `min` and `max` from
+   * the load it sees (see the `autoSize` option of `Pool`, docs/sizing.md). Default false.
+   */
+  autoSize?: boolean | AutoSizeOptions;
   /** Socket and TLS options, or a connector function `(target, callback)` as undici's `connect` option takes. */
   connect?: HttpConnectOptions | Connector;
   /** undici `Client` options (`headersTimeout`, `bodyTimeout`, …). */
@@ -118,6 +124,7 @@ const POOL_KEYS = [
   'failFast',
   'createRetry',
   'maxConcurrentCreates',
+  'autoSize',
 ] as const;
 const ORIGIN_KNOWN = new Set<string>([...POOL_KEYS, 'connect', 'client']);
 const KNOWN = new Set<string>([

@@ -25,6 +25,7 @@ export const CORE_OPTION_KEYS = [
   'clock',
   'random',
   'keepMin',
+  'autoSize',
 ] as const;
 
 type CoreKey = (typeof CORE_OPTION_KEYS)[number];

@@ -82,6 +82,7 @@ export const POOL = classified<PoolOptions<unknown>>()({
     'keepMin',
     'destroyTimeoutMs',
     'thawAfterMs',
+    'autoSize',
     'clock',
     'random',
   ],
@@ -308,6 +309,7 @@ export const HTTP_ORIGIN = classified<HttpOriginOptions>()({
     'createRetry',
     'maxConcurrentCreates',
     'validateAfterIdleMs',
+    'autoSize',
     'client',
   ],
 });
