@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { isMain, median, quantile } from '../lib.js';
-import type { ChildReport, ChildSpec, Phase, PhaseFigures, TracePoint, Workload } from './spec.js';
+import type { ChildReport, ChildSpec, Phase, PhaseFigures, ResizeRecord, TracePoint, Workload } from './spec.js';
 
 interface Client {
   query(text: string, values?: unknown[]): Promise<unknown>;
@@ -21,6 +21,8 @@ interface BenchPool {
   query(text: string): Promise<unknown>;
   stats(): { limit: number; idle: number; borrowed: number; checking: number; pending: number; serverRefusals: number };
   end(): Promise<void>;
+  /** The core pool underneath: its `resize` events are autoSize's moves. */
+  corePool: { on(event: 'resize', fn: (info: { from: number; to: number; reason: string }) => void): unknown };
 }
 
 /** The PgPool options of a spec: the server from PG* variables, as the other pg benches take it. */
@@ -117,7 +119,9 @@ async function run(spec: ChildSpec): Promise<ChildReport> {
   const pool = new PgPool(poolOptions(spec));
   const calls = new Calls();
   const trace: TracePoint[] = [];
+  const resizes: ResizeRecord[] = [];
   const t0 = performance.now();
+  pool.corePool.on('resize', (info) => resizes.push({ t: performance.now() - t0, ...info }));
   process.stdout.write('start\n');
   let seen = 0;
   let last = 0;
@@ -159,6 +163,7 @@ async function run(spec: ChildSpec): Promise<ChildReport> {
     phases: bounds.map(([p, from, to]) => phaseFigures(p.name, from, to, calls, trace)),
     trace,
     serverRefusals: pool.stats().serverRefusals,
+    resizes,
   };
   // Calls still in flight finish (their callers stop); end() waits for them, within bounds.
   await Promise.race([pool.end(), sleep(10_000)]);

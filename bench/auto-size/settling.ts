@@ -59,3 +59,10 @@ export function variation(trace: readonly LimitPoint[], from: number, to: number
   const m = median(xs);
   return Math.max(...xs.map((x) => Math.abs(x - m))) / m;
 }
+
+/** autoSize's moves (`resize` events) in (from, to] counted by reason: `grow 3, backoff 1`, or `none`. */
+export function movesText(resizes: readonly { t: number; reason: string }[], from: number, to: number): string {
+  const counts = new Map<string, number>();
+  for (const r of resizes) if (r.t > from && r.t <= to) counts.set(r.reason, (counts.get(r.reason) ?? 0) + 1);
+  return counts.size ? [...counts].map(([reason, n]) => `${reason} ${n}`).join(', ') : 'none';
+}

@@ -73,6 +73,16 @@ export interface ChildReport {
   trace: TracePoint[];
   /** stats().serverRefusals at the end (53300 too_many_connections). */
   serverRefusals: number;
+  /** Every `resize` event of the pool (autoSize's moves), in order. */
+  resizes: ResizeRecord[];
+}
+
+/** One `resize` event: when (ms since the child's `start` line), from, to, and why. */
+export interface ResizeRecord {
+  t: number;
+  from: number;
+  to: number;
+  reason: string;
 }
 
 /** A connection sample taken by the parent from pg_stat_activity. */

@@ -7,7 +7,7 @@
 import { median, VERBOSE, type Column, type Section } from '../lib.js';
 import { CALLERS, CPU_SERIES, type Contender, MEASURE_SECONDS, ROWS, RUNS, SAMPLE_MS, WARM_SECONDS } from './config.js';
 import { type RunResult, runChild, serverConnections, serverPeak } from './parent.js';
-import { variation } from './settling.js';
+import { movesText, variation } from './settling.js';
 import type { Workload } from './spec.js';
 import type pg from 'pg';
 
@@ -22,6 +22,8 @@ interface Extra {
   peakAll: number;
   /** The limit's largest deviation from its median in the window (fraction). */
   variation: number;
+  /** autoSize's moves during the warm-up and during the measured window, by reason. */
+  moves: [string, string];
 }
 
 export const COLUMNS: Column[] = [
@@ -57,6 +59,7 @@ function figuresOf({ report, server }: RunResult): { figures: Figures; extra: Ex
       refusals: report.serverRefusals,
       peakAll: serverPeak(server, m.from, m.to),
       variation: variation(report.trace, m.from, m.to),
+      moves: [movesText(report.resizes, -Infinity, m.from), movesText(report.resizes, m.from, m.to)],
     },
   };
 }
@@ -157,7 +160,7 @@ export function sweepSection(
       `Throughput of each run (tx/s): ${perRun}.`,
       ...(autoRuns.length
         ? [
-            `autoSize's limit in the measured windows strayed from its median by at most ${autoRuns.map((x) => `±${fmt(x.extra.variation * 100)} %`).join(' / ')} (per run).`,
+            `autoSize's limit in the measured windows strayed from its median by at most ${autoRuns.map((x) => `±${fmt(x.extra.variation * 100)} %`).join(' / ')} (per run); its moves (resize events by reason), warm-up → measured window, per run: ${autoRuns.map((x) => `${x.extra.moves[0]} → ${x.extra.moves[1]}`).join(' / ')}.`,
           ]
         : []),
       `Failed calls: ${errors}; server refusals (53300): ${refusals}; most client connections on the whole server during a measured window (other processes' included): ${Number.isFinite(peak) ? peak : 'n/a'}.`,

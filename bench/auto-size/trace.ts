@@ -9,7 +9,7 @@ import type { Column, Section } from '../lib.js';
 import { type Band, traceSvg } from './chart.js';
 import { type Contender, CPU_SERIES, RAMP, ROWS, SAMPLE_MS, STEPS } from './config.js';
 import { runChild, serverConnections } from './parent.js';
-import { settling, variation } from './settling.js';
+import { movesText, settling, variation } from './settling.js';
 import type { ChildReport, Phase } from './spec.js';
 
 /** One traced run: the child's report, and the mean server connections per phase. */
@@ -87,7 +87,7 @@ export function traceSection(runs: readonly Traced[], who: string, notes: string
       `"Limit at the end": the median of the phase's last ${FINAL_SHARE * 100} %. "Time to within ±20 %": from the phase's start (the step in load) until the limit is within ±20 % of that value and stays there to the end of the phase. "Limit range": the largest deviation of the limit from its median over the phase's second half.`,
       ...runs.map(
         (t) =>
-          `${t.label}: ${t.phases.map((p) => `${p.name} for ${p.seconds} s`).join(', then ')}; failed calls ${t.report.phases.reduce((a, p) => a + p.errors, 0)}, server refusals ${t.report.serverRefusals}.`,
+          `${t.label}: ${t.phases.map((p) => `${p.name} for ${+p.seconds.toFixed(2)} s`).join(', then ')}; failed calls ${t.report.phases.reduce((a, p) => a + p.errors, 0)}, server refusals ${t.report.serverRefusals}; moves of the limit (resize events by reason) per phase: ${t.report.phases.map((p, i) => `${i + 1}: ${movesText(t.report.resizes, p.from, p.to)}`).join('; ')}.`,
       ),
       ...notes,
     ],

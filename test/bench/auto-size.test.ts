@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { niceCeil, traceSvg } from '../../bench/auto-size/chart.js';
 import { phaseFigures } from '../../bench/auto-size/child.js';
 import { serverConnections, serverPeak } from '../../bench/auto-size/parent.js';
-import { settling, variation } from '../../bench/auto-size/settling.js';
+import { movesText, settling, variation } from '../../bench/auto-size/settling.js';
 import type { TracePoint } from '../../bench/auto-size/spec.js';
 import { medians, quotient, sweepSection, WORKLOADS, type Figures } from '../../bench/auto-size/sweep.js';
 import { sectionMarkdown } from '../../bench/report.js';
@@ -31,6 +31,17 @@ describe('bench auto-size', () => {
     expect(variation(trace([10, 12, 10, 8, 10]), 0, 2_000)).toBeCloseTo(0.2);
     expect(variation(trace([10, 10, 40]), 0, 500)).toBe(0);
     expect(variation([], 0, 1_000)).toBeNaN();
+  });
+
+  it('counts the moves of the limit by reason within a window', () => {
+    const moves = [
+      { t: 100, reason: 'grow' },
+      { t: 200, reason: 'grow' },
+      { t: 300, reason: 'backoff' },
+      { t: 900, reason: 'shrink' },
+    ];
+    expect(movesText(moves, 0, 500)).toBe('grow 2, backoff 1');
+    expect(movesText(moves, 1_000, 2_000)).toBe('none');
   });
 
   it("phase figures count the calls that ended within the phase, and the limit's samples in it", () => {
@@ -73,7 +84,7 @@ describe('bench auto-size', () => {
   it('the sweep table gives autoSize ÷ fixed 64 and ÷ the fixed size with the best throughput, no verdict', () => {
     const fig = (tput: number, conns: number) => ({
       figures: [tput, 5, 50, conns, conns, conns] as Figures,
-      extra: { errors: 0, refusals: 0, peakAll: 70, variation: 0.1 },
+      extra: { errors: 0, refusals: 0, peakAll: 70, variation: 0.1, moves: ['grow 2', 'none'] as [string, string] },
     });
     const contenders = [
       { name: 'fixed 16', max: 16, autoSize: false },
@@ -90,6 +101,7 @@ describe('bench auto-size', () => {
     expect(md).toContain('| autoSize (max 64) | 1,260 | 5.00 | 50.0 | 16.0 | 16.0 | 16.0 |');
     expect(md).toContain('| *autoSize ÷ fixed 64* | ×1.05 | ×1.00 | ×1.00 | ×0.25 | ×0.25 | ×0.25 |');
     expect(md).toContain('| *autoSize ÷ best fixed (fixed 16)* | ×0.90 |');
+    expect(md).toContain('grow 2 → none');
     expect(md).not.toContain('lido advantage');
     expect(md).not.toMatch(/✓|✗|target|pass/i);
   });
