@@ -15,8 +15,12 @@ function num(name: string, full: number, smoke: number): number {
 
 /** Concurrent callers of the sweep (the issue's 64). */
 export const CALLERS = 64;
-/** Untimed load before each measured window, in the same child, without a gap. */
-export const WARM_SECONDS = num('AUTOSIZE_WARM_SECONDS', 5, 0.2);
+/**
+ * Untimed load before each measured window, in the same child, without a gap: as long as
+ * issue 23's bound on settling after a step up (10 s), so the window compares steady
+ * states; 8c measures the settling itself.
+ */
+export const WARM_SECONDS = num('AUTOSIZE_WARM_SECONDS', 10, 0.2);
 /** Length of each measured window. */
 export const MEASURE_SECONDS = num('AUTOSIZE_MEASURE_SECONDS', 10, 0.4);
 /** Runs of each contender on each workload, interleaved. */

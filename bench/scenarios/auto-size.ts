@@ -5,13 +5,14 @@
  * for settling). While PgPool does not accept `autoSize`, the sweep runs the fixed sizes
  * and the traces run fixed 64, with a note saying so.
  *
- * Alone: `node --import tsx bench/scenarios/auto-size.ts [--smoke] [--write]` prints the
- * tables; `--write` (not with --smoke) also writes the charts and replaces the sections
- * 8a–8c at the end of bench/RESULTS.md.
+ * Alone: `npm run bench:auto-size [-- --smoke | --write]` prints the tables; `--write`
+ * (not with --smoke) also writes the charts and replaces the sections 8a–8c at the end
+ * of bench/RESULTS.md. `AUTOSIZE_ROOT=<checkout>` measures that checkout's src/.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
-import { lidoBuild } from '../build.js';
+import { buildTree, type Entry } from '../build.js';
 import { isMain, SMOKE, type Section } from '../lib.js';
 import {
   AUTO,
@@ -33,11 +34,22 @@ const RAMP_SVG = new URL('../../docs/auto-size.svg', import.meta.url);
 const STEPS_SVG = new URL('../../docs/auto-size-steps.svg', import.meta.url);
 
 /**
+ * lido built for this scenario alone, into a folder of this process (removed by the
+ * caller): bench/build.ts's shared folder is emptied by any other bench run that starts
+ * meanwhile, and the children load lido from it long after the start. From
+ * `AUTOSIZE_ROOT` when set (another checkout: the same bench against its src/), else this one.
+ */
+async function ownBuild(): Promise<{ entries: Map<Entry, string>; dir: string; root: string }> {
+  const root = process.env.AUTOSIZE_ROOT || fileURLToPath(new URL('../..', import.meta.url));
+  const dir = fileURLToPath(new URL(`../../node_modules/.cache/lido-bench-autosize-${process.pid}/`, import.meta.url));
+  return { entries: await buildTree(root, dir), dir, root };
+}
+
+/**
  * Why lido cannot run `autoSize`, or null when it can. Asked of the core Pool, which
  * refuses unknown options (PgPool would hand an unknown one to pg.Client unnoticed).
  */
-async function autoSizeRefused(): Promise<string | null> {
-  const index = (await lidoBuild()).get('index')!;
+async function autoSizeRefused(index: string): Promise<string | null> {
   const { Pool } = (await import(index)) as {
     Pool: new (o: Record<string, unknown>) => { close(): Promise<unknown> };
   };
@@ -58,11 +70,28 @@ export function autoSizeBudgetMs(): number {
 }
 
 export async function autoSize(): Promise<Section[]> {
-  const entry = (await lidoBuild()).get('pg');
-  if (!entry) {
-    return [{ id: 'auto-size', title: '8. autoSize', columns: [], rows: [], notes: ['Skipped: no src/adapters/pg.'] }];
+  const build = await ownBuild();
+  try {
+    return await scenario(build.entries, build.root);
+  } finally {
+    rmSync(build.dir, { recursive: true, force: true });
   }
-  const refused = await autoSizeRefused();
+}
+
+async function scenario(entries: Map<Entry, string>, root: string): Promise<Section[]> {
+  const entry = entries.get('pg');
+  if (!entry) {
+    return [
+      {
+        id: 'auto-size',
+        title: '8. autoSize',
+        columns: [],
+        rows: [],
+        notes: [`Skipped: no src/adapters/pg in ${root}.`],
+      },
+    ];
+  }
+  const refused = await autoSizeRefused(entries.get('index')!);
   // A smoke run checks that every part runs: the smallest and the largest fixed size are enough.
   const fixed = SMOKE ? [FIXED[0], FIXED[FIXED.length - 1]] : FIXED;
   const contenders: Contender[] = refused === null ? [...fixed, AUTO] : fixed;
