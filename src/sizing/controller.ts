@@ -33,7 +33,7 @@ const WELL_ABOVE = 1.5;
 const BACKOFF = 0.75;
 /** Growth at most doubles the limit per window (while hold times stay flat), else adds this share. */
 const FAST_STEP = 2;
-const SLOW_STEP = 1.15;
+const SLOW_STEP = 1.2;
 /** The load's need (with headroom) must stay under this share of the limit to count as below it. */
 const BELOW = 0.85;
 /** Windows without growth after a back-off or a failed trial: first, and at most (it doubles). */
@@ -69,6 +69,8 @@ export class SizingController {
   #pausedUntil = 0;
   #pause = FIRST_PAUSE;
   #fast = true;
+  /** The next trial while callers queue: a cut, after a growth from here did not pay (or a cut did). */
+  #cutNext = false;
   #below = 0;
   #peakNeed = 0;
 
@@ -98,22 +100,28 @@ export class SizingController {
   /** One window's observations: the new limit and why, or null to keep it. */
   observe(s: Sample): ResizeInfo | null {
     this.#window++;
-    if (this.#trial !== null) {
-      const v = this.#trial.add(s);
+    const trial = this.#trial;
+    if (trial !== null) {
+      const v = trial.add(s);
       if (v.kind === 'pending') return null;
       this.#trial = null;
+      const cut = trial.to < trial.from;
       if (v.kind === 'failed') {
         this.#paused();
-        // Back where it was: so is the hold time.
+        // Back where it was: so is the hold time. A growth that did not pay is followed by
+        // a cut, a cut that did not pay by a growth.
         this.#short.reset(v.baseHoldMs);
         this.#long.reset(v.baseHoldMs);
-        return this.#move(Math.max(this.#lo, v.from), 'backoff');
+        this.#cutNext = !cut;
+        const to = Math.min(this.#hi, Math.max(this.#lo, v.from));
+        return this.#move(to, cut ? 'grow' : 'backoff');
       }
       if (v.kind === 'kept') {
         this.#short.reset(v.holdMs);
         this.#long.reset(v.holdMs);
-        if (v.flat) this.#pause = FIRST_PAUSE;
-        else this.#fast = false;
+        if (v.flat || cut) this.#pause = FIRST_PAUSE;
+        if (cut) this.#pausedUntil = this.#window + this.#pause;
+        this.#cutNext = cut;
       }
     } else if (s.released > 0) {
       this.#short.add(s.holdMs);
@@ -136,17 +144,25 @@ export class SizingController {
 
   #grow(s: Sample, need: number, hold: number): ResizeInfo | null {
     const limit = this.#limit;
-    if (!s.waited || limit >= this.#hi || this.#window < this.#pausedUntil || Number.isNaN(hold)) return null;
+    if (!s.waited || this.#window < this.#pausedUntil || Number.isNaN(hold)) return null;
     if (hold > this.#long.value * NEAR) return null;
     const target = Math.ceil(need * this.#headroom);
     // Callers queue while arrivals only keep pace with the leases in use: a closed loop,
     // whose arrivals show what the limit lets through, not what the callers want (an open
     // load's backlog draining has fewer arrivals; a growing one more, and a target above).
-    const pressure = s.queued >= 1 && Math.abs(need - s.busy) <= 0.1 * s.busy;
+    const pressure = s.queued >= 1 && Math.abs(need - s.busy) <= 0.15 * s.busy;
+    if (pressure && this.#cutNext) {
+      // Past the knee, growth did not pay: would fewer leases get as much done?
+      const to = Math.max(this.#lo, Math.floor(limit / SLOW_STEP));
+      if (to >= limit) return null;
+      this.#trial = new Trial(limit, to, hold, Math.max(s.busy, 1e-9));
+      return this.#move(to, 'backoff');
+    }
+    if (limit >= this.#hi) return null;
     let to = pressure ? Math.ceil(limit * (this.#fast ? FAST_STEP : SLOW_STEP)) : target;
     to = Math.min(to, this.#hi, limit * FAST_STEP);
     if (to <= limit) return null;
-    this.#trial = new Trial(limit, hold, Math.max(s.busy, 1e-9));
+    this.#trial = new Trial(limit, to, hold, Math.max(s.busy, 1e-9));
     this.#below = 0;
     return this.#move(to, 'grow');
   }
@@ -154,7 +170,8 @@ export class SizingController {
   #shrink(need: number): ResizeInfo | null {
     const limit = this.#limit;
     const want = Math.max(this.#lo, Math.ceil(need * this.#headroom));
-    if (limit <= this.#lo || want > Math.floor(limit * BELOW)) {
+    // Clearly below (hysteresis), or all the way down to the floor.
+    if (limit <= this.#lo || (want > Math.floor(limit * BELOW) && want > this.#lo)) {
       this.#below = 0;
       this.#peakNeed = 0;
       return null;

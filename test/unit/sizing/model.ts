@@ -6,7 +6,7 @@ import type { Sample } from '../../../src/sizing/signals.js';
  * it every extra lease only queues inside the database (hold time grows with them, so
  * throughput stays flat: Little's law).
  */
-export type Database = (inUse: number) => number;
+export type Database = (inUse: number, atSecond: number) => number;
 
 /** Hold `baseMs` up to `knee` leases in use, then growing with them (`steep`: 1 = throughput flat, > 1 = falling). */
 export function kneeDb(baseMs: number, knee: number, steep = 1): Database {
@@ -33,7 +33,8 @@ export class FluidPool {
     return this.#seed / 2_147_483_648;
   }
 
-  window(limit: number, load: Load, db: Database, dtMs: number): Sample {
+  window(limit: number, load: Load, dbAt: Database, dtMs: number, atSecond = 0): Sample {
+    const db = (n: number): number => dbAt(n, atSecond);
     const noise = 1 + this.jitter * (2 * this.rand() - 1);
     if ('callers' in load) {
       const busy = Math.min(load.callers, limit);

@@ -41,11 +41,15 @@ export class Callers {
 
   async #loop(index: number): Promise<void> {
     while (!this.#stopped && index < this.#keep) {
-      await this.pool.use(async () => {
-        const holdMs = this.db(++this.inUse);
-        await sleep(this.clock, holdMs);
-        this.inUse--;
-      });
+      try {
+        await this.pool.use(async () => {
+          const holdMs = this.db(++this.inUse, this.clock.now() / 1000);
+          await sleep(this.clock, holdMs);
+          this.inUse--;
+        });
+      } catch {
+        return; // the pool closed under it
+      }
       this.done++;
     }
   }
