@@ -27,7 +27,7 @@ import {
 import { adminClient, dropTable, makeTable } from '../auto-size/parent.js';
 import { sweepRuns, sweepSection, WORKLOADS } from '../auto-size/sweep.js';
 import { RAMP, STEPS, traceRun, traceSection, tracedSvg } from '../auto-size/trace.js';
-import { sectionMarkdown } from '../report.js';
+import { gitRev, machineRows, sectionMarkdown } from '../report.js';
 
 /** The charts, written by a full run (not by --smoke). */
 const RAMP_SVG = new URL('../../docs/auto-size.svg', import.meta.url);
@@ -115,7 +115,10 @@ async function scenario(entries: Map<Entry, string>, root: string): Promise<Sect
           tracedSvg(steps, `${traced.name}: limit and throughput, 8 → 64 → 8 callers (hot-row)`, traced.max),
         );
       }
-      const load = `Load average (1 min): ${loadAtStart.toFixed(2)} when the scenario started, ${loadavg()[0].toFixed(2)} when it ended (2 cores shared with the database server).`;
+      const machine = machineRows()
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+      const load = `Measured ${new Date().toISOString()} at lido commit ${gitRev()} (${machine}; the database server on the same machine). Load average (1 min): ${loadAtStart.toFixed(2)} when the scenario started, ${loadavg()[0].toFixed(2)} when it ended.`;
       const scale = TRACE_SCALE === 1 ? [] : [`Trace phases scaled by ${TRACE_SCALE}.`];
       return [
         ...WORKLOADS.map((w) => sweepSection(w, contenders, runs.get(w.id)!, [...notes, load])),
