@@ -16,8 +16,11 @@ export type ResizeReason =
 
 /** What the `resize` event says: the effective limit (`stats().limit`) went from `from` to `to`. */
 export interface ResizeInfo {
+  /** The limit before. */
   from: number;
+  /** The limit now (`stats().limit`). */
   to: number;
+  /** Why it moved. */
   reason: ResizeReason;
 }
 
@@ -69,10 +72,14 @@ export class SizingController {
   #pausedUntil = 0;
   #pause = FIRST_PAUSE;
   #fast = true;
+  /** The highest limit known to pay: a growth from it did not (Infinity until one fails). */
+  #knee = Number.POSITIVE_INFINITY;
   /** The next trial while callers queue: a cut, after a growth from here did not pay (or a cut did). */
   #cutNext = false;
   #below = 0;
   #peakNeed = 0;
+  /** The limit just moved without a trial: the next window is skipped. */
+  #settling = false;
 
   /** Starts at `lo`: the pool grows into its load. */
   constructor(tuning: ResolvedAutoSize, lo: number, hi: number) {
@@ -105,14 +112,16 @@ export class SizingController {
       const v = trial.add(s);
       if (v.kind === 'pending') return null;
       this.#trial = null;
+      this.#settling = false; // the trial watched the window after its move
       const cut = trial.to < trial.from;
       if (v.kind === 'failed') {
         this.#paused();
-        // Back where it was: so is the hold time. A growth that did not pay is followed by
-        // a cut, a cut that did not pay by a growth.
+        // Back where it was: so is the hold time. A growth that bought no throughput at all
+        // is followed by a cut, a cut that did not pay by a growth.
         this.#short.reset(v.baseHoldMs);
         this.#long.reset(v.baseHoldMs);
-        this.#cutNext = !cut;
+        this.#cutNext = !cut && v.flat;
+        if (!cut) this.#knee = v.from;
         const to = Math.min(this.#hi, Math.max(this.#lo, v.from));
         return this.#move(to, cut ? 'grow' : 'backoff');
       }
@@ -120,9 +129,15 @@ export class SizingController {
         this.#short.reset(v.holdMs);
         this.#long.reset(v.holdMs);
         if (v.flat || cut) this.#pause = FIRST_PAUSE;
+        // A growth past the knee paid: what is known of it no longer holds.
+        if (!cut && trial.from >= this.#knee) this.#knee = Number.POSITIVE_INFINITY;
         if (cut) this.#pausedUntil = this.#window + this.#pause;
         this.#cutNext = cut;
       }
+    } else if (this.#settling) {
+      // The window after a move mixes leases lent before it: watched, not learned from.
+      this.#settling = false;
+      return null;
     } else if (s.released > 0) {
       this.#short.add(s.holdMs);
       this.#long.add(s.holdMs);
@@ -160,6 +175,8 @@ export class SizingController {
     }
     if (limit >= this.#hi) return null;
     let to = pressure ? Math.ceil(limit * (this.#fast ? FAST_STEP : SLOW_STEP)) : target;
+    // Below a knee found before (the load came back), straight back up to it.
+    if (pressure && limit < this.#knee && this.#knee !== Number.POSITIVE_INFINITY) to = Math.max(to, this.#knee);
     to = Math.min(to, this.#hi, limit * FAST_STEP);
     if (to <= limit) return null;
     this.#trial = new Trial(limit, to, hold, Math.max(s.busy, 1e-9));
@@ -183,8 +200,12 @@ export class SizingController {
     // The next step after half the stretch again, judged on what it needs from now on.
     this.#below = this.#shrinkWindows - Math.max(1, Math.floor(this.#shrinkWindows / 2));
     this.#peakNeed = need;
-    // Fewer leases in use: the hold time baseline is learned again.
+    // Fewer leases in use: the hold time baseline is learned again, and when load comes
+    // back, growth starts afresh (what is known of the knee stays).
     this.#long.reset(this.#short.value);
+    this.#pause = FIRST_PAUSE;
+    this.#pausedUntil = 0;
+    this.#cutNext = false;
     return this.#move(to, 'shrink');
   }
 
@@ -198,6 +219,7 @@ export class SizingController {
     const from = this.#limit;
     if (to === from) return null;
     this.#limit = to;
+    this.#settling = true;
     return { from, to, reason };
   }
 }

@@ -23,8 +23,11 @@ export type Verdict =
   | { kind: 'unknown' }
   /** The new limit stays: `flat` when hold times did not move. */
   | { kind: 'kept'; holdMs: number; flat: boolean }
-  /** Back to `from`, where the hold time was `baseHoldMs`. */
-  | { kind: 'failed'; from: number; baseHoldMs: number };
+  /**
+   * Back to `from`, where the hold time was `baseHoldMs`. `flat`: a growth bought no
+   * throughput at all (hold time rose at least as much as the leases in use).
+   */
+  | { kind: 'failed'; from: number; baseHoldMs: number; flat: boolean };
 
 /**
  * @internal One move of the limit on trial, from `from` to `to`, made when the mean hold
@@ -66,17 +69,19 @@ export class Trial {
     const holdMs = this.#holdSum / this.#released;
     const busy = this.#busyTime / this.#time;
     const base = Math.max(this.baseBusy, 1e-9);
-    const failed = { kind: 'failed', from: this.from, baseHoldMs: this.baseHoldMs } as const;
+    const failed = (flat: boolean): Verdict => ({ kind: 'failed', from: this.from, baseHoldMs: this.baseHoldMs, flat });
     if (this.to < this.from) {
+      // Hold times rose even with fewer leases: the database is slowing down; no going back up.
+      if (holdMs > this.baseHoldMs * (1 + NOISE)) return { kind: 'kept', holdMs, flat: false };
       // Throughput kept (Little's law: in use / hold time) against leases given up.
       const kept = busy / holdMs / (base / this.baseHoldMs);
       const less = Math.max(0, 1 - busy / base);
-      return kept >= 1 - (1 - ELASTICITY) * less ? { kind: 'kept', holdMs, flat: false } : failed;
+      return kept >= 1 - (1 - ELASTICITY) * less ? { kind: 'kept', holdMs, flat: false } : failed(false);
     }
     const rise = holdMs / this.baseHoldMs - 1;
     const more = Math.max(0, busy / base - 1);
     if (rise <= NOISE) return { kind: 'kept', holdMs, flat: true };
     if (rise <= ELASTICITY * more) return { kind: 'kept', holdMs, flat: false };
-    return failed;
+    return failed(rise >= more);
   }
 }
