@@ -4,10 +4,15 @@ import type { Sample } from './signals.js';
  * A growth is kept when the mean hold time rose by at most this share of the rise in
  * leases in use: 0 would keep only growth that leaves hold times flat (work that runs in
  * parallel), 1 would keep growth that buys no throughput at all (Little's law:
- * throughput = in use / hold time). Above it, the database is the bottleneck. A cut is
- * kept on the same line: when throughput fell by at most `1 - ELASTICITY` of the cut.
+ * throughput = in use / hold time). Above it, the database is the bottleneck.
  */
 export const ELASTICITY = 0.9;
+/**
+ * A cut is kept when throughput fell by at most `1 - CUT_ELASTICITY` of the cut: a
+ * stricter line than growth's, so that noise leaves the limit above the knee rather
+ * than below it (a few connections too many cost less than too few).
+ */
+export const CUT_ELASTICITY = 0.95;
 /** Hold times may rise this much (a share) after any growth: noise, new connections warming up. */
 export const NOISE = 0.05;
 /** Windows a trial judges on (after the first), releases it wants, and the most windows it waits for them. */
@@ -76,7 +81,7 @@ export class Trial {
       // Throughput kept (Little's law: in use / hold time) against leases given up.
       const kept = busy / holdMs / (base / this.baseHoldMs);
       const less = Math.max(0, 1 - busy / base);
-      return kept >= 1 - (1 - ELASTICITY) * less ? { kind: 'kept', holdMs, flat: false } : failed(false);
+      return kept >= 1 - (1 - CUT_ELASTICITY) * less ? { kind: 'kept', holdMs, flat: false } : failed(false);
     }
     const rise = holdMs / this.baseHoldMs - 1;
     const more = Math.max(0, busy / base - 1);
