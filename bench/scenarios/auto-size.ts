@@ -98,6 +98,9 @@ async function scenario(entries: Map<Entry, string>, root: string): Promise<Sect
   const traced = refused === null ? AUTO : FIXED[FIXED.length - 1];
   const notes = refused === null ? [] : [`autoSize not run: lido refuses the option (${refused}).`];
   const loadAtStart = loadavg()[0];
+  // Other processes come and go during the run: the highest load seen says more than the ends.
+  let loadPeak = loadAtStart;
+  const loadTimer = setInterval(() => (loadPeak = Math.max(loadPeak, loadavg()[0])), 5_000).unref();
   const client = await adminClient();
   try {
     const table = await makeTable(client, ROWS);
@@ -118,7 +121,7 @@ async function scenario(entries: Map<Entry, string>, root: string): Promise<Sect
       const machine = machineRows()
         .map(([k, v]) => `${k} ${v}`)
         .join(', ');
-      const load = `Measured ${new Date().toISOString()} at lido commit ${gitRev()} (${machine}; the database server on the same machine). Load average (1 min): ${loadAtStart.toFixed(2)} when the scenario started, ${loadavg()[0].toFixed(2)} when it ended.`;
+      const load = `Measured ${new Date().toISOString()} at lido commit ${gitRev()} (${machine}; the database server on the same machine). Load average (1 min): ${loadAtStart.toFixed(2)} when the scenario started, ${loadavg()[0].toFixed(2)} when it ended, at most ${loadPeak.toFixed(2)} in between (read every 5 s).`;
       const scale = TRACE_SCALE === 1 ? [] : [`Trace phases scaled by ${TRACE_SCALE}.`];
       return [
         ...WORKLOADS.map((w) => sweepSection(w, contenders, runs.get(w.id)!, [...notes, load])),
@@ -133,6 +136,7 @@ async function scenario(entries: Map<Entry, string>, root: string): Promise<Sect
       await dropTable(client, table);
     }
   } finally {
+    clearInterval(loadTimer);
     await client.end();
   }
 }
