@@ -211,7 +211,7 @@ export async function rounds<S extends { name: string; peer?: boolean; headline?
 
 export interface Column {
   label: string;
-  unit: 'ns/cycle' | 'ms' | 'bytes' | 'ns/waiter' | 'q/s' | 'req/s' | 'ms p99';
+  unit: 'ns/cycle' | 'ms' | 'bytes' | 'ns/waiter' | 'q/s' | 'req/s' | 'ms p99' | 'tx/s' | 'conns' | 's' | '%';
   /** true when a bigger value is better (throughput); default: smaller is better. */
   higherIsBetter?: boolean;
   /** Drawn in bench/ratios.svg as lido's ratio vs the best peer. */
@@ -239,6 +239,13 @@ export interface Section {
    * set, it is the section's ratio instead of the ratio of the medians.
    */
   paired?: (number | null)[];
+  /** Header of the first column (default `library`). */
+  rowLabel?: string;
+  /**
+   * Rows of plain quotients printed after the table (`×0.97`), one figure per column:
+   * for sections that compare variants of lido with each other rather than with peers.
+   */
+  quotients?: { label: string; values: (number | null)[] }[];
 }
 
 export interface Ratio {

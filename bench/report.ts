@@ -6,7 +6,14 @@ import { ratioOf, type Column, type Section } from './lib.js';
 
 function fmt(v: number | null, col: Column): string {
   if (v === null || Number.isNaN(v)) return 'n/a';
-  const digits = col.unit === 'ms' || col.unit === 'ms p99' ? (Math.abs(v) < 10 ? 2 : 1) : 0;
+  const digits =
+    col.unit === 'ms' || col.unit === 'ms p99'
+      ? Math.abs(v) < 10
+        ? 2
+        : 1
+      : col.unit === 'conns' || col.unit === 's'
+        ? 1
+        : 0;
   return v.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
@@ -19,7 +26,7 @@ export function ratioText(sec: Section, c: number): string {
 export function sectionMarkdown(sec: Section): string {
   const out = [`### ${sec.title}`, ''];
   if (sec.columns.length) {
-    out.push(`| library | ${sec.columns.map((c) => `${c.label} (${c.unit})`).join(' | ')} |`);
+    out.push(`| ${sec.rowLabel ?? 'library'} | ${sec.columns.map((c) => `${c.label} (${c.unit})`).join(' | ')} |`);
     out.push(`|---|${sec.columns.map(() => '---:').join('|')}|`);
     for (const r of sec.rows) {
       const name = r.headline ? `**${r.subject}**` : r.subject;
@@ -27,6 +34,11 @@ export function sectionMarkdown(sec: Section): string {
     }
     if (sec.rows.some((r) => r.headline)) {
       out.push(`| *lido advantage* | ${sec.columns.map((_, k) => ratioText(sec, k)).join(' | ')} |`);
+    }
+    for (const q of sec.quotients ?? []) {
+      out.push(
+        `| *${q.label}* | ${q.values.map((v) => (v == null || Number.isNaN(v) ? '–' : `×${v.toFixed(2)}`)).join(' | ')} |`,
+      );
     }
     out.push('');
   }
@@ -119,6 +131,9 @@ export function resultsMarkdown(sections: Section[], seconds: number, loadAtStar
     '(`--wall`): where other processes share the machine, the time slices they get inflate',
     'wall-clock samples many times over. Storm, cancellation and the adapters are wall-clock by nature.',
     'lido is the esbuild bundle of src/ (as tsup builds it); the peers run as published.',
+    'Sections 8a–8c compare lido with itself on the real PostgreSQL (fixed `max` against',
+    '`autoSize`, each run in a child process of its own); their quotient rows are plain',
+    "quotients of autoSize's figures by another row's (see their notes).",
     'Profile a lido workload with `node --import tsx bench/profile.ts uncontended` (or contended, storm, cancel).',
     'How to read these tables: docs/performance.md.',
     '',

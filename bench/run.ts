@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs every scenario, prints the tables, writes bench/RESULTS.md and
- * bench/ratios.svg. `npm run bench:smoke` (--smoke): tiny counts, writes nothing,
+ * bench/ratios.svg (and, from the auto-size scenario, docs/auto-size*.svg). `npm run bench:smoke` (--smoke): tiny counts, writes nothing,
  * exits non-zero if any scenario fails. `--only=storm,cancel` runs some scenarios.
  */
 import { writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { now, SMOKE, within, type Section } from './lib.js';
 import { allSubjects, type Subject } from './pools.js';
 import { resultsMarkdown, sectionMarkdown } from './report.js';
 import { adapters } from './scenarios/adapters.js';
+import { autoSize, autoSizeBudgetMs } from './scenarios/auto-size.js';
 import { cancellation } from './scenarios/cancel.js';
 import { contended } from './scenarios/contended.js';
 import { memory } from './scenarios/memory.js';
@@ -18,7 +19,8 @@ import { scaling } from './scenarios/scaling.js';
 import { timeoutStorm } from './scenarios/storm.js';
 import { uncontended } from './scenarios/uncontended.js';
 
-const SCENARIOS: [string, (s: Subject[]) => Promise<Section[]>][] = [
+/** Name, run, and (optional) time limit of a full run in ms (default 180 s). */
+const SCENARIOS: [string, (s: Subject[]) => Promise<Section[]>, number?][] = [
   ['uncontended', uncontended],
   ['contended', contended],
   ['storm', timeoutStorm],
@@ -26,6 +28,7 @@ const SCENARIOS: [string, (s: Subject[]) => Promise<Section[]>][] = [
   ['memory', memory],
   ['scaling', scaling],
   ['adapters', () => adapters()],
+  ['auto-size', () => autoSize(), autoSizeBudgetMs()],
 ];
 
 /**
@@ -49,7 +52,7 @@ const only = process.argv
 async function main(): Promise<number> {
   const t0 = now();
   const load = loadavg()[0];
-  watchdog(SMOKE ? 180_000 : 900_000);
+  watchdog(SMOKE ? 180_000 : 900_000 + autoSizeBudgetMs());
   const { subjects, note } = await allSubjects();
   console.log(
     `lido bench${SMOKE ? ' (smoke)' : ''}: ${subjects.map((s) => s.name).join(', ')}; Node ${process.version}; load ${load.toFixed(2)}`,
@@ -57,11 +60,11 @@ async function main(): Promise<number> {
   if (note) console.log(`NOTE: ${note}`);
   const sections: Section[] = [];
   const failed: string[] = [];
-  for (const [name, run] of SCENARIOS) {
+  for (const [name, run, limitMs = 180_000] of SCENARIOS) {
     if (only && !only.includes(name)) continue;
     const t = now();
     try {
-      const secs = await within(SMOKE ? 60_000 : 180_000, `scenario ${name}`, run(subjects));
+      const secs = await within(SMOKE ? 60_000 : limitMs, `scenario ${name}`, run(subjects));
       for (const s of secs) console.log('\n' + sectionMarkdown(s));
       sections.push(...secs);
       console.log(`(${name}: ${((now() - t) / 1000).toFixed(1)} s)`);
