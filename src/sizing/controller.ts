@@ -32,6 +32,16 @@ const LONG_ALPHA = 0.1;
 const NEAR = 1.2;
 /** The short-term hold time this far above the baseline is "well above": back off. */
 const WELL_ABOVE = 1.5;
+/** Windows in a row the hold time must stay well above its baseline before a back-off (one is noise). */
+const SUSTAINED = 2;
+/** Windows in a row without a caller waiting before waiters count as a new load (a step up). */
+const QUIET = 2;
+/** Leases wanted (in use + waiting) this many times their average is a new load too. */
+const SURGE = 2;
+/** The hold time's spread assumed before it was seen, the least assumed, and mean deviation → standard deviation. */
+const FIRST_NOISE = 0.15;
+const MIN_NOISE = 0.02;
+const SPREAD_TO_SD = 1.25;
 /** A back-off keeps this share of the limit. */
 const BACKOFF = 0.75;
 /** Growth at most doubles the limit per window (while hold times stay flat), else adds this share. */
@@ -39,9 +49,12 @@ const FAST_STEP = 2;
 const SLOW_STEP = 1.2;
 /** The load's need (with headroom) must stay under this share of the limit to count as below it. */
 const BELOW = 0.85;
-/** Windows without growth after a back-off or a failed trial: first, and at most (it doubles). */
+/**
+ * Windows without a trial after a back-off, a failed trial or a kept cut (the dead band
+ * around the knee): first, and at most (it doubles each time, until the load steps or shrinks).
+ */
 const FIRST_PAUSE = 4;
-const MAX_PAUSE = 64;
+const MAX_PAUSE = 120;
 
 /**
  * @internal The `autoSize` controller: given one {@link Sample} per window, where the
@@ -67,6 +80,10 @@ export class SizingController {
   readonly #shrinkWindows: number;
   readonly #short = new Ewma(SHORT_ALPHA);
   readonly #long = new Ewma(LONG_ALPHA);
+  /** How far a window's hold time strays from the baseline (a share), smoothed like it. */
+  readonly #spread = new Ewma(LONG_ALPHA);
+  /** Leases wanted (in use + waiting), smoothed like the baseline. */
+  readonly #demand = new Ewma(LONG_ALPHA);
   #trial: Trial | null = null;
   #window = 0;
   #pausedUntil = 0;
@@ -80,6 +97,10 @@ export class SizingController {
   #peakNeed = 0;
   /** The limit just moved without a trial: the next window is skipped. */
   #settling = false;
+  /** Windows in a row with the hold time well above its baseline. */
+  #high = 0;
+  /** Windows in a row in which no caller waited. */
+  #quiet = 0;
 
   /** Starts at `lo`: the pool grows into its load. */
   constructor(tuning: ResolvedAutoSize, lo: number, hi: number) {
@@ -107,6 +128,11 @@ export class SizingController {
   /** One window's observations: the new limit and why, or null to keep it. */
   observe(s: Sample): ResizeInfo | null {
     this.#window++;
+    const wanted = s.busy + s.queued;
+    if (!s.waited) this.#quiet++;
+    else if (this.#quiet >= QUIET || wanted > SURGE * this.#demand.value + 1) this.#stepUp();
+    if (s.waited) this.#quiet = 0;
+    this.#demand.add(wanted);
     const trial = this.#trial;
     if (trial !== null) {
       const v = trial.add(s);
@@ -128,10 +154,10 @@ export class SizingController {
       if (v.kind === 'kept') {
         this.#short.reset(v.holdMs);
         this.#long.reset(v.holdMs);
-        if (v.flat || cut) this.#pause = FIRST_PAUSE;
         // A growth past the knee paid: what is known of it no longer holds.
         if (!cut && trial.from >= this.#knee) this.#knee = Number.POSITIVE_INFINITY;
-        if (cut) this.#pausedUntil = this.#window + this.#pause;
+        // Near the knee (a cut, or a growth that raised hold times): stay a while.
+        if (cut || !v.flat) this.#paused();
         this.#cutNext = cut;
       }
     } else if (this.#settling) {
@@ -139,14 +165,18 @@ export class SizingController {
       this.#settling = false;
       return null;
     } else if (s.released > 0) {
+      if (this.#long.known) this.#spread.add(Math.abs(s.holdMs / this.#long.value - 1));
       this.#short.add(s.holdMs);
       this.#long.add(s.holdMs);
     }
     const hold = this.#short.value;
-    if (!Number.isNaN(hold) && hold > this.#long.value * WELL_ABOVE) {
+    this.#high = !Number.isNaN(hold) && hold > this.#long.value * WELL_ABOVE ? this.#high + 1 : 0;
+    if (this.#high >= SUSTAINED) {
       // The database slows down at this limit: fewer leases, and the new hold time as baseline.
+      this.#high = 0;
       this.#long.reset(hold);
-      this.#paused();
+      // A pause that does not grow: a back-off answers the database, not a failed trial.
+      this.#pausedUntil = this.#window + FIRST_PAUSE;
       const to = Math.max(this.#lo, Math.floor(this.#limit * BACKOFF));
       if (to < this.#limit) return this.#move(to, 'backoff');
     }
@@ -154,7 +184,9 @@ export class SizingController {
     const need = Number.isNaN(hold) ? 0 : s.arrivalRate * hold;
     const grown = this.#grow(s, need, hold);
     if (grown !== null) return grown;
-    return this.#shrink(need);
+    // Shrinking judges the window's own need (its arrivals at its own hold time): the
+    // smoothed hold time, against a window's arrivals, would add the noise of both.
+    return this.#shrink(Number.isNaN(s.holdMs) ? need : s.arrivalRate * s.holdMs);
   }
 
   #grow(s: Sample, need: number, hold: number): ResizeInfo | null {
@@ -165,21 +197,25 @@ export class SizingController {
     // Callers queue while arrivals only keep pace with the leases in use: a closed loop,
     // whose arrivals show what the limit lets through, not what the callers want (an open
     // load's backlog draining has fewer arrivals; a growing one more, and a target above).
-    const pressure = s.queued >= 1 && Math.abs(need - s.busy) <= 0.15 * s.busy;
+    // (Judged on the window's own hold time: the smoothed one lags and carries noise.)
+    const own = Number.isNaN(s.holdMs) ? need : s.arrivalRate * s.holdMs;
+    const pressure = s.queued >= 1 && Math.abs(own - s.busy) <= 0.15 * s.busy;
     if (pressure && this.#cutNext) {
       // Past the knee, growth did not pay: would fewer leases get as much done?
       const to = Math.max(this.#lo, Math.floor(limit / SLOW_STEP));
       if (to >= limit) return null;
-      this.#trial = new Trial(limit, to, hold, Math.max(s.busy, 1e-9));
+      this.#trial = new Trial(limit, to, this.#base(hold), Math.max(s.busy, 1e-9), this.#noise());
       return this.#move(to, 'backoff');
     }
     if (limit >= this.#hi) return null;
-    let to = pressure ? Math.ceil(limit * (this.#fast ? FAST_STEP : SLOW_STEP)) : target;
+    // A slow step stays within the steady band (a step of 1 at the least).
+    const step = this.#fast ? Math.ceil(limit * FAST_STEP) : Math.max(limit + 1, Math.floor(limit * SLOW_STEP));
+    let to = pressure ? step : target;
     // Below a knee found before (the load came back), straight back up to it.
     if (pressure && limit < this.#knee && this.#knee !== Number.POSITIVE_INFINITY) to = Math.max(to, this.#knee);
     to = Math.min(to, this.#hi, limit * FAST_STEP);
     if (to <= limit) return null;
-    this.#trial = new Trial(limit, to, hold, Math.max(s.busy, 1e-9));
+    this.#trial = new Trial(limit, to, this.#base(hold), Math.max(s.busy, 1e-9), this.#noise(), !this.#fast);
     this.#below = 0;
     return this.#move(to, 'grow');
   }
@@ -209,6 +245,26 @@ export class SizingController {
     return this.#move(to, 'shrink');
   }
 
+  /** The hold time a trial compares against: the baseline (steadier) when it is near the short-term one. */
+  #base(hold: number): number {
+    const long = this.#long.value;
+    return Number.isNaN(long) || Math.abs(long / hold - 1) > 0.2 ? hold : long;
+  }
+
+  /** The hold time's spread between windows, as a standard deviation (a share of it). */
+  #noise(): number {
+    return this.#spread.known ? Math.max(MIN_NOISE, SPREAD_TO_SD * this.#spread.value) : FIRST_NOISE;
+  }
+
+  /** Callers wait again after quiet windows: a new load, so growth starts afresh, at once. */
+  #stepUp(): void {
+    this.#pause = FIRST_PAUSE;
+    this.#pausedUntil = 0;
+    this.#fast = true;
+    this.#cutNext = false;
+  }
+
+  /** No trial for a while (longer each time); growth from here on by small steps. */
   #paused(): void {
     this.#pausedUntil = this.#window + this.#pause;
     this.#pause = Math.min(this.#pause * 2, MAX_PAUSE);
@@ -218,6 +274,8 @@ export class SizingController {
   #move(to: number, reason: ResizeReason): ResizeInfo | null {
     const from = this.#limit;
     if (to === from) return null;
+    // Fewer leases may leave callers waiting: that is no new load.
+    if (to < from) this.#quiet = 0;
     this.#limit = to;
     this.#settling = true;
     return { from, to, reason };
