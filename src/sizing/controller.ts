@@ -32,21 +32,30 @@ const LONG_ALPHA = 0.1;
 const NEAR = 1.2;
 /** The short-term hold time this far above the baseline is "well above": back off. */
 const WELL_ABOVE = 1.5;
+/** The short-term hold time this many times below the baseline: the database got faster. */
+const FASTER = 2;
 /** Windows in a row the hold time must stay well above its baseline before a back-off (one is noise). */
 const SUSTAINED = 2;
 /** Windows in a row without a caller waiting before waiters count as a new load (a step up). */
 const QUIET = 2;
 /** Leases wanted (in use + waiting) this many times their average is a new load too. */
 const SURGE = 2;
-/** The hold time's spread assumed before it was seen, the least assumed, and mean deviation → standard deviation. */
-const FIRST_NOISE = 0.15;
+/**
+ * The hold time's spread assumed before it was seen, the least assumed, and the mean change
+ * from one window to the next → a window's standard deviation (1 / (2 / √π)).
+ */
+const FIRST_NOISE = 0.3;
 const MIN_NOISE = 0.02;
-const SPREAD_TO_SD = 1.25;
+const SPREAD_TO_SD = 0.89;
+/** The spread learns faster than the baseline: about the last five windows. */
+const SPREAD_ALPHA = 0.2;
 /** A back-off keeps this share of the limit. */
 const BACKOFF = 0.75;
 /** Growth at most doubles the limit per window (while hold times stay flat), else adds this share. */
 const FAST_STEP = 2;
 const SLOW_STEP = 1.2;
+/** Below this limit growth doubles even after a failed trial (a slow step is one lease or two). */
+const SMALL_LIMIT = 8;
 /** The load's need (with headroom) must stay under this share of the limit to count as below it. */
 const BELOW = 0.85;
 /**
@@ -81,7 +90,10 @@ export class SizingController {
   readonly #short = new Ewma(SHORT_ALPHA);
   readonly #long = new Ewma(LONG_ALPHA);
   /** How far a window's hold time strays from the baseline (a share), smoothed like it. */
-  readonly #spread = new Ewma(LONG_ALPHA);
+  readonly #spread = new Ewma(SPREAD_ALPHA);
+  /** The last window's hold time at the same limit (NaN after a move), and windows seen at it. */
+  #lastHold = Number.NaN;
+  #seen = 0;
   /** Leases wanted (in use + waiting), smoothed like the baseline. */
   readonly #demand = new Ewma(LONG_ALPHA);
   #trial: Trial | null = null;
@@ -97,13 +109,16 @@ export class SizingController {
   #peakNeed = 0;
   /** The limit just moved without a trial: the next window is skipped. */
   #settling = false;
-  /** Windows in a row with the hold time well above its baseline. */
+  /** Windows in a row with the hold time well above its baseline, and well below it. */
   #high = 0;
+  #low = 0;
   /** Windows in a row in which no caller waited. */
   #quiet = 0;
 
   /** Starts at `lo`: the pool grows into its load. */
   constructor(tuning: ResolvedAutoSize, lo: number, hi: number) {
+    // Noisy until shown otherwise: early verdicts wait for more windows.
+    this.#spread.reset(FIRST_NOISE / SPREAD_TO_SD);
     this.#headroom = tuning.headroom;
     this.#shrinkWindows = Math.max(1, Math.round(tuning.shrinkAfterMs / tuning.intervalMs));
     this.#lo = lo;
@@ -133,6 +148,12 @@ export class SizingController {
     else if (this.#quiet >= QUIET || wanted > SURGE * this.#demand.value + 1) this.#stepUp();
     if (s.waited) this.#quiet = 0;
     this.#demand.add(wanted);
+    // The spread from one window to the next at the same limit: noise, whatever the level.
+    if (s.released > 0) {
+      this.#seen++;
+      if (!Number.isNaN(this.#lastHold)) this.#spread.add(Math.abs(s.holdMs / this.#lastHold - 1));
+      this.#lastHold = s.holdMs;
+    }
     const trial = this.#trial;
     if (trial !== null) {
       const v = trial.add(s);
@@ -165,12 +186,18 @@ export class SizingController {
       this.#settling = false;
       return null;
     } else if (s.released > 0) {
-      if (this.#long.known) this.#spread.add(Math.abs(s.holdMs / this.#long.value - 1));
       this.#short.add(s.holdMs);
       this.#long.add(s.holdMs);
     }
     const hold = this.#short.value;
     this.#high = !Number.isNaN(hold) && hold > this.#long.value * WELL_ABOVE ? this.#high + 1 : 0;
+    this.#low = !Number.isNaN(hold) && hold * FASTER < this.#long.value ? this.#low + 1 : 0;
+    if (this.#low >= SUSTAINED) {
+      // The database got much faster: a new baseline, and growth starts afresh.
+      this.#low = 0;
+      this.#long.reset(hold);
+      this.#stepUp();
+    }
     if (this.#high >= SUSTAINED) {
       // The database slows down at this limit: fewer leases, and the new hold time as baseline.
       this.#high = 0;
@@ -203,19 +230,31 @@ export class SizingController {
     if (pressure && this.#cutNext) {
       // Past the knee, growth did not pay: would fewer leases get as much done?
       const to = Math.max(this.#lo, Math.floor(limit / SLOW_STEP));
-      if (to >= limit) return null;
-      this.#trial = new Trial(limit, to, this.#base(hold), Math.max(s.busy, 1e-9), this.#noise());
-      return this.#move(to, 'backoff');
+      this.#cutNext = false; // at the floor there is no cut to try, and growth may be
+      if (to < limit) {
+        this.#trial = new Trial(limit, to, this.#base(hold), Math.max(s.busy, 1e-9), this.#noise(), false, this.#seen);
+        return this.#move(to, 'backoff');
+      }
     }
     if (limit >= this.#hi) return null;
-    // A slow step stays within the steady band (a step of 1 at the least).
-    const step = this.#fast ? Math.ceil(limit * FAST_STEP) : Math.max(limit + 1, Math.floor(limit * SLOW_STEP));
+    // A slow step stays within the steady band (a step of 1 at the least); below SMALL_LIMIT
+    // it would be too small to judge through noisy hold times, and growth doubles still.
+    const fast = this.#fast || limit < SMALL_LIMIT;
+    const step = fast ? Math.ceil(limit * FAST_STEP) : Math.max(limit + 1, Math.floor(limit * SLOW_STEP));
     let to = pressure ? step : target;
     // Below a knee found before (the load came back), straight back up to it.
     if (pressure && limit < this.#knee && this.#knee !== Number.POSITIVE_INFINITY) to = Math.max(to, this.#knee);
     to = Math.min(to, this.#hi, limit * FAST_STEP);
     if (to <= limit) return null;
-    this.#trial = new Trial(limit, to, this.#base(hold), Math.max(s.busy, 1e-9), this.#noise(), !this.#fast);
+    this.#trial = new Trial(
+      limit,
+      to,
+      this.#base(hold),
+      Math.max(s.busy, 1e-9),
+      this.#noise(),
+      !this.#fast,
+      this.#seen,
+    );
     this.#below = 0;
     return this.#move(to, 'grow');
   }
@@ -253,7 +292,7 @@ export class SizingController {
 
   /** The hold time's spread between windows, as a standard deviation (a share of it). */
   #noise(): number {
-    return this.#spread.known ? Math.max(MIN_NOISE, SPREAD_TO_SD * this.#spread.value) : FIRST_NOISE;
+    return Math.max(MIN_NOISE, SPREAD_TO_SD * this.#spread.value);
   }
 
   /** Callers wait again after quiet windows: a new load, so growth starts afresh, at once. */
@@ -276,6 +315,8 @@ export class SizingController {
     if (to === from) return null;
     // Fewer leases may leave callers waiting: that is no new load.
     if (to < from) this.#quiet = 0;
+    this.#lastHold = Number.NaN;
+    this.#seen = 0;
     this.#limit = to;
     this.#settling = true;
     return { from, to, reason };

@@ -29,8 +29,8 @@ const MAX_WINDOWS = 6;
  * while there is time, the trial waits for more windows.
  */
 const CLEAR = 2;
-/** How much the baseline's own error counts against a trial's (about one in ten windows). */
-const BASE_ERROR = 0.1;
+/** The most windows a base hold time counts as seen over (the baseline remembers about ten). */
+const BASE_WINDOWS = 10;
 
 /** How a trial ended. */
 export type Verdict =
@@ -70,6 +70,8 @@ export class Trial {
     readonly noise = 0,
     /** A probe from a setpoint (the knee): kept only when it clearly paid, else undone. */
     readonly probe = false,
+    /** Windows the base hold time was seen over (its own error: fewer, larger). */
+    readonly baseWindows = BASE_WINDOWS,
   ) {}
 
   /**
@@ -92,7 +94,10 @@ export class Trial {
     const base = Math.max(this.baseBusy, 1e-9);
     const failed = (flat: boolean): Verdict => ({ kind: 'failed', from: this.from, baseHoldMs: this.baseHoldMs, flat });
     // How far from its line (a share) a verdict must be to be clear, with the windows seen.
-    const margin = CLEAR * this.noise * Math.sqrt(1 / (this.#windows - 1) + BASE_ERROR);
+    const margin =
+      CLEAR *
+      this.noise *
+      Math.sqrt(1 / (this.#windows - 1) + 1 / Math.min(BASE_WINDOWS, Math.max(1, this.baseWindows)));
     const more = this.#windows < MAX_WINDOWS;
     if (this.to < this.from) {
       // Hold times rose well even with fewer leases: the database is slowing down; no going back up.
@@ -110,13 +115,13 @@ export class Trial {
     // A small step moves hold times less than noise does: judged on every window it may take.
     if (grew < SMALL && more && this.noise > NOISE) return { kind: 'pending' };
     // Flat: hold times did not clearly rise (no more than half the growth: below the line).
-    if (ratio - 1 <= Math.max(NOISE, Math.min(margin, grew / 2)) && !this.probe)
-      return { kind: 'kept', holdMs, flat: true };
+    // A probe (a small step from a setpoint) must clearly pay; a larger step is judged on its line.
+    const probe = this.probe && grew < SMALL;
+    if (ratio - 1 <= Math.max(NOISE, Math.min(margin, grew / 2)) && !probe) return { kind: 'kept', holdMs, flat: true };
     const line = 1 + ELASTICITY * grew;
     // Close to the line, noise decides: more windows, while there is time for them.
     if (Math.abs(ratio / line - 1) < margin && more) return { kind: 'pending' };
-    if (this.probe ? ratio <= line * (1 - margin) : ratio <= line)
-      return { kind: 'kept', holdMs, flat: ratio - 1 <= NOISE };
+    if (probe ? ratio <= line * (1 - margin) : ratio <= line) return { kind: 'kept', holdMs, flat: ratio - 1 <= NOISE };
     return failed(ratio - 1 >= grew);
   }
 }
