@@ -1,5 +1,6 @@
 import type { ResolvedAutoSize } from './options.js';
 import type { Sample } from './signals.js';
+import { HoldNoise } from './noise.js';
 import { Ewma } from './smoothing.js';
 import { Trial } from './trial.js';
 
@@ -40,15 +41,6 @@ const SUSTAINED = 2;
 const QUIET = 2;
 /** Leases wanted (in use + waiting) this many times their average is a new load too. */
 const SURGE = 2;
-/**
- * The hold time's spread assumed before it was seen, the least assumed, and the mean change
- * from one window to the next → a window's standard deviation (1 / (2 / √π)).
- */
-const FIRST_NOISE = 0.3;
-const MIN_NOISE = 0.02;
-const SPREAD_TO_SD = 0.89;
-/** The spread learns faster than the baseline: about the last five windows. */
-const SPREAD_ALPHA = 0.2;
 /** A back-off keeps this share of the limit. */
 const BACKOFF = 0.75;
 /** Growth at most doubles the limit per window (while hold times stay flat), else adds this share. */
@@ -70,16 +62,15 @@ const MAX_PAUSE = 120;
  * pool's limit should be. Pure (no clock, no pool), so workloads can drive it directly.
  *
  * - The need is Little's law: arrival rate × hold time, times `headroom`.
- * - It grows only while callers wait and the short-term hold time stays near its
- *   long-term baseline: to the need when the need is above the limit, else (callers
- *   queue while arrivals keep pace with the leases in use: a closed loop) by a step,
- *   doubling while hold times stay flat. Each growth is a {@link Trial}: if hold times
- *   rose with the leases in use, the growth bought nothing and is undone, and growth
- *   pauses (longer after each failure).
- * - It backs off multiplicatively when the short-term hold time rises well above its
- *   baseline (the database is slowing down), then takes the new hold time as baseline.
- * - It shrinks only after the need stayed clearly below the limit for `shrinkAfterMs`,
- *   by half the gap at a time, never below what the busiest window of that stretch needed.
+ * - It grows only while callers wait and hold times stay near their baseline: to the need,
+ *   or (a closed loop) doubling, by trials ({@link Trial}) judged against the hold time's
+ *   noise; a failed one is undone and its start is the knee, a sticky setpoint: probes from
+ *   it (+20 %) must clearly pay, and no trial runs for a hold-off that doubles each time,
+ *   until the load steps up (waiters after quiet, or twice the leases wanted).
+ * - It backs off multiplicatively when the hold time stays well above its baseline for two
+ *   windows (the database is slowing down), then takes the new hold time as baseline.
+ * - It shrinks after each window's own need stayed clearly below the limit for
+ *   `shrinkAfterMs`, by half the gap at a time, never below what the busiest window needed.
  */
 export class SizingController {
   #limit: number;
@@ -90,10 +81,7 @@ export class SizingController {
   readonly #short = new Ewma(SHORT_ALPHA);
   readonly #long = new Ewma(LONG_ALPHA);
   /** How far a window's hold time strays from the baseline (a share), smoothed like it. */
-  readonly #spread = new Ewma(SPREAD_ALPHA);
-  /** The last window's hold time at the same limit (NaN after a move), and windows seen at it. */
-  #lastHold = Number.NaN;
-  #seen = 0;
+  readonly #noise = new HoldNoise();
   /** Leases wanted (in use + waiting), smoothed like the baseline. */
   readonly #demand = new Ewma(LONG_ALPHA);
   #trial: Trial | null = null;
@@ -117,8 +105,6 @@ export class SizingController {
 
   /** Starts at `lo`: the pool grows into its load. */
   constructor(tuning: ResolvedAutoSize, lo: number, hi: number) {
-    // Noisy until shown otherwise: early verdicts wait for more windows.
-    this.#spread.reset(FIRST_NOISE / SPREAD_TO_SD);
     this.#headroom = tuning.headroom;
     this.#shrinkWindows = Math.max(1, Math.round(tuning.shrinkAfterMs / tuning.intervalMs));
     this.#lo = lo;
@@ -148,12 +134,7 @@ export class SizingController {
     else if (this.#quiet >= QUIET || wanted > SURGE * this.#demand.value + 1) this.#stepUp();
     if (s.waited) this.#quiet = 0;
     this.#demand.add(wanted);
-    // The spread from one window to the next at the same limit: noise, whatever the level.
-    if (s.released > 0) {
-      this.#seen++;
-      if (!Number.isNaN(this.#lastHold)) this.#spread.add(Math.abs(s.holdMs / this.#lastHold - 1));
-      this.#lastHold = s.holdMs;
-    }
+    if (s.released > 0) this.#noise.add(s.holdMs);
     const trial = this.#trial;
     if (trial !== null) {
       const v = trial.add(s);
@@ -231,10 +212,7 @@ export class SizingController {
       // Past the knee, growth did not pay: would fewer leases get as much done?
       const to = Math.max(this.#lo, Math.floor(limit / SLOW_STEP));
       this.#cutNext = false; // at the floor there is no cut to try, and growth may be
-      if (to < limit) {
-        this.#trial = new Trial(limit, to, this.#base(hold), Math.max(s.busy, 1e-9), this.#noise(), false, this.#seen);
-        return this.#move(to, 'backoff');
-      }
+      if (to < limit) return this.#try(s, to, hold, false, 'backoff');
     }
     if (limit >= this.#hi) return null;
     // A slow step stays within the steady band (a step of 1 at the least); below SMALL_LIMIT
@@ -246,17 +224,8 @@ export class SizingController {
     if (pressure && limit < this.#knee && this.#knee !== Number.POSITIVE_INFINITY) to = Math.max(to, this.#knee);
     to = Math.min(to, this.#hi, limit * FAST_STEP);
     if (to <= limit) return null;
-    this.#trial = new Trial(
-      limit,
-      to,
-      this.#base(hold),
-      Math.max(s.busy, 1e-9),
-      this.#noise(),
-      !this.#fast,
-      this.#seen,
-    );
     this.#below = 0;
-    return this.#move(to, 'grow');
+    return this.#try(s, to, hold, !this.#fast, 'grow');
   }
 
   #shrink(need: number): ResizeInfo | null {
@@ -284,15 +253,17 @@ export class SizingController {
     return this.#move(to, 'shrink');
   }
 
+  /** Moves the limit to `to` on trial (a `probe` from the knee must clearly pay). */
+  #try(s: Sample, to: number, hold: number, probe: boolean, reason: ResizeReason): ResizeInfo | null {
+    const base = this.#base(hold);
+    this.#trial = new Trial(this.#limit, to, base, Math.max(s.busy, 1e-9), this.#noise.sd, probe, this.#noise.seen);
+    return this.#move(to, reason);
+  }
+
   /** The hold time a trial compares against: the baseline (steadier) when it is near the short-term one. */
   #base(hold: number): number {
     const long = this.#long.value;
     return Number.isNaN(long) || Math.abs(long / hold - 1) > 0.2 ? hold : long;
-  }
-
-  /** The hold time's spread between windows, as a standard deviation (a share of it). */
-  #noise(): number {
-    return Math.max(MIN_NOISE, SPREAD_TO_SD * this.#spread.value);
   }
 
   /** Callers wait again after quiet windows: a new load, so growth starts afresh, at once. */
@@ -315,8 +286,7 @@ export class SizingController {
     if (to === from) return null;
     // Fewer leases may leave callers waiting: that is no new load.
     if (to < from) this.#quiet = 0;
-    this.#lastHold = Number.NaN;
-    this.#seen = 0;
+    this.#noise.moved();
     this.#limit = to;
     this.#settling = true;
     return { from, to, reason };
