@@ -1,5 +1,6 @@
 import type { ResolvedAutoSize } from './options.js';
 import type { Sample } from './signals.js';
+import { HoldNoise } from './noise.js';
 import { Ewma } from './smoothing.js';
 import { Trial } from './trial.js';
 
@@ -32,32 +33,44 @@ const LONG_ALPHA = 0.1;
 const NEAR = 1.2;
 /** The short-term hold time this far above the baseline is "well above": back off. */
 const WELL_ABOVE = 1.5;
+/** The short-term hold time this many times below the baseline: the database got faster. */
+const FASTER = 2;
+/** Windows in a row the hold time must stay well above its baseline before a back-off (one is noise). */
+const SUSTAINED = 2;
+/** Windows in a row without a caller waiting before waiters count as a new load (a step up). */
+const QUIET = 2;
+/** Leases wanted (in use + waiting) this many times their average is a new load too. */
+const SURGE = 2;
 /** A back-off keeps this share of the limit. */
 const BACKOFF = 0.75;
 /** Growth at most doubles the limit per window (while hold times stay flat), else adds this share. */
 const FAST_STEP = 2;
 const SLOW_STEP = 1.2;
+/** Below this limit growth doubles even after a failed trial (a slow step is one lease or two). */
+const SMALL_LIMIT = 8;
 /** The load's need (with headroom) must stay under this share of the limit to count as below it. */
 const BELOW = 0.85;
-/** Windows without growth after a back-off or a failed trial: first, and at most (it doubles). */
+/**
+ * Windows without a trial after a back-off, a failed trial or a kept cut (the dead band
+ * around the knee): first, and at most (it doubles each time, until the load steps or shrinks).
+ */
 const FIRST_PAUSE = 4;
-const MAX_PAUSE = 64;
+const MAX_PAUSE = 120;
 
 /**
  * @internal The `autoSize` controller: given one {@link Sample} per window, where the
  * pool's limit should be. Pure (no clock, no pool), so workloads can drive it directly.
  *
  * - The need is Little's law: arrival rate × hold time, times `headroom`.
- * - It grows only while callers wait and the short-term hold time stays near its
- *   long-term baseline: to the need when the need is above the limit, else (callers
- *   queue while arrivals keep pace with the leases in use: a closed loop) by a step,
- *   doubling while hold times stay flat. Each growth is a {@link Trial}: if hold times
- *   rose with the leases in use, the growth bought nothing and is undone, and growth
- *   pauses (longer after each failure).
- * - It backs off multiplicatively when the short-term hold time rises well above its
- *   baseline (the database is slowing down), then takes the new hold time as baseline.
- * - It shrinks only after the need stayed clearly below the limit for `shrinkAfterMs`,
- *   by half the gap at a time, never below what the busiest window of that stretch needed.
+ * - It grows only while callers wait and hold times stay near their baseline: to the need,
+ *   or (a closed loop) doubling, by trials ({@link Trial}) judged against the hold time's
+ *   noise; a failed one is undone and its start is the knee, a sticky setpoint: probes from
+ *   it (+20 %) must clearly pay, and no trial runs for a hold-off that doubles each time,
+ *   until the load steps up (waiters after quiet, or twice the leases wanted).
+ * - It backs off multiplicatively when the hold time stays well above its baseline for two
+ *   windows (the database is slowing down), then takes the new hold time as baseline.
+ * - It shrinks after each window's own need stayed clearly below the limit for
+ *   `shrinkAfterMs`, by half the gap at a time, never below what the busiest window needed.
  */
 export class SizingController {
   #limit: number;
@@ -67,6 +80,10 @@ export class SizingController {
   readonly #shrinkWindows: number;
   readonly #short = new Ewma(SHORT_ALPHA);
   readonly #long = new Ewma(LONG_ALPHA);
+  /** How far a window's hold time strays from the baseline (a share), smoothed like it. */
+  readonly #noise = new HoldNoise();
+  /** Leases wanted (in use + waiting), smoothed like the baseline. */
+  readonly #demand = new Ewma(LONG_ALPHA);
   #trial: Trial | null = null;
   #window = 0;
   #pausedUntil = 0;
@@ -80,6 +97,11 @@ export class SizingController {
   #peakNeed = 0;
   /** The limit just moved without a trial: the next window is skipped. */
   #settling = false;
+  /** Windows in a row with the hold time well above its baseline, and well below it. */
+  #high = 0;
+  #low = 0;
+  /** Windows in a row in which no caller waited. */
+  #quiet = 0;
 
   /** Starts at `lo`: the pool grows into its load. */
   constructor(tuning: ResolvedAutoSize, lo: number, hi: number) {
@@ -107,6 +129,12 @@ export class SizingController {
   /** One window's observations: the new limit and why, or null to keep it. */
   observe(s: Sample): ResizeInfo | null {
     this.#window++;
+    const wanted = s.busy + s.queued;
+    if (!s.waited) this.#quiet++;
+    else if (this.#quiet >= QUIET || wanted > SURGE * this.#demand.value + 1) this.#stepUp();
+    if (s.waited) this.#quiet = 0;
+    this.#demand.add(wanted);
+    if (s.released > 0) this.#noise.add(s.holdMs);
     const trial = this.#trial;
     if (trial !== null) {
       const v = trial.add(s);
@@ -128,10 +156,10 @@ export class SizingController {
       if (v.kind === 'kept') {
         this.#short.reset(v.holdMs);
         this.#long.reset(v.holdMs);
-        if (v.flat || cut) this.#pause = FIRST_PAUSE;
         // A growth past the knee paid: what is known of it no longer holds.
         if (!cut && trial.from >= this.#knee) this.#knee = Number.POSITIVE_INFINITY;
-        if (cut) this.#pausedUntil = this.#window + this.#pause;
+        // Near the knee (a cut, or a growth that raised hold times): stay a while.
+        if (cut || !v.flat) this.#paused();
         this.#cutNext = cut;
       }
     } else if (this.#settling) {
@@ -143,10 +171,20 @@ export class SizingController {
       this.#long.add(s.holdMs);
     }
     const hold = this.#short.value;
-    if (!Number.isNaN(hold) && hold > this.#long.value * WELL_ABOVE) {
-      // The database slows down at this limit: fewer leases, and the new hold time as baseline.
+    this.#high = !Number.isNaN(hold) && hold > this.#long.value * WELL_ABOVE ? this.#high + 1 : 0;
+    this.#low = !Number.isNaN(hold) && hold * FASTER < this.#long.value ? this.#low + 1 : 0;
+    if (this.#low >= SUSTAINED) {
+      // The database got much faster: a new baseline, and growth starts afresh.
+      this.#low = 0;
       this.#long.reset(hold);
-      this.#paused();
+      this.#stepUp();
+    }
+    if (this.#high >= SUSTAINED) {
+      // The database slows down at this limit: fewer leases, and the new hold time as baseline.
+      this.#high = 0;
+      this.#long.reset(hold);
+      // A pause that does not grow: a back-off answers the database, not a failed trial.
+      this.#pausedUntil = this.#window + FIRST_PAUSE;
       const to = Math.max(this.#lo, Math.floor(this.#limit * BACKOFF));
       if (to < this.#limit) return this.#move(to, 'backoff');
     }
@@ -154,7 +192,9 @@ export class SizingController {
     const need = Number.isNaN(hold) ? 0 : s.arrivalRate * hold;
     const grown = this.#grow(s, need, hold);
     if (grown !== null) return grown;
-    return this.#shrink(need);
+    // Shrinking judges the window's own need (its arrivals at its own hold time): the
+    // smoothed hold time, against a window's arrivals, would add the noise of both.
+    return this.#shrink(Number.isNaN(s.holdMs) ? need : s.arrivalRate * s.holdMs);
   }
 
   #grow(s: Sample, need: number, hold: number): ResizeInfo | null {
@@ -165,23 +205,27 @@ export class SizingController {
     // Callers queue while arrivals only keep pace with the leases in use: a closed loop,
     // whose arrivals show what the limit lets through, not what the callers want (an open
     // load's backlog draining has fewer arrivals; a growing one more, and a target above).
-    const pressure = s.queued >= 1 && Math.abs(need - s.busy) <= 0.15 * s.busy;
+    // (Judged on the window's own hold time: the smoothed one lags and carries noise.)
+    const own = Number.isNaN(s.holdMs) ? need : s.arrivalRate * s.holdMs;
+    const pressure = s.queued >= 1 && Math.abs(own - s.busy) <= 0.15 * s.busy;
     if (pressure && this.#cutNext) {
       // Past the knee, growth did not pay: would fewer leases get as much done?
       const to = Math.max(this.#lo, Math.floor(limit / SLOW_STEP));
-      if (to >= limit) return null;
-      this.#trial = new Trial(limit, to, hold, Math.max(s.busy, 1e-9));
-      return this.#move(to, 'backoff');
+      this.#cutNext = false; // at the floor there is no cut to try, and growth may be
+      if (to < limit) return this.#try(s, to, hold, false, 'backoff');
     }
     if (limit >= this.#hi) return null;
-    let to = pressure ? Math.ceil(limit * (this.#fast ? FAST_STEP : SLOW_STEP)) : target;
+    // A slow step stays within the steady band (a step of 1 at the least); below SMALL_LIMIT
+    // it would be too small to judge through noisy hold times, and growth doubles still.
+    const fast = this.#fast || limit < SMALL_LIMIT;
+    const step = fast ? Math.ceil(limit * FAST_STEP) : Math.max(limit + 1, Math.floor(limit * SLOW_STEP));
+    let to = pressure ? step : target;
     // Below a knee found before (the load came back), straight back up to it.
     if (pressure && limit < this.#knee && this.#knee !== Number.POSITIVE_INFINITY) to = Math.max(to, this.#knee);
     to = Math.min(to, this.#hi, limit * FAST_STEP);
     if (to <= limit) return null;
-    this.#trial = new Trial(limit, to, hold, Math.max(s.busy, 1e-9));
     this.#below = 0;
-    return this.#move(to, 'grow');
+    return this.#try(s, to, hold, !this.#fast, 'grow');
   }
 
   #shrink(need: number): ResizeInfo | null {
@@ -209,6 +253,28 @@ export class SizingController {
     return this.#move(to, 'shrink');
   }
 
+  /** Moves the limit to `to` on trial (a `probe` from the knee must clearly pay). */
+  #try(s: Sample, to: number, hold: number, probe: boolean, reason: ResizeReason): ResizeInfo | null {
+    const base = this.#base(hold);
+    this.#trial = new Trial(this.#limit, to, base, Math.max(s.busy, 1e-9), this.#noise.sd, probe, this.#noise.seen);
+    return this.#move(to, reason);
+  }
+
+  /** The hold time a trial compares against: the baseline (steadier) when it is near the short-term one. */
+  #base(hold: number): number {
+    const long = this.#long.value;
+    return Number.isNaN(long) || Math.abs(long / hold - 1) > 0.2 ? hold : long;
+  }
+
+  /** Callers wait again after quiet windows: a new load, so growth starts afresh, at once. */
+  #stepUp(): void {
+    this.#pause = FIRST_PAUSE;
+    this.#pausedUntil = 0;
+    this.#fast = true;
+    this.#cutNext = false;
+  }
+
+  /** No trial for a while (longer each time); growth from here on by small steps. */
   #paused(): void {
     this.#pausedUntil = this.#window + this.#pause;
     this.#pause = Math.min(this.#pause * 2, MAX_PAUSE);
@@ -218,6 +284,9 @@ export class SizingController {
   #move(to: number, reason: ResizeReason): ResizeInfo | null {
     const from = this.#limit;
     if (to === from) return null;
+    // Fewer leases may leave callers waiting: that is no new load.
+    if (to < from) this.#quiet = 0;
+    this.#noise.moved();
     this.#limit = to;
     this.#settling = true;
     return { from, to, reason };

@@ -6,19 +6,31 @@ import type { Sample } from './signals.js';
  * parallel), 1 would keep growth that buys no throughput at all (Little's law:
  * throughput = in use / hold time). Above it, the database is the bottleneck.
  */
-export const ELASTICITY = 0.9;
+export const ELASTICITY = 0.5;
 /**
  * A cut is kept when throughput fell by at most `1 - CUT_ELASTICITY` of the cut: a
  * stricter line than growth's, so that noise leaves the limit above the knee rather
  * than below it (a few connections too many cost less than too few).
  */
 export const CUT_ELASTICITY = 0.95;
+/** A cut after which hold times rose this many times over: the database slows down, the cut stays. */
+const SLOWER = 1.5;
+/** A growth by less than this share is small. */
+const SMALL = 0.5;
 /** Hold times may rise this much (a share) after any growth: noise, new connections warming up. */
 export const NOISE = 0.05;
 /** Windows a trial judges on (after the first), releases it wants, and the most windows it waits for them. */
 const MIN_WINDOWS = 2;
 const MIN_RELEASES = 16;
 const MAX_WINDOWS = 6;
+/**
+ * A verdict is clear when the trial's mean hold time is this many standard errors from
+ * its line (the error from the hold time's spread between windows); until then, and
+ * while there is time, the trial waits for more windows.
+ */
+const CLEAR = 2;
+/** The most windows a base hold time counts as seen over (the baseline remembers about ten). */
+const BASE_WINDOWS = 10;
 
 /** How a trial ended. */
 export type Verdict =
@@ -54,6 +66,12 @@ export class Trial {
     readonly to: number,
     readonly baseHoldMs: number,
     readonly baseBusy: number,
+    /** The hold time's spread between windows (a share of it: a standard deviation). */
+    readonly noise = 0,
+    /** A probe from a setpoint (the knee): kept only when it clearly paid, else undone. */
+    readonly probe = false,
+    /** Windows the base hold time was seen over (its own error: fewer, larger). */
+    readonly baseWindows = BASE_WINDOWS,
   ) {}
 
   /**
@@ -75,18 +93,35 @@ export class Trial {
     const busy = this.#busyTime / this.#time;
     const base = Math.max(this.baseBusy, 1e-9);
     const failed = (flat: boolean): Verdict => ({ kind: 'failed', from: this.from, baseHoldMs: this.baseHoldMs, flat });
+    // How far from its line (a share) a verdict must be to be clear, with the windows seen.
+    const margin =
+      CLEAR *
+      this.noise *
+      Math.sqrt(1 / (this.#windows - 1) + 1 / Math.min(BASE_WINDOWS, Math.max(1, this.baseWindows)));
+    const more = this.#windows < MAX_WINDOWS;
     if (this.to < this.from) {
-      // Hold times rose even with fewer leases: the database is slowing down; no going back up.
-      if (holdMs > this.baseHoldMs * (1 + NOISE)) return { kind: 'kept', holdMs, flat: false };
+      // Hold times rose well even with fewer leases: the database is slowing down; no going back up.
+      if (holdMs > this.baseHoldMs * SLOWER) return { kind: 'kept', holdMs, flat: false };
       // Throughput kept (Little's law: in use / hold time) against leases given up.
       const kept = busy / holdMs / (base / this.baseHoldMs);
       const less = Math.max(0, 1 - busy / base);
-      return kept >= 1 - (1 - CUT_ELASTICITY) * less ? { kind: 'kept', holdMs, flat: false } : failed(false);
+      const line = 1 - (1 - CUT_ELASTICITY) * less;
+      // A cut stays only on clear evidence: near the line, more windows first, then back.
+      if (kept >= line * (1 + margin)) return { kind: 'kept', holdMs, flat: false };
+      return kept >= line * (1 - margin) && more ? { kind: 'pending' } : failed(false);
     }
-    const rise = holdMs / this.baseHoldMs - 1;
-    const more = Math.max(0, busy / base - 1);
-    if (rise <= NOISE) return { kind: 'kept', holdMs, flat: true };
-    if (rise <= ELASTICITY * more) return { kind: 'kept', holdMs, flat: false };
-    return failed(rise >= more);
+    const ratio = holdMs / this.baseHoldMs;
+    const grew = Math.max(0, busy / base - 1);
+    // A small step moves hold times less than noise does: judged on every window it may take.
+    if (grew < SMALL && more && this.noise > NOISE) return { kind: 'pending' };
+    // Flat: hold times did not clearly rise (no more than half the growth: below the line).
+    // A probe (a small step from a setpoint) must clearly pay; a larger step is judged on its line.
+    const probe = this.probe && grew < SMALL;
+    if (ratio - 1 <= Math.max(NOISE, Math.min(margin, grew / 2)) && !probe) return { kind: 'kept', holdMs, flat: true };
+    const line = 1 + ELASTICITY * grew;
+    // Close to the line, noise decides: more windows, while there is time for them.
+    if (Math.abs(ratio / line - 1) < margin && more) return { kind: 'pending' };
+    if (probe ? ratio <= line * (1 - margin) : ratio <= line) return { kind: 'kept', holdMs, flat: ratio - 1 <= NOISE };
+    return failed(ratio - 1 >= grew);
   }
 }

@@ -20,11 +20,12 @@ export interface Run {
 /** Drives a controller directly (no pool, no clock) through `phases` on the fluid model. */
 export function drive(
   phases: Phase[],
-  opts: { lo?: number; hi?: number; jitter?: number } & AutoSizeOptions = {},
+  opts: { lo?: number; hi?: number; jitter?: number; seed?: number } & AutoSizeOptions = {},
 ): Run {
-  const tuning = { ...autoSizeDefaults, ...opts };
+  const { intervalMs, headroom, shrinkAfterMs } = { ...autoSizeDefaults, ...opts };
+  const tuning = { intervalMs, headroom, shrinkAfterMs };
   const c = new SizingController(tuning, opts.lo ?? 1, opts.hi ?? 64);
-  const model = new FluidPool(opts.jitter ?? 0.03);
+  const model = new FluidPool(opts.jitter ?? 0.03, opts.seed);
   const limits: [number, number][] = [];
   const reasons: string[] = [];
   let t = 0;

@@ -23,9 +23,14 @@ export type Load = { callers: number } | { ratePerMs: number };
  */
 export class FluidPool {
   backlog = 0;
-  #seed = 7;
+  #seed: number;
 
-  constructor(readonly jitter = 0.03) {}
+  constructor(
+    readonly jitter = 0.03,
+    seed = 7,
+  ) {
+    this.#seed = seed;
+  }
 
   /** A deterministic random number in [0, 1). */
   rand(): number {
