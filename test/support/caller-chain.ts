@@ -2,7 +2,8 @@
  * The async-stack-trace check of node-postgres' test, for lido's entry points: a call made
  * by `innerFunction`, awaited by `outerFunction`, and a pattern for a stack that names both.
  */
-import net from 'node:net';
+
+import { freePort } from './free-port.js';
 
 /**
  * Both awaiting functions, in order: as Node prints async frames (`at async innerFunction (…)`)
@@ -28,12 +29,5 @@ export function chain(call: () => Promise<unknown>): Promise<Error> {
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now: connecting to it is refused at once. */
 export function refusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
+  return freePort();
 }
