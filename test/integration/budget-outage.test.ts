@@ -5,7 +5,8 @@
  */
 import { Redis } from 'ioredis';
 import { afterEach, expect, it } from 'vitest';
-import { freePort, reapAll, startChild, ThrowawayRedis } from '../support/budget-fleet.js';
+import { reapAll, startChild, ThrowawayRedis } from '../support/budget-fleet.js';
+import { freePort } from '../support/free-port.js';
 import { describeWithRedis } from '../support/services.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -11,7 +11,8 @@ import { afterEach, expect, it } from 'vitest';
 import { type RedisBudget, redisBudget, type RedisBudgetOptions } from '../../src/adapters/redis/index.js';
 import { systemClock } from '../../src/core/util/clock.js';
 import type { BudgetError } from '../../src/index.js';
-import { deleteBudgetKeys, freePort, reapAll, ThrowawayRedis } from '../support/budget-fleet.js';
+import { deleteBudgetKeys, reapAll, ThrowawayRedis } from '../support/budget-fleet.js';
+import { freePort } from '../support/free-port.js';
 import { FakeMember } from '../support/budget-member.js';
 import { describeWithRedis, redisClient } from '../support/services.js';
 

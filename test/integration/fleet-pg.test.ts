@@ -6,14 +6,8 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import {
-  deleteBudgetKeys,
-  type FleetChild,
-  freePort,
-  reapAll,
-  startScript,
-  ThrowawayRedis,
-} from '../support/budget-fleet.js';
+import { deleteBudgetKeys, type FleetChild, reapAll, startScript, ThrowawayRedis } from '../support/budget-fleet.js';
+import { freePort } from '../support/free-port.js';
 import { describeWithServices, pgClient, type PostgresConfig } from '../support/services.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -181,15 +181,6 @@ export class ThrowawayRedis {
   }
 }
 
-/** A loopback port nothing listens on now, from a range the shared services never use. */
-export async function freePort(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    if (!(await tcpProbe('127.0.0.1', port, 200))) return port;
-  }
-  throw new Error('no free loopback port found in 50 tries');
-}
-
 /** Tracks another child process, so that `reapAll()` reaps it too. */
 export function track(proc: ChildProcess): ChildProcess {
   live.add(proc);

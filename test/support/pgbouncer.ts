@@ -11,7 +11,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './budget-fleet.js';
+import { freePort } from './free-port.js';
 import { type PostgresConfig, tcpProbe } from './services.js';
 
 /** Where the pgbouncer binary is, or null. */
