@@ -2,7 +2,7 @@ export { Pool, type CloseOptions, type CloseReport, type PoolEvents, type ThawIn
 export type { PoolOptions, CreateRetryOptions } from './core/options.js';
 export { defaults } from './core/options.js';
 export { autoSizeDefaults, type AutoSizeOptions } from './sizing/options.js';
-export type { ResizeInfo, ResizeReason } from './sizing/controller.js';
+export type { ResizeInfo, ResizeReason } from './sizing/resize.js';
 export { poolOptionsFromEnv, LIDO_ENV_UNKNOWN, type EnvPoolOptions } from './config/env.js';
 export type { AcquireOptions } from './core/acquire-options.js';
 export type { Factory } from './core/factory.js';

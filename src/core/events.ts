@@ -9,7 +9,7 @@ import {
 } from '../stats/diagnostics.js';
 import type { AcquireTimeoutError, PoolError } from './errors.js';
 import type { LeakReport } from './leak-detector.js';
-import type { ResizeInfo } from '../sizing/controller.js';
+import type { ResizeInfo } from '../sizing/resize.js';
 
 /** Events a pool emits, with their arguments. */
 export interface PoolEvents<T> {

@@ -1,5 +1,6 @@
 import type { PoolState } from '../core/state.js';
-import { SizingController, type ResizeInfo } from './controller.js';
+import { SizingController } from './controller.js';
+import type { ResizeInfo } from './resize.js';
 import type { ResolvedAutoSize } from './options.js';
 import { Sampler } from './signals.js';
 

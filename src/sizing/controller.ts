@@ -2,28 +2,8 @@ import type { ResolvedAutoSize } from './options.js';
 import type { Sample } from './signals.js';
 import { HoldNoise } from './noise.js';
 import { Ewma } from './smoothing.js';
+import type { ResizeInfo, ResizeReason } from './resize.js';
 import { Trial } from './trial.js';
-
-/** Why `autoSize` moved a pool's limit (event `resize`). */
-export type ResizeReason =
-  /** Callers waited and hold times stayed near their baseline: more leases were needed. */
-  | 'grow'
-  /** Hold times rose well above their baseline, or with the last growth: the database is the bottleneck. */
-  | 'backoff'
-  /** The load stayed below the limit for `shrinkAfterMs`. */
-  | 'shrink'
-  /** `resize({ min, max })` moved the bounds past the limit. */
-  | 'bounds';
-
-/** What the `resize` event says: the effective limit (`stats().limit`) went from `from` to `to`. */
-export interface ResizeInfo {
-  /** The limit before. */
-  from: number;
-  /** The limit now (`stats().limit`). */
-  to: number;
-  /** Why it moved. */
-  reason: ResizeReason;
-}
 
 /** Short-term hold time: about the last two windows. */
 const SHORT_ALPHA = 0.5;
@@ -46,6 +26,8 @@ const BACKOFF = 0.75;
 /** Growth at most doubles the limit per window (while hold times stay flat), else adds this share. */
 const FAST_STEP = 2;
 const SLOW_STEP = 1.2;
+/** A failed growth at least this large (a share of the limit) that still bought throughput ends halfway. */
+const HALFWAY_STEP = 1.5;
 /** Below this limit growth doubles even after a failed trial (a slow step is one lease or two). */
 const SMALL_LIMIT = 8;
 /** The load's need (with headroom) must stay under this share of the limit to count as below it. */
@@ -89,6 +71,8 @@ export class SizingController {
   #pausedUntil = 0;
   #pause = FIRST_PAUSE;
   #fast = true;
+  /** The last growth raised hold times (though it paid well): the next one must clearly pay. */
+  #strict = false;
   /** The highest limit known to pay: a growth from it did not (Infinity until one fails). */
   #knee = Number.POSITIVE_INFINITY;
   /** The next trial while callers queue: a cut, after a growth from here did not pay (or a cut did). */
@@ -144,13 +128,18 @@ export class SizingController {
       const cut = trial.to < trial.from;
       if (v.kind === 'failed') {
         this.#paused();
-        // Back where it was: so is the hold time. A growth that bought no throughput at all
-        // is followed by a cut, a cut that did not pay by a growth.
-        this.#short.reset(v.baseHoldMs);
-        this.#long.reset(v.baseHoldMs);
+        // A large growth that bought throughput, only less than its line: the knee lies
+        // between, and the limit goes halfway (hold time too). Else back where it was.
+        const halfway = !cut && v.gained && trial.to >= trial.from * HALFWAY_STEP && trial.to - trial.from >= 2;
+        const back = halfway ? Math.floor((trial.from + trial.to) / 2) : v.from;
+        const hold = halfway ? (v.baseHoldMs + v.holdMs) / 2 : v.baseHoldMs;
+        this.#short.reset(hold);
+        this.#long.reset(hold);
+        // A growth that bought no throughput at all is followed by a cut, a cut that did
+        // not pay by a growth.
         this.#cutNext = !cut && v.flat;
-        if (!cut) this.#knee = v.from;
-        const to = Math.min(this.#hi, Math.max(this.#lo, v.from));
+        if (!cut) this.#knee = back;
+        const to = Math.min(this.#hi, Math.max(this.#lo, back));
         return this.#move(to, cut ? 'grow' : 'backoff');
       }
       if (v.kind === 'kept') {
@@ -158,9 +147,12 @@ export class SizingController {
         this.#long.reset(v.holdMs);
         // A growth past the knee paid: what is known of it no longer holds.
         if (!cut && trial.from >= this.#knee) this.#knee = Number.POSITIVE_INFINITY;
-        // Near the knee (a cut, or a growth that raised hold times): stay a while.
-        if (cut || !v.flat) this.#paused();
-        this.#cutNext = cut;
+        // A growth that raised hold times but paid well (not a probe) grows again, and that
+        // growth must clearly pay; near the knee (a cut, any other growth that raised hold
+        // times) it stays a while. After a kept cut, the next trial is a growth again.
+        if (!cut && !v.flat && !trial.probe && v.wellPaid) this.#strict = true;
+        else if (cut || !v.flat) this.#paused();
+        this.#cutNext = false;
       }
     } else if (this.#settling) {
       // The window after a move mixes leases lent before it: watched, not learned from.
@@ -220,12 +212,16 @@ export class SizingController {
     const fast = this.#fast || limit < SMALL_LIMIT;
     const step = fast ? Math.ceil(limit * FAST_STEP) : Math.max(limit + 1, Math.floor(limit * SLOW_STEP));
     let to = pressure ? step : target;
-    // Below a knee found before (the load came back), straight back up to it.
-    if (pressure && limit < this.#knee && this.#knee !== Number.POSITIVE_INFINITY) to = Math.max(to, this.#knee);
+    // Below a knee found before (the load came back), straight back up to it, not past it:
+    // past it only a probe may go.
+    if (pressure && limit < this.#knee && this.#knee !== Number.POSITIVE_INFINITY) to = this.#knee;
     to = Math.min(to, this.#hi, limit * FAST_STEP);
     if (to <= limit) return null;
     this.#below = 0;
-    return this.#try(s, to, hold, !this.#fast, 'grow');
+    // A small step from a setpoint, or a growth right after one that raised hold times, must
+    // clearly pay.
+    const probe = this.#strict || (!this.#fast && to < limit * HALFWAY_STEP);
+    return this.#try(s, to, hold, probe, 'grow');
   }
 
   #shrink(need: number): ResizeInfo | null {
@@ -256,6 +252,7 @@ export class SizingController {
   /** Moves the limit to `to` on trial (a `probe` from the knee must clearly pay). */
   #try(s: Sample, to: number, hold: number, probe: boolean, reason: ResizeReason): ResizeInfo | null {
     const base = this.#base(hold);
+    this.#strict = false;
     this.#trial = new Trial(this.#limit, to, base, Math.max(s.busy, 1e-9), this.#noise.sd, probe, this.#noise.seen);
     return this.#move(to, reason);
   }

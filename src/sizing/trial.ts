@@ -13,6 +13,11 @@ export const ELASTICITY = 0.5;
  * than below it (a few connections too many cost less than too few).
  */
 export const CUT_ELASTICITY = 0.95;
+/**
+ * A growth whose hold time rose by no more than this share of what its line allows paid
+ * well: a doubling that did grows again (the knee is further up).
+ */
+export const WELL_PAID = 0.8;
 /** A cut after which hold times rose this many times over: the database slows down, the cut stays. */
 const SLOWER = 1.5;
 /** A growth by less than this share is small. */
@@ -38,13 +43,17 @@ export type Verdict =
   | { kind: 'pending' }
   /** No lease came back: nothing learned. */
   | { kind: 'unknown' }
-  /** The new limit stays: `flat` when hold times did not move. */
-  | { kind: 'kept'; holdMs: number; flat: boolean }
   /**
-   * Back to `from`, where the hold time was `baseHoldMs`. `flat`: a growth bought no
-   * throughput at all (hold time rose at least as much as the leases in use).
+   * The new limit stays: `flat` when hold times did not move; `wellPaid` when a growth's
+   * hold time rose by no more than {@link WELL_PAID} of what its line allows.
    */
-  | { kind: 'failed'; from: number; baseHoldMs: number; flat: boolean };
+  | { kind: 'kept'; holdMs: number; flat: boolean; wellPaid: boolean }
+  /**
+   * Did not pay: `from` had the hold time `baseHoldMs`, the trial `holdMs`. `flat`: a
+   * growth bought no throughput at all (hold time rose at least as much as the leases in
+   * use); `gained`: it bought throughput by more than the noise, only less than its line.
+   */
+  | { kind: 'failed'; from: number; baseHoldMs: number; holdMs: number; flat: boolean; gained: boolean };
 
 /**
  * @internal One move of the limit on trial, from `from` to `to`, made when the mean hold
@@ -68,7 +77,10 @@ export class Trial {
     readonly baseBusy: number,
     /** The hold time's spread between windows (a share of it: a standard deviation). */
     readonly noise = 0,
-    /** A probe from a setpoint (the knee): kept only when it clearly paid, else undone. */
+    /**
+     * Kept only when it clearly paid, else undone: a small step from a setpoint (the knee),
+     * or a growth right after one that raised hold times.
+     */
     readonly probe = false,
     /** Windows the base hold time was seen over (its own error: fewer, larger). */
     readonly baseWindows = BASE_WINDOWS,
@@ -92,7 +104,14 @@ export class Trial {
     const holdMs = this.#holdSum / this.#released;
     const busy = this.#busyTime / this.#time;
     const base = Math.max(this.baseBusy, 1e-9);
-    const failed = (flat: boolean): Verdict => ({ kind: 'failed', from: this.from, baseHoldMs: this.baseHoldMs, flat });
+    const failed = (flat: boolean, gained = false): Verdict => ({
+      kind: 'failed',
+      from: this.from,
+      baseHoldMs: this.baseHoldMs,
+      holdMs,
+      flat,
+      gained,
+    });
     // How far from its line (a share) a verdict must be to be clear, with the windows seen.
     const margin =
       CLEAR *
@@ -101,13 +120,13 @@ export class Trial {
     const more = this.#windows < MAX_WINDOWS;
     if (this.to < this.from) {
       // Hold times rose well even with fewer leases: the database is slowing down; no going back up.
-      if (holdMs > this.baseHoldMs * SLOWER) return { kind: 'kept', holdMs, flat: false };
+      if (holdMs > this.baseHoldMs * SLOWER) return { kind: 'kept', holdMs, flat: false, wellPaid: true };
       // Throughput kept (Little's law: in use / hold time) against leases given up.
       const kept = busy / holdMs / (base / this.baseHoldMs);
       const less = Math.max(0, 1 - busy / base);
       const line = 1 - (1 - CUT_ELASTICITY) * less;
       // A cut stays only on clear evidence: near the line, more windows first, then back.
-      if (kept >= line * (1 + margin)) return { kind: 'kept', holdMs, flat: false };
+      if (kept >= line * (1 + margin)) return { kind: 'kept', holdMs, flat: false, wellPaid: true };
       return kept >= line * (1 - margin) && more ? { kind: 'pending' } : failed(false);
     }
     const ratio = holdMs / this.baseHoldMs;
@@ -115,13 +134,17 @@ export class Trial {
     // A small step moves hold times less than noise does: judged on every window it may take.
     if (grew < SMALL && more && this.noise > NOISE) return { kind: 'pending' };
     // Flat: hold times did not clearly rise (no more than half the growth: below the line).
-    // A probe (a small step from a setpoint) must clearly pay; a larger step is judged on its line.
-    const probe = this.probe && grew < SMALL;
-    if (ratio - 1 <= Math.max(NOISE, Math.min(margin, grew / 2)) && !probe) return { kind: 'kept', holdMs, flat: true };
+    // A probe must clearly pay; any other growth is judged on its line.
+    const probe = this.probe;
+    if (ratio - 1 <= Math.max(NOISE, Math.min(margin, grew / 2)) && !probe)
+      return { kind: 'kept', holdMs, flat: true, wellPaid: true };
     const line = 1 + ELASTICITY * grew;
     // Close to the line, noise decides: more windows, while there is time for them.
     if (Math.abs(ratio / line - 1) < margin && more) return { kind: 'pending' };
-    if (probe ? ratio <= line * (1 - margin) : ratio <= line) return { kind: 'kept', holdMs, flat: ratio - 1 <= NOISE };
-    return failed(ratio - 1 >= grew);
+    const clear = ratio <= line * (1 - margin);
+    const wellPaid = ratio - 1 <= WELL_PAID * ELASTICITY * grew;
+    if (probe ? clear : ratio <= line) return { kind: 'kept', holdMs, flat: ratio - 1 <= NOISE, wellPaid };
+    // Throughput (in use / hold time) rose by more than the noise: the knee lies between.
+    return failed(ratio - 1 >= grew, ratio * (1 + Math.max(NOISE, margin / 2)) < 1 + grew);
   }
 }

@@ -13,6 +13,16 @@ export function kneeDb(baseMs: number, knee: number, steep = 1): Database {
   return (n) => baseMs * Math.max(1, n / knee) ** steep;
 }
 
+/**
+ * A database on the universal scalability law (Gunther): with `n` leases in use each one
+ * holds `baseMs × (1 + contention × (n − 1) + coherency × n × (n − 1))`. Throughput
+ * (n / hold) rises ever more slowly, peaks, then falls: a hot row's shape, where the knee
+ * is gradual and a doubling near it buys some throughput, not much.
+ */
+export function uslDb(baseMs: number, contention: number, coherency: number): Database {
+  return (n) => baseMs * (1 + contention * (n - 1) + coherency * n * (n - 1));
+}
+
 /** A load: closed (`callers` that each borrow again as soon as they are done) or open (`ratePerMs` arrivals). */
 export type Load = { callers: number } | { ratePerMs: number };
 

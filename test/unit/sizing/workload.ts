@@ -1,6 +1,6 @@
 import { Pool } from '../../../src/core/pool.js';
 import type { PoolOptions } from '../../../src/core/options.js';
-import type { ResizeInfo } from '../../../src/sizing/controller.js';
+import type { ResizeInfo } from '../../../src/sizing/resize.js';
 import type { ManualClock } from '../../support/manual-clock.js';
 import type { Database } from './model.js';
 
