@@ -5,8 +5,8 @@
  */
 import { Redis } from 'ioredis';
 import { afterEach, expect, it } from 'vitest';
-import { reapAll, startChild, ThrowawayRedis } from '../support/budget-fleet.js';
-import { freePort } from '../support/free-port.js';
+import { reapAll, startChild } from '../support/budget-fleet.js';
+import { startThrowawayRedis } from '../support/throwaway-redis.js';
 import { describeWithRedis } from '../support/services.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -30,8 +30,7 @@ describeWithRedis('redisBudget when Redis goes away', () => {
   });
 
   it("'share': keeps creating up to an equal share of max among the processes last seen, and re-asserts when Redis is back", async () => {
-    const server = new ThrowawayRedis(await freePort());
-    await server.start();
+    await using server = await startThrowawayRedis();
     const common = { url: server.url, name: 'share', max: 10, leaseMs: 5_000, onUnavailable: 'share' as const };
     const a = await startChild(common);
     const b = await startChild(common);
@@ -39,7 +38,7 @@ describeWithRedis('redisBudget when Redis goes away', () => {
     b.send({ op: 'take', n: 2 });
     await a.next(got, 5_000, 3, 'a to get 3');
     await b.next(got, 5_000, 2, 'b to get 2');
-    await server.stop();
+    await server.kill();
     const stoppedAt = Date.now();
     // Two processes seen: a's share is 5; it holds 3, so 2 more now and the rest waits.
     a.send({ op: 'take', n: 4 });
@@ -61,17 +60,15 @@ describeWithRedis('redisBudget when Redis goes away', () => {
     await sleep(300);
     expect(await fleetUsed(server.url, 'share')).toBe(9);
     expect((await a.stats()).health).toBeNull();
-    await server.stop();
   });
 
   it("'block': no new creates while Redis is away, served once it is back", async () => {
-    const server = new ThrowawayRedis(await freePort());
-    await server.start();
+    await using server = await startThrowawayRedis();
     const common = { url: server.url, name: 'block', max: 4, leaseMs: 1_500, onUnavailable: 'block' as const };
     const a = await startChild(common);
     a.send({ op: 'take', n: 1 });
     await a.next(got, 5_000, 1, 'a to get 1');
-    await server.stop();
+    await server.kill();
     const stoppedAt = Date.now();
     a.send({ op: 'take', n: 1 });
     await a.next((e) => e.ev === 'unavailable' && e.at >= stoppedAt, 5_000, 1, 'the unavailable event');
@@ -83,12 +80,10 @@ describeWithRedis('redisBudget when Redis goes away', () => {
     await server.start();
     await a.next(got, 10_000, 2, 'the waiting create to be served');
     expect(await fleetUsed(server.url, 'block')).toBe(2);
-    await server.stop();
   });
 
   it('Redis restarted empty: holders re-assert their leases and the cap holds again within a few seconds', async () => {
-    const server = new ThrowawayRedis(await freePort());
-    await server.start();
+    await using server = await startThrowawayRedis();
     const common = { url: server.url, name: 'restart', max: 6, leaseMs: 3_000 };
     const a = await startChild(common);
     const b = await startChild(common);
@@ -98,7 +93,7 @@ describeWithRedis('redisBudget when Redis goes away', () => {
     await b.next(got, 5_000, 3, 'b to get 3');
     a.send({ op: 'release', n: 3 });
     b.send({ op: 'release', n: 3 });
-    await server.stop();
+    await server.kill();
     await server.start();
     // A newcomer grabs the whole budget of the empty server before (or after) the holders re-assert.
     const c = await startChild(common);
@@ -117,6 +112,5 @@ describeWithRedis('redisBudget when Redis goes away', () => {
     // Both found their lease gone and asserted it again (shedding what no longer fit).
     expect(a.all('lost')[0].code).toBe('ERR_BUDGET_LEASE_LOST');
     expect(b.all('lost')[0].code).toBe('ERR_BUDGET_LEASE_LOST');
-    await server.stop();
   });
 });

@@ -11,7 +11,8 @@ import { afterEach, expect, it } from 'vitest';
 import { type RedisBudget, redisBudget, type RedisBudgetOptions } from '../../src/adapters/redis/index.js';
 import { systemClock } from '../../src/core/util/clock.js';
 import type { BudgetError } from '../../src/index.js';
-import { deleteBudgetKeys, reapAll, ThrowawayRedis } from '../support/budget-fleet.js';
+import { deleteBudgetKeys, reapAll } from '../support/budget-fleet.js';
+import { startThrowawayRedis } from '../support/throwaway-redis.js';
 import { freePort } from '../support/free-port.js';
 import { FakeMember } from '../support/budget-member.js';
 import { describeWithRedis, redisClient } from '../support/services.js';
@@ -115,8 +116,7 @@ describeWithRedis('redisBudget', (redis) => {
   });
 
   it('a waiter whose grant message was lost still gets its permit (reconnect and heartbeat re-check)', async () => {
-    const server = new ThrowawayRedis(await freePort());
-    await server.start();
+    await using server = await startThrowawayRedis();
     const a = make({ name: 'missed', redis: server.url, max: 1, leaseMs: 1_500 });
     const b = make({ name: 'missed', redis: server.url, max: 1, leaseMs: 1_500 });
     await Promise.all([a.ready(), b.ready()]);
@@ -136,7 +136,6 @@ describeWithRedis('redisBudget', (redis) => {
     ma.account.give();
     await t;
     expect(mb.account.held).toBe(1);
-    await server.stop();
   });
 
   it("never hangs on a caller's client with an offline queue, and recovers when Redis comes", async () => {
@@ -155,13 +154,12 @@ describeWithRedis('redisBudget', (redis) => {
     await until(() => down.length > 0, 3_000, 'the unavailable event');
     // Never seen the fleet: no share to take.
     expect(down[0]).toBe(0);
-    const server = new ThrowawayRedis(port);
-    await server.start();
+    // Redis comes, on the port the client has been trying all along.
+    await using _server = await startThrowawayRedis({ port });
     await mb.createFor(AbortSignal.timeout(10_000));
     expect(mb.account.held).toBe(1);
     expect(b.health()).toBeNull();
     await b.close();
-    await server.stop();
   });
 
   it("keeps keys under a client's keyPrefix, apart from the same name without it", async () => {

@@ -6,8 +6,8 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { deleteBudgetKeys, type FleetChild, reapAll, startScript, ThrowawayRedis } from '../support/budget-fleet.js';
-import { freePort } from '../support/free-port.js';
+import { deleteBudgetKeys, type FleetChild, reapAll, startScript } from '../support/budget-fleet.js';
+import { startThrowawayRedis } from '../support/throwaway-redis.js';
 import { describeWithServices, pgClient, type PostgresConfig } from '../support/services.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -140,8 +140,7 @@ describeWithServices('fleet on Postgres under a redisBudget', ({ postgres, redis
   });
 
   it('Redis stopped mid-load: no caller hangs, each process keeps to its share; back empty, the cap holds again', async () => {
-    const server = new ThrowawayRedis(await freePort());
-    await server.start();
+    await using server = await startThrowawayRedis();
     let usedAfter = -1;
     let stoppedAt = 0;
     let startedAt = 0;
@@ -152,7 +151,7 @@ describeWithServices('fleet on Postgres under a redisBudget', ({ postgres, redis
       7_000,
       async (workers) => {
         await sleep(1_500);
-        await server.stop();
+        await server.kill();
         stoppedAt = Date.now();
         const before = workers.map((w) => Number(w.events.at(-1)?.done ?? 0));
         await sleep(2_500);
@@ -172,7 +171,7 @@ describeWithServices('fleet on Postgres under a redisBudget', ({ postgres, redis
       },
       server.url,
     );
-    await server.stop();
+    await server.close();
     // The cap holds before the outage, during it once those above their share have shed
     // (at their next release: a query here takes 50 ms), and again a few seconds after
     // Redis came back empty. In between, a process below its share may already grow while

@@ -1,13 +1,13 @@
 /**
- * Child processes of a fleet (test/support/budget-child.ts) and throwaway redis-servers,
- * for the budget's integration tests. Everything started here is tracked and reaped by
- * `reapAll()` (call it in afterEach): children and servers are SIGKILLed if still alive.
+ * Child processes of a fleet (test/support/budget-child.ts), for the budget's integration
+ * tests. Everything started here is tracked and reaped by `reapAll()` (call it in
+ * afterEach): children are SIGKILLed if still alive. A redis-server of a test's own comes
+ * from throwaway-redis.ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Redis } from 'ioredis';
-import { type RedisConfig, redisClient, tcpProbe } from './services.js';
+import { type RedisConfig, redisClient } from './services.js';
 
 /** A message a child wrote. */
 export interface ChildEvent {
@@ -127,58 +127,6 @@ export function startPoolChild(
   readyTimeoutMs = 15_000,
 ): Promise<FleetChild> {
   return startScript('budget-pool-child.ts', args, readyTimeoutMs);
-}
-
-/** A redis-server of its own on a free loopback port: no persistence, stopped and reaped by the test. */
-export class ThrowawayRedis {
-  proc: ChildProcess | null = null;
-
-  constructor(readonly port: number) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    const proc = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
-      { stdio: 'ignore' },
-    );
-    this.proc = proc;
-    live.add(proc);
-    proc.on('exit', () => live.delete(proc));
-    const until = Date.now() + 10_000;
-    while (!(await this.#pong())) {
-      if (Date.now() > until) throw new Error(`redis-server on port ${this.port} did not answer within 10 s`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  async #pong(): Promise<boolean> {
-    if (!(await tcpProbe('127.0.0.1', this.port, 200))) return false;
-    const r = new Redis({ port: this.port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null });
-    r.on('error', () => {});
-    try {
-      await r.connect();
-      return (await r.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      r.disconnect();
-    }
-  }
-
-  /** Kills the server (SIGKILL: nothing saved) and waits for it to exit. */
-  async stop(): Promise<void> {
-    const proc = this.proc;
-    this.proc = null;
-    if (proc === null || proc.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      proc.once('exit', () => resolve());
-      proc.kill('SIGKILL');
-    });
-  }
 }
 
 /** Tracks another child process, so that `reapAll()` reaps it too. */

@@ -28,6 +28,8 @@ export interface ThrowawayRedisOptions {
   bin?: string;
   /** Longest wait for the server to answer, per start. Default 10 000 ms. */
   startTimeoutMs?: number;
+  /** A port chosen before (one a client already tries to reach). Default: a free one. */
+  port?: number;
 }
 
 export interface ThrowawayRedis extends AsyncDisposable {
@@ -167,14 +169,19 @@ export async function startThrowawayRedis(options: ThrowawayRedisOptions = {}): 
   };
 
   try {
-    // A free port may be taken between the probe and the bind: try a few.
-    for (let attempt = 1; ; attempt++) {
-      port = await freePort();
-      try {
-        await spawnOn(port);
-        break;
-      } catch (error) {
-        if (attempt >= 3 || !/address already in use/i.test((error as Error).message)) throw error;
+    if (options.port !== undefined) {
+      port = options.port;
+      await spawnOn(port);
+    } else {
+      // A free port may be taken between the probe and the bind: try a few.
+      for (let attempt = 1; ; attempt++) {
+        port = await freePort();
+        try {
+          await spawnOn(port);
+          break;
+        } catch (error) {
+          if (attempt >= 3 || !/address already in use/i.test((error as Error).message)) throw error;
+        }
       }
     }
   } catch (error) {
