@@ -56,7 +56,7 @@ export const RAMP: Phase[] = [
   phase('idle', 'hot-row', 0, 5),
   phase('spike: 64 callers, hot-row', 'hot-row', 64, 20),
   phase('overload: 128 callers, CPU-bound', 'cpu', 128, 20),
-  phase('idle', 'hot-row', 0, 20),
+  phase('idle', 'hot-row', 0, 60),
 ];
 
 /** Steps for settling: light → heavy → light, on the hot-row workload. */

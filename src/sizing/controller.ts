@@ -26,8 +26,13 @@ const BACKOFF = 0.75;
 /** Growth at most doubles the limit per window (while hold times stay flat), else adds this share. */
 const FAST_STEP = 2;
 const SLOW_STEP = 1.2;
-/** A failed growth at least this large (a share of the limit) that still bought throughput ends halfway. */
-const HALFWAY_STEP = 1.5;
+/** A failed growth at least this large (a share of the limit) that still bought throughput ends between. */
+const LARGE_STEP = 1.5;
+/**
+ * Where between: this share of the way up (the knee is somewhere in the step; a few
+ * connections too many cost less than too few).
+ */
+const BETWEEN = 2 / 3;
 /** Below this limit growth doubles even after a failed trial (a slow step is one lease or two). */
 const SMALL_LIMIT = 8;
 /** The load's need (with headroom) must stay under this share of the limit to count as below it. */
@@ -129,10 +134,11 @@ export class SizingController {
       if (v.kind === 'failed') {
         this.#paused();
         // A large growth that bought throughput, only less than its line: the knee lies
-        // between, and the limit goes halfway (hold time too). Else back where it was.
-        const halfway = !cut && v.gained && trial.to >= trial.from * HALFWAY_STEP && trial.to - trial.from >= 2;
-        const back = halfway ? Math.floor((trial.from + trial.to) / 2) : v.from;
-        const hold = halfway ? (v.baseHoldMs + v.holdMs) / 2 : v.baseHoldMs;
+        // between, and the limit goes there (its hold time too, by the same share). Else
+        // back where it was.
+        const between = !cut && v.gained && trial.to >= trial.from * LARGE_STEP && trial.to - trial.from >= 2;
+        const back = between ? Math.round(trial.from + (trial.to - trial.from) * BETWEEN) : v.from;
+        const hold = between ? v.baseHoldMs + (v.holdMs - v.baseHoldMs) * BETWEEN : v.baseHoldMs;
         this.#short.reset(hold);
         this.#long.reset(hold);
         // A growth that bought no throughput at all is followed by a cut, a cut that did
@@ -202,7 +208,7 @@ export class SizingController {
     const pressure = s.queued >= 1 && Math.abs(own - s.busy) <= 0.15 * s.busy;
     if (pressure && this.#cutNext) {
       // Past the knee, growth did not pay: would fewer leases get as much done?
-      const to = Math.max(this.#lo, Math.floor(limit / SLOW_STEP));
+      const to = Math.max(this.#lo, Math.round(limit / SLOW_STEP));
       this.#cutNext = false; // at the floor there is no cut to try, and growth may be
       if (to < limit) return this.#try(s, to, hold, false, 'backoff');
     }
@@ -220,7 +226,7 @@ export class SizingController {
     this.#below = 0;
     // A small step from a setpoint, or a growth right after one that raised hold times, must
     // clearly pay.
-    const probe = this.#strict || (!this.#fast && to < limit * HALFWAY_STEP);
+    const probe = this.#strict || (!this.#fast && to < limit * LARGE_STEP);
     return this.#try(s, to, hold, probe, 'grow');
   }
 
