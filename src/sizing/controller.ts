@@ -25,7 +25,8 @@ const SURGE = 2;
 const BACKOFF = 0.75;
 /** Growth at most doubles the limit per window (while hold times stay flat), else adds this share. */
 const FAST_STEP = 2;
-const SLOW_STEP = 1.2;
+/** (Just under a fifth: a probe from the setpoint and back stays within ±20 % of it, rounded.) */
+const SLOW_STEP = 1.19;
 /** A failed growth at least this large (a share of the limit) that still bought throughput ends between. */
 const LARGE_STEP = 1.5;
 /**
