@@ -4,46 +4,26 @@ import { HoldNoise } from './noise.js';
 import { Ewma } from './smoothing.js';
 import type { ResizeInfo, ResizeReason } from './resize.js';
 import { Trial } from './trial.js';
-
-/** Short-term hold time: about the last two windows. */
-const SHORT_ALPHA = 0.5;
-/** Long-term hold time, the baseline: about the last ten windows at the current limit. */
-const LONG_ALPHA = 0.1;
-/** Growth waits while the short-term hold time is this far above the baseline ("near" ends here). */
-const NEAR = 1.2;
-/** The short-term hold time this far above the baseline is "well above": back off. */
-const WELL_ABOVE = 1.5;
-/** The short-term hold time this many times below the baseline: the database got faster. */
-const FASTER = 2;
-/** Windows in a row the hold time must stay well above its baseline before a back-off (one is noise). */
-const SUSTAINED = 2;
-/** Windows in a row without a caller waiting before waiters count as a new load (a step up). */
-const QUIET = 2;
-/** Leases wanted (in use + waiting) this many times their average is a new load too. */
-const SURGE = 2;
-/** A back-off keeps this share of the limit. */
-const BACKOFF = 0.75;
-/** Growth at most doubles the limit per window (while hold times stay flat), else adds this share. */
-const FAST_STEP = 2;
-/** (Just under a fifth: a probe from the setpoint and back stays within ±20 % of it, rounded.) */
-const SLOW_STEP = 1.19;
-/** A failed growth at least this large (a share of the limit) that still bought throughput ends between. */
-const LARGE_STEP = 1.5;
-/**
- * Where between: this share of the way up (the knee is somewhere in the step; a few
- * connections too many cost less than too few).
- */
-const BETWEEN = 2 / 3;
-/** Below this limit growth doubles even after a failed trial (a slow step is one lease or two). */
-const SMALL_LIMIT = 8;
-/** The load's need (with headroom) must stay under this share of the limit to count as below it. */
-const BELOW = 0.85;
-/**
- * Windows without a trial after a back-off, a failed trial or a kept cut (the dead band
- * around the knee): first, and at most (it doubles each time, until the load steps or shrinks).
- */
-const FIRST_PAUSE = 4;
-const MAX_PAUSE = 120;
+import {
+  SHORT_ALPHA,
+  LONG_ALPHA,
+  NEAR,
+  WELL_ABOVE,
+  FASTER,
+  SUSTAINED,
+  QUIET,
+  SURGE,
+  BACKOFF,
+  FAST_STEP,
+  SLOW_STEP,
+  CONFIRMED,
+  LARGE_STEP,
+  BETWEEN,
+  SMALL_LIMIT,
+  BELOW,
+  FIRST_PAUSE,
+  MAX_PAUSE,
+} from './tuning.js';
 
 /**
  * @internal The `autoSize` controller: given one {@link Sample} per window, where the
@@ -81,6 +61,10 @@ export class SizingController {
   #strict = false;
   /** The highest limit known to pay: a growth from it did not (Infinity until one fails). */
   #knee = Number.POSITIVE_INFINITY;
+  /** Growths from the knee that failed in a row. */
+  #kneeFails = 0;
+  /** The knee is a point between a failed growth's ends: a growth from it that fails goes back. */
+  #kneeBetween = false;
   /** The next trial while callers queue: a cut, after a growth from here did not pay (or a cut did). */
   #cutNext = false;
   #below = 0;
@@ -135,9 +119,11 @@ export class SizingController {
       if (v.kind === 'failed') {
         this.#paused();
         // A large growth that bought throughput, only less than its line: the knee lies
-        // between, and the limit goes there (its hold time too, by the same share). Else
-        // back where it was.
-        const between = !cut && v.gained && trial.to >= trial.from * LARGE_STEP && trial.to - trial.from >= 2;
+        // between, and the limit goes there (its hold time too, by the same share); once:
+        // from a point between, a growth that fails goes back, so noise cannot ratchet it up.
+        const large = trial.to >= trial.from * LARGE_STEP && trial.to - trial.from >= 2;
+        const between = !cut && v.gained && large && !this.#kneeBetween;
+        if (!cut) this.#kneeBetween = between || (this.#kneeBetween && v.from === this.#knee);
         const back = between ? Math.round(trial.from + (trial.to - trial.from) * BETWEEN) : v.from;
         const hold = between ? v.baseHoldMs + (v.holdMs - v.baseHoldMs) * BETWEEN : v.baseHoldMs;
         this.#short.reset(hold);
@@ -145,7 +131,10 @@ export class SizingController {
         // A growth that bought no throughput at all is followed by a cut, a cut that did
         // not pay by a growth.
         this.#cutNext = !cut && v.flat;
-        if (!cut) this.#knee = back;
+        if (!cut) {
+          this.#kneeFails = back === this.#knee ? this.#kneeFails + 1 : 1;
+          this.#knee = back;
+        }
         const to = Math.min(this.#hi, Math.max(this.#lo, back));
         return this.#move(to, cut ? 'grow' : 'backoff');
       }
@@ -199,6 +188,9 @@ export class SizingController {
   #grow(s: Sample, need: number, hold: number): ResizeInfo | null {
     const limit = this.#limit;
     if (!s.waited || this.#window < this.#pausedUntil || Number.isNaN(hold)) return null;
+    // A knee so small that one connection is more than a fifth of it, confirmed: no more
+    // probes (each would move the limit by more than ±20 %) until the load steps.
+    if (!this.#fast && this.#kneeFails >= CONFIRMED && limit === this.#knee && limit * (SLOW_STEP - 1) < 1) return null;
     if (hold > this.#long.value * NEAR) return null;
     const target = Math.ceil(need * this.#headroom);
     // Callers queue while arrivals only keep pace with the leases in use: a closed loop,
@@ -272,6 +264,8 @@ export class SizingController {
 
   /** Callers wait again after quiet windows: a new load, so growth starts afresh, at once. */
   #stepUp(): void {
+    this.#kneeFails = 0;
+    this.#kneeBetween = false;
     this.#pause = FIRST_PAUSE;
     this.#pausedUntil = 0;
     this.#fast = true;

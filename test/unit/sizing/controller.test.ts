@@ -47,6 +47,19 @@ describe('autoSize controller: steady load', () => {
     }
   });
 
+  it('a small knee (CPU-bound: throughput flat past 2 leases), once confirmed, keeps a still limit', () => {
+    // One connection more or less at 2 is ±50 %: past two failed growths the knee is not
+    // probed again until the load steps, so the steady limit moves by less than ±20 %.
+    const cpu = kneeDb(40, 2);
+    for (let seed = 1; seed <= 12; seed++) {
+      const run = drive([{ seconds: 120, load: { callers: 64 }, db: cpu }], { jitter: 0.1, seed });
+      const late = between(run, 20, 120);
+      const m = median(late);
+      expect(m).toBeLessThanOrEqual(4);
+      expect(within(late, m, 0.2)).toBe(true);
+    }
+  });
+
   it('a closed loop on work that runs in parallel grows to max, doubling', () => {
     const run = drive([{ seconds: 20, load: { callers: 64 }, db: parallel }]);
     expect(run.controller.limit).toBe(64);
