@@ -6,6 +6,20 @@ import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
+/**
+ * The PostgreSQL server the pg benches use: from the PG* variables, else the shared test
+ * server (127.0.0.1:5432, user postgres, database test).
+ */
+export function pgServer(): { host: string; port: number; user: string; password?: string; database: string } {
+  return {
+    host: process.env.PGHOST ?? '127.0.0.1',
+    port: Number(process.env.PGPORT ?? 5432),
+    user: process.env.PGUSER ?? 'postgres',
+    password: process.env.PGPASSWORD,
+    database: process.env.PGDATABASE ?? 'test',
+  };
+}
+
 /** `--smoke` (or BENCH_SMOKE=1): every scenario with tiny counts, nothing written. */
 export const SMOKE = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
 

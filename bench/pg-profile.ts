@@ -15,7 +15,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { bundle } from './build.js';
-import { closedLoop, median, quantile } from './lib.js';
+import { closedLoop, median, pgServer, quantile } from './lib.js';
 import { rmSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
@@ -234,11 +234,7 @@ class FakeClient extends EventEmitter {
 
 async function main(): Promise<void> {
   const config: pg.PoolConfig = {
-    host: process.env.PGHOST ?? '127.0.0.1',
-    port: Number(process.env.PGPORT ?? 5432),
-    user: process.env.PGUSER ?? 'postgres',
-    password: process.env.PGPASSWORD,
-    database: process.env.PGDATABASE ?? 'test',
+    ...pgServer(),
     max: MAX,
   };
   if (args.includes('--fake')) (config as { Client?: unknown }).Client = FakeClient;

@@ -7,7 +7,7 @@
  * Run by parent.ts as `node <execArgv> child.ts '<ChildSpec as JSON>'`.
  */
 import { performance } from 'node:perf_hooks';
-import { isMain, median, quantile } from '../lib.js';
+import { isMain, median, pgServer, quantile } from '../lib.js';
 import type { ChildReport, ChildSpec, Phase, PhaseFigures, ResizeRecord, TracePoint, Workload } from './spec.js';
 
 interface Client {
@@ -28,11 +28,7 @@ interface BenchPool {
 /** The PgPool options of a spec: the server from PG* variables, as the other pg benches take it. */
 export function poolOptions(spec: Pick<ChildSpec, 'appName' | 'max' | 'autoSize'>): Record<string, unknown> {
   return {
-    host: process.env.PGHOST ?? '127.0.0.1',
-    port: Number(process.env.PGPORT ?? 5432),
-    user: process.env.PGUSER ?? 'postgres',
-    password: process.env.PGPASSWORD,
-    database: process.env.PGDATABASE ?? 'test',
+    ...pgServer(),
     application_name: spec.appName,
     max: spec.max,
     ...(spec.autoSize ? { autoSize: true } : {}),

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { pgServer } from '../lib.js';
 import type { ChildReport, ChildSpec, ServerSample } from './spec.js';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
@@ -15,11 +16,7 @@ const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 /** A plain pg.Client on the bench's server (PG* variables, else the shared test server). */
 export async function adminClient(): Promise<pg.Client> {
   const client = new pg.Client({
-    host: process.env.PGHOST ?? '127.0.0.1',
-    port: Number(process.env.PGPORT ?? 5432),
-    user: process.env.PGUSER ?? 'postgres',
-    password: process.env.PGPASSWORD,
-    database: process.env.PGDATABASE ?? 'test',
+    ...pgServer(),
     application_name: 'lido_bench_autosize_sampler',
   });
   await client.connect();

@@ -24,6 +24,7 @@ import {
   median,
   now,
   pairedRatios,
+  pgServer,
   quantile,
   size,
   SMOKE,
@@ -77,11 +78,7 @@ interface Contender {
 
 function pgConfig(): pg.PoolConfig {
   return {
-    host: process.env.PGHOST ?? '127.0.0.1',
-    port: Number(process.env.PGPORT ?? 5432),
-    user: process.env.PGUSER ?? 'postgres',
-    password: process.env.PGPASSWORD,
-    database: process.env.PGDATABASE ?? 'test',
+    ...pgServer(),
     max: MAX,
   };
 }
