@@ -22,7 +22,10 @@ export function wireMember<C extends ClientLike>(
   log: (...messages: unknown[]) => void,
 ): void {
   const pool = member.pool;
-  pool.on('create', (client) => clients.added(client, member.lifetimeMs, member.reaper));
+  pool.on('create', (client) => {
+    member.refusals.connected();
+    clients.added(client, member.lifetimeMs, member.reaper);
+  });
   pool.on('destroy', (client, reason) => {
     clients.removed(client);
     const line = typeof reason === 'string' ? REMOVE_LINES[reason] : undefined;
@@ -35,19 +38,9 @@ export function wireMember<C extends ClientLike>(
       // (lido's own create timeout is no attempt's error: every waiter has its own deadline.)
       const cause = err.cause;
       const ticket = cause !== null && typeof cause === 'object' ? member.failedAttempts.get(cause) : undefined;
-      // The server is full (53300): capacity, not failure. While this pool has connections
-      // its waiters keep waiting for them (the create backs off); with none, a connect()
-      // fails as in pg.Pool.
-      const refused = isServerRefusal(cause);
-      if (refused) member.refusals.refused(cause);
-      const live = refused ? pool.stats() : null;
+      if (isServerRefusal(cause)) member.refusals.refused(cause);
       // Given to its caller: no backoff before the next caller's attempt (as in pg.Pool).
-      if (
-        ticket !== undefined &&
-        (live === null || live.size - live.creating === 0) &&
-        member.waiters.failOldest(ticket, cause, member.core)
-      )
-        member.core.createFailureHandled();
+      if (ticket !== undefined && failCheckouts(member, ticket, cause)) member.core.createFailureHandled();
     }
     log(`${err.phase ?? 'pool'} error`, err, client);
   });
@@ -75,4 +68,27 @@ export function wireCluster<C extends ClientLike>(
     log('replica readmitted', replica);
     events.emit('readmit', replica);
   });
+}
+
+/**
+ * A connection attempt that started at `ticket` failed with `cause`: which checkouts fail
+ * with it. Returns whether one did.
+ *
+ * The server being full (53300) is capacity, not failure: while the pool has connections
+ * its checkouts keep waiting for them (the create backs off); with none and other attempts
+ * still in flight, the refusal waits for those (ServerRefusals, refusals.ts); with none at
+ * all, a checkout fails as in pg.Pool, and so does each deferred refusal's.
+ */
+function failCheckouts<C extends ClientLike>(member: Member<C>, ticket: number, cause: unknown): boolean {
+  if (!isServerRefusal(cause)) return member.waiters.failOldest(ticket, cause, member.core);
+  const live = member.pool.stats();
+  if (live.size > live.creating) return false;
+  if (live.creating > 0) {
+    member.refusals.defer({ ticket, cause });
+    return false;
+  }
+  let failed = false;
+  for (const deferred of member.refusals.takeDeferred())
+    failed = member.waiters.failOldest(deferred.ticket, deferred.cause, member.core) || failed;
+  return member.waiters.failOldest(ticket, cause, member.core) || failed;
 }
