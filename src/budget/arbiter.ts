@@ -151,7 +151,8 @@ export class Arbiter {
       do {
         this.#again = false;
         this.#pump();
-        this.#rebalance();
+        // A cap that rose (the limit went up) makes its pool's waiting takes servable: pumped next round.
+        if (this.#rebalance()) this.#again = true;
         if (this.reclaim && this.#reclaim()) this.#again = true;
         // A source may supply at once (a fleet budget sharing while Redis is away): pumped next round.
         this.#askSource();
@@ -196,8 +197,12 @@ export class Arbiter {
     if (spare > 0 && !this.source.spare(spare)) this.available -= spare;
   }
 
-  /** Above the limit: the pools holding the most shed the difference (their cap drops to what they keep). */
-  #rebalance(): void {
+  /**
+   * Above the limit: the pools holding the most shed the difference (their cap drops to
+   * what they keep). True if a cap rose.
+   */
+  #rebalance(): boolean {
+    let rose = false;
     let need = Math.max(0, this.used - this.#limit);
     for (const a of this.accounts) a.shed = 0;
     while (need > 0) {
@@ -213,10 +218,12 @@ export class Arbiter {
     for (const a of this.accounts) {
       const cap = a.owed + a.shed > 0 ? Math.max(0, a.held - a.owed - a.shed) : Infinity;
       if (cap !== a.cap) {
+        if (cap > a.cap) rose = true;
         a.cap = cap;
         a.member.capChanged();
       }
     }
+    return rose;
   }
 
   /**

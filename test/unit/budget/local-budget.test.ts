@@ -263,6 +263,24 @@ describe('Arbiter limit', () => {
     expect(b.createNow()).toBe(true);
   });
 
+  it('a take that waited while its pool shed is served when the limit rises again', async () => {
+    const clock = new ManualClock();
+    const arbiter = new Arbiter('f', 2, new Source(), 2, false);
+    const budget = { name: 'f', max: 2, join: (m: never) => arbiter.join(m) } as never;
+    const a = new FakeMember('a', budget, clock);
+    a.createNow();
+    a.borrowed = 1;
+    arbiter.setLimit(0); // a sheds its one permit at release: its cap is 0
+    a.waiters = 1;
+    const take = watch(a.createFor());
+    await flush();
+    expect(take.state).toBe('pending');
+    arbiter.setLimit(Infinity); // a's cap rises with it: the free permit goes to the take
+    await flush();
+    expect(take.state).toBe('fulfilled');
+    expect(arbiter.used).toBe(2);
+  });
+
   it('asks its source for the permits waiting takes lack, within the limit', async () => {
     const clock = new ManualClock();
     const source = new Source();
