@@ -1,7 +1,7 @@
 /**
  * lido/http when the server misbehaves: it closes idle sockets (no request fails), it
- * closes a socket just as a request arrives (idempotent requests are retried once on a
- * fresh connection, others fail), it stalls (undici's timeouts and the pool's acquire
+ * closes a socket just as a request arrives (idempotent requests are sent again on another
+ * connection, others fail), it stalls (undici's timeouts and the pool's acquire
  * timeout hold), it resets mid-response (a clear error, and the socket is not reused).
  */
 import type { Socket } from 'node:net';
@@ -95,6 +95,36 @@ describe('the server closes connections', () => {
     }
     expect(p.stats().total.retries).toBe(5);
     expect(s.accepted).toBe(6);
+  });
+
+  it('several reused sockets closed at once: a GET goes on to the next connection until one answers', async () => {
+    const served = new WeakMap<object, number>();
+    let drop = 0;
+    const s = await server((req, res) => {
+      const n = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, n);
+      req.resume();
+      if (drop > 0 && n > 1) {
+        drop--;
+        req.socket.destroy(); // closed just as the request arrives, before the pool saw it close
+      } else res.end(`ok ${req.url}`);
+    });
+    const p = pool({ max: 3, idleTimeoutMs: 60_000 });
+    expect(await Promise.all([1, 2, 3].map((i) => get(p, `${s.origin}/${i}`)))).toEqual(['ok /1', 'ok /2', 'ok /3']);
+    expect(p.stats().origins[s.origin]).toMatchObject({ idle: 3, size: 3 });
+    drop = 2;
+    expect(await get(p, `${s.origin}/b`)).toBe('ok /b'); // reused sockets 1 and 2 failed, 3 answered
+    expect(p.stats().origins[s.origin]).toMatchObject({ retries: 2, destroyed: 2, size: 1 });
+    expect(s.accepted).toBe(3);
+    // A request that fails on a new connection after a retry is not sent again.
+    const fresh = await server((req) => {
+      req.resume();
+      req.socket.destroy();
+    });
+    const failed = await get(p, `${fresh.origin}/x`).catch((e: Error) => e);
+    expect(failed).toBeInstanceOf(Error);
+    expect(p.stats().origins[fresh.origin]).toMatchObject({ retries: 1 });
+    expect(fresh.accepted).toBe(2);
   });
 
   it('…but a POST, or a request with a streamed body, is not retried', async () => {

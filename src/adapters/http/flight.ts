@@ -18,7 +18,7 @@ export interface FlightHost {
   checkout(origin: string, flight: Flight, n: number): Lease<Connection> | null;
   /** The request is over (answered, failed or aborted): it no longer counts as in flight. */
   finished(flight: Flight): void;
-  /** The request is retried once on a fresh connection. */
+  /** The request is sent again on another connection. */
   retried(flight: Flight): void;
   /** The caller paused the response body (`true`: start the leak timer) or resumed it / the request ended (`false`: stop it). */
   paused(flight: Flight, paused: boolean): void;
@@ -30,7 +30,8 @@ export interface FlightHost {
  * `onRequestStart`, so an abort while the request waits for a connection leaves the
  * queue at once. It borrows a connection, dispatches on its `Client`, and gives the
  * connection back when the response ends (or destroys it when the request fails); an
- * idempotent request whose socket the server had just closed is retried once.
+ * idempotent request whose socket the server had just closed is sent again (see
+ * {@link Flight.failed}).
  */
 export class Flight implements ControllerLike, Checkout<Connection> {
   readonly origin: string;
@@ -169,14 +170,29 @@ export class Flight implements ControllerLike, Checkout<Connection> {
     this.user.onRequestUpgrade?.(this, statusCode, headers, socket);
   }
 
+  /**
+   * The attempt failed. An idempotent request that met a socket the server had closed
+   * (before any response byte) is sent again on another connection: always once, and
+   * again each time the connection that failed had served requests before, as Go's
+   * net/http does (a server that drops idle sockets drops several at once, and the pool
+   * may not have seen them close yet). Each failure destroys its connection, and a
+   * request that fails on a new connection after a retry is not sent again, so this ends.
+   */
   failed(a: Attempt, error: Error): void {
     if (this.current !== a) return;
     this.current = null;
     const code = (error as { code?: unknown }).code;
+    const reused = a.lease.resource.requests > 1;
     if (code === 'UND_ERR_INVALID_ARG')
       a.lease.release(); // refused before anything was sent
     else a.lease.destroy(error);
-    if (!this.#retried && !this.#aborted && !this.headersIn && staleSocket(code) && safeToResend(this.opts)) {
+    if (
+      (reused || !this.#retried) &&
+      !this.#aborted &&
+      !this.headersIn &&
+      staleSocket(code) &&
+      safeToResend(this.opts)
+    ) {
       this.#retried = true;
       this.#host.retried(this);
       this.#acquire();

@@ -41,7 +41,7 @@ export interface HttpOriginOptions {
    * Accepted so that options shared with other pools (`poolOptionsFromEnv`) apply, and
    * has no effect: HTTP has no ping. An idle connection the server closed is dropped the
    * moment its socket closes, and an idempotent request that finds its socket just
-   * closed is retried on a fresh connection.
+   * closed is sent again on another connection.
    */
   validateAfterIdleMs?: number;
   /** Most requests queued for a connection; beyond it a request fails at once with `QueueFullError`. Default Infinity. */

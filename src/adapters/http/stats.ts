@@ -6,7 +6,7 @@ import type { PoolStats } from '../../stats/counters.js';
 export interface HttpCounters {
   /** Requests dispatched (a retry is not a second request). */
   requests: number;
-  /** Idempotent requests retried once on a fresh connection after their socket closed under them. */
+  /** Retries: idempotent requests sent again on another connection after their socket closed under them. */
   retries: number;
   /** Responses reported because their body was left unread (`leakDetectionMs`). */
   leaks: number;

@@ -139,7 +139,7 @@ describe('the hot path', () => {
 });
 
 describe('retry on a socket the server just closed', () => {
-  it('an idempotent request is retried once, on another connection', async () => {
+  it('an idempotent request is sent again, on another connection', async () => {
     const p = make({ max: 2 });
     const a = get(p);
     await flush();
@@ -154,7 +154,7 @@ describe('retry on a socket the server just closed', () => {
     expect(p.stats().origins[O]).toMatchObject({ retries: 1, requests: 1, destroyed: 1, size: 1 });
   });
 
-  it('only once: a second failure reaches the handler', async () => {
+  it('a second failure on a new connection reaches the handler', async () => {
     const p = make();
     const a = get(p);
     await flush();
