@@ -55,7 +55,10 @@ describeWithPostgres('PgPool: errors carry the caller’s async frames', (cfg: P
   });
 
   it('query and connect: connect timeout (connectionTimeoutMillis) while the only client is out', async () => {
-    const pool = make({ max: 1, connectionTimeoutMillis: 50 });
+    // The one connection is opened first (ready(), under a roomy create timeout): the 50 ms
+    // bound only the waits, however long a connection takes to open on a busy machine.
+    const pool = make({ max: 1, min: 1, connectionTimeoutMillis: 50, createTimeoutMs: 30_000 });
+    await pool.ready();
     const held = await pool.connect();
     const q = await chain(() => pool.query('SELECT 1'));
     const c = await chain(() => pool.connect());
@@ -128,7 +131,7 @@ describeWithRedis('RedisPool: errors carry the caller’s async frames', (cfg: R
 
   it('acquire and use: timeout', async () => {
     const pool = make({ max: 1, acquireTimeoutMs: 50 });
-    const held = await pool.acquire();
+    const held = await pool.acquire({ timeoutMs: 30_000 }); // opening it may take longer than 50 ms
     const a = await chain(() => pool.acquire());
     const u = await chain(() => pool.use((r) => r.ping()));
     held.release();
@@ -170,7 +173,7 @@ describe('HttpPool: its own errors carry the caller’s async frames', () => {
 
   it('request: queue timeout (acquireTimeoutMs)', async () => {
     const s = await holdingServer();
-    const p = pool({ max: 1, acquireTimeoutMs: 50 });
+    const p = pool({ max: 1, acquireTimeoutMs: 500 }); // room to open the first connection on a busy machine
     void request(`${s.origin}/hold`, { dispatcher: p }).catch(() => {});
     await waitFor(() => s.held.length === 1);
     const error = await chain(() => request(`${s.origin}/x`, { dispatcher: p }));

@@ -44,8 +44,9 @@ describeWithServices('poolOptionsFromEnv with PgPool and RedisPool', ({ postgres
     const env = { REDIS_URL: redis.url, REDIS_MAX_CONNECTIONS: '2', REDIS_TIMEOUT: '0.2' };
     const pool = new RedisPool({ ...poolOptionsFromEnv('REDIS', env), Redis, redis: env.REDIS_URL });
     closers.push(() => pool.close({ timeoutMs: 2_000 }));
-    const a = await pool.acquire();
-    const b = await pool.acquire();
+    // Opening a connection may take longer than 0.2 s on a busy machine: these two wait longer.
+    const a = await pool.acquire({ timeoutMs: 30_000 });
+    const b = await pool.acquire({ timeoutMs: 30_000 });
     // max 2 from REDIS_MAX_CONNECTIONS, and the third waits REDIS_TIMEOUT (0.2 s) only
     await expect(pool.acquire()).rejects.toMatchObject({ code: 'ERR_POOL_ACQUIRE_TIMEOUT' });
     a.release();

@@ -189,7 +189,7 @@ describe('the server stalls', () => {
 
   it('acquireTimeoutMs holds while every connection is stuck, and maxWaiting bounds the queue', async () => {
     const s = await server(() => {}); // never answers
-    const p = pool({ max: 1, acquireTimeoutMs: 150, maxWaiting: 1 });
+    const p = pool({ max: 1, acquireTimeoutMs: 1_000, maxWaiting: 1 }); // room to open the first connection
     const stuck = request(s.origin, { dispatcher: p }).catch((e: unknown) => e);
     await waitFor(() => p.stats().total.borrowed === 1);
     const waiting = request(s.origin, { dispatcher: p }).catch((e: unknown) => e);
@@ -198,7 +198,7 @@ describe('the server stalls', () => {
     const error = await waiting;
     expect(error).toBeInstanceOf(AcquireTimeoutError);
     expect((error as Error).message).toMatch(
-      /acquire timed out after 150 ms \(pool "http\[http:\/\/127\.0\.0\.1:\d+\]": 1\/1 borrowed/,
+      /acquire timed out after 1000 ms \(pool "http\[http:\/\/127\.0\.0\.1:\d+\]": 1\/1 borrowed/,
     );
     expect(p.stats().total).toMatchObject({ timeouts: 1, rejected: 1 });
     await p.destroy();

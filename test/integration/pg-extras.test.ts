@@ -261,7 +261,8 @@ describeWithPostgres('what PgPool adds', (cfg: PostgresConfig) => {
   });
 
   it('acquireTimeoutMs (lido name) bounds a wait like connectionTimeoutMillis', async () => {
-    const pool = make({ max: 1, acquireTimeoutMs: 100 });
+    const pool = make({ max: 1, min: 1, acquireTimeoutMs: 100 });
+    await pool.ready(); // opened under the create timeout: the 100 ms bound the wait alone
     const held = await pool.connect();
     const t0 = performance.now();
     await expect(pool.connect()).rejects.toThrow(/timeout/);

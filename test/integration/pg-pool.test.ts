@@ -293,7 +293,8 @@ describeWithPostgres('PgPool behaves like pg.Pool', (cfg: PostgresConfig) => {
   });
 
   it('connectionTimeoutMillis: waiting for a full pool rejects with "timeout"', async () => {
-    const pool = make({ max: 1, connectionTimeoutMillis: 200 });
+    const pool = make({ max: 1, min: 1, connectionTimeoutMillis: 200, createTimeoutMs: 30_000 });
+    await pool.ready(); // opened first: the 200 ms bound the wait alone, however busy the machine
     const held = await pool.connect();
     const t0 = performance.now();
     const err = await pool.query('SELECT 1').then(
