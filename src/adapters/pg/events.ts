@@ -80,15 +80,18 @@ export function wireCluster<C extends ClientLike>(
  * all, a checkout fails as in pg.Pool, and so does each deferred refusal's.
  */
 function failCheckouts<C extends ClientLike>(member: Member<C>, ticket: number, cause: unknown): boolean {
-  if (!isServerRefusal(cause)) return member.waiters.failOldest(ticket, cause, member.core);
   const live = member.pool.stats();
-  if (live.size > live.creating) return false;
-  if (live.creating > 0) {
-    member.refusals.defer({ ticket, cause });
-    return false;
+  if (isServerRefusal(cause)) {
+    if (live.size > live.creating) return false;
+    if (live.creating > 0) {
+      member.refusals.defer({ ticket, cause });
+      return false;
+    }
   }
   let failed = false;
-  for (const deferred of member.refusals.takeDeferred())
-    failed = member.waiters.failOldest(deferred.ticket, deferred.cause, member.core) || failed;
+  // Nothing open and nothing starting (whatever ended the last attempt): the held refusals fail too.
+  if (live.size === 0)
+    for (const deferred of member.refusals.takeDeferred())
+      failed = member.waiters.failOldest(deferred.ticket, deferred.cause, member.core) || failed;
   return member.waiters.failOldest(ticket, cause, member.core) || failed;
 }

@@ -34,9 +34,9 @@ function fullServer(admit: number) {
     admitNow: () => {
       for (const gate of gates.splice(0)) gate.open();
     },
-    /** The admitted connections fail during start-up after all (the server filled up meanwhile). */
-    refuseAdmitted: () => {
-      for (const gate of gates.splice(0)) gate.fail(refusal());
+    /** The admitted connections fail during start-up after all (by default: the server filled up meanwhile). */
+    failAdmitted: (error: () => Error = refusal) => {
+      for (const gate of gates.splice(0)) gate.fail(error());
     },
   };
 }
@@ -94,9 +94,29 @@ describe('PgPool when the server refuses connections (53300)', () => {
     );
     await settle();
     expect(pool.stats().serverRefusals).toBe(1); // held: the first attempt may still connect
-    db.refuseAdmitted();
+    db.failAdmitted();
     expect(await second).toBe('53300');
     expect(await first).toBe('53300');
+    expect(pool.stats()).toMatchObject({ size: 0, pending: 0 });
+    await pool.end();
+  });
+
+  it('the last attempt in flight failing for another reason leaves no checkout waiting', async () => {
+    const db = fullServer(1);
+    const pool = new PgPool({ max: 3 }, db.Client);
+    pool.on('error', () => {});
+    const outcome = () =>
+      pool.connect().then(
+        () => 'connected',
+        (e: { code?: string }) => e.code,
+      );
+    const [first, second] = [outcome(), outcome()];
+    await settle();
+    db.failAdmitted(() => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+    // The held refusal fails the oldest checkout; the next one, newer than the reset
+    // attempt, gets an attempt of its own, refused with nothing open or starting.
+    expect(await Promise.all([first, second])).toEqual(['53300', '53300']);
+    expect(db.attempts()).toBe(3);
     expect(pool.stats()).toMatchObject({ size: 0, pending: 0 });
     await pool.end();
   });
