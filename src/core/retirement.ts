@@ -5,6 +5,7 @@ import type { Announcer } from './events.js';
 import type { LeakDetector } from './leak-detector.js';
 import type { Reporter } from './reporting.js';
 import type { PoolState } from './state.js';
+import { setTimerAtLeast } from './util/clock.js';
 
 /** What `destroy` listeners are told when a healthy resource is retired on release, by reason. */
 export const RETIRED = {
@@ -174,24 +175,30 @@ export class Retirement<T> {
       this.#dispatch();
       this.#ended();
     };
-    const timer =
-      ms === Infinity
-        ? null
-        : state.clock.setTimer(
-            () => {
-              if (!pending) return;
-              done();
-              if (!counted) return;
-              const error = new PoolError(
-                `destroy did not settle within ${ms} ms; no longer counted against the limit`,
-                ErrorCode.destroyTimeout,
-                { ...this.#report.errorOptions(), phase: 'destroy' },
-              );
-              this.#report.failure(error, 'destroy', resource);
-            },
-            ms,
-            false,
+    let timer: unknown = null;
+    // At least `ms` by the pool's clock (a Node timer may fire a fraction of a ms early):
+    // until then the resource still counts against the limit.
+    if (ms !== Infinity)
+      setTimerAtLeast(
+        state.clock,
+        state.clock.now(),
+        ms,
+        false,
+        (handle) => {
+          timer = handle;
+        },
+        () => {
+          if (!pending) return;
+          done();
+          if (!counted) return;
+          const error = new PoolError(
+            `destroy did not settle within ${ms} ms; no longer counted against the limit`,
+            ErrorCode.destroyTimeout,
+            { ...this.#report.errorOptions(), phase: 'destroy' },
           );
+          this.#report.failure(error, 'destroy', resource);
+        },
+      );
     Promise.resolve(destroy)
       .then(undefined, (e) => this.#report.failure(e, 'destroy', resource))
       .finally(() => {

@@ -2,6 +2,7 @@
 // max (stats().closing) until the destroy settles or destroyTimeoutMs runs out.
 import { describe, expect, it } from 'vitest';
 import type { PoolError } from '../../../src/index.js';
+import { EarlyTimersClock } from '../../support/manual-clock.js';
 import { setup, watch } from '../helpers.js';
 
 describe('closing resources count against max', () => {
@@ -42,6 +43,25 @@ describe('closing resources count against max', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ code: 'ERR_POOL_DESTROY_TIMEOUT', phase: 'destroy', pool: 'x' });
     expect(errors[0].message).toBe('destroy did not settle within 50 ms; no longer counted against the limit');
+    next.value!.release();
+    await pool.close();
+  });
+
+  it('a destroy timer that fires early by the clock waits out the rest: the place is held for the full destroyTimeoutMs', async () => {
+    const clock = new EarlyTimersClock();
+    const { f, pool } = setup({ clock, max: 1, destroyTimeoutMs: 50, maxLifetimeMs: 0, idleTimeoutMs: 0 });
+    pool.on('error', () => {});
+    f.next('destroy', 'never');
+    const a = await pool.acquire();
+    a.destroy();
+    const next = watch(pool.acquire());
+    await clock.advance(49.7); // the 50 ms timer fires here, 0.4 ms early
+    expect(pool.stats().closing).toBe(1);
+    expect(f.calls.create).toBe(1);
+    expect(next.state).toBe('pending');
+    await clock.advance(1); // armed again for the rest
+    expect(pool.stats().closing).toBe(0);
+    expect(next.state).toBe('fulfilled');
     next.value!.release();
     await pool.close();
   });
